@@ -1,0 +1,85 @@
+"""Find source plugins: the built-in ``sources`` package, the ``hotspot.sources`` entry-point
+group, and ``module:Class`` import strings listed in the config (``[hotspot] plugins``).
+
+Each module of ``sources/`` exposes its plugins explicitly as ``SOURCES = [Class, ...]``;
+nothing registers itself at import time. Two plugins with one ``type`` stop start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import pkgutil
+from typing import Iterable
+
+from hotspot.errors import PluginError
+from hotspot.source import Source
+
+ENTRY_POINT_GROUP = "hotspot.sources"
+
+
+def builtin_plugins() -> list[type[Source]]:
+    """Every plugin listed in a module of the top-level ``sources`` package."""
+    import sources
+
+    found: list[type[Source]] = []
+    for info in sorted(pkgutil.iter_modules(sources.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"sources.{info.name}")
+        found.extend(_as_list(getattr(module, "SOURCES", []), f"sources.{info.name}"))
+    return found
+
+
+def entry_point_plugins() -> list[type[Source]]:
+    found: list[type[Source]] = []
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            obj = ep.load()
+        except Exception as exc:  # a third-party package failing to import
+            raise PluginError(f"plugin entry point {ep.name!r} ({ep.value}) failed to load: "
+                              f"{exc}; fix or uninstall that package") from exc
+        found.extend(_as_list(obj, f"entry point {ep.name!r}"))
+    return found
+
+
+def import_string_plugin(spec: str) -> list[type[Source]]:
+    module_name, _, attr = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+        obj = getattr(module, attr) if attr else getattr(module, "SOURCES")
+    except (ImportError, AttributeError) as exc:
+        raise PluginError(f"plugin {spec!r} cannot be imported: {exc}; use 'module:Class' "
+                          "with the module on the Python path") from exc
+    return _as_list(obj, f"plugin {spec!r}")
+
+
+def load_plugins(import_strings: Iterable[str] = ()) -> dict[str, type[Source]]:
+    """All plugins by ``type``; a name claimed twice is a ``PluginError``."""
+    plugins: dict[str, type[Source]] = {}
+    origins: dict[str, str] = {}
+    groups = [("built-in", builtin_plugins()), ("entry point", entry_point_plugins())]
+    groups += [(spec, import_string_plugin(spec)) for spec in import_strings]
+    for origin, classes in groups:
+        for cls in classes:
+            if cls.type in plugins and plugins[cls.type] is not cls:
+                raise PluginError(f"two source plugins are named {cls.type!r}: "
+                                  f"{_qualname(plugins[cls.type])} ({origins[cls.type]}) and "
+                                  f"{_qualname(cls)} ({origin}); rename or remove one")
+            plugins[cls.type] = cls
+            origins[cls.type] = origin
+    return plugins
+
+
+def _as_list(obj: object, where: str) -> list[type[Source]]:
+    items = obj if isinstance(obj, (list, tuple)) else [obj]
+    result = []
+    for item in items:
+        if not (isinstance(item, type) and issubclass(item, Source) and item.type):
+            raise PluginError(f"{where}: {item!r} is not a Source subclass with a 'type'")
+        result.append(item)
+    return result
+
+
+def _qualname(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"

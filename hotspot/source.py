@@ -1,0 +1,146 @@
+"""The contract every source plugin follows.
+
+A plugin is a subclass of ``Source`` with a unique ``type`` (the name used in
+``[[sources]] type = ...``). It splits its work in two, so the hard part is testable offline:
+
+* ``fetch(client, url, ...)`` does the I/O and returns the raw ``Fetched`` response; the
+  default GETs ``url`` with the plugin's ``headers``. Override it only when a platform needs
+  more than one request (douyin's first-visit cookie).
+* ``parse(fetched)`` is pure: bytes in, ``list[RawItem]`` out. It raises ``ParseError`` when
+  the body has an unknown shape and ``BlockedError`` when it is a block page (a visitor
+  system, ``{"ok":0}``); it never returns an empty list for a page it did not understand.
+
+``urls()`` lists the endpoints to try in order (the configured ``url`` alone, or the plugin's
+``endpoints``); the pipeline tries them in turn, starting with the one that last worked.
+Plugin-specific config keys are declared in ``options`` (name -> type) so the config loader
+can reject unknown or mistyped keys for that plugin.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar, Mapping
+
+from hotspot.errors import ParseError
+from hotspot.http import HttpClient
+from hotspot.models import Fetched, RawItem
+
+MAX_JSON_DEPTH = 64
+
+
+class Source:
+    """Base class of source plugins; see the module docstring for the contract."""
+
+    type: ClassVar[str] = ""
+    platform_name: ClassVar[str] = ""  # defaults to ``type``
+    endpoints: ClassVar[tuple[str, ...]] = ()
+    headers: ClassVar[Mapping[str, str]] = {}
+    default_interval: ClassVar[float] = 300.0
+    options: ClassVar[Mapping[str, type | tuple[type, ...]]] = {}
+    requires_url: ClassVar[bool] = False
+
+    def __init__(self, name: str, url: str | None = None,
+                 options: Mapping[str, Any] | None = None):
+        self.name = name
+        self.url = url
+        self.config: Mapping[str, Any] = dict(options or {})
+
+    @property
+    def platform(self) -> str:
+        """What the operator sees as the platform (weibo, baidu, or a feed's instance name)."""
+        return self.platform_name or self.type
+
+    def urls(self) -> list[str]:
+        """Endpoints to try, in order of preference."""
+        return [self.url] if self.url else list(self.endpoints)
+
+    async def fetch(self, client: HttpClient, url: str, *, etag: str | None = None,
+                    last_modified: str | None = None) -> Fetched:
+        """Fetch one endpoint. I/O only: no parsing here."""
+        return await client.get(self.name, url, headers=self.headers, etag=etag,
+                                last_modified=last_modified)
+
+    def parse(self, fetched: Fetched) -> list[RawItem]:
+        """Turn a response into items. Pure; raises ``ParseError`` on an unknown shape."""
+        raise NotImplementedError
+
+    # Helpers for plugin authors -------------------------------------------------------
+
+    def parse_error(self, message: str) -> ParseError:
+        return ParseError(self.name, message)
+
+    def json_body(self, fetched: Fetched) -> Any:
+        """Decode a JSON body or raise a ``ParseError`` that says what came back instead."""
+        return load_json(self.name, fetched)
+
+
+def load_json(source: str, fetched: Fetched) -> Any:
+    """Decode a JSON body; anything else (HTML, truncated JSON, deep nesting) is a ParseError."""
+    text = fetched.text().lstrip("\ufeff \t\r\n")
+    if not text:
+        raise ParseError(source, f"empty body from {fetched.url}")
+    if text[0] not in "{[":
+        kind = "HTML" if text[:1] == "<" else "text"
+        raise ParseError(source, f"expected JSON from {fetched.url} but got {kind}: "
+                                 f"{_preview(text)}")
+    if _nesting_exceeds(text, MAX_JSON_DEPTH):
+        raise ParseError(source, f"JSON from {fetched.url} is nested deeper than "
+                                 f"{MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(source, f"invalid JSON from {fetched.url}: {exc}") from None
+
+
+def dig(obj: Any, *path: str | int) -> Any:
+    """Follow keys/indexes through nested JSON; None as soon as one is missing or mistyped."""
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(obj, list) or not -len(obj) <= step < len(obj):
+                return None
+            obj = obj[step]
+        else:
+            if not isinstance(obj, dict):
+                return None
+            obj = obj.get(step)
+    return obj
+
+
+def text_or_none(value: Any) -> str | None:
+    """A non-empty string, or None (numbers become strings; anything else None)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return None
+
+
+def _nesting_exceeds(text: str, limit: int) -> bool:
+    """Cheap bracket-depth scan so pathological nesting never reaches ``json.loads``."""
+    depth = 0
+    in_string = False
+    escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
+
+
+def _preview(text: str, n: int = 80) -> str:
+    return " ".join(text[:n].split())

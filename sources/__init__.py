@@ -1,0 +1,2 @@
+"""Built-in source plugins, one module per platform. Each module lists its plugins in
+``SOURCES``; see ``hotspot.source`` for the contract."""
