@@ -1,0 +1,78 @@
+"""Render rows for the terminal (table), for programs (json) and for spreadsheets (csv).
+
+Titles are untrusted: control characters are removed and the cells are padded by display
+width (a CJK character takes two columns), so a hostile title cannot move the cursor or
+break the table.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from datetime import datetime
+from typing import Any, Sequence
+from zoneinfo import ZoneInfo
+
+from hotspot.normalize import clean_text
+
+
+def when(ts: int | None, tz: ZoneInfo) -> str:
+    if not ts:
+        return "-"
+    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M")
+
+
+def iso(ts: int | None, tz: ZoneInfo) -> str | None:
+    return datetime.fromtimestamp(ts, tz).isoformat() if ts else None
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def fit(text: str, limit: int) -> str:
+    text = clean_text(str(text))
+    if width(text) <= limit:
+        return text + " " * (limit - width(text))
+    out, w = "", 0
+    for c in text:
+        cw = 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        if w + cw > limit - 1:
+            break
+        out += c
+        w += cw
+    return out + "…" + " " * (limit - w - 1)
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, int]]) -> str:
+    """``columns``: (key, header, max width). Cells are cleaned and fitted."""
+    if not rows:
+        return "(none)"
+    widths = []
+    for key, header, cap in columns:
+        w = max([width(header)] + [width(clean_text(str(r.get(key, "")))) for r in rows])
+        widths.append(min(w, cap))
+    lines = ["  ".join(fit(h, w) for (_, h, _), w in zip(columns, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(fit("" if r.get(k) is None else r.get(k), w)
+                               for (k, _, _), w in zip(columns, widths)).rstrip())
+    return "\n".join(lines)
+
+
+def to_json(rows: Any) -> str:
+    return json.dumps(rows, ensure_ascii=False, indent=2, default=str)
+
+
+def to_csv(rows: Sequence[dict[str, Any]]) -> str:
+    if not rows:
+        return ""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), extrasaction="ignore")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict))
+                             else v) for k, v in r.items()})
+    return buf.getvalue()

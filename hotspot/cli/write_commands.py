@@ -1,0 +1,418 @@
+"""Commands that fetch, process or write: poll, run, import, match, eval, init, config
+check, sources list, themes explain/suggest, db vacuum. They may load jieba."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from hotspot.cli import Context, cli
+from hotspot.cli.output import table, to_json
+from hotspot.errors import InputError
+
+
+def build_engine(obj: Context, store):
+    from hotspot.engine import Engine
+
+    return Engine.from_config(obj.config(), store)
+
+
+@cli.command()
+@click.option("--source", "names", multiple=True, help="Only this source (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+def poll(obj: Context, names: tuple[str, ...], fmt: str) -> None:
+    """Poll sources now, once, and print a summary."""
+    from hotspot.db import WriterLock
+    from hotspot.poller import Poller
+    from hotspot.store import Store
+
+    config = obj.config(check_plugins=True)
+    unknown = [n for n in names if n not in {s.name for s in config.sources}]
+    if unknown:
+        raise click.BadParameter(f"no source named {', '.join(unknown)} in {config.path}",
+                                 param_hint="--source")
+    with WriterLock(config.database):
+        store = Store(config.database)
+        poller = Poller(config, store, build_engine(obj, store), obj.plugins())
+        poller.config = _no_host_gap(config)
+        reports = poller.poll(list(names) or None)
+    rows = [{"source": r.source, "items": r.items, "new": r.new_items, "alerts": r.alerts,
+             "ms": r.duration_ms, "error": r.error} for r in reports]
+    if fmt == "json":
+        click.echo(to_json(rows))
+    else:
+        click.echo(table(rows, [("source", "SOURCE", 16), ("items", "ITEMS", 5),
+                                ("new", "NEW", 5), ("alerts", "ALERTS", 6), ("ms", "MS", 6),
+                                ("error", "ERROR", 70)]))
+    if reports and all(r.error for r in reports):
+        sys.exit(1)
+
+
+def _no_host_gap(config):
+    """A manual poll asks for every named source now: the per-host gap is for the daemon."""
+    from dataclasses import replace
+
+    return replace(config, min_host_interval=0.0)
+
+
+@cli.command()
+@click.pass_obj
+def run(obj: Context) -> None:
+    """Run the daemon in the foreground (systemd style) until SIGTERM/SIGINT."""
+    from hotspot.daemon import Daemon
+
+    config = obj.config(check_plugins=True)
+    daemon = Daemon(obj.config_path, config)
+    daemon.install_signals()
+    sys.exit(daemon.run())
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--no-learn", is_flag=True, help="Skip relearning expansions afterwards.")
+@click.pass_obj
+def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
+    """Load archived hot-list history (JSON Lines) through the normal pipeline."""
+    from hotspot.db import WriterLock
+    from hotspot.history import read_snapshots
+    from hotspot.learn import relearn
+    from hotspot.store import Store
+
+    config = obj.config()
+    errors: list[str] = []
+    snapshots = read_snapshots(files, errors)
+    for e in errors[:20]:
+        click.echo(f"warning: {e}", err=True)
+    if len(errors) > 20:
+        click.echo(f"warning: ... and {len(errors) - 20} more skipped lines", err=True)
+    started = time.perf_counter()
+    with WriterLock(config.database):
+        store = Store(config.database)
+        engine = build_engine(obj, store)
+        new = alerts = rows = 0
+        with click.progressbar(snapshots, label="importing", file=sys.stderr,
+                               show_pos=True) as bar:
+            for snap in bar:
+                result = engine.ingest(snap.platform, snap.platform, snap.items, snap.at)
+                new += result.new_items
+                alerts += len(result.alert_ids)
+                rows += len(snap.items)
+        if not no_learn:
+            with store.transaction():
+                relearn(store, engine.verticals)
+    click.echo(f"imported {rows:,} rows in {len(snapshots):,} snapshots: {new:,} new items, "
+               f"{alerts:,} alerts, {len(errors):,} lines skipped "
+               f"({time.perf_counter() - started:.1f}s)")
+
+
+def _load_items(path: Path) -> list[dict]:
+    from hotspot.history import iter_jsonl
+
+    items = []
+    for lineno, obj in iter_jsonl(path):
+        if not isinstance(obj.get("title"), str) or "id" not in obj:
+            raise InputError(f"{path}:{lineno}: each line needs \"id\" and a string \"title\"")
+        items.append(obj)
+    return items
+
+
+def _match_engine(obj: Context, themes):
+    """An engine over ``themes`` using what the configured database has learned, if any."""
+    from hotspot.engine import Engine
+    from hotspot.lexicon import load_verticals
+    from hotspot.store import Store
+
+    path = obj.config_path
+    if path.exists():
+        config = obj.config()
+        store = Store(config.database)
+        verticals = load_verticals(config.lexicons)
+    else:
+        store = Store(":memory:")
+        verticals = load_verticals()
+    engine = Engine(store, [("", t) for t in themes], verticals)
+    _learn_unlinked(engine, store, themes)
+    return engine
+
+
+def _learn_unlinked(engine, store, themes) -> None:
+    """Themes no lexicon covers learn from history at match time (see hotspot.learn)."""
+    from hotspot.engine import load_learned
+    from hotspot.learn import learn_theme
+    from hotspot.matcher import Learned, Matcher
+
+    unlinked = [t for t in themes if t.expand and not engine.matcher.linked("", t.name)]
+    if not unlinked or store.count("items") == 0:
+        return
+    docs = [tokens for _, tokens, _, _ in store.iter_documents()]
+    base = load_learned(store)
+    extra = dict(base.terms)
+    for t in unlinked:
+        extra[f"t:{t.name}"] = {w: v[0] for w, v in learn_theme(t, docs, engine.matcher).items()}
+    engine.learned = Learned(terms=extra, demoted=base.demoted)
+    engine.matcher = Matcher(engine.themes, engine.verticals, engine.learned)
+
+
+@cli.command()
+@click.option("--themes", "themes_file", required=True, type=click.Path(path_type=Path),
+              help="TOML file with [[themes]] tables.")
+@click.option("--input", "input_file", required=True, type=click.Path(path_type=Path),
+              help="JSON Lines: id, title, optional summary, platform, category.")
+@click.option("--all", "show_all", is_flag=True, help="Also print matches below threshold.")
+@click.pass_obj
+def match(obj: Context, themes_file: Path, input_file: Path, show_all: bool) -> None:
+    """Batch-match items against themes; one JSON line per item."""
+    from hotspot.config import load_themes_file
+
+    themes = load_themes_file(themes_file)
+    items = _load_items(input_file)
+    engine = _match_engine(obj, themes)
+    for it in items:
+        doc = engine.document(it["title"], it.get("summary"), it.get("category"),
+                              it.get("platform"))
+        matches = engine.matcher.match(doc, all_scores=show_all)
+        click.echo(json.dumps({"id": it["id"], "matches": [
+            {"theme": m.theme, "score": round(m.score, 4), "terms": m.terms,
+             **({"passed": m.passed} if show_all else {})}
+            for m in sorted(matches, key=lambda m: -m.score) if show_all or m.passed]},
+            ensure_ascii=False))
+
+
+@cli.command("eval")
+@click.option("--themes", "themes_file", required=True, type=click.Path(path_type=Path))
+@click.option("--items", "items_file", required=True, type=click.Path(path_type=Path))
+@click.option("--labels", "labels_file", required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+def eval_(obj: Context, themes_file: Path, items_file: Path, labels_file: Path,
+          fmt: str) -> None:
+    """Precision/recall/F1 per theme against hand labels, beside the substring baseline."""
+    from hotspot import evaluation as ev
+    from hotspot.config import load_themes_file
+    from hotspot.history import iter_jsonl
+
+    themes = load_themes_file(themes_file)
+    items = _load_items(items_file)
+    gold = {str(o["id"]): set(o.get("labels") or []) for _, o in iter_jsonl(labels_file)}
+    engine = _match_engine(obj, themes)
+    ours, base = {}, {}
+    for it in items:
+        doc = engine.document(it["title"], it.get("summary"), it.get("category"),
+                              it.get("platform"))
+        ours[str(it["id"])] = {m.theme for m in engine.matcher.match(doc)}
+        base[str(it["id"])] = ev.baseline(themes, f"{it['title']} {it.get('summary') or ''}")
+    gold = {k: v for k, v in gold.items() if k in ours}
+    names = [t.name for t in themes]
+    s_ours, s_base = ev.score(names, ours, gold), ev.score(names, base, gold)
+    rows = []
+    for name in names:
+        o, b = s_ours[name], s_base[name]
+        rows.append({"theme": name, "relevant": o.tp + o.fn, "P": round(o.precision, 3),
+                     "R": round(o.recall, 3), "F1": round(o.f1, 3),
+                     "base_P": round(b.precision, 3), "base_R": round(b.recall, 3),
+                     "base_F1": round(b.f1, 3)})
+    mo, mb = ev.micro(s_ours), ev.micro(s_base)
+    rows.append({"theme": "(micro)", "relevant": mo.tp + mo.fn, "P": round(mo.precision, 3),
+                 "R": round(mo.recall, 3), "F1": round(mo.f1, 3),
+                 "base_P": round(mb.precision, 3), "base_R": round(mb.recall, 3),
+                 "base_F1": round(mb.f1, 3)})
+    rows.append({"theme": "(macro F1)", "relevant": "", "P": "", "R": "",
+                 "F1": round(ev.macro_f1(s_ours), 3), "base_P": "", "base_R": "",
+                 "base_F1": round(ev.macro_f1(s_base), 3)})
+    if fmt == "json":
+        click.echo(to_json(rows))
+    else:
+        click.echo(table(rows, [(k, k, 10) for k in rows[0]]))
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=".")
+@click.option("--force", is_flag=True, help="Overwrite an existing hotspot.toml.")
+def init(directory: Path, force: bool) -> None:
+    """Write a commented starter hotspot.toml into DIRECTORY."""
+    from importlib import resources
+
+    target = directory / "hotspot.toml"
+    if target.exists() and not force:
+        raise click.ClickException(f"{target} exists; pass --force to overwrite it")
+    directory.mkdir(parents=True, exist_ok=True)
+    target.write_text(resources.files("hotspot.data").joinpath("starter.toml")
+                      .read_text("utf-8"), encoding="utf-8")
+    click.echo(f"wrote {target}; edit the accounts and themes, then run 'hotspot config check'")
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Configuration."""
+
+
+@config_group.command("check")
+@click.pass_obj
+def config_check(obj: Context) -> None:
+    """Validate the config without running anything."""
+    config = obj.config(check_plugins=True)
+    themes = sum(len(a.themes) for a in config.accounts)
+    click.echo(f"{config.path}: ok ({len(config.sources)} sources, {len(config.accounts)} "
+               f"accounts, {themes} themes, {len(config.notifiers)} notifiers)")
+
+
+@cli.command("plugins")
+@click.pass_obj
+def plugins_cmd(obj: Context) -> None:
+    """List installed source plugins (same as 'sources list')."""
+    _sources_list(obj)
+
+
+def _sources_list(obj: Context) -> None:
+    plugins = obj.plugins()
+    click.echo("plugins:")
+    for name, cls in sorted(plugins.items()):
+        doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+        click.echo(f"  {name:<10} {cls.__module__}  {doc}")
+    click.echo("configured sources:")
+    for s in obj.config().sources:
+        state = "" if s.enabled else " (disabled)"
+        click.echo(f"  {s.name:<14} type={s.type:<9} every {int(s.interval)}s "
+                   f"{s.url or '(default endpoints)'}{state}")
+
+
+from hotspot.cli.read_commands import sources as sources_group  # noqa: E402
+
+
+@sources_group.command("list")
+@click.pass_obj
+def sources_list(obj: Context) -> None:
+    """Installed plugins and configured source instances."""
+    _sources_list(obj)
+
+
+@cli.group()
+def themes() -> None:
+    """Inspect and tune themes."""
+
+
+@themes.command("explain")
+@click.argument("text")
+@click.option("--account", help="Only this account's themes.")
+@click.option("--summary", default=None, help="A summary to match as well.")
+@click.option("--category", default=None, help="The platform's category tag, e.g. 电影.")
+@click.pass_obj
+def themes_explain(obj: Context, text: str, account: str | None, summary: str | None,
+                   category: str | None) -> None:
+    """Show how TEXT scores against each theme, and why."""
+    from hotspot.engine import Engine, theme_pairs
+    from hotspot.lexicon import load_verticals
+    from hotspot.store import Store
+
+    config = obj.config()
+    pairs = [(a, t) for a, t in theme_pairs(config) if not account or a == account]
+    if account and not pairs:
+        raise click.BadParameter(f"no account named {account!r} with themes",
+                                 param_hint="--account")
+    engine = Engine(Store(config.database), pairs, load_verticals(config.lexicons))
+    doc = engine.document(text, summary, category)
+    click.echo(f"tokens: {' '.join(doc.title_tokens)}")
+    for m in sorted(engine.matcher.match(doc, all_scores=True), key=lambda m: -m.score):
+        verdict = "MATCH" if m.passed else "no"
+        why = f"excluded by {m.excluded_by}" if m.excluded_by else ""
+        click.echo(f"{m.account}/{m.theme}: {m.score:.3f} (threshold {m.threshold}) "
+                   f"{verdict} {why}".rstrip())
+        linked = engine.matcher.linked(m.account, m.theme)
+        if linked:
+            click.echo(f"  linked verticals: {', '.join(linked)}")
+        for e in m.evidence[:12]:
+            click.echo(f"  {e.weight:.2f}  {e.term}  via {e.via} in {e.field}")
+        if m.damped_by:
+            click.echo(f"  x0.6: stronger evidence for {m.damped_by}")
+
+
+@themes.command("suggest")
+@click.argument("theme")
+@click.option("--account", help="The account the theme belongs to.")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.pass_obj
+def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) -> None:
+    """Propose keywords and exclusions for THEME from the stored history, with counts."""
+    from collections import Counter
+
+    from hotspot.engine import Engine, theme_pairs
+    from hotspot.keywords import content_keywords
+    from hotspot.learn import learn_theme
+    from hotspot.lexicon import load_verticals
+    from hotspot.store import Store
+
+    config = obj.config()
+    pairs = [(a, t) for a, t in theme_pairs(config)
+             if t.name == theme and (not account or a == account)]
+    if not pairs:
+        raise click.BadParameter(f"no theme named {theme!r}", param_hint="THEME")
+    store = Store(config.database)
+    engine = Engine(store, pairs[:1], load_verticals(config.lexicons))
+    docs = [(tokens, cat) for _, tokens, cat, _ in store.iter_documents()]
+    if not docs:
+        raise click.ClickException("no history yet: poll for a while or 'hotspot import' first")
+    keywords = learn_theme(pairs[0][1], (d[0] for d in docs), engine.matcher)
+    matched: Counter[str] = Counter()
+    near: Counter[str] = Counter()
+    for tokens, cat in docs:
+        ms = engine.matcher.match(engine.document("", title_tokens=tokens, category=cat),
+                                  all_scores=True)
+        if not ms:
+            continue
+        m = ms[0]
+        words = content_keywords(tokens)
+        if m.passed:
+            matched.update(words)
+        elif m.score >= m.threshold * 0.6:
+            near.update(words)
+    click.echo(f"suggested keywords for {theme} (co-occur with its keywords in history):")
+    for word, (w, support, precision) in sorted(keywords.items(),
+                                                key=lambda kv: -kv[1][1])[:limit]:
+        click.echo(f"  {word:<12} in {support} titles, {precision:.0%} of them matched")
+    click.echo("frequent words in near-misses (candidates for keywords or exclusions):")
+    for word, n in near.most_common(limit):
+        click.echo(f"  {word:<12} {n} near-miss titles, {matched[word]} matched titles")
+
+
+@cli.command("learn")
+@click.pass_obj
+def learn_cmd(obj: Context) -> None:
+    """Relearn expansions from the stored history now (the daemon does it hourly)."""
+    from hotspot.learn import relearn
+    from hotspot.lexicon import load_verticals
+    from hotspot.store import Store
+
+    config = obj.config()
+    store = Store(config.database)
+    with store.transaction():
+        learned = relearn(store, load_verticals(config.lexicons))
+    click.echo(f"learned {sum(len(t) for t in learned.terms.values())} terms, "
+               f"{sum(len(t) for t in learned.demoted.values())} demotions")
+
+
+from hotspot.cli.read_commands import db as db_group  # noqa: E402
+
+
+@db_group.command("vacuum")
+@click.pass_obj
+def db_vacuum(obj: Context) -> None:
+    """Compact old observations (retention) and reclaim disk space."""
+    import os
+
+    from hotspot.retention import compact
+    from hotspot.store import Store
+
+    config = obj.config()
+    store = Store(config.database)
+    before = os.path.getsize(config.database)
+    removed = compact(store, older_than_days=config.retention_days)
+    store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.execute("VACUUM")
+    after = os.path.getsize(config.database)
+    click.echo(f"removed {removed:,} old observations; {before / 1e6:.1f} MB -> "
+               f"{after / 1e6:.1f} MB")

@@ -1,0 +1,169 @@
+"""``hotspot run``: the long-running service (systemd style, foreground, logs to stderr).
+
+One main thread runs a ``schedule.Scheduler`` (an instance, not the module-level one):
+
+    every 1 s     poll the sources that are due (fetched concurrently, processed in turn)
+    every 30 s    jobs registered by the delivery layer (digests, pushes), if configured
+    every 1 h     relearn expansions from the collected history
+    every 6 h     retention: compact old observations
+
+Every job is wrapped, so an exception is logged with its traceback and the loop goes on
+(``schedule`` itself catches nothing). SIGTERM/SIGINT stop the loop: an in-flight fetch is
+abandoned (nothing is written while fetching) and a started transaction finishes, so the
+process exits 0 within a few seconds. SIGHUP reloads the config; a broken new config is
+reported and the old one kept. A writer lock keeps a second daemon off the same database.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+import schedule
+
+from hotspot.config import Config, load_config
+from hotspot.db import WriterLock
+from hotspot.engine import Engine, theme_pairs
+from hotspot.errors import ConfigError, HotspotError
+from hotspot.poller import Poller
+from hotspot.registry import load_plugins
+from hotspot.store import Store
+
+log = logging.getLogger(__name__)
+
+Hook = Callable[["Daemon"], None]
+#: Extra periodic jobs (digest, pushes) registered by the delivery modules: name -> job.
+EXTRA_JOBS: dict[str, tuple[int, Hook]] = {}
+
+
+class Daemon:
+    def __init__(self, config_path: Path, config: Config):
+        self.config_path = config_path
+        self.config = config
+        self._stop = threading.Event()
+        self._reload = threading.Event()
+        self.scheduler = schedule.Scheduler()
+        self.store: Store | None = None
+        self.engine: Engine | None = None
+        self.poller: Poller | None = None
+
+    # -- signals --------------------------------------------------------------------------
+    def install_signals(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        signal.signal(signal.SIGHUP, lambda *_: self._reload.set())
+
+    def _on_stop(self, signum: int, _frame: object) -> None:
+        log.info("received %s, stopping", signal.Signals(signum).name)
+        self._stop.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def run(self) -> int:
+        lock = WriterLock(self.config.database)
+        lock.acquire()
+        try:
+            self.store = Store(self.config.database)
+            started = time.perf_counter()
+            self.engine = Engine.from_config(self.config, self.store)
+            self._build_poller()
+            log.info("hotspot running: %d sources, %d accounts, %d themes; database %s "
+                     "(ready in %.1fs)", len(self.poller.instances), len(self.config.accounts),
+                     sum(len(a.themes) for a in self.config.accounts), self.config.database,
+                     time.perf_counter() - started)
+            self._schedule()
+            self._loop()
+        finally:
+            if self.store is not None:
+                self.store.close()
+            lock.release()
+        log.info("hotspot stopped")
+        return 0
+
+    def _build_poller(self) -> None:
+        self.poller = Poller(self.config, self.store, self.engine,
+                             load_plugins(self.config.plugins),
+                             stop_requested=self._stop.is_set)
+
+    def _schedule(self) -> None:
+        self.scheduler.every(1).seconds.do(self._guard("poll", self.poll_due))
+        self.scheduler.every(1).hours.do(self._guard("learn", self.learn))
+        self.scheduler.every(6).hours.do(self._guard("retention", self.retention))
+        for name, (seconds, job) in EXTRA_JOBS.items():
+            self.scheduler.every(seconds).seconds.do(self._guard(name, functools.partial(
+                job, self)))
+
+    def _loop(self) -> None:
+        self.poll_due()  # every source once at start (their next_poll is due or unset)
+        while not self._stop.is_set():
+            if self._reload.is_set():
+                self._reload.clear()
+                self.reload()
+            self.scheduler.run_pending()
+            self._stop.wait(min(1.0, max(0.05, self.scheduler.idle_seconds or 1.0)))
+
+    def _guard(self, name: str, job: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            if self._stop.is_set():
+                return
+            try:
+                job()
+            except HotspotError as exc:
+                log.error("%s job failed: %s", name, exc)
+            except Exception:
+                log.exception("%s job failed with a bug; the daemon goes on", name)
+        return run
+
+    # -- jobs -----------------------------------------------------------------------------
+    def poll_due(self) -> list:
+        due = self.poller.due()
+        if not due:
+            return []
+        reports = self.poller.poll(due)
+        for hook in POLL_HOOKS:
+            try:
+                hook(self, reports)
+            except Exception:
+                log.exception("post-poll hook failed; the daemon goes on")
+        return reports
+
+    def learn(self) -> None:
+        from hotspot.learn import relearn
+
+        with self.store.transaction():
+            relearn(self.store, self.engine.verticals)
+        self.engine.reload(theme_pairs(self.config))
+
+    def retention(self) -> None:
+        from hotspot.retention import compact
+
+        compact(self.store, older_than_days=self.config.retention_days)
+
+    def reload(self) -> None:
+        try:
+            plugins = load_plugins(load_config(self.config_path, None).plugins)
+            new = load_config(self.config_path, plugins)
+        except (ConfigError, HotspotError) as exc:
+            log.error("config reload failed; keeping the running config: %s",
+                      str(exc).replace("\n", "; "))
+            return
+        if new.database != self.config.database:
+            log.error("config reload: [hotspot] database changed; restart to switch databases"
+                      " (keeping the running config)")
+            return
+        self.config = new
+        self.engine.reload(theme_pairs(new))
+        self._build_poller()
+        log.info("config reloaded: %d sources, %d accounts", len(self.poller.instances),
+                 len(new.accounts))
+
+
+#: Called after every poll cycle with the reports (instant pushes hook in here).
+POLL_HOOKS: list[Callable[[Daemon, list], None]] = []

@@ -1,0 +1,51 @@
+"""Durations as operators write them in hotspot.toml ("90s", "2m", "1h30m", "1d") and as the CLI
+accepts them (``--since 24h``). Pure; ``parse_duration`` raises ``ValueError`` with the reason."""
+
+from __future__ import annotations
+
+import re
+
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)", re.IGNORECASE)
+_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(value: object) -> float:
+    """Seconds in ``value`` (a number of seconds, or text like "2m", "1h30m")."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as \"90s\", \"2m\" or \"1h\"")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError("expected a duration such as \"90s\", \"2m\" or \"1h\"")
+    text = value.strip().replace(" ", "")
+    if not text:
+        raise ValueError("empty duration; write e.g. \"2m\"")
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    pos = 0
+    total = 0.0
+    for m in _PART.finditer(text):
+        if m.start() != pos:
+            break
+        total += float(m.group(1)) * _SECONDS[m.group(2).lower()]
+        pos = m.end()
+    if pos != len(text) or pos == 0:
+        raise ValueError(f"bad duration {value!r}; write e.g. \"90s\", \"2m\", \"1h30m\" or \"1d\"")
+    return total
+
+
+def format_duration(seconds: float) -> str:
+    """Short human form: 45s, 2m, 1h30m, 2d3h."""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    if seconds and len(parts) < 2:
+        parts.append(f"{seconds}s")
+    return "".join(parts[:2])

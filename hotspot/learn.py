@@ -1,0 +1,121 @@
+"""Learn from the history the daemon collects: vocabulary expansions and ambiguous terms.
+
+Pure functions over (tokens, category) documents plus ``relearn(store)`` that stores the
+result in ``learned_terms``. Nothing here reads labelled data; it only reads what the
+sources returned.
+
+* Vertical expansion: a document is a *positive* of a vertical when the lexicon evidence
+  for it is strong (>= 0.6) and no other vertical is stronger. A word that appears in at
+  least ``MIN_SUPPORT`` positives and whose positives make up at least half of all the
+  documents containing it (so not a generic word) becomes a learned term of the vertical,
+  weighted by that precision and its support (at most ``MAX_LEARNED``). New names (a new
+  drama, a player, a phone model) enter this way within days of appearing.
+* Sense check: a lexicon term that history mostly shows without any other evidence of its
+  own vertical but with strong evidence for another one (饺子 beside 哪吒 and 票房) is
+  demoted by that share.
+* Theme expansion (themes linked to no vertical): positives are the documents containing
+  the theme's own keywords; the same precision/support rule gives its learned terms.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from typing import Iterable, Sequence
+
+from hotspot.config import ThemeConfig
+from hotspot.keywords import content_keywords
+from hotspot.lexicon import Vertical
+from hotspot.matcher import Document, Learned, Matcher, noisy_or
+
+log = logging.getLogger(__name__)
+
+MIN_SUPPORT = 3
+MIN_PRECISION = 0.5
+MAX_LEARNED = 0.65
+POSITIVE = 0.6
+SENSE_MIN_DOCS = 5
+
+
+def _weight(support: int, precision: float) -> float:
+    return round(MAX_LEARNED * precision * min(1.0, math.log2(1 + support) / 3), 4)
+
+
+def learn_verticals(docs: Iterable[tuple[Sequence[str], str | None]],
+                    verticals: Sequence[Vertical]) -> Learned:
+    base = Matcher([], verticals)
+    lexicon = {v.id: v.terms for v in verticals}
+    df: Counter[str] = Counter()
+    positives: dict[str, Counter[str]] = {}
+    seen: dict[str, Counter[str]] = {}
+    foreign: dict[str, Counter[str]] = {}
+    for tokens, category in docs:
+        words = set(content_keywords(tokens))
+        df.update(words)
+        ev = base.vertical_evidence(Document(title_tokens=tokens, category=category))
+        if not ev:
+            continue
+        strength = {vid: noisy_or(t.values()) for vid, t in ev.items()}
+        top = max(strength.values())
+        for vid, terms in ev.items():
+            if strength[vid] >= POSITIVE and strength[vid] >= top:
+                positives.setdefault(vid, Counter()).update(words - set(lexicon[vid]))
+            others = max((s for v, s in strength.items() if v != vid), default=0.0)
+            for term, w in terms.items():
+                if term.startswith("#"):
+                    continue
+                seen.setdefault(vid, Counter())[term] += 1
+                without = noisy_or(x for t, x in terms.items() if t != term)
+                if without < 0.3 and others >= POSITIVE:
+                    foreign.setdefault(vid, Counter())[term] += 1
+    learned: dict[str, dict[str, float]] = {}
+    for vid, counts in positives.items():
+        scope = learned.setdefault(f"v:{vid}", {})
+        for word, support in counts.items():
+            precision = support / df[word]
+            if support >= MIN_SUPPORT and precision >= MIN_PRECISION:
+                scope[word] = _weight(support, precision)
+    demoted: dict[str, dict[str, float]] = {}
+    for vid, counts in seen.items():
+        for term, total in counts.items():
+            bad = foreign.get(vid, Counter())[term]
+            if total >= SENSE_MIN_DOCS and bad / total >= 0.5:
+                demoted.setdefault(vid, {})[term] = round(max(0.25, 1 - bad / total), 3)
+    return Learned(terms=learned, demoted=demoted)
+
+
+def learn_theme(theme: ThemeConfig, docs: Iterable[Sequence[str]],
+                matcher: Matcher) -> dict[str, tuple[float, int, float]]:
+    """Words that co-occur with ``theme``'s own keywords: term -> (weight, support, precision)."""
+    df: Counter[str] = Counter()
+    pos: Counter[str] = Counter()
+    own = {w for w in (*theme.keywords, *theme.synonyms)}
+    for tokens in docs:
+        words = set(content_keywords(tokens))
+        df.update(words)
+        hits = matcher.keyword_hits(Document(title_tokens=tokens))
+        if any(theme.name == name for (_, name) in hits):
+            pos.update(words - own)
+    out = {}
+    for word, support in pos.items():
+        precision = support / df[word]
+        if support >= MIN_SUPPORT and precision >= MIN_PRECISION:
+            out[word] = (_weight(support, precision), support, precision)
+    return out
+
+
+def relearn(store, verticals: Sequence[Vertical]) -> Learned:
+    """Recompute vertical expansions and demotions from every stored item."""
+    docs = [(tokens, category) for _, tokens, category, _ in store.iter_documents()]
+    learned = learn_verticals(docs, verticals)
+    rows = [(scope, term, w, 0) for scope, terms in learned.terms.items()
+            for term, w in terms.items()]
+    rows += [(f"d:{vid}", term, f, 0) for vid, terms in learned.demoted.items()
+             for term, f in terms.items()]
+    store.replace_learned("v:", [r for r in rows if r[0].startswith("v:")])
+    store.replace_learned("d:", [r for r in rows if r[0].startswith("d:")])
+    log.info("learned %d expansion terms and %d demotions from %d items",
+             sum(len(t) for t in learned.terms.values()),
+             sum(len(t) for t in learned.demoted.values()), len(docs))
+    return learned

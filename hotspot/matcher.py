@@ -1,0 +1,279 @@
+"""Score hotspots against themes and explain every score. Pure: no I/O, no clock.
+
+How a theme is scored (the README's "How matching works" says the same for operators):
+
+1. Evidence is looked up in one inverted index (term -> postings) from the runs of 1-5
+   whole tokens of the title and summary, so the cost per item does not depend on how many
+   terms the themes and lexicons hold, and a term only matches whole tokens.
+2. Direct evidence: the theme's ``keywords`` (weight 0.9 x the keyword's ``weights`` entry)
+   and ``synonyms`` (0.8).
+3. Vertical evidence: a theme is linked to the verticals (lexicons) its name or keywords
+   belong to (or to its explicit ``verticals``); every term of a linked vertical is
+   evidence at the term's lexicon weight x 0.8, the platform's own category tag at 0.75,
+   and terms the daemon learned from history for that vertical at their learned weight.
+   Ambiguous lexicon terms that history shows mostly in another domain are demoted.
+4. Summary hits count for about half of title hits.
+5. The score is the noisy-OR of the distinct pieces of evidence, 1 - prod(1 - w), so it is in
+   [0, 1) and never drops when evidence is added. An item whose evidence points much more
+   strongly to a vertical the theme is not linked to is damped (x0.6) unless a keyword of
+   the theme itself is present. ``exclude`` terms (as substrings) force 0; when ``required``
+   is set, one of its terms must appear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+from hotspot.config import ThemeConfig
+from hotspot.lexicon import Vertical, term_key
+
+MAX_SPAN = 5
+KEYWORD_WEIGHT = 0.9
+SYNONYM_WEIGHT = 0.8
+LEXICON_FACTOR = 0.8
+CATEGORY_WEIGHT = 0.75
+SUMMARY_FACTOR = 0.55
+WEAK_LINK_FACTOR = 0.8
+FOREIGN_DAMPING = 0.6
+FOREIGN_MARGIN = 0.25
+MAX_EVIDENCE = 0.97
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """What the matcher reads of one hotspot: tokens, raw text (for exclusions), tag."""
+
+    title_tokens: Sequence[str]
+    summary_tokens: Sequence[str] = ()
+    title: str = ""
+    summary: str = ""
+    category: str | None = None
+    platform: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    term: str
+    weight: float
+    via: str  # keyword | synonym | lexicon:<vertical> | category:<vertical> | learned:<scope>
+    field: str  # title | summary | tag
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    account: str
+    theme: str
+    score: float
+    threshold: float
+    evidence: tuple[Evidence, ...] = ()
+    excluded_by: str | None = None
+    damped_by: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.excluded_by is None and self.score >= self.threshold and self.score > 0
+
+    @property
+    def terms(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for e in self.evidence:
+            seen.setdefault(e.term, None)
+        return list(seen)
+
+    def explanation(self) -> dict:
+        return {"score": round(self.score, 4), "threshold": self.threshold,
+                "excluded_by": self.excluded_by, "damped_by": self.damped_by,
+                "evidence": [{"term": e.term, "weight": round(e.weight, 3), "via": e.via,
+                              "field": e.field} for e in self.evidence]}
+
+
+@dataclass(frozen=True, slots=True)
+class Learned:
+    """What history taught: extra terms per scope and demotion factors for lexicon terms."""
+
+    terms: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # scope -> term -> w
+    demoted: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # vertical -> term
+
+
+@dataclass(slots=True)
+class _Theme:
+    account: str
+    config: ThemeConfig
+    links: dict[int, float]  # vertical index -> link factor
+    exclude: tuple[str, ...]
+    required: frozenset[str]
+
+
+def link_verticals(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[int, float]:
+    """Which verticals a theme inherits, and how strongly (1.0 full, 0.8 one keyword)."""
+    if theme.verticals is not None:
+        wanted = set(theme.verticals)
+        return {i: 1.0 for i, v in enumerate(verticals) if v.id in wanted}
+    name = term_key(theme.name)
+    words = {term_key(k) for k in (*theme.keywords, *theme.synonyms)} - {""}
+    links: dict[int, float] = {}
+    for i, v in enumerate(verticals):
+        if name and (name in v.names or term_key(v.title) == name):
+            links[i] = 1.0
+            continue
+        hits = sum(1 for w in words if w in v.names or v.terms.get(w, 0) >= 0.7)
+        if hits >= 2:
+            links[i] = 1.0
+        elif hits == 1 and any(w in v.names for w in words):
+            links[i] = WEAK_LINK_FACTOR
+    return links
+
+
+class Matcher:
+    """Scores documents against many accounts' themes through one inverted index."""
+
+    def __init__(self, themes: Iterable[tuple[str, ThemeConfig]],
+                 verticals: Sequence[Vertical] = (), learned: Learned | None = None):
+        self.verticals = tuple(verticals)
+        learned = learned or Learned()
+        self._themes: list[_Theme] = []
+        # term -> list of (kind, index, weight, via); kind 0 = theme, 1 = vertical
+        self._index: dict[str, list[tuple[int, int, float, str]]] = {}
+        self._category: dict[str, list[int]] = {}
+        for vi, v in enumerate(self.verticals):
+            demoted = learned.demoted.get(v.id, {})
+            for term, w in v.terms.items():
+                self._post(term, (1, vi, w * LEXICON_FACTOR * demoted.get(term, 1.0),
+                                  f"lexicon:{v.id}"))
+            for term, w in learned.terms.get(f"v:{v.id}", {}).items():
+                if term not in v.terms:
+                    self._post(term, (1, vi, w, f"learned:{v.id}"))
+            for cat in v.categories:
+                self._category.setdefault(cat, []).append(vi)
+        for account, theme in themes:
+            ti = len(self._themes)
+            self._themes.append(_Theme(
+                account=account, config=theme, links=link_verticals(theme, self.verticals),
+                exclude=tuple(term_key(x) for x in theme.exclude if term_key(x)),
+                required=frozenset(term_key(x) for x in theme.required if term_key(x))))
+            weights = {term_key(k): w for k, w in theme.weights.items()}
+            for kw in theme.keywords:
+                key = term_key(kw)
+                if key:
+                    self._post(key, (0, ti, min(MAX_EVIDENCE, KEYWORD_WEIGHT *
+                                                weights.get(key, 1.0)), "keyword"))
+            for syn in theme.synonyms:
+                key = term_key(syn)
+                if key:
+                    self._post(key, (0, ti, min(MAX_EVIDENCE, SYNONYM_WEIGHT *
+                                                weights.get(key, 1.0)), "synonym"))
+            if theme.expand:
+                for term, w in learned.terms.get(f"t:{theme.name}", {}).items():
+                    self._post(term, (0, ti, w, f"learned:{theme.name}"))
+        self._max_len = max((len(t) for t in self._index), default=0)
+        self._needs_text = any(t.exclude or t.required for t in self._themes)
+
+    @property
+    def themes(self) -> list[tuple[str, ThemeConfig]]:
+        return [(t.account, t.config) for t in self._themes]
+
+    def linked(self, account: str, theme: str) -> list[str]:
+        for t in self._themes:
+            if t.account == account and t.config.name == theme:
+                return [self.verticals[i].id for i in t.links]
+        return []
+
+    def _post(self, term: str, posting: tuple[int, int, float, str]) -> None:
+        self._index.setdefault(term, []).append(posting)
+
+    def spans(self, tokens: Sequence[str]) -> set[str]:
+        """Every run of 1..MAX_SPAN whole tokens that is an index term."""
+        found = set()
+        index, limit, n = self._index, self._max_len, len(tokens)
+        for i in range(n):
+            key = ""
+            for j in range(i, min(n, i + MAX_SPAN)):
+                key += tokens[j]
+                if len(key) > limit:
+                    break
+                if key in index:
+                    found.add(key)
+        return found
+
+    def _evidence(self, doc: Document) -> tuple[dict[int, dict[str, Evidence]],
+                                                 dict[int, dict[str, Evidence]]]:
+        """Evidence per theme and per vertical (best weight per term)."""
+        theme_ev: dict[int, dict[str, Evidence]] = {}
+        vert_ev: dict[int, dict[str, Evidence]] = {}
+        for field_name, tokens, factor in (("title", doc.title_tokens, 1.0),
+                                           ("summary", doc.summary_tokens, SUMMARY_FACTOR)):
+            if not tokens:
+                continue
+            for term in self.spans(tokens):
+                for kind, idx, w, via in self._index[term]:
+                    bucket = (theme_ev if kind == 0 else vert_ev).setdefault(idx, {})
+                    weight = w * factor
+                    old = bucket.get(term)
+                    if old is None or old.weight < weight:
+                        bucket[term] = Evidence(term, weight, via, field_name)
+        if doc.category:
+            for vi in self._category.get(doc.category, ()):
+                vert_ev.setdefault(vi, {})[f"#{doc.category}"] = Evidence(
+                    doc.category, CATEGORY_WEIGHT, f"category:{self.verticals[vi].id}", "tag")
+        return theme_ev, vert_ev
+
+    def vertical_evidence(self, doc: Document) -> dict[str, dict[str, float]]:
+        """vertical id -> {term: weight} for ``doc`` (what learning reads)."""
+        _, vert_ev = self._evidence(doc)
+        return {self.verticals[vi].id: {t: e.weight for t, e in ev.items()}
+                for vi, ev in vert_ev.items()}
+
+    def keyword_hits(self, doc: Document) -> dict[tuple[str, str], set[str]]:
+        """(account, theme) -> the theme's own keywords/synonyms found in ``doc``."""
+        theme_ev, _ = self._evidence(doc)
+        return {(self._themes[ti].account, self._themes[ti].config.name): set(ev)
+                for ti, ev in theme_ev.items()}
+
+    def match(self, doc: Document, *, all_scores: bool = False) -> list[Match]:
+        """Matches of ``doc`` per theme: only those that passed unless ``all_scores``."""
+        theme_ev, vert_ev = self._evidence(doc)
+        strength = {vi: noisy_or(e.weight for e in ev.values()) for vi, ev in vert_ev.items()}
+        if not theme_ev and not strength and not all_scores:
+            return []
+        text_key = term_key(f"{doc.title} {doc.summary}") if self._needs_text else ""
+        results = []
+        for ti, theme in enumerate(self._themes):
+            evidence = dict(theme_ev.get(ti, {}))
+            for vi, factor in theme.links.items():
+                for term, e in vert_ev.get(vi, {}).items():
+                    weight = e.weight * factor
+                    if term not in evidence or evidence[term].weight < weight:
+                        evidence[term] = Evidence(e.term, weight, e.via, e.field)
+            if not evidence and not all_scores:
+                continue
+            score = noisy_or(e.weight for e in evidence.values())
+            damped = None
+            direct = ti in theme_ev
+            if score > 0 and not direct:
+                foreign = [(s, vi) for vi, s in strength.items() if vi not in theme.links]
+                if foreign:
+                    best, fvi = max(foreign)
+                    if best >= score + FOREIGN_MARGIN:
+                        score *= FOREIGN_DAMPING
+                        damped = self.verticals[fvi].id
+            excluded = next((x for x in theme.exclude if x in text_key), None)
+            if theme.required and excluded is None and not any(
+                    r in text_key for r in theme.required):
+                excluded = "(no required term)"
+            ordered = tuple(sorted(evidence.values(), key=lambda e: -e.weight))
+            m = Match(account=theme.account, theme=theme.config.name,
+                      score=0.0 if excluded else round(score, 4),
+                      threshold=theme.config.min_score, evidence=ordered,
+                      excluded_by=excluded, damped_by=damped)
+            if all_scores or m.passed:
+                results.append(m)
+        return results
+
+
+def noisy_or(weights: Iterable[float]) -> float:
+    """1 - prod(1 - w): combines independent evidence; monotone, in [0, 1)."""
+    miss = 1.0
+    for w in weights:
+        miss *= 1.0 - min(max(w, 0.0), MAX_EVIDENCE)
+    return 1.0 - miss

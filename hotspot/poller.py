@@ -1,0 +1,237 @@
+"""Poll sources: fetch all due sources concurrently, then process each one's items.
+
+For every due source (bounded concurrency, one shared ``HttpClient``):
+
+    fetch (endpoint fallback, conditional GET) -> parse (pure) -> Engine.ingest
+    -> health transition -> one log line
+
+A failure of one source (network, HTTP status, block, parse) is recorded on that source's
+state and logged in one line; the others go on. A bug (any other exception) in processing is
+logged with its traceback and recorded as that source's error, never stopping the cycle.
+Hosts are protected from misconfiguration: two sources on one host are not fetched within
+``min_host_interval`` of each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+from urllib.parse import urlsplit
+
+from hotspot import health
+from hotspot.config import Config, SourceConfig
+from hotspot.engine import Engine, IngestResult
+from hotspot.errors import HotspotError, ParseError, SourceError
+from hotspot.http import HttpClient
+from hotspot.models import Fetched, RawItem
+from hotspot.source import Source
+from hotspot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class PollReport:
+    source: str
+    items: int = 0
+    new_items: int = 0
+    alerts: int = 0
+    alert_ids: tuple[int, ...] = ()
+    rising_events: tuple[int, ...] = ()
+    duration_ms: int = 0
+    fetch_ms: int = 0
+    error: str | None = None
+    not_modified: bool = False
+    source_alert: tuple[str, str] | None = None
+
+
+@dataclass(slots=True)
+class _Fetch:
+    items: list[RawItem] | None = None
+    url: str | None = None
+    fetched: Fetched | None = None
+    error: SourceError | None = None
+    fetch_ms: int = 0
+
+
+class Poller:
+    """Owns the plugin instances of a config and polls them against one store/engine."""
+
+    def __init__(self, config: Config, store: Store, engine: Engine,
+                 plugins: Mapping[str, type[Source]], *, clock: Callable[[], float] = time.time,
+                 rng: random.Random | None = None,
+                 stop_requested: Callable[[], bool] = lambda: False):
+        self.stop_requested = stop_requested
+        self.config = config
+        self.store = store
+        self.engine = engine
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.instances: dict[str, tuple[SourceConfig, Source]] = {}
+        for sc in config.sources:
+            if sc.enabled:
+                cls = plugins[sc.type]
+                self.instances[sc.name] = (sc, cls(sc.name, sc.url, sc.options))
+        self._host_last: dict[str, float] = {}
+
+    def due(self) -> list[str]:
+        """Names of sources whose next poll time has come."""
+        now = self.clock()
+        states = self.store.source_states()
+        return [name for name in self.instances
+                if (states.get(name, {}).get("next_poll") or 0) <= now]
+
+    def next_due_in(self) -> float:
+        now = self.clock()
+        states = self.store.source_states()
+        times = [(states.get(n, {}).get("next_poll") or 0) for n in self.instances]
+        return max(0.0, min(times) - now) if times else 60.0
+
+    def poll(self, names: Sequence[str] | None = None) -> list[PollReport]:
+        """Poll ``names`` (default: every enabled source) once, now."""
+        names = [n for n in (names if names is not None else list(self.instances))
+                 if n in self.instances]
+        if not names:
+            return []
+        states = self.store.source_states()
+        names = self._polite(names)
+        fetches = asyncio.run(self._fetch_all(names, states))
+        reports = []
+        for name in names:
+            if self.stop_requested() or name not in fetches:
+                break  # stopping: what was not processed is simply polled again next time
+            reports.append(self._process(name, fetches[name], states.get(name)))
+        return reports
+
+    def _polite(self, names: list[str]) -> list[str]:
+        """At most one source per host per cycle, and none within min_host_interval of the
+        host's last fetch; deferred sources stay due and go in a later cycle."""
+        gap = self.config.min_host_interval
+        if gap <= 0:
+            return names
+        now = self.clock()
+        chosen, hosts = [], set()
+        for name in names:
+            host = self._host(name)
+            last = self._host_last.get(host)
+            if host in hosts or (last is not None and now - last < gap):
+                continue
+            hosts.add(host)
+            chosen.append(name)
+            self._host_last[host] = now
+        return chosen
+
+    def _host(self, name: str) -> str:
+        urls = self.instances[name][1].urls()
+        return urlsplit(urls[0]).netloc if urls else name
+
+    async def _fetch_all(self, names: list[str], states: Mapping[str, dict]) -> dict[str, _Fetch]:
+        limit = asyncio.Semaphore(self.config.max_concurrent)
+        async with HttpClient(self.config.http) as client:
+            async def one(name: str) -> tuple[str, _Fetch]:
+                async with limit:
+                    return name, await self._fetch_one(client, name, states.get(name) or {})
+            tasks = [asyncio.create_task(one(n)) for n in names]
+            pending = set(tasks)
+            while pending:
+                _, pending = await asyncio.wait(pending, timeout=0.1)
+                if pending and self.stop_requested():
+                    for t in pending:
+                        t.cancel()  # nothing is written while fetching: safe to abandon
+                    await asyncio.gather(*pending, return_exceptions=True)
+                    break
+        return dict(t.result() for t in tasks if t.done() and not t.cancelled())
+
+    async def _fetch_one(self, client: HttpClient, name: str, state: dict) -> _Fetch:
+        _, src = self.instances[name]
+        urls = src.urls()
+        preferred = state.get("preferred_url")
+        if preferred in urls:
+            urls.remove(preferred)
+            urls.insert(0, preferred)
+        started = time.perf_counter()
+        last_error: SourceError | None = None
+        for url in urls:
+            conditional = len(urls) == 1 or url == preferred
+            try:
+                fetched = await src.fetch(client, url,
+                                          etag=state.get("etag") if conditional else None,
+                                          last_modified=state.get("last_modified")
+                                          if conditional else None)
+                if fetched.not_modified:
+                    return _Fetch(items=None, url=url, fetched=fetched,
+                                  fetch_ms=_ms(started))
+                items = src.parse(fetched)
+                return _Fetch(items=items, url=url, fetched=fetched, fetch_ms=_ms(started))
+            except SourceError as exc:
+                last_error = exc
+            except Exception as exc:  # a plugin bug: report it as this source's parse error
+                log.exception("source %s: plugin failed on %s", name, url)
+                last_error = ParseError(name, f"plugin {src.type!r} crashed on {url}: "
+                                              f"{type(exc).__name__}: {exc}")
+        return _Fetch(error=last_error or ParseError(name, "no url to fetch"),
+                      fetch_ms=_ms(started))
+
+    def _process(self, name: str, f: _Fetch, state: dict | None) -> PollReport:
+        sc, src = self.instances[name]
+        state = dict(state or {"source": name, "failures": 0, "down_alerted": 0})
+        state["source"] = name
+        started = time.perf_counter()
+        now = self.clock()
+        report = PollReport(source=name, fetch_ms=f.fetch_ms)
+        result = IngestResult()
+        error = f.error
+        if error is None and f.items is not None:
+            try:
+                result = self.engine.ingest(name, src.platform, f.items,
+                                            keyed=getattr(src, "keyed", False))
+            except HotspotError as exc:
+                error = SourceError(name, str(exc))
+            except Exception as exc:  # core bug: keep the traceback, keep the daemon
+                log.exception("source %s: processing failed", name)
+                error = SourceError(name, f"processing failed: {type(exc).__name__}: {exc}")
+        if error is None:
+            headers = f.fetched.headers if f.fetched else {}
+            t = health.after_success(state, now=now, interval=sc.interval, rng=self.rng,
+                                     etag=headers.get("etag"),
+                                     last_modified=headers.get("last-modified"),
+                                     preferred_url=f.url)
+            report.not_modified = bool(f.fetched and f.fetched.not_modified)
+        else:
+            t = health.after_failure(state, error, now=now, interval=sc.interval,
+                                     alert_after=self.config.source_alert_after, rng=self.rng)
+            report.error = error.reason
+        report.items, report.new_items = result.items, result.new_items
+        report.alert_ids = tuple(result.alert_ids)
+        report.alerts = len(result.alert_ids)
+        report.rising_events = tuple(result.rising_events)
+        report.duration_ms = f.fetch_ms + _ms(started)
+        report.source_alert = t.source_alert
+        with self.store.transaction():
+            self.store.save_source_state(t.state)
+            self.store.record_poll(name, now, report.duration_ms, report.items,
+                                   report.new_items, report.alerts, report.error)
+            if t.source_alert:
+                self.store.add_source_alert(name, t.source_alert[0], t.source_alert[1], int(now))
+        _log_report(report)
+        return report
+
+
+def _log_report(r: PollReport) -> None:
+    if r.error:
+        log.warning("poll source=%s failed in %dms: %s", r.source, r.duration_ms, r.error)
+    elif r.not_modified:
+        log.info("poll source=%s unchanged (304) in %dms", r.source, r.duration_ms)
+    else:
+        log.info("poll source=%s items=%d new=%d alerts=%d took=%dms", r.source, r.items,
+                 r.new_items, r.alerts, r.duration_ms)
+    if r.source_alert:
+        log.warning("source alert: %s", r.source_alert[1])
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)

@@ -1,0 +1,158 @@
+"""The database schema, as numbered ``sqlite_utils.Migrations``. Never edit a released one:
+add the next. Times are integer Unix seconds (UTC); the CLI shows them in the configured
+timezone."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "hotspot"
+migrations = Migrations(MIGRATION_SET)
+
+
+@migrations(name="0001_initial")
+def m0001_initial(db: Database) -> None:
+    db.executescript("""
+    CREATE TABLE items (
+        id TEXT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        source TEXT NOT NULL,
+        title TEXT NOT NULL,
+        url TEXT,
+        summary TEXT,
+        category TEXT,
+        label TEXT,
+        pinned INTEGER NOT NULL DEFAULT 0,
+        is_ad INTEGER NOT NULL DEFAULT 0,
+        published INTEGER,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        best_rank INTEGER,
+        last_rank INTEGER,
+        max_heat INTEGER,
+        last_heat INTEGER,
+        tokens TEXT NOT NULL DEFAULT '',
+        event_id INTEGER,
+        extras TEXT
+    );
+    CREATE INDEX items_last_seen ON items(last_seen);
+    CREATE INDEX items_source_last_seen ON items(source, last_seen);
+    CREATE INDEX items_event ON items(event_id);
+
+    CREATE VIRTUAL TABLE items_search USING fts5(grams, content='', tokenize='unicode61');
+
+    CREATE TABLE observations (
+        item_id TEXT NOT NULL,
+        observed_at INTEGER NOT NULL,
+        rank INTEGER,
+        heat INTEGER,
+        PRIMARY KEY (item_id, observed_at)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        platforms TEXT NOT NULL DEFAULT '',
+        best_rank INTEGER,
+        heat INTEGER,
+        items INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'new',
+        rising_at INTEGER,
+        trend TEXT
+    );
+    CREATE INDEX events_last_seen ON events(last_seen);
+    CREATE TABLE event_terms (
+        term TEXT NOT NULL,
+        event_id INTEGER NOT NULL,
+        PRIMARY KEY (term, event_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        account TEXT NOT NULL,
+        theme TEXT NOT NULL,
+        event_id INTEGER NOT NULL,
+        item_id TEXT NOT NULL,
+        score REAL NOT NULL,
+        terms TEXT NOT NULL,
+        explanation TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (account, theme, event_id)
+    );
+    CREATE INDEX alerts_created ON alerts(created_at);
+    CREATE INDEX alerts_account_created ON alerts(account, created_at);
+
+    CREATE TABLE polls (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        items INTEGER NOT NULL DEFAULT 0,
+        new_items INTEGER NOT NULL DEFAULT 0,
+        alerts INTEGER NOT NULL DEFAULT 0,
+        error TEXT
+    );
+    CREATE INDEX polls_source_started ON polls(source, started_at);
+
+    CREATE TABLE source_state (
+        source TEXT PRIMARY KEY,
+        last_attempt INTEGER,
+        last_success INTEGER,
+        last_error TEXT,
+        last_error_at INTEGER,
+        failures INTEGER NOT NULL DEFAULT 0,
+        failing_since INTEGER,
+        backoff_until INTEGER,
+        next_poll INTEGER,
+        etag TEXT,
+        last_modified TEXT,
+        preferred_url TEXT,
+        down_alerted INTEGER NOT NULL DEFAULT 0
+    );
+
+    CREATE TABLE source_alerts (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        message TEXT NOT NULL
+    );
+
+    CREATE TABLE digests (
+        account TEXT NOT NULL,
+        day TEXT NOT NULL,
+        status TEXT NOT NULL,
+        period_start INTEGER NOT NULL,
+        period_end INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt INTEGER,
+        message_id TEXT,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER,
+        error TEXT,
+        PRIMARY KEY (account, day)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE deliveries (
+        notifier TEXT NOT NULL,
+        alert_id INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt INTEGER,
+        sent_at INTEGER,
+        error TEXT,
+        PRIMARY KEY (notifier, alert_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE learned_terms (
+        scope TEXT NOT NULL,
+        term TEXT NOT NULL,
+        weight REAL NOT NULL,
+        support INTEGER NOT NULL,
+        PRIMARY KEY (scope, term)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+    """)
