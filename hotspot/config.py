@@ -212,7 +212,9 @@ def _sources(c: "_Checker", items: Any, plugins: Mapping[str, type] | None
         if plugins is not None and type_ and plugin is None:
             c.err(f"{where}.type", f"unknown source type {type_!r}; known types: "
                                    f"{', '.join(sorted(plugins))}")
-        option_types: Mapping[str, Any] = getattr(plugin, "options", {}) if plugin else {}
+        option_types: Mapping[str, Any] = {
+            k: v for k, v in (getattr(plugin, "options", {}) if plugin else {}).items()
+            if k not in common}  # a plugin cannot redefine name/type/interval/url/enabled
         if plugins is not None:
             c.keys(t, where, common | set(option_types))
         options = {}

@@ -42,17 +42,14 @@ def theme_pairs(config: Config) -> list[tuple[str, ThemeConfig]]:
     return [(a.name, t) for a in config.accounts for t in a.themes]
 
 
-def build_segmenter(themes: Iterable[ThemeConfig], verticals: Sequence[Vertical],
-                    learned: Learned | None = None) -> Segmenter:
+def build_segmenter(themes: Iterable[ThemeConfig]) -> Segmenter:
+    """Theme keywords become user words. Lexicon terms do not: a long lexicon entry such as
+    "一杯奶茶" would swallow the operator's keyword "奶茶"; lexicon terms that jieba splits
+    still match, because the matcher looks terms up over runs of whole tokens."""
     words: set[str] = set()
     for t in themes:
         words.update(t.keywords)
         words.update(t.synonyms)
-    for v in verticals:
-        words.update(v.terms)
-    if learned:
-        for scope in learned.terms.values():
-            words.update(scope)
     return Segmenter(sorted(words))
 
 
@@ -76,8 +73,7 @@ class Engine:
         self.verticals = tuple(verticals if verticals is not None else load_verticals())
         self.themes = list(themes)
         self.learned = load_learned(store)
-        self.segmenter = build_segmenter((t for _, t in self.themes), self.verticals,
-                                         self.learned)
+        self.segmenter = build_segmenter(t for _, t in self.themes)
         self.matcher = Matcher(self.themes, self.verticals, self.learned)
 
     @classmethod

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 _ASCII_RUN = re.compile(r"[a-z]+|[0-9]+(?:\.[0-9]+)?")
 _HAS_WORD_CHAR = re.compile(r"\w", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u9fff]")
-USER_WORD_FREQ = 20_000
+USER_WORD_FREQ = 2_000_000  # high enough that "火锅店" splits into 火锅|店 once 火锅 is a keyword
 
 
 class Segmenter:

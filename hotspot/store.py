@@ -20,6 +20,7 @@ from sqlite_utils import Database
 
 from hotspot.db import open_database
 from hotspot.models import Hotspot
+from hotspot.store_delivery import DeliveryStore
 
 
 def now() -> int:
@@ -45,7 +46,7 @@ class KnownItem:
     first_seen: int
 
 
-class Store:
+class Store(DeliveryStore):
     """The database of one hotspot installation."""
 
     def __init__(self, path: Path | str, *, migrate: bool = True):

@@ -1,0 +1,247 @@
+"""Build and render the daily digest of one account. Pure: data in, data out, no I/O.
+
+    due_digests(accounts, now, tz, last_sent)   which (account, day) digests are due now
+    build_digest(account, alerts, source_alerts, start, end, tz) -> Digest
+    render(digest) -> (subject, html, text)      Jinja2: templates/digest.html.j2 / .txt.j2
+
+Ranking. Each alert weighs ``score × (1 + log10(max(heat, 1)))``, heat being the event's heat
+(summed over platforms) or else the item's peak heat. The log scale keeps a 10-million-heat
+Weibo topic from burying a strong match with 50 thousand heat, and an item without any heat
+(RSS, some lists) still ranks by its match score alone (factor 1). Themes are ordered by
+their best alert, alerts within a theme by weight.
+
+Due rule. The digest "day" is the local date of the ``digest_at`` that has most recently
+passed; if the account has no *sent* digest for that day or a later one, it is due. So a daemon
+that was down at ``digest_at`` sends that day's digest once when it comes back (and only the
+latest one: the period of the digest starts where the previous sent digest ended, so nothing
+that happened while it was down is lost). The period ends at that ``digest_at`` instant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from hotspot.config import AccountConfig
+from hotspot.trends import sparkline
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+DAY = 86400
+TOP_EVENTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class DueDigest:
+    account: AccountConfig
+    day: str  # local date, YYYY-MM-DD
+    period_start: int
+    period_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    alert_id: int
+    title: str
+    url: str | None
+    theme: str
+    platforms: tuple[str, ...]
+    best_rank: int | None
+    heat: int | None
+    state: str
+    spark: str
+    terms: tuple[str, ...]
+    first_seen: str
+    score: float
+    weight: float
+    event_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    theme: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Unhealthy:
+    source: str
+    since: str
+    until: str | None  # None: still failing at the end of the period
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    account: str
+    day: str
+    period_start: str
+    period_end: str
+    timezone: str
+    groups: tuple[Group, ...] = ()
+    top: tuple[Entry, ...] = ()
+    unhealthy: tuple[Unhealthy, ...] = ()
+    count: int = 0
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return self.count == 0
+
+
+def weight(score: float, heat: int | None) -> float:
+    return score * (1 + math.log10(max(heat or 0, 1)))
+
+
+def local_day(day: str | dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
+    d = dt.date.fromisoformat(day) if isinstance(day, str) else day
+    return dt.datetime.combine(d, at, tzinfo=tz)
+
+
+def due_digests(accounts: Sequence[AccountConfig], now: float | dt.datetime, tz: ZoneInfo,
+                last_sent_by_account: Mapping[str, Mapping[str, Any]]) -> list[DueDigest]:
+    """Digests due at ``now``; ``last_sent_by_account`` maps an account to its latest sent
+    digest row (``day``, ``period_end``)."""
+    ts = now.timestamp() if isinstance(now, dt.datetime) else float(now)
+    local_now = dt.datetime.fromtimestamp(ts, tz)
+    out = []
+    for acc in accounts:
+        if acc.digest_at is None or not acc.digest_to:
+            continue
+        at = local_day(local_now.date(), acc.digest_at, tz)
+        if at.timestamp() > ts:
+            at = local_day(local_now.date() - dt.timedelta(days=1), acc.digest_at, tz)
+        day = at.date().isoformat()
+        last = last_sent_by_account.get(acc.name)
+        if last and str(last["day"]) >= day:
+            continue
+        end = int(at.timestamp())
+        start = int(last["period_end"]) if last else end - DAY
+        if start >= end:
+            start = end - DAY
+        out.append(DueDigest(acc, day, start, end))
+    return out
+
+
+def period_for(account: AccountConfig, day: str, tz: ZoneInfo,
+               last_sent: Mapping[str, Any] | None) -> tuple[int, int]:
+    """The period of ``day``'s digest (for ``digest preview/send --date``)."""
+    at = local_day(day, account.digest_at or dt.time(0, 0), tz)
+    end = int(at.timestamp())
+    start = int(last_sent["period_end"]) if last_sent and str(last_sent["day"]) < day else 0
+    if not start or start >= end:
+        start = end - DAY
+    return start, end
+
+
+def build_digest(account: str, alerts_rows: Sequence[Mapping[str, Any]],
+                 source_alerts: Sequence[Mapping[str, Any]], period_start: int,
+                 period_end: int, tz: ZoneInfo, day: str | None = None) -> Digest:
+    entries = [_entry(r, tz) for r in alerts_rows]
+    by_theme: dict[str, list[Entry]] = {}
+    for e in entries:
+        by_theme.setdefault(e.theme, []).append(e)
+    groups = [Group(theme, tuple(sorted(es, key=lambda e: (-e.weight, e.alert_id))))
+              for theme, es in by_theme.items()]
+    groups.sort(key=lambda g: (-g.entries[0].weight, g.theme))
+    top: list[Entry] = []
+    seen_events: set[Any] = set()
+    for e in sorted(entries, key=lambda e: (-e.weight, e.alert_id)):
+        key = e.event_id if e.event_id is not None else ("a", e.alert_id)
+        if key not in seen_events:
+            seen_events.add(key)
+            top.append(e)
+        if len(top) == TOP_EVENTS:
+            break
+    end_local = dt.datetime.fromtimestamp(period_end, tz)
+    return Digest(account=account, day=day or end_local.date().isoformat(),
+                  period_start=_fmt(period_start, tz, "%Y-%m-%d %H:%M"),
+                  period_end=_fmt(period_end, tz, "%Y-%m-%d %H:%M"), timezone=tz.key,
+                  groups=tuple(groups), top=tuple(top),
+                  unhealthy=tuple(_unhealthy(source_alerts, tz)), count=len(entries))
+
+
+def _entry(r: Mapping[str, Any], tz: ZoneInfo) -> Entry:
+    heat = r.get("event_heat") or r.get("max_heat")
+    trend = r.get("trend") or {}
+    ranks = [x for x in trend.get("ranks", []) if x is not None] if trend else []
+    best = r.get("event_best_rank") or r.get("best_rank")
+    first = r.get("event_first_seen") or r.get("first_seen") or r.get("created_at")
+    return Entry(alert_id=r["id"], title=r["title"], url=r.get("url"), theme=r["theme"],
+                 platforms=tuple(r.get("platforms") or ([r["platform"]]
+                                                        if r.get("platform") else [])),
+                 best_rank=best, heat=heat, state=r.get("state") or "new",
+                 spark=sparkline(ranks[-24:], invert=True) if len(ranks) >= 2 else "",
+                 terms=tuple(r.get("terms") or ()), first_seen=_fmt(first, tz, "%m-%d %H:%M"),
+                 score=float(r["score"]), weight=weight(float(r["score"]), heat),
+                 event_id=r.get("event_id"))
+
+
+def _unhealthy(rows: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> list[Unhealthy]:
+    out: dict[str, Unhealthy] = {}
+    for r in sorted(rows, key=lambda r: (r["at"], r.get("id") or 0)):
+        src = r["source"]
+        if r["kind"] == "down":
+            out[src] = Unhealthy(src, _fmt(r["at"], tz, "%m-%d %H:%M"), None, r["message"])
+        elif r["kind"] == "recovered" and src in out and out[src].until is None:
+            u = out[src]
+            out[src] = Unhealthy(src, u.since, _fmt(r["at"], tz, "%m-%d %H:%M"), u.message)
+    return list(out.values())
+
+
+def _fmt(ts: int | None, tz: ZoneInfo, pattern: str) -> str:
+    return dt.datetime.fromtimestamp(ts, tz).strftime(pattern) if ts else ""
+
+
+# -- rendering ------------------------------------------------------------------------------
+_html_env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                               undefined=jinja2.StrictUndefined, trim_blocks=True,
+                               lstrip_blocks=True)
+_text_env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False,
+                               undefined=jinja2.StrictUndefined, trim_blocks=True,
+                               lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def _heat(value: int | None) -> str:
+    if not value:
+        return ""
+    if value >= 100_000_000:
+        return f"{value / 100_000_000:.1f}亿"
+    if value >= 10_000:
+        return f"{value / 10_000:.1f}万"
+    return str(value)
+
+
+def _safe_url(url: str | None) -> str | None:
+    """Only http(s) links: a ``javascript:`` url from a feed must not become a link."""
+    return url if url and url.lower().startswith(("http://", "https://")) else None
+
+
+for _env in (_html_env, _text_env):
+    _env.filters["heat"] = _heat
+    _env.filters["safe_url"] = _safe_url
+
+STATE_LABEL = {"new": "新", "rising": "上升", "peaking": "高位", "fading": "回落",
+               "gone": "已下榜"}
+STATE_COLOR = {"new": "#2563eb", "rising": "#dc2626", "peaking": "#d97706",
+               "fading": "#6b7280", "gone": "#9ca3af"}
+
+
+def subject(d: Digest) -> str:
+    if d.empty:
+        return f"[hotspot] {d.account} · {d.day} · nothing matched"
+    return f"[hotspot] {d.account} · {d.day} · {d.count} alert{'s' if d.count != 1 else ''}"
+
+
+def render(d: Digest) -> tuple[str, str, str]:
+    """(subject, html, text) of a digest."""
+    ctx = {"d": d, "subject": subject(d), "state_label": STATE_LABEL,
+           "state_color": STATE_COLOR}
+    html = _html_env.get_template("digest.html.j2").render(ctx)
+    text = _text_env.get_template("digest.txt.j2").render(ctx)
+    return ctx["subject"], html, text
