@@ -1,0 +1,105 @@
+"""Toutiao 头条热榜 (the PC hot board, ``/hot-event/hot-board/``).
+
+Written from the documented field names; no recorded response of this endpoint is available
+(see the README's fixture-provenance section), so the golden fixture is hand-made.
+
+Decisions:
+
+* ``data[]`` are the ranked rows, ``rank`` = position + 1; ``fixed_top_data[]`` rows are
+  pinned (``pinned=True, rank=None``).
+* ``key`` = ``ClusterIdStr`` (Toutiao's stable event id; ``ClusterId`` as a fallback).
+* ``Label`` codes are mapped to the badge text the board shows: hot → 热, new → 新,
+  refuse → 辟谣; otherwise ``LabelDesc`` (热门事件 → 热, 新事件上榜 → 新, else as shown);
+  the raw code stays in ``extras["label_code"]``.
+* ``InterestCategory[0]`` (e.g. "society") becomes ``category``; ``HotValue`` is a string.
+* A ``status`` other than "success" is a ParseError that quotes it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hotspot.models import Fetched, RawItem
+from hotspot.numbers import parse_heat
+from hotspot.source import Source, dig, text_or_none
+
+API_URL = "https://www.toutiao.com/hot-event/hot-board/?origin=toutiao_pc"
+LABEL_CODES = {"hot": "热", "new": "新", "refuse": "辟谣"}
+LABEL_DESCS = {"热门事件": "热", "新事件上榜": "新"}
+
+
+class ToutiaoSource(Source):
+    """Toutiao's PC hot board (头条热榜)."""
+
+    type = "toutiao"
+    platform_name = "toutiao"
+    endpoints = (API_URL,)
+    headers = {"Referer": "https://www.toutiao.com/"}
+    default_interval = 300.0
+
+    def parse(self, fetched: Fetched) -> list[RawItem]:
+        payload = self.json_body(fetched)
+        if not isinstance(payload, dict):
+            raise self.parse_error(f"expected a toutiao hot-board JSON object from "
+                                   f"{fetched.url}, got {type(payload).__name__}")
+        status = payload.get("status")
+        if status is not None and status != "success":
+            raise self.parse_error(f"toutiao hot board answered status {status!r} "
+                                   f"(message: {text_or_none(payload.get('message')) or 'none'})")
+        rows = payload.get("data")
+        if not isinstance(rows, list):
+            raise self.parse_error(f"toutiao hot-board JSON from {fetched.url} has no data[] "
+                                   f"(top-level keys: {_keys(payload)})")
+        pinned = payload.get("fixed_top_data")
+        items = [_item(row, i, pinned=True) for i, row in
+                 enumerate(pinned if isinstance(pinned, list) else [])]
+        items += [_item(row, i, pinned=False) for i, row in enumerate(rows)]
+        found = [item for item in items if item is not None]
+        if not found:
+            raise self.parse_error(f"toutiao hot board from {fetched.url} has no entries")
+        return found
+
+
+def _item(row: Any, position: int, *, pinned: bool) -> RawItem | None:
+    if not isinstance(row, dict):
+        return None
+    title = text_or_none(row.get("Title"))
+    if title is None:
+        return None
+    code = text_or_none(row.get("Label"))
+    desc = text_or_none(row.get("LabelDesc"))
+    extras = {"label_code": code, "label_desc": desc,
+              "label_icon": text_or_none(row.get("LabelUrl")),
+              "image": text_or_none(dig(row, "Image", "url"))}
+    return RawItem(
+        title=title,
+        url=_http_url(row.get("Url")),
+        rank=None if pinned else position + 1,
+        heat=parse_heat(row.get("HotValue")),
+        heat_raw=text_or_none(row.get("HotValue")),
+        label=_label(code, desc),
+        category=text_or_none(dig(row, "InterestCategory", 0)),
+        pinned=pinned,
+        key=text_or_none(row.get("ClusterIdStr")) or text_or_none(row.get("ClusterId")),
+        extras={k: v for k, v in extras.items() if v is not None},
+    )
+
+
+def _label(code: str | None, desc: str | None) -> str | None:
+    if code and code.lower() in LABEL_CODES:
+        return LABEL_CODES[code.lower()]
+    if desc:
+        return LABEL_DESCS.get(desc, desc)
+    return None
+
+
+def _http_url(value: Any) -> str | None:
+    url = text_or_none(value)
+    return url if url and url.startswith(("http://", "https://")) else None
+
+
+def _keys(obj: dict[str, Any]) -> str:
+    return ", ".join(sorted(str(k) for k in obj)[:10]) or "none"
+
+
+SOURCES = [ToutiaoSource]
