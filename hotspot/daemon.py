@@ -3,7 +3,8 @@
 One main thread runs a ``schedule.Scheduler`` (an instance, not the module-level one):
 
     every 1 s     poll the sources that are due (fetched concurrently, processed in turn)
-    every 30 s    jobs registered by the delivery layer (digests, pushes), if configured
+    every 30 s    send due digests (also once at start-up: a digest missed while down)
+    every 10 s    send pending instant pushes (polling only enqueues them)
     every 1 h     relearn expansions from the collected history
     every 6 h     retention: compact old observations
 
@@ -16,7 +17,6 @@ reported and the old one kept. A writer lock keeps a second daemon off the same 
 
 from __future__ import annotations
 
-import functools
 import logging
 import signal
 import threading
@@ -26,6 +26,7 @@ from typing import Callable
 
 import schedule
 
+from hotspot import delivery
 from hotspot.config import Config, load_config
 from hotspot.db import WriterLock
 from hotspot.engine import Engine, theme_pairs
@@ -35,10 +36,6 @@ from hotspot.registry import load_plugins
 from hotspot.store import Store
 
 log = logging.getLogger(__name__)
-
-Hook = Callable[["Daemon"], None]
-#: Extra periodic jobs (digest, pushes) registered by the delivery modules: name -> job.
-EXTRA_JOBS: dict[str, tuple[int, Hook]] = {}
 
 
 class Daemon:
@@ -96,11 +93,13 @@ class Daemon:
         self.scheduler.every(1).seconds.do(self._guard("poll", self.poll_due))
         self.scheduler.every(1).hours.do(self._guard("learn", self.learn))
         self.scheduler.every(6).hours.do(self._guard("retention", self.retention))
-        for name, (seconds, job) in EXTRA_JOBS.items():
-            self.scheduler.every(seconds).seconds.do(self._guard(name, functools.partial(
-                job, self)))
+        self.scheduler.every(30).seconds.do(self._guard(
+            "digest", lambda: delivery.run_due_digests(self)))
+        self.scheduler.every(10).seconds.do(self._guard(
+            "push", lambda: delivery.run_pending_pushes(self)))
 
     def _loop(self) -> None:
+        self._guard("digest", lambda: delivery.run_due_digests(self))()  # missed while down
         self.poll_due()  # every source once at start (their next_poll is due or unset)
         while not self._stop.is_set():
             if self._reload.is_set():
@@ -127,11 +126,10 @@ class Daemon:
         if not due:
             return []
         reports = self.poller.poll(due)
-        for hook in POLL_HOOKS:
-            try:
-                hook(self, reports)
-            except Exception:
-                log.exception("post-poll hook failed; the daemon goes on")
+        try:  # only inserts rows (even when stopping); the push job does the sending
+            delivery.enqueue_pushes(self, reports)
+        except Exception:
+            log.exception("queueing pushes failed; the daemon goes on")
         return reports
 
     def learn(self) -> None:
@@ -163,7 +161,3 @@ class Daemon:
         self._build_poller()
         log.info("config reloaded: %d sources, %d accounts", len(self.poller.instances),
                  len(new.accounts))
-
-
-#: Called after every poll cycle with the reports (instant pushes hook in here).
-POLL_HOOKS: list[Callable[[Daemon, list], None]] = []

@@ -5,7 +5,7 @@ A mixin of ``Store`` (it uses ``self.conn``, ``self.rows`` and ``self.transactio
 Digest protocol (exactly once per account per day, across restarts):
 
     claim_digest()  -> row committed as ``pending`` (attempts += 1) BEFORE the SMTP call
-    SMTP accepts    -> digest_sent() commits ``sent``
+    SMTP accepts    -> digest_done() commits ``sent``
     SMTP fails      -> digest_failed() keeps it ``pending`` with ``next_attempt`` =
                        now + backoff (exponential with jitter, capped at 1 h) and the error
 
@@ -55,10 +55,10 @@ class DeliveryStore:
         return r[0] if r else None
 
     def last_sent_digests(self) -> dict[str, dict[str, Any]]:
-        """account -> its sent digest with the latest day (day, period_end, ...)."""
+        """account -> its sent (or empty) digest with the latest day (day, period_end, ...)."""
         rows = self.rows("SELECT d.* FROM digests d JOIN (SELECT account, MAX(day) AS day FROM "
-                         "digests WHERE status = 'sent' GROUP BY account) m ON m.account = "
-                         "d.account AND m.day = d.day")
+                         "digests WHERE status IN ('sent', 'empty') GROUP BY account) m "
+                         "ON m.account = d.account AND m.day = d.day")
         return {r["account"]: r for r in rows}
 
     def claim_digest(self, account: str, day: str, period_start: int, period_end: int,
@@ -76,7 +76,7 @@ class DeliveryStore:
                     "INSERT INTO digests (account, day, status, period_start, period_end, "
                     "attempts, message_id, created_at) VALUES (?,?,'pending',?,?,0,?,?)",
                     (account, day, period_start, period_end, message_id, now))
-            elif row["status"] == "sent" and not force:
+            elif row["status"] in ("sent", "empty") and not force:
                 return None
             elif row["status"] == "pending" and not force and (row["next_attempt"] or 0) > now:
                 return None
@@ -94,11 +94,12 @@ class DeliveryStore:
                               "day < ? AND status = 'pending'", (account, day))
             return self.digest(account, day)
 
-    def digest_sent(self, account: str, day: str, now: int) -> None:
+    def digest_done(self, account: str, day: str, status: str, now: int) -> None:
+        """Commit ``sent`` (the server accepted it) or ``empty`` (nothing to send)."""
         with self.transaction():
-            self.conn.execute("UPDATE digests SET status = 'sent', sent_at = ?, error = NULL, "
+            self.conn.execute("UPDATE digests SET status = ?, sent_at = ?, error = NULL, "
                               "next_attempt = NULL WHERE account = ? AND day = ?",
-                              (now, account, day))
+                              (status, now, account, day))
 
     def digest_failed(self, account: str, day: str, error: str, now: int,
                       rng: random.Random | None = None) -> int:
@@ -139,8 +140,8 @@ class DeliveryStore:
                          (start, end))
         open_before = self.rows(
             "SELECT s.* FROM source_alerts s JOIN (SELECT source, MAX(id) AS id FROM "
-            "source_alerts WHERE at < ? GROUP BY source) m ON m.id = s.id WHERE s.kind = 'down'",
-            (start,))
+            "source_alerts WHERE at < ? GROUP BY source) m ON m.id = s.id "
+            "WHERE s.kind = 'down'", (start,))
         return open_before + rows
 
     # -- pushes ---------------------------------------------------------------------------

@@ -127,6 +127,6 @@ def parse_since(value: str | None) -> int | None:
         raise click.BadParameter(str(exc), param_hint="--since") from None
 
 
-from hotspot.cli import read_commands, write_commands  # noqa: E402,F401  (register commands)
+from hotspot.cli import digest_commands, read_commands, write_commands  # noqa: E402,F401
 
 __all__ = ["cli", "main", "Context", "parse_since", "os"]

@@ -1,0 +1,106 @@
+"""``hotspot digest preview`` (render, never send) and ``hotspot digest send`` (send now).
+
+A digest's day is a local date (``[hotspot] timezone``); its period ends at that day's
+``digest_at`` and starts where the previous sent digest ended (else 24 h before). Without
+``--date`` the day is the one of the ``digest_at`` that passed most recently, the same rule the
+daemon uses. Neither command imports jieba.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import click
+
+from hotspot.cli import Context, cli
+
+
+@cli.group()
+def digest() -> None:
+    """Preview or send the daily digest email of an account."""
+
+
+def _accounts(config, name: str | None):
+    if name:
+        acc = config.account(name)
+        if acc is None:
+            raise click.BadParameter(f"no account named {name!r} in {config.path}",
+                                     param_hint="--account")
+        return [acc]
+    return [a for a in config.accounts if a.digest_at is not None] or list(config.accounts)
+
+
+def _day(config, account, date: str | None) -> str:
+    if date:
+        try:
+            return dt.date.fromisoformat(date).isoformat()
+        except ValueError:
+            raise click.BadParameter(f"{date!r} is not a date YYYY-MM-DD",
+                                     param_hint="--date") from None
+    now = dt.datetime.now(config.tz)
+    at = account.digest_at or dt.time(0, 0)
+    day = now.date() if now.time() >= at else now.date() - dt.timedelta(days=1)
+    return day.isoformat()
+
+
+@digest.command("preview")
+@click.option("--account", help="Only this account (default: every account with digest_at).")
+@click.option("--date", help="Local date YYYY-MM-DD of the digest (default: the latest).")
+@click.option("--html", "html_path", type=click.Path(path_type=Path),
+              help="Also write the HTML part to this file.")
+@click.pass_obj
+def digest_preview(obj: Context, account: str | None, date: str | None,
+                   html_path: Path | None) -> None:
+    """Render the digest (subject and plain text on stdout) without sending it."""
+    from hotspot.digest import build_digest, period_for, render
+
+    config = obj.config()
+    store = obj.store()
+    last = store.last_sent_digests()
+    for acc in _accounts(config, account):
+        day = _day(config, acc, date)
+        start, end = period_for(acc, day, config.tz, last.get(acc.name))
+        d = build_digest(acc.name, store.alerts_between(acc.name, start, end),
+                         store.source_alerts_between(start, end), start, end, config.tz,
+                         day=day)
+        subject, html, text = render(d)
+        click.echo(f"Subject: {subject}\nTo: {', '.join(acc.digest_to) or '(no digest_to)'}\n")
+        click.echo(text)
+        if html_path:
+            target = html_path if len(_accounts(config, account)) == 1 else html_path.with_name(
+                f"{html_path.stem}-{acc.name}{html_path.suffix}")
+            target.write_text(html, encoding="utf-8")
+            click.echo(f"HTML written to {target}", err=True)
+
+
+@digest.command("send")
+@click.option("--account", help="Only this account (default: every account with digest_at).")
+@click.option("--date", help="Local date YYYY-MM-DD of the digest (default: the latest).")
+@click.option("--force", is_flag=True, help="Send even if that day's digest was already sent.")
+@click.pass_obj
+def digest_send(obj: Context, account: str | None, date: str | None, force: bool) -> None:
+    """Send the digest now (once per account and day unless --force)."""
+    from hotspot.db import WriterLock
+    from hotspot.delivery import send_digest
+    from hotspot.digest import period_for
+    from hotspot.store import Store
+
+    config = obj.config()
+    failed = False
+    with WriterLock(config.database):
+        store = Store(config.database)
+        last = store.last_sent_digests()
+        for acc in _accounts(config, account):
+            day = _day(config, acc, date)
+            start, end = period_for(acc, day, config.tz, last.get(acc.name))
+            status = send_digest(config, store, acc, day, start, end, force=force,
+                                 now=time.time())
+            hint = {"skipped": " (already sent or waiting for a retry; --force sends again)",
+                    "failed": " (left pending; see the log line above)",
+                    "empty": " (nothing matched and digest_empty = false)"}.get(status, "")
+            click.echo(f"{acc.name} {day}: {status}{hint}")
+            failed = failed or status == "failed"
+    if failed:
+        raise SystemExit(1)
