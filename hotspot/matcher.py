@@ -106,23 +106,36 @@ class _Theme:
 
 
 def link_verticals(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[int, float]:
-    """Which verticals a theme inherits, and how strongly (1.0 full, 0.8 one keyword)."""
+    """Which verticals a theme inherits, and how strongly.
+
+    Strong (1.0): the theme's name is one of the vertical's names, or two or more of its
+    keywords are the vertical's names or strong terms. Weak (0.8): one keyword names the
+    vertical; kept only when the theme has no strong link, or when the vertical is listed as
+    related by every strongly linked vertical (影视娱乐 with 演唱会 -> music), so one stray
+    keyword (电竞 under 游戏) cannot pull in a whole neighbouring domain.
+    """
     if theme.verticals is not None:
         wanted = set(theme.verticals)
         return {i: 1.0 for i, v in enumerate(verticals) if v.id in wanted}
     name = term_key(theme.name)
     words = {term_key(k) for k in (*theme.keywords, *theme.synonyms)} - {""}
-    links: dict[int, float] = {}
+    strong: dict[int, float] = {}
+    weak: dict[int, float] = {}
     for i, v in enumerate(verticals):
         if name and (name in v.names or term_key(v.title) == name):
-            links[i] = 1.0
+            strong[i] = 1.0
             continue
         hits = sum(1 for w in words if w in v.names or v.terms.get(w, 0) >= 0.7)
         if hits >= 2:
-            links[i] = 1.0
+            strong[i] = 1.0
         elif hits == 1 and any(w in v.names for w in words):
-            links[i] = WEAK_LINK_FACTOR
-    return links
+            weak[i] = WEAK_LINK_FACTOR
+    if not strong:
+        return weak
+    for i, factor in weak.items():
+        if all(verticals[i].id in verticals[j].related for j in strong):
+            strong[i] = factor
+    return strong
 
 
 class Matcher:
