@@ -143,8 +143,8 @@ class Engine:
     def _assign_event(self, h: Hotspot, tokens: list[str], at: int) -> int:
         terms = content_keywords(tokens)[:ev.MAX_EVENT_TERMS]
         rows = self.store.candidate_events(terms, at - ev.WINDOW)
-        candidates = [ev.Candidate(r["id"], r["title"], frozenset(
-            self.store.event_terms(r["id"]))) for r in rows]
+        candidates = [ev.Candidate(r["id"], r["title"], frozenset(r["terms"].split()))
+                      for r in rows]
         chosen = ev.choose_event(h.title, terms, candidates)
         if chosen is not None:
             return chosen

@@ -60,7 +60,8 @@ def m0001_initial(db: Database) -> None:
         items INTEGER NOT NULL DEFAULT 0,
         state TEXT NOT NULL DEFAULT 'new',
         rising_at INTEGER,
-        trend TEXT
+        trend TEXT,
+        terms TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX events_last_seen ON events(last_seen);
     CREATE TABLE event_terms (

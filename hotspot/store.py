@@ -286,18 +286,14 @@ class Store(DeliveryStore):
             return []
         marks = ",".join("?" * len(terms))
         return self.rows(
-            f"SELECT e.id, e.title, e.last_seen, e.platforms, COUNT(*) AS shared FROM "
+            f"SELECT e.id, e.title, e.terms, e.last_seen, COUNT(*) AS shared FROM "
             f"event_terms t JOIN events e ON e.id = t.event_id WHERE t.term IN ({marks}) "
             f"AND e.last_seen >= ? GROUP BY e.id ORDER BY shared DESC, e.last_seen DESC "
             f"LIMIT ?", [*terms, since, limit])
 
-    def event_terms(self, event_id: int) -> list[str]:
-        return [r[0] for r in self.conn.execute(
-            "SELECT term FROM event_terms WHERE event_id = ?", (event_id,))]
-
     def create_event(self, title: str, at: int, terms: Sequence[str]) -> int:
-        cur = self.conn.execute("INSERT INTO events (title, first_seen, last_seen) VALUES "
-                                "(?,?,?)", (title, at, at))
+        cur = self.conn.execute("INSERT INTO events (title, first_seen, last_seen, terms) "
+                                "VALUES (?,?,?,?)", (title, at, at, " ".join(terms)))
         event_id = cur.lastrowid
         self.conn.executemany("INSERT OR IGNORE INTO event_terms (term, event_id) VALUES (?,?)",
                               [(t, event_id) for t in terms])
