@@ -31,11 +31,13 @@ from hotspot.matcher import Document, Learned, Matcher, noisy_or
 
 log = logging.getLogger(__name__)
 
-MIN_SUPPORT = 3
-MIN_PRECISION = 0.5
+MIN_SUPPORT = 5
+MIN_PRECISION = 0.6
 MAX_LEARNED = 0.65
 POSITIVE = 0.6
-SENSE_MIN_DOCS = 5
+SENSE_MIN_DOCS = 8
+SENSE_FOREIGN_SHARE = 0.6
+SENSE_FLOOR = 0.4
 
 
 def _weight(support: int, precision: float) -> float:
@@ -61,27 +63,35 @@ def learn_verticals(docs: Iterable[tuple[Sequence[str], str | None]],
         for vid, terms in ev.items():
             if strength[vid] >= POSITIVE and strength[vid] >= top:
                 positives.setdefault(vid, Counter()).update(words - set(lexicon[vid]))
-            others = max((s for v, s in strength.items() if v != vid), default=0.0)
             for term, w in terms.items():
                 if term.startswith("#"):
                     continue
                 seen.setdefault(vid, Counter())[term] += 1
                 without = noisy_or(x for t, x in terms.items() if t != term)
-                if without < 0.3 and others >= POSITIVE:
+                if without >= 0.3:
+                    continue
+                # strong evidence for another vertical *without this term*: this sighting
+                # is probably the other sense of the word (or an incidental mention)
+                others = max((noisy_or(x for t, x in ev[v].items() if t != term)
+                              for v in ev if v != vid), default=0.0)
+                if others >= POSITIVE:
                     foreign.setdefault(vid, Counter())[term] += 1
+    strong_elsewhere = {t for v in verticals for t, w in v.terms.items() if w >= 0.7}
     learned: dict[str, dict[str, float]] = {}
     for vid, counts in positives.items():
         scope = learned.setdefault(f"v:{vid}", {})
         for word, support in counts.items():
             precision = support / df[word]
+            if word in strong_elsewhere:
+                continue  # another vertical's own word: evidence for that one, not this
             if support >= MIN_SUPPORT and precision >= MIN_PRECISION:
                 scope[word] = _weight(support, precision)
     demoted: dict[str, dict[str, float]] = {}
     for vid, counts in seen.items():
         for term, total in counts.items():
             bad = foreign.get(vid, Counter())[term]
-            if total >= SENSE_MIN_DOCS and bad / total >= 0.5:
-                demoted.setdefault(vid, {})[term] = round(max(0.25, 1 - bad / total), 3)
+            if total >= SENSE_MIN_DOCS and bad / total >= SENSE_FOREIGN_SHARE:
+                demoted.setdefault(vid, {})[term] = round(max(SENSE_FLOOR, 1 - bad / total), 3)
     return Learned(terms=learned, demoted=demoted)
 
 
