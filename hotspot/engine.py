@@ -29,6 +29,8 @@ from hotspot.store import Store
 
 log = logging.getLogger(__name__)
 
+MATCHED_MEMORY = 200_000  # item ids remembered as matched; past that, forget (matching is idempotent)
+
 
 @dataclass(slots=True)
 class IngestResult:
@@ -75,6 +77,7 @@ class Engine:
         self.learned = load_learned(store)
         self.segmenter = build_segmenter(t for _, t in self.themes)
         self.matcher = Matcher(self.themes, self.verticals, self.learned)
+        self._matched: set[str] = set()  # item ids matched by the current matcher
 
     @classmethod
     def from_config(cls, config: Config, store: Store) -> "Engine":
@@ -86,6 +89,7 @@ class Engine:
         self.learned = load_learned(self.store)
         self.segmenter.add_words(w for _, t in self.themes for w in (*t.keywords, *t.synonyms))
         self.matcher = Matcher(self.themes, self.verticals, self.learned)
+        self._matched = set()  # a new matcher looks at every item again
 
     def document(self, title: str, summary: str | None = None, category: str | None = None,
                  platform: str | None = None, title_tokens: list[str] | None = None
@@ -98,7 +102,13 @@ class Engine:
 
     def ingest(self, source: str, platform: str, raw_items: Sequence[RawItem],
                observed_at: datetime | None = None, *, keyed: bool = False) -> IngestResult:
-        """Store one poll's items and raise alerts, all in one transaction."""
+        """Store one poll's items and raise alerts, all in one transaction.
+
+        Titles and summaries are segmented once, when the item is first seen (the tokens are
+        stored); an item is matched once per matcher generation (a config reload or relearn
+        starts a new one), so a list that is re-polled every two minutes costs little more
+        than its new entries.
+        """
         observed_at = observed_at or datetime.now(timezone.utc)
         at = int(observed_at.timestamp())
         hotspots: dict[str, Hotspot] = {}
@@ -108,36 +118,50 @@ class Engine:
             if h is not None and h.id not in hotspots:
                 hotspots[h.id] = h
         known = self.store.known_items(list(hotspots))
-        tokens = {hid: known[hid].tokens if hid in known else self.segmenter.tokens(h.title)
-                  for hid, h in hotspots.items()}
         result = IngestResult(items=len(hotspots), new_items=len(hotspots) - len(known))
-        touched: set[int] = set()
+        sightings: dict[int, tuple[str, int | None]] = {}
         with self.store.transaction():
+            to_match: list[tuple[Hotspot, int, list[str], list[str] | None]] = []
             for hid, h in hotspots.items():
                 k = known.get(hid)
-                event_id = k.event_id if k else None
                 if k is None:
-                    self.store.insert_item(h, tokens[hid], at)
+                    tokens = self.segmenter.tokens(h.title)
+                    summary_tokens = self.segmenter.tokens(h.summary) if h.summary else None
+                    self.store.insert_item(h, tokens, at, summary_tokens)
+                    event_id = None
+                else:
+                    tokens, summary_tokens, event_id = k.tokens, k.summary_tokens, k.event_id
                 if event_id is None:
-                    event_id = self._assign_event(h, tokens[hid], at)
+                    event_id = self._assign_event(h, tokens, at)
                     self.store.set_item_event(hid, event_id)
-                self.store.observe(h, at)
-                self.store.touch_event(event_id, platform, h.rank, h.heat, at)
-                touched.add(event_id)
-                if h.is_ad:
-                    continue  # ads are stored and flagged, never alerted
-                doc = self.document(h.title, h.summary, h.category, platform, tokens[hid])
+                seen = sightings.get(event_id)
+                best = h.rank if seen is None or seen[1] is None else (
+                    seen[1] if h.rank is None else min(seen[1], h.rank))
+                sightings[event_id] = (platform, best)
+                if not h.is_ad and hid not in self._matched:  # ads are never alerted
+                    to_match.append((h, event_id, tokens, summary_tokens))
+            self.store.observe_many(list(hotspots.values()), at)
+            self.store.touch_events(sightings, at)
+            for h, event_id, tokens, summary_tokens in to_match:
+                doc = Document(title_tokens=tokens, summary_tokens=summary_tokens or (),
+                               title=h.title, summary=h.summary or "", category=h.category,
+                               platform=platform)
                 for m in self.matcher.match(doc):
                     alert_id = self.store.insert_alert(
-                        account=m.account, theme=m.theme, event_id=event_id, item_id=hid,
+                        account=m.account, theme=m.theme, event_id=event_id, item_id=h.id,
                         score=m.score, terms=m.terms, explanation=m.explanation(), at=at)
                     if alert_id is not None:
                         result.alert_ids.append(alert_id)
-            for event_id in touched:
-                t = trends.analyze(self.store.event_observations(event_id), at)
+            for event_id in sightings:
+                t = trends.analyze(self.store.event_observations(
+                    event_id, at - trends.HISTORY), at)
                 self.store.refresh_event(event_id, t.state, t.as_dict(), at if t.rising else None)
                 if t.rising:
                     result.rising_events.append(event_id)
+        # only after the commit: a rolled-back poll must be matched again
+        if len(self._matched) > MATCHED_MEMORY:
+            self._matched.clear()
+        self._matched.update(h.id for h, _, _, _ in to_match)
         return result
 
     def _assign_event(self, h: Hotspot, tokens: list[str], at: int) -> int:

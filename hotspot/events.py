@@ -17,6 +17,7 @@ at midnight).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Sequence
 
 from hotspot.normalize import match_key
@@ -34,12 +35,13 @@ class Candidate:
     terms: frozenset[str]
 
 
-def grams(text: str) -> set[str]:
+@lru_cache(maxsize=20_000)  # candidate titles recur across many comparisons
+def grams(text: str) -> frozenset[str]:
     key = match_key(text)
-    return {key[i:i + 2] for i in range(len(key) - 1)} or ({key} if key else set())
+    return frozenset({key[i:i + 2] for i in range(len(key) - 1)} or ({key} if key else set()))
 
 
-def dice(a: set[str], b: set[str]) -> float:
+def dice(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 

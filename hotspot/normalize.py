@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -48,6 +49,11 @@ def canonical_url(url: object) -> str | None:
     """Lower-cased scheme/host, no fragment, no tracking parameters; None if not http(s)."""
     if not isinstance(url, str) or not url.strip():
         return None
+    return _canonical_url(url)
+
+
+@lru_cache(maxsize=65536)  # hot lists repeat the same URLs poll after poll
+def _canonical_url(url: str) -> str | None:
     url = clean_text(url, 2000)
     if url.startswith("//"):
         url = "https:" + url

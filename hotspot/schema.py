@@ -32,6 +32,7 @@ def m0001_initial(db: Database) -> None:
         max_heat INTEGER,
         last_heat INTEGER,
         tokens TEXT NOT NULL DEFAULT '',
+        summary_tokens TEXT,
         event_id INTEGER,
         extras TEXT
     );

@@ -44,6 +44,7 @@ class KnownItem:
     tokens: list[str]
     event_id: int | None
     first_seen: int
+    summary_tokens: list[str] | None = None
 
 
 class Store(DeliveryStore):
@@ -84,22 +85,26 @@ class Store(DeliveryStore):
         for chunk in _chunks(list(ids), 500):
             marks = ",".join("?" * len(chunk))
             for r in self.conn.execute(
-                    f"SELECT id, rowid, tokens, event_id, first_seen FROM items "
+                    f"SELECT id, rowid, tokens, event_id, first_seen, summary_tokens FROM items "
                     f"WHERE id IN ({marks})", chunk):
-                out[r[0]] = KnownItem(r[0], r[1], r[2].split(" ") if r[2] else [], r[3], r[4])
+                out[r[0]] = KnownItem(r[0], r[1], r[2].split(" ") if r[2] else [], r[3], r[4],
+                                      r[5].split(" ") if r[5] else None)
         return out
 
-    def insert_item(self, h: Hotspot, tokens: Sequence[str], at: int) -> int:
+    def insert_item(self, h: Hotspot, tokens: Sequence[str], at: int,
+                    summary_tokens: Sequence[str] | None = None) -> int:
         """Insert a new item (and its search grams); returns its rowid."""
         cur = self.conn.execute(
             "INSERT INTO items (id, platform, source, title, url, summary, category, label, "
             "pinned, is_ad, published, first_seen, last_seen, best_rank, last_rank, max_heat, "
-            "last_heat, tokens, extras) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-            "ON CONFLICT(id) DO NOTHING",
+            "last_heat, tokens, summary_tokens, extras) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING",
             (h.id, h.platform, h.source, h.title, h.url, h.summary, h.category, h.label,
              int(h.pinned), int(h.is_ad),
              int(h.published.timestamp()) if h.published else None, at, at, h.rank, h.rank,
-             h.heat, h.heat, " ".join(tokens), _json(h.extras) if h.extras else None))
+             h.heat, h.heat, " ".join(tokens),
+             " ".join(summary_tokens) if summary_tokens else None,
+             _json(h.extras) if h.extras else None))
         rowid = cur.lastrowid if cur.rowcount else self.conn.execute(
             "SELECT rowid FROM items WHERE id = ?", (h.id,)).fetchone()[0]
         if cur.rowcount:
@@ -107,20 +112,21 @@ class Store(DeliveryStore):
                               (rowid, bigrams(h.title)))
         return rowid
 
-    def observe(self, h: Hotspot, at: int) -> None:
-        """Record one sighting and fold it into the item's best/last rank and heat."""
-        self.conn.execute(
+    def observe_many(self, hotspots: Sequence[Hotspot], at: int) -> None:
+        """Record one poll's sightings and fold them into each item's best/last rank and heat
+        (two statements for the whole poll)."""
+        self.conn.executemany(
             "INSERT INTO observations (item_id, observed_at, rank, heat) VALUES (?,?,?,?) "
             "ON CONFLICT(item_id, observed_at) DO UPDATE SET rank = excluded.rank, "
-            "heat = excluded.heat", (h.id, at, h.rank, h.heat))
-        self.conn.execute(
+            "heat = excluded.heat", [(h.id, at, h.rank, h.heat) for h in hotspots])
+        self.conn.executemany(
             "UPDATE items SET last_seen = MAX(last_seen, ?), last_rank = ?, last_heat = ?, "
             "best_rank = CASE WHEN ? IS NULL THEN best_rank WHEN best_rank IS NULL THEN ? "
             "ELSE MIN(best_rank, ?) END, max_heat = MAX(COALESCE(max_heat, 0), "
             "COALESCE(?, 0)), url = COALESCE(url, ?), summary = COALESCE(?, summary), "
             "category = COALESCE(?, category), label = COALESCE(?, label) WHERE id = ?",
-            (at, h.rank, h.heat, h.rank, h.rank, h.rank, h.heat, h.url, h.summary, h.category,
-             h.label, h.id))
+            [(at, h.rank, h.heat, h.rank, h.rank, h.rank, h.heat, h.url, h.summary, h.category,
+             h.label, h.id) for h in hotspots])
 
     def set_item_event(self, item_id: str, event_id: int) -> None:
         self.conn.execute("UPDATE items SET event_id = ? WHERE id = ?", (event_id, item_id))
@@ -299,17 +305,24 @@ class Store(DeliveryStore):
                               [(t, event_id) for t in terms])
         return event_id
 
-    def touch_event(self, event_id: int, platform: str, rank: int | None, heat: int | None,
-                    at: int) -> None:
-        row = self.conn.execute("SELECT platforms FROM events WHERE id = ?",
-                                (event_id,)).fetchone()
-        platforms = set((row[0] or "").split(",")) - {""} if row else set()
-        platforms.add(platform)
-        self.conn.execute(
+    def touch_events(self, sightings: dict[int, tuple[str, int | None]], at: int) -> None:
+        """Fold one poll's sightings (event id -> (platform, best rank)) into the events."""
+        ids = list(sightings)
+        current = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for eid, platforms in self.conn.execute(
+                    f"SELECT id, platforms FROM events WHERE id IN ({marks})", chunk):
+                current[eid] = platforms
+        rows = []
+        for eid, (platform, rank) in sightings.items():
+            platforms = set((current.get(eid) or "").split(",")) - {""}
+            platforms.add(platform)
+            rows.append((at, at, ",".join(sorted(platforms)), rank, rank, rank, eid))
+        self.conn.executemany(
             "UPDATE events SET last_seen = MAX(last_seen, ?), first_seen = MIN(first_seen, ?), "
             "platforms = ?, best_rank = CASE WHEN ? IS NULL THEN best_rank WHEN best_rank IS "
-            "NULL THEN ? ELSE MIN(best_rank, ?) END WHERE id = ?",
-            (at, at, ",".join(sorted(platforms)), rank, rank, rank, event_id))
+            "NULL THEN ? ELSE MIN(best_rank, ?) END WHERE id = ?", rows)
 
     def refresh_event(self, event_id: int, state: str | None, trend: dict | None,
                       rising_at: int | None) -> None:
@@ -331,10 +344,10 @@ class Store(DeliveryStore):
                          "max_heat, last_heat, first_seen, last_seen FROM items WHERE "
                          "event_id = ? ORDER BY first_seen", (event_id,))
 
-    def event_observations(self, event_id: int) -> list[dict[str, Any]]:
+    def event_observations(self, event_id: int, since: int = 0) -> list[dict[str, Any]]:
         return self.rows("SELECT i.platform, o.observed_at, o.rank, o.heat FROM observations o "
-                         "JOIN items i ON i.id = o.item_id WHERE i.event_id = ? ORDER BY "
-                         "o.observed_at", (event_id,))
+                         "JOIN items i ON i.id = o.item_id WHERE i.event_id = ? AND "
+                         "o.observed_at >= ? ORDER BY o.observed_at", (event_id, since))
 
     def events(self, *, since: int | None = None, platform: str | None = None,
                search: str | None = None, state: str | None = None, multi: bool = False,

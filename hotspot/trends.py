@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 BARS = "▁▂▃▄▅▆▇█"
+HISTORY = 24 * 3600  # the window of sightings a trend is computed from
 GONE_AFTER = 6 * 3600
 NEW_FOR = 2 * 3600
 RISING_RANK_PER_HOUR = 8.0

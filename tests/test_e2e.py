@@ -47,6 +47,7 @@ def write_config(tmp_path: Path, sources: list[tuple[str, str, str]]) -> Path:
         [[accounts.themes]]
         name = "萌宠"
         keywords = ["猫", "狗", "宠物"]
+        verticals = []   # keywords only: this account tests whole-token matching
         """)
     path = tmp_path / "hotspot.toml"
     path.write_text(text, encoding="utf-8")

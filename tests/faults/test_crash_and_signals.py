@@ -57,7 +57,7 @@ def test_kill_9_at_random_points_never_corrupts_duplicates_or_loses(tmp_path, se
     def serve(offset: int, tag: str) -> Reply:
         fetched.set()
         r = current["round"]
-        return Reply(200, weibo_json(_window(r, 6, offset) + _filler(f"{tag}{r}", 150)))
+        return Reply(200, weibo_json(_window(r, 6, offset) + _filler(f"{tag}{r}", 400)))
 
     server.routes["/a"] = lambda h: serve(0, "A")
     server.routes["/b"] = lambda h: serve(11, "B")
@@ -84,9 +84,9 @@ def test_kill_9_at_random_points_never_corrupts_duplicates_or_loses(tmp_path, se
             deadline = time.monotonic() + rng.uniform(0.0, 2.5)
             wait_for(lambda: time.monotonic() >= deadline or not d.alive(), 5, "kill time")
         else:  # after the fetch began: parsing, ingesting, committing or saving state
-            # (fetching and storing 2 x 156 items takes ~0.2-0.4 s: most kills land inside)
+            # (fetching and storing 2 x 406 items takes ~0.2-0.4 s: most kills land inside)
             assert fetched.wait(30), f"round {r}: no request from the daemon\n{d.log()}"
-            time.sleep(rng.uniform(0.0, 0.3))
+            time.sleep(rng.uniform(0.0, 0.15))
         assert d.alive(), d.log()
         d.kill9()
         text = d.log()
