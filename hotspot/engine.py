@@ -12,6 +12,7 @@ CLI commands never build one.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -66,6 +67,15 @@ def load_learned(store: Store) -> Learned:
     return Learned(terms=terms, demoted=demoted)
 
 
+def load_baseline(store: Store) -> trends.Baseline:
+    raw = store.meta("trend_baseline")
+    try:
+        return trends.Baseline.from_dict(json.loads(raw) if raw else None)
+    except (ValueError, TypeError, AttributeError):
+        log.warning("stored trend baseline is unreadable; using defaults until relearned")
+        return trends.Baseline()
+
+
 class Engine:
     """Segmenter + matcher + store, built once per daemon (or per CLI write command)."""
 
@@ -78,6 +88,7 @@ class Engine:
         self.segmenter = build_segmenter(t for _, t in self.themes)
         self.matcher = Matcher(self.themes, self.verticals, self.learned)
         self._matched: set[str] = set()  # item ids matched by the current matcher
+        self.baseline = load_baseline(store)
 
     @classmethod
     def from_config(cls, config: Config, store: Store) -> "Engine":
@@ -90,6 +101,7 @@ class Engine:
         self.segmenter.add_words(w for _, t in self.themes for w in (*t.keywords, *t.synonyms))
         self.matcher = Matcher(self.themes, self.verticals, self.learned)
         self._matched = set()  # a new matcher looks at every item again
+        self.baseline = load_baseline(self.store)
 
     def document(self, title: str, summary: str | None = None, category: str | None = None,
                  platform: str | None = None, title_tokens: list[str] | None = None
@@ -154,7 +166,7 @@ class Engine:
                         result.alert_ids.append(alert_id)
             for event_id in sightings:
                 t = trends.analyze(self.store.event_observations(
-                    event_id, at - trends.HISTORY), at)
+                    event_id, at - trends.HISTORY), at, self.baseline)
                 self.store.refresh_event(event_id, t.state, t.as_dict(), at if t.rising else None)
                 if t.rising:
                     result.rising_events.append(event_id)

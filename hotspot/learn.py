@@ -116,7 +116,13 @@ def learn_theme(theme: ThemeConfig, docs: Iterable[Sequence[str]],
 
 
 def relearn(store, verticals: Sequence[Vertical]) -> Learned:
-    """Recompute vertical expansions and demotions from every stored item."""
+    """Recompute vertical expansions, demotions and the trend baseline from history."""
+    import json
+
+    from hotspot.trends import learn_baseline
+
+    baseline = learn_baseline(store.observation_series())
+    store.set_meta("trend_baseline", json.dumps(baseline.as_dict()))
     docs = [(tokens, category) for _, tokens, category, _ in store.iter_documents()]
     learned = learn_verticals(docs, verticals)
     rows = [(scope, term, w, 0) for scope, terms in learned.terms.items()

@@ -374,6 +374,20 @@ class Store(DeliveryStore):
         params.append(limit)
         return self.rows(sql, params)
 
+    def observation_series(self) -> Iterator[tuple[str, list[tuple[int, int | None, int | None]]]]:
+        """(platform, [(observed_at, rank, heat)...]) per item, for the trend baseline."""
+        current, platform, series = None, "", []
+        for item_id, plat, at, rank, heat in self.conn.execute(
+                "SELECT o.item_id, i.platform, o.observed_at, o.rank, o.heat FROM observations o "
+                "JOIN items i ON i.id = o.item_id ORDER BY o.item_id, o.observed_at"):
+            if item_id != current:
+                if series:
+                    yield platform, series
+                current, platform, series = item_id, plat, []
+            series.append((at, rank, heat))
+        if series:
+            yield platform, series
+
     def meta(self, key: str) -> str | None:
         r = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return r[0] if r else None
