@@ -54,8 +54,14 @@ def build_message(*, sender: str, to: Sequence[str], subject: str, text: str,
     return msg
 
 
-def send_mail(smtp: SmtpConfig, msg: EmailMessage) -> None:
-    """Deliver ``msg``; returns once the server accepted it, else raises DeliveryError."""
+def check_login(smtp: SmtpConfig) -> None:
+    """Connect, negotiate TLS and log in without sending anything (``hotspot doctor``)."""
+    send_mail(smtp, None)
+
+
+def send_mail(smtp: SmtpConfig, msg: EmailMessage | None) -> None:
+    """Deliver ``msg``; returns once the server accepted it, else raises DeliveryError.
+    With ``msg=None`` only connects and logs in."""
     where = f"smtp {smtp.host}:{smtp.port}"
     try:
         if smtp.security == "ssl":
@@ -75,7 +81,7 @@ def send_mail(smtp: SmtpConfig, msg: EmailMessage) -> None:
                                         f"{smtp.password_env or '(password_env is not set)'} "
                                         "named by [smtp] password_env")
                 client.login(smtp.username, password)
-            refused = client.send_message(msg)
+            refused = client.send_message(msg) if msg is not None else {}
         if refused:
             log.warning("%s: some recipients were refused: %s", where, ", ".join(refused))
     except DeliveryError:

@@ -107,6 +107,14 @@ class Poller:
             reports.append(self._process(name, fetches[name], states.get(name)))
         return reports
 
+    def probe(self, names: Sequence[str] | None = None) -> dict[str, tuple[int | None, str | None, int]]:
+        """Fetch and parse without storing anything: name -> (items, error, ms). For doctor."""
+        names = [n for n in (names or list(self.instances)) if n in self.instances]
+        fetches = asyncio.run(self._fetch_all(names, {}))
+        return {n: (len(f.items) if f.items is not None else None,
+                    f.error.reason if f.error else None, f.fetch_ms)
+                for n, f in fetches.items()}
+
     def _polite(self, names: list[str]) -> list[str]:
         """At most one source per host per cycle, and none within min_host_interval of the
         host's last fetch; deferred sources stay due and go in a later cycle."""

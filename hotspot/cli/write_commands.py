@@ -416,3 +416,16 @@ def db_vacuum(obj: Context) -> None:
     after = os.path.getsize(config.database)
     click.echo(f"removed {removed:,} old observations; {before / 1e6:.1f} MB -> "
                f"{after / 1e6:.1f} MB")
+
+
+@cli.command()
+@click.pass_obj
+def doctor(obj: Context) -> None:
+    """Check config, database, every source's reachability and the SMTP login."""
+    from hotspot.doctor import run_checks
+
+    checks = run_checks(obj.config_path)
+    for c in checks:
+        click.echo(f"{c.status:<4}  {c.area:<16} {c.detail}")
+    if any(c.status == "FAIL" for c in checks):
+        sys.exit(1)

@@ -1,0 +1,119 @@
+"""``hotspot doctor``: check an installation end to end and say what to fix.
+
+Checks, in order: the config (with the plugins), the database (opens, is ours, passes
+``PRAGMA quick_check``, is writable, whether a daemon holds it), every enabled source
+(fetched and parsed now, nothing stored), the SMTP login, and the environment variables
+that notifiers and SMTP name. Each check is one line: ok / warn / FAIL, what was found, and
+what to do.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotspot.config import Config, load_config
+from hotspot.errors import ConfigError, HotspotError
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    status: str  # ok | warn | FAIL
+    area: str
+    detail: str
+
+
+def run_checks(config_path: Path) -> list[Check]:
+    from hotspot.registry import load_plugins
+
+    checks: list[Check] = []
+    try:
+        plugins = load_plugins(load_config(config_path, None).plugins)
+        config = load_config(config_path, plugins)
+    except ConfigError as exc:
+        return [Check("FAIL", "config", line) for line in exc.problems]
+    except HotspotError as exc:
+        return [Check("FAIL", "config", str(exc))]
+    checks.append(Check("ok", "config", f"{config_path}: {len(config.sources)} sources, "
+                                        f"{len(config.accounts)} accounts"))
+    store = _database(config, checks)
+    if store is not None:
+        _sources(config, store, plugins, checks)
+    _smtp(config, checks)
+    _secrets(config, checks)
+    return checks
+
+
+def _database(config: Config, checks: list[Check]):
+    from hotspot.db import WriterLock, schema_version
+    from hotspot.store import Store
+
+    try:
+        store = Store(config.database)
+    except HotspotError as exc:
+        checks.append(Check("FAIL", "database", str(exc)))
+        return None
+    result = store.execute("PRAGMA quick_check").fetchone()[0]
+    if result != "ok":
+        checks.append(Check("FAIL", "database", f"{config.database}: quick_check says {result}; "
+                                                "restore from a backup"))
+    else:
+        checks.append(Check("ok", "database", f"{config.database}: schema "
+                                              f"{schema_version(store.db)}, "
+                                              f"{store.count('items'):,} items, "
+                                              f"{store.count('alerts'):,} alerts"))
+    if not os.access(config.database.parent, os.W_OK):
+        checks.append(Check("FAIL", "database", f"{config.database.parent} is not writable by "
+                                                "this user; fix its permissions"))
+    lock = WriterLock(config.database)
+    try:
+        lock.acquire()
+        lock.release()
+        checks.append(Check("warn", "daemon", "no hotspot daemon is running on this database; "
+                                              "start it with 'hotspot run' or systemd"))
+    except HotspotError:
+        checks.append(Check("ok", "daemon", "a hotspot daemon holds this database"))
+    return store
+
+
+def _sources(config: Config, store, plugins, checks: list[Check]) -> None:
+    from hotspot.poller import Poller
+
+    poller = Poller(config, store, None, plugins)  # type: ignore[arg-type]  # probe only
+    for name, (items, error, ms) in poller.probe().items():
+        if error:
+            checks.append(Check("FAIL", f"source {name}", f"{error} ({ms} ms); check the url "
+                                                          "and this machine's network"))
+        else:
+            checks.append(Check("ok", f"source {name}", f"{items} items in {ms} ms"))
+
+
+def _smtp(config: Config, checks: list[Check]) -> None:
+    needs_mail = any(a.digest_to for a in config.accounts) or any(
+        n.type == "email" for n in config.notifiers)
+    if config.smtp is None:
+        if needs_mail:
+            checks.append(Check("warn", "smtp", "accounts have digest_to but there is no [smtp] "
+                                                "section: digests cannot be sent"))
+        return
+    from hotspot.errors import DeliveryError
+    from hotspot.mailer import check_login
+
+    try:
+        check_login(config.smtp)
+        checks.append(Check("ok", "smtp", f"{config.smtp.host}:{config.smtp.port} accepted "
+                                          "the connection" + (" and login" if
+                                                              config.smtp.username else "")))
+    except DeliveryError as exc:
+        checks.append(Check("FAIL", "smtp", str(exc)))
+
+
+def _secrets(config: Config, checks: list[Check]) -> None:
+    names = [(f"notifier {n.name}", n.secret_env) for n in config.notifiers if n.secret_env]
+    if config.smtp and config.smtp.password_env:
+        names.append(("smtp", config.smtp.password_env))
+    for area, env in names:
+        if not os.environ.get(env):
+            checks.append(Check("FAIL", area, f"environment variable {env} is not set; put it in "
+                                              "the service's EnvironmentFile"))
