@@ -49,24 +49,32 @@ def row_to_item(row: dict) -> RawItem:
                    pinned=bool(row.get("pinned")), is_ad=bool(row.get("is_ad")))
 
 
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, line) of the non-blank lines of a UTF-8 file."""
+    try:
+        fh = open(path, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    with fh:
+        try:
+            for lineno, line in enumerate(fh, 1):
+                if line.strip():
+                    yield lineno, line
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
+
+
 def read_snapshots(paths: Sequence[Path], errors: list[str]) -> list[Snapshot]:
     groups: dict[tuple[str, str], list[RawItem]] = {}
     for path in paths:
-        try:
-            fh = open(path, encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-        with fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                    key = (str(row["platform"]), str(row["snapshot_time"]))
-                    datetime.fromisoformat(key[1])
-                    groups.setdefault(key, []).append(row_to_item(row))
-                except (ValueError, KeyError, TypeError) as exc:
-                    errors.append(f"{path}:{lineno}: skipped ({exc})")
+        for lineno, line in _lines(path):
+            try:
+                row = json.loads(line)
+                key = (str(row["platform"]), str(row["snapshot_time"]))
+                datetime.fromisoformat(key[1])
+                groups.setdefault(key, []).append(row_to_item(row))
+            except (ValueError, KeyError, TypeError) as exc:
+                errors.append(f"{path}:{lineno}: skipped ({exc})")
     snaps = [Snapshot(p, datetime.fromisoformat(t), tuple(items))
              for (p, t), items in groups.items()]
     snaps.sort(key=lambda s: (s.at, s.platform))
@@ -75,18 +83,11 @@ def read_snapshots(paths: Sequence[Path], errors: list[str]) -> list[Snapshot]:
 
 def iter_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
     """(line number, object) of a JSON Lines file; a bad line raises InputError naming it."""
-    try:
-        fh = open(path, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    with fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except ValueError as exc:
-                raise InputError(f"{path}:{lineno}: not valid JSON ({exc})") from None
-            if not isinstance(obj, dict):
-                raise InputError(f"{path}:{lineno}: expected a JSON object")
-            yield lineno, obj
+    for lineno, line in _lines(path):
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            raise InputError(f"{path}:{lineno}: not valid JSON ({exc})") from None
+        if not isinstance(obj, dict):
+            raise InputError(f"{path}:{lineno}: expected a JSON object")
+        yield lineno, obj

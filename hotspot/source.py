@@ -118,6 +118,26 @@ def text_or_none(value: Any) -> str | None:
     return None
 
 
+def int_or_none(value: Any) -> int | None:
+    """An int from an int or a short digit string ("12"); None for anything else (bools too)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 12:
+        return int(value.strip())
+    return None
+
+
+def rank_or_position(value: Any, position: int, *, offset: int = 0) -> int:
+    """The platform's own rank (``value + offset`` for 0-based indexes) when it is a sane
+    number, else the entry's 1-based position in the list."""
+    number = int_or_none(value)
+    if number is not None and 0 < number + offset < 100_000:
+        return number + offset
+    return position + 1
+
+
 def _nesting_exceeds(text: str, limit: int) -> bool:
     """Cheap bracket-depth scan so pathological nesting never reaches ``json.loads``."""
     depth = 0

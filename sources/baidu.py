@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from hotspot.models import Fetched, RawItem
-from hotspot.source import Source, dig, load_json, text_or_none
+from hotspot.source import Source, dig, load_json, rank_or_position, text_or_none
 from hotspot.numbers import parse_heat
 
 API_URL = "https://top.baidu.com/api/board?platform=web&tab=realtime"
@@ -112,7 +112,7 @@ def _item(row: Any, position: int, *, pinned: bool) -> RawItem | None:
     return RawItem(
         title=title,
         url=SEARCH_URL + quote_plus(query, safe="", errors="replace"),
-        rank=None if pinned else _rank(row.get("index"), position),
+        rank=None if pinned else rank_or_position(row.get("index"), position, offset=1),
         heat=parse_heat(score),
         heat_raw=text_or_none(score),
         label=HOT_TAG_LABELS.get(hot_tag or ""),
@@ -121,11 +121,6 @@ def _item(row: Any, position: int, *, pinned: bool) -> RawItem | None:
         extras=_extras(row, hot_tag, query, title),
     )
 
-
-def _rank(index: Any, position: int) -> int:
-    if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < 10_000:
-        return index + 1
-    return position + 1
 
 
 def _extras(row: dict[str, Any], hot_tag: str | None, query: str, title: str) -> dict[str, Any]:

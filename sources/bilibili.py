@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
-from hotspot.source import Source, dig, text_or_none
+from hotspot.source import Source, dig, int_or_none, rank_or_position, text_or_none
 
 API_URL = "https://s.search.bilibili.com/main/hotword"
 SEARCH_URL = "https://search.bilibili.com/all?keyword="
@@ -67,13 +67,13 @@ def _item(row: Any, position: int) -> RawItem | None:
     heat_value = row.get("heat_score")
     if heat_value is None:
         heat_value = row.get("score")
-    word_type = _int(row.get("word_type"))
+    word_type = int_or_none(row.get("word_type"))
     extras = {"keyword": keyword if keyword != title else None, "word_type": word_type,
               "icon": text_or_none(row.get("icon"))}
     return RawItem(
         title=title,
         url=SEARCH_URL + quote(keyword or title, safe="", errors="replace"),
-        rank=_rank(row.get("pos"), position),
+        rank=rank_or_position(row.get("pos"), position),
         heat=parse_heat(heat_value),
         heat_raw=text_or_none(heat_value),
         label=WORD_TYPE_LABELS.get(word_type) if word_type is not None else None,
@@ -83,19 +83,6 @@ def _item(row: Any, position: int) -> RawItem | None:
     )
 
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value) < 10:
-        return int(value)
-    return None
-
-
-def _rank(pos: Any, position: int) -> int:
-    value = _int(pos)
-    return value if value is not None and 0 < value < 10_000 else position + 1
 
 
 def _keys(obj: dict[str, Any]) -> str:

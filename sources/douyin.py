@@ -36,7 +36,7 @@ from hotspot.errors import BlockedError, FetchError
 from hotspot.http import HttpClient
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
-from hotspot.source import Source, dig, text_or_none
+from hotspot.source import Source, dig, int_or_none, rank_or_position, text_or_none
 
 log = logging.getLogger(__name__)
 
@@ -134,14 +134,14 @@ def _item(row: Any, position: int, *, trending: bool) -> RawItem | None:
     title = text_or_none(row.get("word"))
     if title is None:
         return None
-    code = _int(row.get("label"))
+    code = int_or_none(row.get("label"))
     extras = {"label_code": code, "list": "trending" if trending else None,
-              "video_count": _int(row.get("video_count")),
+              "video_count": int_or_none(row.get("video_count")),
               "cover": text_or_none(dig(row, "word_cover", "url_list", 0))}
     return RawItem(
         title=title,
         url=SEARCH_URL + quote(title, safe="", errors="replace"),
-        rank=None if trending else _rank(row.get("position"), position),
+        rank=None if trending else rank_or_position(row.get("position"), position),
         heat=parse_heat(row.get("hot_value")),
         heat_raw=text_or_none(row.get("hot_value")),
         label=LABELS.get(code) if code is not None else None,
@@ -153,23 +153,10 @@ def _item(row: Any, position: int, *, trending: bool) -> RawItem | None:
     )
 
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value) < 12:
-        return int(value)
-    return None
-
-
-def _rank(value: Any, position: int) -> int:
-    rank = _int(value)
-    return rank if rank is not None and 0 < rank < 10_000 else position + 1
 
 
 def _timestamp(value: Any) -> datetime | None:
-    seconds = _int(value)
+    seconds = int_or_none(value)
     if seconds is None or not 0 < seconds < 4_102_444_800:  # before 2100
         return None
     return datetime.fromtimestamp(seconds, tz=timezone.utc)

@@ -30,7 +30,7 @@ from typing import Any
 
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
-from hotspot.source import Source, text_or_none
+from hotspot.source import Source, rank_or_position, text_or_none
 
 DEFAULT_PATHS: dict[str, tuple[str, ...]] = {
     "items": ("data", "items"),
@@ -153,7 +153,7 @@ def _item(row: Any, position: int, paths: dict[str, tuple[str, ...]]) -> RawItem
     return RawItem(
         title=title,
         url=_http_url(_first(row, paths["url"])),
-        rank=_rank(_first(row, paths["rank"]), position),
+        rank=rank_or_position(_first(row, paths["rank"]), position),
         heat=parse_heat(heat),
         heat_raw=text_or_none(heat),
         summary=text_or_none(_first(row, paths["summary"])),
@@ -161,13 +161,6 @@ def _item(row: Any, position: int, paths: dict[str, tuple[str, ...]]) -> RawItem
         category=text_or_none(_first(row, paths["category"])),
     )
 
-
-def _rank(value: Any, position: int) -> int:
-    if isinstance(value, str) and value.strip().isdigit() and len(value) < 10:
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 100_000:
-        return value
-    return position + 1
 
 
 def _http_url(value: Any) -> str | None:

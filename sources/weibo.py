@@ -56,7 +56,7 @@ from hotspot.errors import BlockedError
 from hotspot.http import HttpClient
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import split_category
-from hotspot.source import Source, dig, load_json, text_or_none
+from hotspot.source import Source, dig, int_or_none, load_json, text_or_none
 
 PC_AJAX_URL = "https://weibo.com/ajax/side/hotSearch"
 MOBILE_API_URL = ("https://m.weibo.cn/api/container/getIndex?containerid=106003type%3D25%26t%3D3"
@@ -245,11 +245,11 @@ def _pc_row(row: dict, *, pinned: bool, position: int | None) -> RawItem | None:
     category, heat = split_category(heat_value)
     category = (text_or_none(row.get("flag_desc")) or _first_category(row.get("category"))
                 or category)
-    flag = _int_or_none(row.get("flag"))
+    flag = int_or_none(row.get("flag"))
     label = (_known_label(row.get("label_name")) or _known_label(row.get("icon_desc"))
              or _known_label(row.get("small_icon_desc")) or FLAG_LABELS.get(flag or 0))
     note = text_or_none(row.get("note"))
-    extras = _compact({"query": query, "flag": flag, "raw_rank": _int_or_none(row.get("rank")),
+    extras = _compact({"query": query, "flag": flag, "raw_rank": int_or_none(row.get("rank")),
                        "raw_category": text_or_none(row.get("category"))})
     return RawItem(
         title=title,
@@ -265,7 +265,7 @@ def _pc_rank(row: dict, is_ad: bool, position: int | None) -> int | None:
     realpos = _rank_or_none(row.get("realpos"))
     if realpos is not None or is_ad:
         return realpos
-    raw_rank = _int_or_none(row.get("rank"))
+    raw_rank = int_or_none(row.get("rank"))
     if raw_rank is not None and 0 <= raw_rank < MAX_RANK:
         return raw_rank + 1
     return position
@@ -501,18 +501,9 @@ def _known_label(value: Any) -> str | None:
 
 
 def _rank_or_none(value: Any) -> int | None:
-    number = _int_or_none(value)
+    number = int_or_none(value)
     return number if number is not None and 1 <= number <= MAX_RANK else None
 
-
-def _int_or_none(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 12:
-        return int(value.strip())
-    return None
 
 
 def _truthy(value: Any) -> bool:

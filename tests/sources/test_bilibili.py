@@ -7,19 +7,13 @@ from pathlib import Path
 
 import pytest
 
-import sources as _sources_pkg
 from hotspot.errors import BlockedError, ParseError
 from hotspot.models import RawItem
 
 from .conftest import fetch_and_parse, fetched_from_file
 
-# While tests/ has no __init__.py, pytest imports tests/sources/ as the top-level package
-# "sources", shadowing the plugin package; let it find the plugin modules as well.
-_PLUGINS = str(Path(__file__).resolve().parents[2] / "sources")
-if _PLUGINS not in list(_sources_pkg.__path__):
-    _sources_pkg.__path__.append(_PLUGINS)
 
-from sources.bilibili import BilibiliSource  # noqa: E402
+from sources.bilibili import BilibiliSource
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bilibili"
 SEARCH = "https://search.bilibili.com/all?keyword="

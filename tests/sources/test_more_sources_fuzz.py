@@ -18,23 +18,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sources as _sources_pkg
 from hotspot.errors import BlockedError, ParseError
 from hotspot.models import Fetched, RawItem
 from hotspot.source import Source
 
-# While tests/ has no __init__.py, pytest imports tests/sources/ as the top-level package
-# "sources", shadowing the plugin package; let it find the plugin modules as well.
-_PLUGINS = str(Path(__file__).resolve().parents[2] / "sources")
-if _PLUGINS not in list(_sources_pkg.__path__):
-    _sources_pkg.__path__.append(_PLUGINS)
 
-from sources.baidu import BaiduSource  # noqa: E402
-from sources.bilibili import BilibiliSource  # noqa: E402
-from sources.douyin import DouyinSource  # noqa: E402
-from sources.jsonlist import JsonListSource  # noqa: E402
-from sources.toutiao import ToutiaoSource  # noqa: E402
-from sources.zhihu import ZhihuSource  # noqa: E402
+from sources.baidu import BaiduSource
+from sources.bilibili import BilibiliSource
+from sources.douyin import DouyinSource
+from sources.jsonlist import JsonListSource
+from sources.toutiao import ToutiaoSource
+from sources.zhihu import ZhihuSource
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CUSTOM = {"items": "result.board.entries", "title": "name.zh", "url": "link", "heat": "score",
