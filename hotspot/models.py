@@ -29,12 +29,24 @@ class Fetched:
     not_modified: bool = False
 
     def text(self) -> str:
-        """The body decoded: the declared charset, else UTF-8 with replacement."""
-        enc = self.encoding or "utf-8"
-        try:
-            return self.content.decode(enc)
-        except (LookupError, UnicodeDecodeError):
-            return self.content.decode("utf-8", errors="replace")
+        """The body decoded: the declared charset; else by BOM; else UTF-8, then GB18030
+        (older Chinese sites send GBK without saying so); else UTF-8 with replacement."""
+        if self.encoding:
+            try:
+                return self.content.decode(self.encoding)
+            except (LookupError, UnicodeDecodeError):
+                pass
+        body = self.content
+        for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"),
+                         (b"\xfe\xff", "utf-16")):
+            if body.startswith(bom):
+                return body.decode(enc, errors="replace")
+        for enc in ("utf-8", "gb18030"):
+            try:
+                return body.decode(enc)
+            except UnicodeDecodeError:
+                continue
+        return body.decode("utf-8", errors="replace")
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,3 +101,4 @@ def test_noisy_or_stays_in_unit_interval_and_is_monotone(ws):
     s = noisy_or(ws)
     assert 0 <= s < 1
     assert noisy_or([*ws, 0.5]) >= s
+
