@@ -108,7 +108,8 @@ class _Theme:
 def link_verticals(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[int, float]:
     """Which verticals a theme inherits, and how strongly.
 
-    Strong (1.0): the theme's name is one of the vertical's names, or two or more of its
+    Strong (1.0): the theme's name is the vertical's title, or (when no vertical has that
+    title) one of the vertical's names, or two or more of its
     keywords are the vertical's names or strong terms. Weak (0.8): one keyword names the
     vertical; kept only when the theme has no strong link, or when the vertical is listed as
     related by every strongly linked vertical (影视娱乐 with 演唱会 -> music), so one stray
@@ -121,8 +122,11 @@ def link_verticals(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[in
     words = {term_key(k) for k in (*theme.keywords, *theme.synonyms)} - {""}
     strong: dict[int, float] = {}
     weak: dict[int, float] = {}
+    # a name that is exactly one vertical's title ("篮球") means that vertical, not every
+    # vertical that lists the word among its names (体育 lists 篮球 too)
+    titled = any(term_key(v.title) == name for v in verticals)
     for i, v in enumerate(verticals):
-        if name and (name in v.names or term_key(v.title) == name):
+        if name and (term_key(v.title) == name or (not titled and name in v.names)):
             strong[i] = 1.0
             continue
         hits = sum(1 for w in words if w in v.names or v.terms.get(w, 0) >= 0.7)
