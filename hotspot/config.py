@@ -21,9 +21,27 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hotspot import __version__
 from hotspot.durations import parse_duration
 from hotspot.errors import ConfigError
-from hotspot.http import HttpSettings
+
+DEFAULT_USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    f"Chrome/124.0 Safari/537.36 hotspot/{__version__}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    """Client limits; all configurable under ``[http]`` in hotspot.toml."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_bytes: int = 5 * 1024 * 1024
+    max_redirects: int = 5
+    user_agent: str = DEFAULT_USER_AGENT
+    max_connections: int = 20
+
 
 DEFAULT_CONFIG_NAME = "hotspot.toml"
 NOTIFIER_TYPES = ("webhook", "wecom", "feishu", "dingtalk", "slack", "email")
@@ -107,7 +125,7 @@ class Config:
     retention_days: float = 30.0
     source_alert_after: float = 1800.0
     min_host_interval: float = 30.0
-    max_concurrent: int = 8
+    max_concurrent: int = 20
     lexicons: tuple[Path, ...] = ()
 
     @property
@@ -167,7 +185,7 @@ def parse_config(raw: Mapping[str, Any], path: Path,
         retention_days=c.duration(top, "hotspot", "retention", 30 * 86400.0) / 86400,
         source_alert_after=c.duration(top, "hotspot", "source_alert_after", 1800.0),
         min_host_interval=c.duration(top, "hotspot", "min_host_interval", 30.0),
-        max_concurrent=c.get(top, "hotspot", "max_concurrent", int, 8, minimum=1),
+        max_concurrent=c.get(top, "hotspot", "max_concurrent", int, 20, minimum=1),
         lexicons=tuple(base / p for p in c.strings(top, "hotspot", "lexicons")),
         http=http,
         sources=_sources(c, raw.get("sources", []), plugins),

@@ -15,17 +15,15 @@ import os
 import sqlite3
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from hotspot.errors import DatabaseRefused, StoreError
-from hotspot.schema import MIGRATION_SET, migrations
+from hotspot.schema import KNOWN, MIGRATION_SET, migration_set
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
 
 
-def open_database(path: Path | str, *, migrate: bool = True) -> Database:
-    """A ``sqlite_utils.Database`` on ``path``, migrated to this version's schema."""
+def open_database(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
+    """A connection to ``path`` (autocommit mode), migrated to this version's schema."""
     path = Path(path)
     memory = str(path) == ":memory:"
     if not memory:
@@ -38,17 +36,18 @@ def open_database(path: Path | str, *, migrate: bool = True) -> Database:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
                                isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        db = Database(conn)
-        _check_owner(db, path)
+        applied = _check_owner(conn, path)
         if not memory:
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        if migrate and migrations.pending(db):
-            migrations.apply(db)
+        if migrate and KNOWN - applied:
+            from sqlite_utils import Database
+
+            migration_set().apply(Database(conn))
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"database {path}: {exc}; check the file and its permissions") from None
-    return db
+    return conn
 
 
 def _check_file(path: Path) -> None:
@@ -64,23 +63,33 @@ def _check_file(path: Path) -> None:
                               "[hotspot] database at a new path (the file was not modified)")
 
 
-def _check_owner(db: Database, path: Path) -> None:
-    tables = set(db.table_names())
+def _applied(conn: sqlite3.Connection) -> list[str]:
+    try:
+        return [r[0] for r in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+            (MIGRATION_SET,))]
+    except sqlite3.OperationalError:  # no migrations table yet
+        return []
+
+
+def _check_owner(conn: sqlite3.Connection, path: Path) -> set[str]:
+    """The applied migration names; refuse another app's database or a newer hotspot's."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     user_tables = {t for t in tables if not t.startswith(("sqlite_", "_sqlite_migrations"))}
-    applied = {m.name for m in migrations.applied(db)} if "_sqlite_migrations" in tables else set()
+    applied = set(_applied(conn))
     if user_tables and not applied:
         raise DatabaseRefused(f"database {path} is not a hotspot database (it has tables "
                               f"{', '.join(sorted(user_tables)[:5])}); point [hotspot] database "
                               "at another file (this one was not modified)")
-    known = {m.name for m in migrations._migrations}
-    unknown = applied - known
+    unknown = applied - KNOWN
     if unknown:
         raise DatabaseRefused(f"database {path} was written by a newer hotspot (schema "
                               f"{max(unknown)}); upgrade hotspot (the database was not modified)")
+    return applied
 
 
-def schema_version(db: Database) -> str | None:
-    names = [m.name for m in migrations.applied(db)]
+def schema_version(conn: sqlite3.Connection) -> str | None:
+    names = _applied(conn)
     return names[-1] if names else None
 
 

@@ -60,7 +60,7 @@ def _database(config: Config, checks: list[Check]):
                                                 "restore from a backup"))
     else:
         checks.append(Check("ok", "database", f"{config.database}: schema "
-                                              f"{schema_version(store.db)}, "
+                                              f"{schema_version(store.conn)}, "
                                               f"{store.count('items'):,} items, "
                                               f"{store.count('alerts'):,} alerts"))
     if not os.access(config.database.parent, os.W_OK):

@@ -113,7 +113,8 @@ class Engine:
                         platform=platform)
 
     def ingest(self, source: str, platform: str, raw_items: Sequence[RawItem],
-               observed_at: datetime | None = None, *, keyed: bool = False) -> IngestResult:
+               observed_at: datetime | None = None, *, keyed: bool = False,
+               with_trends: bool = True) -> IngestResult:
         """Store one poll's items and raise alerts, all in one transaction.
 
         Titles and summaries are segmented once, when the item is first seen (the tokens are
@@ -164,17 +165,24 @@ class Engine:
                         score=m.score, terms=m.terms, explanation=m.explanation(), at=at)
                     if alert_id is not None:
                         result.alert_ids.append(alert_id)
-            for event_id in sightings:
-                t = trends.analyze(self.store.event_observations(
-                    event_id, at - trends.HISTORY), at, self.baseline)
-                self.store.refresh_event(event_id, t.state, t.as_dict(), at if t.rising else None)
-                if t.rising:
-                    result.rising_events.append(event_id)
+            if with_trends:
+                result.rising_events = self.refresh_trends(sightings, at)
         # only after the commit: a rolled-back poll must be matched again
         if len(self._matched) > MATCHED_MEMORY:
             self._matched.clear()
         self._matched.update(h.id for h, _, _, _ in to_match)
         return result
+
+    def refresh_trends(self, event_ids: Iterable[int], at: int) -> list[int]:
+        """Recompute the trend of these events as of ``at``; returns those rising."""
+        rising = []
+        for event_id in event_ids:
+            t = trends.analyze(self.store.event_observations(event_id, at - trends.HISTORY), at,
+                               self.baseline)
+            self.store.refresh_event(event_id, t.state, t.as_dict(), at if t.rising else None)
+            if t.rising:
+                rising.append(event_id)
+        return rising
 
     def _assign_event(self, h: Hotspot, tokens: list[str], at: int) -> int:
         terms = content_keywords(tokens)[:ev.MAX_EVENT_TERMS]

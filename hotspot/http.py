@@ -17,29 +17,12 @@ from typing import Mapping
 
 import httpx
 
-from hotspot import __version__
+from hotspot.config import HttpSettings
 from hotspot.errors import (BlockedError, FetchError, HTTPStatusError, NetworkError,
                             TooLargeError)
 from hotspot.models import Fetched
 
-DEFAULT_USER_AGENT = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    f"Chrome/124.0 Safari/537.36 hotspot/{__version__}"
-)
 BLOCK_STATUSES = frozenset({403, 418, 432})
-
-
-@dataclass(frozen=True, slots=True)
-class HttpSettings:
-    """Client limits; all configurable under ``[http]`` in hotspot.toml."""
-
-    connect_timeout: float = 5.0
-    read_timeout: float = 15.0
-    max_bytes: int = 5 * 1024 * 1024
-    max_redirects: int = 5
-    user_agent: str = DEFAULT_USER_AGENT
-    max_connections: int = 20
-
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""

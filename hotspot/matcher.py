@@ -22,7 +22,7 @@ How a theme is scored (the README's "How matching works" says the same for opera
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping, Sequence
 
 from hotspot.config import ThemeConfig
@@ -98,11 +98,18 @@ class Learned:
 
 @dataclass(slots=True)
 class _Theme:
-    account: str
+    """One distinct theme definition, shared by every account that configures it alike."""
+
+    accounts: list[str]
     config: ThemeConfig
     links: dict[int, float]  # vertical index -> link factor
     exclude: tuple[str, ...]
     required: frozenset[str]
+
+
+def _definition(theme: ThemeConfig) -> tuple:
+    return (theme.name, theme.keywords, theme.exclude, theme.required, theme.synonyms,
+            tuple(sorted(theme.weights.items())), theme.min_score, theme.verticals, theme.expand)
 
 
 def link_verticals(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[int, float]:
@@ -150,6 +157,7 @@ class Matcher:
         self.verticals = tuple(verticals)
         learned = learned or Learned()
         self._themes: list[_Theme] = []
+        self._pairs: list[tuple[str, ThemeConfig]] = []
         # term -> list of (kind, index, weight, via); kind 0 = theme, 1 = vertical
         self._index: dict[str, list[tuple[int, int, float, str]]] = {}
         self._category: dict[str, list[int]] = {}
@@ -163,10 +171,16 @@ class Matcher:
                     self._post(term, (1, vi, w, f"learned:{v.id}"))
             for cat in v.categories:
                 self._category.setdefault(cat, []).append(vi)
+        by_definition: dict[tuple, int] = {}
         for account, theme in themes:
-            ti = len(self._themes)
+            self._pairs.append((account, theme))
+            ti = by_definition.get(_definition(theme))
+            if ti is not None:  # an agency's accounts often share a theme: score it once
+                self._themes[ti].accounts.append(account)
+                continue
+            ti = by_definition[_definition(theme)] = len(self._themes)
             self._themes.append(_Theme(
-                account=account, config=theme, links=link_verticals(theme, self.verticals),
+                accounts=[account], config=theme, links=link_verticals(theme, self.verticals),
                 exclude=tuple(term_key(x) for x in theme.exclude if term_key(x)),
                 required=frozenset(term_key(x) for x in theme.required if term_key(x))))
             weights = {term_key(k): w for k, w in theme.weights.items()}
@@ -185,14 +199,18 @@ class Matcher:
                     self._post(term, (0, ti, w, f"learned:{theme.name}"))
         self._max_len = max((len(t) for t in self._index), default=0)
         self._needs_text = any(t.exclude or t.required for t in self._themes)
+        self._by_vertical: dict[int, list[int]] = {}  # vertical -> themes linked to it
+        for ti, t in enumerate(self._themes):
+            for vi in t.links:
+                self._by_vertical.setdefault(vi, []).append(ti)
 
     @property
     def themes(self) -> list[tuple[str, ThemeConfig]]:
-        return [(t.account, t.config) for t in self._themes]
+        return list(self._pairs)
 
     def linked(self, account: str, theme: str) -> list[str]:
         for t in self._themes:
-            if t.account == account and t.config.name == theme:
+            if account in t.accounts and t.config.name == theme:
                 return [self.verticals[i].id for i in t.links]
         return []
 
@@ -244,8 +262,8 @@ class Matcher:
     def keyword_hits(self, doc: Document) -> dict[tuple[str, str], set[str]]:
         """(account, theme) -> the theme's own keywords/synonyms found in ``doc``."""
         theme_ev, _ = self._evidence(doc)
-        return {(self._themes[ti].account, self._themes[ti].config.name): set(ev)
-                for ti, ev in theme_ev.items()}
+        return {(account, self._themes[ti].config.name): set(ev)
+                for ti, ev in theme_ev.items() for account in self._themes[ti].accounts}
 
     def match(self, doc: Document, *, all_scores: bool = False) -> list[Match]:
         """Matches of ``doc`` per theme: only those that passed unless ``all_scores``."""
@@ -254,8 +272,16 @@ class Matcher:
         if not theme_ev and not strength and not all_scores:
             return []
         text_key = term_key(f"{doc.title} {doc.summary}") if self._needs_text else ""
+        if all_scores:
+            candidates: Iterable[int] = range(len(self._themes))
+        else:  # only themes with evidence: the cost follows the evidence, not the theme count
+            wanted = set(theme_ev)
+            for vi in vert_ev:
+                wanted.update(self._by_vertical.get(vi, ()))
+            candidates = sorted(wanted)
         results = []
-        for ti, theme in enumerate(self._themes):
+        for ti in candidates:
+            theme = self._themes[ti]
             evidence = dict(theme_ev.get(ti, {}))
             for vi, factor in theme.links.items():
                 for term, e in vert_ev.get(vi, {}).items():
@@ -279,12 +305,13 @@ class Matcher:
                     r in text_key for r in theme.required):
                 excluded = "(no required term)"
             ordered = tuple(sorted(evidence.values(), key=lambda e: -e.weight))
-            m = Match(account=theme.account, theme=theme.config.name,
+            m = Match(account=theme.accounts[0], theme=theme.config.name,
                       score=0.0 if excluded else round(score, 4),
                       threshold=theme.config.min_score, evidence=ordered,
                       excluded_by=excluded, damped_by=damped)
             if all_scores or m.passed:
                 results.append(m)
+                results.extend(replace(m, account=a) for a in theme.accounts[1:])
         return results
 
 

@@ -34,11 +34,17 @@ def clean_text(value: object, limit: int = MAX_TITLE) -> str:
     """Untrusted text made safe to store and show: no control chars, single spaces."""
     if not isinstance(value, str):
         return ""
+    return _clean(value, limit)
+
+
+@lru_cache(maxsize=100_000)  # a hot list repeats its titles poll after poll
+def _clean(value: str, limit: int) -> str:
     text = _CONTROL.sub("", value)
     text = _SPACE.sub(" ", text).strip()
     return text[:limit]
 
 
+@lru_cache(maxsize=100_000)
 def match_key(title: str) -> str:
     """The comparison form of a title: NFKC, casefolded, punctuation and spaces removed."""
     text = unicodedata.normalize("NFKC", title).casefold()

@@ -1,18 +1,22 @@
-"""The database schema, as numbered ``sqlite_utils.Migrations``. Never edit a released one:
-add the next. Times are integer Unix seconds (UTC); the CLI shows them in the configured
-timezone."""
+"""The database schema, as numbered migrations applied with ``sqlite_utils.Migrations``.
+Never edit a released one: add the next to ``MIGRATIONS``. Times are integer Unix seconds
+(UTC); the CLI shows them in the configured timezone.
+
+The migrations are plain SQL here and the ``Migrations`` set is built only when one is
+pending, so opening an up-to-date database (every read-only CLI command) does not import
+sqlite-utils at all.
+"""
 
 from __future__ import annotations
 
-from sqlite_utils import Database, Migrations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlite_utils import Migrations
 
 MIGRATION_SET = "hotspot"
-migrations = Migrations(MIGRATION_SET)
 
-
-@migrations(name="0001_initial")
-def m0001_initial(db: Database) -> None:
-    db.executescript("""
+M0001_INITIAL = """
     CREATE TABLE items (
         id TEXT PRIMARY KEY,
         platform TEXT NOT NULL,
@@ -157,4 +161,17 @@ def m0001_initial(db: Database) -> None:
     ) WITHOUT ROWID;
 
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
-    """)
+"""
+
+#: (name, SQL) in order; the names are what ``_sqlite_migrations`` records.
+MIGRATIONS: list[tuple[str, str]] = [("0001_initial", M0001_INITIAL)]
+KNOWN = frozenset(name for name, _ in MIGRATIONS)
+
+
+def migration_set() -> "Migrations":
+    from sqlite_utils import Migrations
+
+    migrations = Migrations(MIGRATION_SET)
+    for name, sql in MIGRATIONS:
+        migrations(name=name)(lambda db, sql=sql: db.executescript(sql))
+    return migrations

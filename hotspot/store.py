@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from sqlite_utils import Database
-
 from hotspot.db import open_database
 from hotspot.models import Hotspot
 from hotspot.store_delivery import DeliveryStore
@@ -52,8 +50,7 @@ class Store(DeliveryStore):
 
     def __init__(self, path: Path | str, *, migrate: bool = True):
         self.path = Path(path)
-        self.db: Database = open_database(path, migrate=migrate)
-        self.conn: sqlite3.Connection = self.db.conn
+        self.conn: sqlite3.Connection = open_database(path, migrate=migrate)
 
     def close(self) -> None:
         self.conn.close()
@@ -61,7 +58,11 @@ class Store(DeliveryStore):
     # -- transactions ---------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One atomic unit of writes (``BEGIN IMMEDIATE`` ... ``COMMIT``, rollback on error)."""
+        """One atomic unit of writes (``BEGIN IMMEDIATE`` ... ``COMMIT``, rollback on error).
+        Nested use joins the outer transaction (an import commits many snapshots at once)."""
+        if self.conn.in_transaction:
+            yield
+            return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield

@@ -113,6 +113,8 @@ class RssFeed(Source):
                                     sanitize_html=False)
         except RecursionError:
             raise self.parse_error(f"feed from {fetched.url} is nested too deeply") from None
+        except (ValueError, TypeError) as exc:  # feedparser's loose parser on NULs and such
+            raise self.parse_error(f"feed from {fetched.url} cannot be read: {exc}") from None
 
 
 SOURCES = [RssFeed]

@@ -83,10 +83,10 @@ def seed(store: Store, n: int = 2) -> None:
                         is_ad=False, published=None,
                         observed_at=dt.datetime.fromtimestamp(T0 - 3600, SH))
             store.insert_item(h, ["火锅"], T0 - 3600)
-            store.observe(h, T0 - 3600)
+            store.observe_many([h], T0 - 3600)
             ev = store.create_event(title, T0 - 3600, ["火锅"])
             store.set_item_event(h.id, ev)
-            store.touch_event(ev, "weibo", i + 1, None, T0 - 3600)
+            store.touch_events({ev: ("weibo", i + 1)}, T0 - 3600)
             store.insert_alert(account="美食组", theme="美食", event_id=ev, item_id=h.id,
                                score=0.8, terms=["火锅"], explanation={}, at=T0 - 3600 + i)
 

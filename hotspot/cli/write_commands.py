@@ -95,19 +95,37 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
         store = Store(config.database)
         engine = build_engine(obj, store)
         new = alerts = rows = 0
-        with click.progressbar(snapshots, label="importing", file=sys.stderr,
+        touched_until = 0
+        with click.progressbar(length=len(snapshots), label="importing", file=sys.stderr,
                                show_pos=True) as bar:
-            for snap in bar:
-                result = engine.ingest(snap.platform, snap.platform, snap.items, snap.at)
-                new += result.new_items
-                alerts += len(result.alert_ids)
-                rows += len(snap.items)
-        if not no_learn:
-            with store.transaction():
+            for batch in _batches(snapshots, IMPORT_BATCH):
+                with store.transaction():  # many snapshots per commit; each stays atomic
+                    for snap in batch:
+                        result = engine.ingest(snap.platform, snap.platform, snap.items,
+                                               snap.at, with_trends=False)
+                        new += result.new_items
+                        alerts += len(result.alert_ids)
+                        rows += len(snap.items)
+                        touched_until = max(touched_until, int(snap.at.timestamp()))
+                bar.update(len(batch))
+        with store.transaction():
+            if not no_learn:
                 relearn(store, engine.verticals)
+                engine.reload(engine.themes)
+            # trends are only meaningful near "now": compute them for the last day of history
+            recent = [e["id"] for e in store.events(since=touched_until - 86400, limit=100_000)]
+            engine.refresh_trends(recent, touched_until)
     click.echo(f"imported {rows:,} rows in {len(snapshots):,} snapshots: {new:,} new items, "
                f"{alerts:,} alerts, {len(errors):,} lines skipped "
                f"({time.perf_counter() - started:.1f}s)")
+
+
+IMPORT_BATCH = 100  # snapshots per transaction
+
+
+def _batches(seq: list, n: int):
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
 
 
 def _load_items(path: Path) -> list[dict]:

@@ -225,3 +225,16 @@ def test_recorded_36kr_over_http(shared_dir, serve_file):
                      uri="/feed.xml", content_type="text/xml")
     _, items = fetch_and_parse(RssFeed("36kr", url="unused"), url)
     assert len(items) == 100 and items[99].rank == 100
+
+
+def test_nul_byte_in_a_feed_is_a_parse_error_not_a_crash():
+    from hotspot.errors import ParseError as _ParseError
+    from hotspot.models import Fetched as _Fetched
+    from sources.rss import RssFeed
+
+    body = b'<?xml version="1.0"?><rss><channel><item><title>a\x00b</title></item></channel></rss>'
+    try:
+        items = RssFeed("f", "http://127.0.0.1/f").parse(_Fetched("f", "http://127.0.0.1/f", body))
+    except _ParseError:
+        return
+    assert all(isinstance(i.title, str) and i.title for i in items)
