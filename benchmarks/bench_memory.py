@@ -1,0 +1,123 @@
+"""Benchmark 5 — memory.
+
+Daemon: a subprocess builds Store + Engine + Poller exactly as ``hotspot run`` does and polls
+one ``jsonlist`` source 1,000 times (a 50-item list that moves a few titles per poll, served
+by a local server in this process), sampling VmRSS from /proc/self/status every 100 polls.
+Figures: peak RSS, last RSS, and the growth slope over the second half (MB per 100 polls,
+least squares) — a leak shows as a steady positive slope once caches are warm.
+
+CLI: peak RSS (``RUSAGE_CHILDREN.ru_maxrss``) of the two read commands of benchmark 4 on the
+big database.
+
+Targets: daemon <= 150 MB and not growing (slope <= 0.5 MB / 100 polls); CLI <= 60 MB.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as c  # noqa: E402
+
+POLLS = 1000
+EVERY = 100
+DAEMON_TARGET = 150.0
+SLOPE_TARGET = 0.5
+CLI_TARGET = 60.0
+
+_DAEMON = r"""
+import json, logging, sys, time
+from hotspot.config import load_config
+from hotspot.engine import Engine
+from hotspot.poller import Poller
+from hotspot.registry import load_plugins
+from hotspot.store import Store
+
+def rss_mb():
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+
+cfg, polls, every = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+logging.basicConfig(level=logging.WARNING)
+plugins = load_plugins(())
+config = load_config(cfg, plugins)
+store = Store(config.database)
+engine = Engine.from_config(config, store)
+poller = Poller(config, store, engine, plugins)
+samples = [(0, rss_mb())]
+t0 = time.perf_counter()
+errors = 0
+for i in range(1, polls + 1):
+    reports = poller.poll()
+    errors += sum(1 for r in reports if r.error)
+    if i % every == 0:
+        samples.append((i, rss_mb()))
+print(json.dumps({"samples": samples, "seconds": time.perf_counter() - t0, "errors": errors,
+                  "items": store.count("items"), "alerts": store.count("alerts")}))
+"""
+
+
+def slope(points: list[tuple[int, float]]) -> float:
+    """Least-squares MB per 100 polls."""
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    return 100 * sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else 0.0
+
+
+def daemon_figures() -> dict:
+    titles = c.distinct_titles() if c.shared_available() else \
+        [f"本地测试热点标题第{i}条 美食 奶茶 手机" for i in range(20000)]
+    with c.HotListServer(c.rotating_lister(titles, 50, step=4)) as srv, \
+            tempfile.TemporaryDirectory(prefix="hotspot-bench-mem-") as tmp:
+        cfg = Path(tmp) / "hotspot.toml"
+        cfg.write_text(c.config_text(Path(tmp) / "hotspot.db", sources=[
+            {"name": "list", "type": "jsonlist", "url": srv.url("/list/0"), "interval": "1m"}],
+            extra_hotspot='min_host_interval = "0s"'), encoding="utf-8")
+        _, p = c.timed_run([c.PY, "-c", _DAEMON, str(cfg), str(POLLS), str(EVERY)],
+                           env=c.child_env())
+        return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def run() -> list[dict]:
+    d = daemon_figures()
+    samples = [(i, mb) for i, mb in d["samples"]]
+    peak = max(mb for _, mb in samples)
+    last = samples[-1][1]
+    half = [s for s in samples if s[0] >= POLLS // 2]
+    sl = slope(half)
+    print("memory: daemon RSS every 100 polls: " + ", ".join(f"{mb:.0f}" for _, mb in samples)
+          + f" MB ({d['seconds']:.0f}s for {POLLS} polls, {d['items']:,} items, "
+          f"{d['alerts']:,} alerts, {d['errors']} errors)")
+    out = [
+        c.result(f"daemon peak RSS over {POLLS} polls", peak, "MB", f"after start {samples[0][1]:.0f} MB",
+                 peak / samples[0][1], f"<= {DAEMON_TARGET:.0f} MB", peak <= DAEMON_TARGET),
+        c.result("daemon RSS after the last poll", last, "MB", "", None,
+                 f"<= {DAEMON_TARGET:.0f} MB", last <= DAEMON_TARGET),
+        c.result("daemon RSS growth, polls 500-1000", sl, "MB/100 polls", "", None,
+                 f"<= {SLOPE_TARGET} MB/100 polls", sl <= SLOPE_TARGET),
+    ]
+    import bench_cli_latency as cli
+
+    db = cli.ensure_db()
+    with tempfile.TemporaryDirectory(prefix="hotspot-bench-memcli-") as tmp:
+        cfg = cli.config_for(db, Path(tmp))
+        base = c.child_peak_rss_mb([c.PY, "-c", "pass"])
+        for label, args in cli.COMMANDS.items():
+            mb = c.child_peak_rss_mb([c.PY, "-m", "hotspot", "--config", str(cfg), *args],
+                                     env=c.child_env())
+            print(f"memory: {label}: peak {mb:.0f} MB")
+            out.append(c.result(f"CLI peak RSS: {label}", mb, "MB",
+                                f"python -c pass {base:.0f} MB", mb / base,
+                                f"<= {CLI_TARGET:.0f} MB", mb <= CLI_TARGET))
+    return out
+
+
+if __name__ == "__main__":
+    c.main(run)
