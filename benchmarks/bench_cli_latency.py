@@ -3,7 +3,7 @@
 
 The database is generated with the real schema (``hotspot.store.Store`` runs the migrations)
 and raw ``executemany`` in one transaction, then cached under ``benchmarks/.cache/`` keyed
-by GEN_VERSION and the schema's migration names, so reruns skip the generation.
+by GEN_VERSION and the schema's migrations (names and SQL), so reruns skip the generation.
 
 Figures:    median wall time of 5 runs (after one warm-up) of
               python -m hotspot --config CFG alerts list --since 24h --limit 50
@@ -45,10 +45,10 @@ _FALLBACK_TITLES = ["哪吒2票房破百亿", "新能源车降价潮", "高考�
 
 
 def _cache_key() -> str:
-    from hotspot.schema import migrations
+    from hotspot.schema import MIGRATIONS
 
-    names = ",".join(m.name for m in migrations._migrations)
-    return hashlib.sha1(f"{GEN_VERSION}|{names}".encode()).hexdigest()[:10]
+    schema = "|".join(name + sql for name, sql in MIGRATIONS)
+    return hashlib.sha1(f"{GEN_VERSION}|{schema}".encode()).hexdigest()[:10]
 
 
 def db_path() -> Path:

@@ -1,4 +1,5 @@
-"""Poll sources: fetch all due sources concurrently, then process each one's items.
+"""Poll sources: fetch all due sources concurrently, processing each one's items as soon as
+its fetch completes.
 
 For every due source (bounded concurrency, one shared ``HttpClient``):
 
@@ -99,18 +100,27 @@ class Poller:
             return []
         states = self.store.source_states()
         names = self._polite(names)
-        fetches = asyncio.run(self._fetch_all(names, states))
-        reports = []
-        for name in names:
-            if self.stop_requested() or name not in fetches:
-                break  # stopping: what was not processed is simply polled again next time
-            reports.append(self._process(name, fetches[name], states.get(name)))
+        reports = asyncio.run(self._poll_async(names, states))
+        order = {n: i for i, n in enumerate(names)}
+        return sorted(reports, key=lambda r: order[r.source])
+
+    async def _poll_async(self, names: list[str], states: Mapping[str, dict]
+                          ) -> list[PollReport]:
+        """Fetch concurrently; process each source as soon as its fetch completes, so the
+        slowest platform sets the pace of a cycle, not the sum of processing and fetching."""
+        reports: list[PollReport] = []
+
+        def process(name: str, f: _Fetch) -> None:
+            reports.append(self._process(name, f, states.get(name)))
+
+        await self._fetch_all(names, states, on_fetched=process)
         return reports
 
     def probe(self, names: Sequence[str] | None = None) -> dict[str, tuple[int | None, str | None, int]]:
         """Fetch and parse without storing anything: name -> (items, error, ms). For doctor."""
         names = [n for n in (names or list(self.instances)) if n in self.instances]
-        fetches = asyncio.run(self._fetch_all(names, {}))
+        fetches: dict[str, _Fetch] = {}
+        asyncio.run(self._fetch_all(names, {}, on_fetched=fetches.__setitem__))
         return {n: (len(f.items) if f.items is not None else None,
                     f.error.reason if f.error else None, f.fetch_ms)
                 for n, f in fetches.items()}
@@ -137,22 +147,28 @@ class Poller:
         urls = self.instances[name][1].urls()
         return urlsplit(urls[0]).netloc if urls else name
 
-    async def _fetch_all(self, names: list[str], states: Mapping[str, dict]) -> dict[str, _Fetch]:
+    async def _fetch_all(self, names: list[str], states: Mapping[str, dict],
+                         on_fetched: Callable[[str, _Fetch], None]) -> None:
+        """Fetch ``names`` with bounded concurrency, handing each result to ``on_fetched`` as
+        it arrives. On a stop request the fetches still in flight are abandoned: nothing is
+        written while fetching, so that is safe; a source already being processed finishes."""
         limit = asyncio.Semaphore(self.config.max_concurrent)
         async with HttpClient(self.config.http) as client:
             async def one(name: str) -> tuple[str, _Fetch]:
                 async with limit:
                     return name, await self._fetch_one(client, name, states.get(name) or {})
-            tasks = [asyncio.create_task(one(n)) for n in names]
-            pending = set(tasks)
+
+            pending = {asyncio.create_task(one(n)) for n in names}
             while pending:
-                _, pending = await asyncio.wait(pending, timeout=0.1)
-                if pending and self.stop_requested():
+                done, pending = await asyncio.wait(pending, timeout=0.1,
+                                                   return_when=asyncio.FIRST_COMPLETED)
+                if self.stop_requested():
                     for t in pending:
-                        t.cancel()  # nothing is written while fetching: safe to abandon
+                        t.cancel()
                     await asyncio.gather(*pending, return_exceptions=True)
-                    break
-        return dict(t.result() for t in tasks if t.done() and not t.cancelled())
+                    return
+                for t in done:
+                    on_fetched(*t.result())
 
     async def _fetch_one(self, client: HttpClient, name: str, state: dict) -> _Fetch:
         _, src = self.instances[name]
