@@ -30,7 +30,7 @@ from hotspot.store import Store
 
 log = logging.getLogger(__name__)
 
-MATCHED_MEMORY = 200_000  # item ids remembered as matched; past that, forget (matching is idempotent)
+MATCHED_MEMORY = 20_000  # item ids remembered as matched; past that, forget (matching is idempotent)
 
 
 @dataclass(slots=True)
