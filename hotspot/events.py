@@ -35,7 +35,7 @@ class Candidate:
     terms: frozenset[str]
 
 
-@lru_cache(maxsize=4_096)  # candidate titles recur across many comparisons
+@lru_cache(maxsize=1_024)  # candidate titles recur across many comparisons
 def grams(text: str) -> frozenset[str]:
     key = match_key(text)
     return frozenset({key[i:i + 2] for i in range(len(key) - 1)} or ({key} if key else set()))

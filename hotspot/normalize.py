@@ -37,14 +37,14 @@ def clean_text(value: object, limit: int = MAX_TITLE) -> str:
     return _clean(value, limit)
 
 
-@lru_cache(maxsize=4_096)  # a hot list repeats its titles poll after poll
+@lru_cache(maxsize=1_024)  # a hot list repeats its titles poll after poll
 def _clean(value: str, limit: int) -> str:
     text = _CONTROL.sub("", value)
     text = _SPACE.sub(" ", text).strip()
     return text[:limit]
 
 
-@lru_cache(maxsize=4_096)
+@lru_cache(maxsize=1_024)
 def match_key(title: str) -> str:
     """The comparison form of a title: NFKC, casefolded, punctuation and spaces removed."""
     text = unicodedata.normalize("NFKC", title).casefold()
@@ -58,7 +58,7 @@ def canonical_url(url: object) -> str | None:
     return _canonical_url(url)
 
 
-@lru_cache(maxsize=4_096)  # hot lists repeat the same URLs poll after poll
+@lru_cache(maxsize=1_024)  # hot lists repeat the same URLs poll after poll
 def _canonical_url(url: str) -> str | None:
     url = clean_text(url, 2000)
     if url.startswith("//"):
