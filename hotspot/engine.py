@@ -106,11 +106,13 @@ class Engine:
     def document(self, title: str, summary: str | None = None, category: str | None = None,
                  platform: str | None = None, title_tokens: list[str] | None = None
                  ) -> Document:
-        tokens = title_tokens if title_tokens is not None else self.segmenter.tokens(title)
-        return Document(title_tokens=tokens,
+        persons: list[str] = []
+        if title_tokens is None:
+            title_tokens, persons = self.segmenter.analyse(title)
+        return Document(title_tokens=title_tokens,
                         summary_tokens=self.segmenter.tokens(summary) if summary else (),
                         title=title, summary=summary or "", category=category,
-                        platform=platform)
+                        platform=platform, persons=persons)
 
     def ingest(self, source: str, platform: str, raw_items: Sequence[RawItem],
                observed_at: datetime | None = None, *, keyed: bool = False,
@@ -134,16 +136,17 @@ class Engine:
         result = IngestResult(items=len(hotspots), new_items=len(hotspots) - len(known))
         sightings: dict[int, tuple[str, int | None]] = {}
         with self.store.transaction():
-            to_match: list[tuple[Hotspot, int, list[str], list[str] | None]] = []
+            to_match: list[tuple[Hotspot, int, list[str], list[str] | None, list[str]]] = []
             for hid, h in hotspots.items():
                 k = known.get(hid)
                 if k is None:
-                    tokens = self.segmenter.tokens(h.title)
+                    tokens, persons = self.segmenter.analyse(h.title)
                     summary_tokens = self.segmenter.tokens(h.summary) if h.summary else None
-                    self.store.insert_item(h, tokens, at, summary_tokens)
+                    self.store.insert_item(h, tokens, at, summary_tokens, persons)
                     event_id = None
                 else:
                     tokens, summary_tokens, event_id = k.tokens, k.summary_tokens, k.event_id
+                    persons = k.persons or []
                 if event_id is None:
                     event_id = self._assign_event(h, tokens, at)
                     self.store.set_item_event(hid, event_id)
@@ -152,13 +155,13 @@ class Engine:
                     seen[1] if h.rank is None else min(seen[1], h.rank))
                 sightings[event_id] = (platform, best)
                 if not h.is_ad and hid not in self._matched:  # ads are never alerted
-                    to_match.append((h, event_id, tokens, summary_tokens))
+                    to_match.append((h, event_id, tokens, summary_tokens, persons))
             self.store.observe_many(list(hotspots.values()), at)
             self.store.touch_events(sightings, at)
-            for h, event_id, tokens, summary_tokens in to_match:
+            for h, event_id, tokens, summary_tokens, persons in to_match:
                 doc = Document(title_tokens=tokens, summary_tokens=summary_tokens or (),
                                title=h.title, summary=h.summary or "", category=h.category,
-                               platform=platform)
+                               platform=platform, persons=persons)
                 for m in self.matcher.match(doc):
                     alert_id = self.store.insert_alert(
                         account=m.account, theme=m.theme, event_id=event_id, item_id=h.id,
@@ -170,7 +173,7 @@ class Engine:
         # only after the commit: a rolled-back poll must be matched again
         if len(self._matched) > MATCHED_MEMORY:
             self._matched.clear()
-        self._matched.update(h.id for h, _, _, _ in to_match)
+        self._matched.update(m[0].id for m in to_match)
         return result
 
     def refresh_trends(self, event_ids: Iterable[int], at: int) -> list[int]:

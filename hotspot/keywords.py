@@ -3,7 +3,8 @@
 Titles are segmented once, at ingest, into *tokens*: NFKC-normalised, casefolded, punctuation
 dropped, and ASCII words split at letter/digit boundaries ("iPhone16e" -> iphone 16 e,
 "小米SU7" -> 小米 su 7), so a term matches only whole tokens or runs of whole tokens: "猫" never
-matches inside "熊猫", nor "AI" inside "MAIL", while "小米SU7" still matches.
+matches inside "熊猫", nor "AI" inside "MAIL", while "小米SU7" still matches. The same pass
+tags person names (jieba's ``nr``), which the matcher may use as weak evidence.
 
 The segmenter is jieba's dictionary and algorithm. It runs on rjieba (the Rust port; the same
 output as jieba on 10,000 test titles, 20-30x faster, 42 MB) when installed, and falls back to
@@ -38,14 +39,19 @@ class Segmenter:
 
             self._engine = rjieba.Jieba()
             self._cut = lambda text: self._engine.cut(text, True)
+            self._tag = lambda text: self._engine.tag(text, True)
             self._add = lambda word: self._engine.add_word(word, USER_WORD_FREQ, None)
         except ImportError:  # pragma: no cover - rjieba is a dependency; jieba is the fallback
             import jieba
 
             self.backend = "jieba"
             jieba.setLogLevel(logging.WARNING)
+            import jieba.posseg
+
             self._engine = jieba.Tokenizer()
             self._cut = lambda text: self._engine.lcut(text, HMM=True)
+            pos = jieba.posseg.POSTokenizer(self._engine)
+            self._tag = lambda text: [(p.word, p.flag) for p in pos.lcut(text, HMM=True)]
             self._add = lambda word: self._engine.add_word(word, USER_WORD_FREQ)
         self._user_words: set[str] = set()
         self.add_words(user_words)
@@ -63,6 +69,15 @@ class Segmenter:
         if not text:
             return []
         return normalise_tokens(self._cut(text))
+
+    def analyse(self, text: str) -> tuple[list[str], list[str]]:
+        """Tokens of ``text`` and the person names among them (jieba's ``nr`` tag), from one
+        pass of the segmenter (the tagger segments exactly as ``tokens`` does)."""
+        if not text:
+            return [], []
+        tagged = self._tag(text)
+        persons = [w for w, flag in tagged if flag == "nr" and len(w) >= 2]
+        return normalise_tokens(w for w, _ in tagged), persons
 
 
 def normalise_tokens(raw_tokens: Iterable[str]) -> list[str]:

@@ -8,6 +8,8 @@ File format (one vertical per file)::
     # names: 美食 餐饮 吃货 ...  words that, as a theme's name or keyword, link it here
     # categories: 剧集 电影     platform category tags that are evidence for this vertical
     # related: health travel    neighbouring verticals (informational)
+    # person_prior: weibo 0.65  an otherwise unexplained person name on this platform is
+                                evidence for this vertical at this weight
     火锅                        a term (weight 1.0)
     饺子<TAB>0.5                a term with a weight in (0, 1]
 
@@ -43,6 +45,7 @@ class Vertical:
     categories: frozenset[str]
     terms: Mapping[str, float] = field(default_factory=dict)
     related: tuple[str, ...] = ()
+    person_prior: Mapping[str, float] = field(default_factory=dict)  # platform -> weight
 
 
 def parse_lexicon(text: str, origin: str) -> Vertical:
@@ -54,7 +57,8 @@ def parse_lexicon(text: str, origin: str) -> Vertical:
             continue
         if line.startswith("#"):
             key, sep, value = line.lstrip("# ").partition(":")
-            if sep and key.strip() in ("vertical", "title", "names", "categories", "related"):
+            if sep and key.strip() in ("vertical", "title", "names", "categories", "related",
+                                       "person_prior"):
                 header[key.strip()] = value.strip()
             continue
         word, _, weight = line.partition("\t")
@@ -68,12 +72,19 @@ def parse_lexicon(text: str, origin: str) -> Vertical:
         if not 0 < w <= 1:
             raise ConfigError(f"{origin}:{lineno}: weight {w} must be in (0, 1]")
         terms[key] = max(w, terms.get(key, 0.0))
+    prior: dict[str, float] = {}
+    parts = header.get("person_prior", "").split()
+    for platform, weight in zip(parts[::2], parts[1::2]):
+        try:
+            prior[platform] = float(weight)
+        except ValueError:
+            raise ConfigError(f"{origin}: person_prior weight {weight!r} is not a number") from None
     vid = header.get("vertical") or Path(origin).stem
     return Vertical(
         id=vid, title=header.get("title", vid),
         names=frozenset(term_key(n) for n in header.get("names", "").split() if term_key(n)),
         categories=frozenset(c for c in header.get("categories", "").split() if c),
-        terms=terms, related=tuple(header.get("related", "").split()))
+        terms=terms, related=tuple(header.get("related", "").split()), person_prior=prior)
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,9 @@ How a theme is scored (the README's "How matching works" says the same for opera
    evidence at the term's lexicon weight x 0.8, the platform's own category tag at 0.75,
    and terms the daemon learned from history for that vertical at their learned weight.
    Ambiguous lexicon terms that history shows mostly in another domain are demoted.
-4. Summary hits count for about half of title hits.
+4. Summary hits count for about half of title hits. A person name (jieba's ``nr``) with no
+   other evidence at all is weak evidence for a vertical that declares a ``person_prior``
+   for the platform (Weibo's list is mostly entertainment; Baidu's names are mostly not).
 5. The score is the noisy-OR of the distinct pieces of evidence, 1 - prod(1 - w), so it is in
    [0, 1) and never drops when evidence is added. An item whose evidence points much more
    strongly to a vertical the theme is not linked to is damped (x0.6) unless a keyword of
@@ -35,6 +37,7 @@ LEXICON_FACTOR = 0.8
 CATEGORY_WEIGHT = 0.75
 SUMMARY_FACTOR = 0.55
 WEAK_LINK_FACTOR = 0.8
+PERSON_QUIET = 0.3  # a person prior applies only when no vertical has this much evidence
 FOREIGN_DAMPING = 0.6
 FOREIGN_MARGIN = 0.25
 MAX_EVIDENCE = 0.97
@@ -50,6 +53,7 @@ class Document:
     summary: str = ""
     category: str | None = None
     platform: str | None = None
+    persons: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +165,7 @@ class Matcher:
         # term -> list of (kind, index, weight, via); kind 0 = theme, 1 = vertical
         self._index: dict[str, list[tuple[int, int, float, str]]] = {}
         self._category: dict[str, list[int]] = {}
+        self._person_prior: dict[str, list[tuple[int, float]]] = {}
         for vi, v in enumerate(self.verticals):
             demoted = learned.demoted.get(v.id, {})
             for term, w in v.terms.items():
@@ -171,6 +176,8 @@ class Matcher:
                     self._post(term, (1, vi, w, f"learned:{v.id}"))
             for cat in v.categories:
                 self._category.setdefault(cat, []).append(vi)
+            for platform, weight in v.person_prior.items():
+                self._person_prior.setdefault(platform, []).append((vi, weight))
         by_definition: dict[tuple, int] = {}
         for account, theme in themes:
             self._pairs.append((account, theme))
@@ -251,6 +258,13 @@ class Matcher:
             for vi in self._category.get(doc.category, ()):
                 vert_ev.setdefault(vi, {})[f"#{doc.category}"] = Evidence(
                     doc.category, CATEGORY_WEIGHT, f"category:{self.verticals[vi].id}", "tag")
+        if doc.persons and doc.platform in self._person_prior and not theme_ev and all(
+                noisy_or(e.weight for e in ev.values()) < PERSON_QUIET for ev in vert_ev.values()):
+            # a name and nothing else: on a platform whose list is mostly entertainment, that
+            # is weak evidence of entertainment (a vertical declares it: "# person_prior:")
+            for vi, weight in self._person_prior[doc.platform]:
+                vert_ev.setdefault(vi, {})[f"@{doc.persons[0]}"] = Evidence(
+                    doc.persons[0], weight, f"person:{self.verticals[vi].id}", "title")
         return theme_ev, vert_ev
 
     def vertical_evidence(self, doc: Document) -> dict[str, dict[str, float]]:

@@ -37,6 +37,7 @@ M0001_INITIAL = """
         last_heat INTEGER,
         tokens TEXT NOT NULL DEFAULT '',
         summary_tokens TEXT,
+        persons TEXT,
         event_id INTEGER,
         extras TEXT
     );

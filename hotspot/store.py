@@ -43,6 +43,7 @@ class KnownItem:
     event_id: int | None
     first_seen: int
     summary_tokens: list[str] | None = None
+    persons: list[str] | None = None
 
 
 class Store(DeliveryStore):
@@ -86,25 +87,28 @@ class Store(DeliveryStore):
         for chunk in _chunks(list(ids), 500):
             marks = ",".join("?" * len(chunk))
             for r in self.conn.execute(
-                    f"SELECT id, rowid, tokens, event_id, first_seen, summary_tokens FROM items "
-                    f"WHERE id IN ({marks})", chunk):
+                    f"SELECT id, rowid, tokens, event_id, first_seen, summary_tokens, persons "
+                    f"FROM items WHERE id IN ({marks})", chunk):
                 out[r[0]] = KnownItem(r[0], r[1], r[2].split(" ") if r[2] else [], r[3], r[4],
-                                      r[5].split(" ") if r[5] else None)
+                                      r[5].split(" ") if r[5] else None,
+                                      r[6].split(" ") if r[6] else None)
         return out
 
     def insert_item(self, h: Hotspot, tokens: Sequence[str], at: int,
-                    summary_tokens: Sequence[str] | None = None) -> int:
+                    summary_tokens: Sequence[str] | None = None,
+                    persons: Sequence[str] = ()) -> int:
         """Insert a new item (and its search grams); returns its rowid."""
         cur = self.conn.execute(
             "INSERT INTO items (id, platform, source, title, url, summary, category, label, "
             "pinned, is_ad, published, first_seen, last_seen, best_rank, last_rank, max_heat, "
-            "last_heat, tokens, summary_tokens, extras) VALUES "
-            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING",
+            "last_heat, tokens, summary_tokens, persons, extras) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING",
             (h.id, h.platform, h.source, h.title, h.url, h.summary, h.category, h.label,
              int(h.pinned), int(h.is_ad),
              int(h.published.timestamp()) if h.published else None, at, at, h.rank, h.rank,
              h.heat, h.heat, " ".join(tokens),
              " ".join(summary_tokens) if summary_tokens else None,
+             " ".join(persons) if persons else None,
              _json(h.extras) if h.extras else None))
         rowid = cur.lastrowid if cur.rowcount else self.conn.execute(
             "SELECT rowid FROM items WHERE id = ?", (h.id,)).fetchone()[0]

@@ -102,3 +102,23 @@ def test_noisy_or_stays_in_unit_interval_and_is_monotone(ws):
     assert 0 <= s < 1
     assert noisy_or([*ws, 0.5]) >= s
 
+
+
+CELEB = parse_lexicon("# vertical: celebrity\n# title: 明星娱乐\n# names: 明星 娱乐\n"
+                      "# person_prior: weibo 0.65\n官宣恋情\n", "celebrity.txt")
+SPORT = parse_lexicon("# vertical: sports\n# title: 体育\n# names: 体育\n乒乓球\n", "sports.txt")
+
+
+def test_a_bare_name_on_weibo_is_weak_entertainment_evidence_and_nothing_more():
+    m = Matcher([("ent", ThemeConfig(name="明星娱乐"))], [CELEB, SPORT])
+    tokens, persons = SEG.analyse("蒋奇明在上海街头骑车被偶遇")
+    assert persons == ["蒋奇明"]
+
+    def score(platform, title_tokens=tokens):
+        found = m.match(Document(title_tokens=title_tokens, title="", platform=platform,
+                                 persons=persons))
+        return found[0].score if found else 0.0
+
+    assert score("weibo") == 0.65 and score("baidu") == 0.0  # the prior is per platform
+    with_sport = SEG.tokens("蒋奇明 乒乓球 比赛")
+    assert score("weibo", with_sport) == 0.0  # other evidence explains the name: no prior
