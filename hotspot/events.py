@@ -5,11 +5,13 @@ store) when either
 
 * their titles are near-duplicates: Dice similarity of character bigrams >= 0.6
   ("哪吒2票房" / "哪吒2票房破66亿" share most bigrams), or
-* they share at least two distinctive keywords that make up most (>= 60%) of the shorter
-  keyword set ("孙颖莎 王曼昱 女单 决赛" vs "王曼昱 孙颖莎 会师决赛").
+* they share at least three distinctive keywords that make up most (>= 60%) of the shorter
+  keyword set ("特朗普 普京 通话" in "美俄对普京特朗普通话反应有何意味"), or two keywords that
+  make up the whole of the shorter set ("雷军 首富" / "雷军身家超钟睒睒登顶中国首富").
 
-One shared keyword is never enough, so two different stories about the same celebrity on
-the same day stay apart. Only events seen in the last ``WINDOW`` are candidates: a story
+Two shared names are not enough on their own: "董明珠 格力 任期" and "董明珠 格力 芯片" are two
+stories, so a different third word keeps them apart; a wrong merge would hide the second
+story behind the first one's alert, which is worse than an extra alert. Only events seen in the last ``WINDOW`` are candidates: a story
 that comes back within two days is the same event, not "new" again (and nothing resets
 at midnight).
 """
@@ -55,7 +57,7 @@ def similarity(title: str, terms: frozenset[str], other: Candidate) -> float:
     best = 0.0
     if d >= DICE_THRESHOLD:
         best = d
-    if len(shared) >= 2 and overlap >= OVERLAP_THRESHOLD:
+    if (len(shared) >= 3 and overlap >= OVERLAP_THRESHOLD) or (len(shared) == 2 and overlap == 1):
         best = max(best, 0.5 + overlap / 2)
     return best
 

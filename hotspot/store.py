@@ -340,6 +340,12 @@ class Store(DeliveryStore):
             {"id": event_id, "state": state, "trend": _json(trend) if trend else None,
              "rising": rising_at})
 
+    def recount_events(self) -> None:
+        """Recompute every event's item count and combined heat (after a bulk import)."""
+        self.conn.execute(
+            "UPDATE events SET items = (SELECT COUNT(*) FROM items WHERE event_id = events.id), "
+            "heat = (SELECT SUM(last_heat) FROM items WHERE event_id = events.id)")
+
     def event(self, event_id: int) -> dict[str, Any] | None:
         rows = self.rows("SELECT * FROM events WHERE id = ?", (event_id,))
         return rows[0] if rows else None

@@ -112,6 +112,7 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
             if not no_learn:
                 relearn(store, engine.verticals)
                 engine.reload(engine.themes)
+            store.recount_events()
             # trends are only meaningful near "now": compute them for the last day of history
             recent = [e["id"] for e in store.events(since=touched_until - 86400, limit=100_000)]
             engine.refresh_trends(recent, touched_until)
