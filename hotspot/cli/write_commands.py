@@ -320,9 +320,10 @@ def themes() -> None:
 @click.option("--account", help="Only this account's themes.")
 @click.option("--summary", default=None, help="A summary to match as well.")
 @click.option("--category", default=None, help="The platform's category tag, e.g. 电影.")
+@click.option("--platform", default=None, help="The platform the title came from, e.g. weibo.")
 @click.pass_obj
 def themes_explain(obj: Context, text: str, account: str | None, summary: str | None,
-                   category: str | None) -> None:
+                   category: str | None, platform: str | None) -> None:
     """Show how TEXT scores against each theme, and why."""
     from hotspot.engine import Engine, theme_pairs
     from hotspot.lexicon import load_verticals
@@ -334,8 +335,9 @@ def themes_explain(obj: Context, text: str, account: str | None, summary: str | 
         raise click.BadParameter(f"no account named {account!r} with themes",
                                  param_hint="--account")
     engine = Engine(Store(config.database), pairs, load_verticals(config.lexicons))
-    doc = engine.document(text, summary, category)
-    click.echo(f"tokens: {' '.join(doc.title_tokens)}")
+    doc = engine.document(text, summary, category, platform)
+    click.echo(f"tokens: {' '.join(doc.title_tokens)}"
+               + (f"  (persons: {' '.join(doc.persons)})" if doc.persons else ""))
     for m in sorted(engine.matcher.match(doc, all_scores=True), key=lambda m: -m.score):
         verdict = "MATCH" if m.passed else "no"
         why = f"excluded by {m.excluded_by}" if m.excluded_by else ""
