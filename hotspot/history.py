@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -40,7 +41,7 @@ def row_to_item(row: dict) -> RawItem:
     platform = row.get("platform") or ""
     url = row.get("url")
     if not url and platform in SEARCH_URLS:
-        url = SEARCH_URLS[platform].format(quote(row.get("query") or title))
+        url = _search_url(platform, row.get("query") or title)
     rank = row.get("rank")
     return RawItem(title=title, url=url, rank=rank if isinstance(rank, int) else None,
                    heat=heat, label=str(row["label"]) if row.get("label") is not None else None,
@@ -62,6 +63,11 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
                     yield lineno, line
         except UnicodeDecodeError as exc:
             raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
+
+
+@lru_cache(maxsize=4_096)  # a title stays on a list for many snapshots
+def _search_url(platform: str, query: str) -> str:
+    return SEARCH_URLS[platform].format(quote(query))
 
 
 def read_snapshots(paths: Sequence[Path], errors: list[str]) -> list[Snapshot]:

@@ -26,8 +26,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u
                       r"\ufeff\ufff9-\ufffb]")
 _SPACE = re.compile(r"\s+")
 _KEY_DROP = re.compile(r"[\s\W_]+", re.UNICODE)
-_TRACKING = re.compile(r"^(utm_\w+|spm|from|share_\w+|sa|rsv_\w+|isappinstalled|scene|"
-                       r"src|refer|wfr|vd_source)$", re.IGNORECASE)
+_TRACKING_KEYS = (r"utm_\w+|spm|from|share_\w+|sa|rsv_\w+|isappinstalled|scene|src|refer|wfr|"
+                  r"vd_source")
+_TRACKING = re.compile(rf"^({_TRACKING_KEYS})$", re.IGNORECASE)
+_TRACKING_ANYWHERE = re.compile(rf"(?:^|&)(?:{_TRACKING_KEYS})=", re.IGNORECASE)
 
 
 def clean_text(value: object, limit: int = MAX_TITLE) -> str:
@@ -69,10 +71,11 @@ def _canonical_url(url: str) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not _TRACKING.match(k)]
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/",
-                       urlencode(query, doseq=True), ""))
+    query = parts.query
+    if query and _TRACKING_ANYWHERE.search(query):  # re-encode only when something goes
+        query = urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
+                           if not _TRACKING.match(k)], doseq=True)
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
 
 
 def stable_id(platform: str, title: str, key: str | None = None) -> str:

@@ -295,12 +295,18 @@ class Store(DeliveryStore):
         """Recent events sharing at least one keyword, most shared first."""
         if not terms:
             return []
+        # ids grow with time: no event older than the oldest recent one can be recent, so
+        # the term index is scanned from there on, not over the whole history
+        oldest = self.conn.execute("SELECT MIN(id) FROM events WHERE last_seen >= ?",
+                                   (since,)).fetchone()[0]
+        if oldest is None:
+            return []
         marks = ",".join("?" * len(terms))
         return self.rows(
             f"SELECT e.id, e.title, e.terms, e.last_seen, COUNT(*) AS shared FROM "
             f"event_terms t JOIN events e ON e.id = t.event_id WHERE t.term IN ({marks}) "
-            f"AND e.last_seen >= ? GROUP BY e.id ORDER BY shared DESC, e.last_seen DESC "
-            f"LIMIT ?", [*terms, since, limit])
+            f"AND t.event_id >= ? AND e.last_seen >= ? GROUP BY e.id "
+            f"ORDER BY shared DESC, e.last_seen DESC LIMIT ?", [*terms, oldest, since, limit])
 
     def create_event(self, title: str, at: int, terms: Sequence[str]) -> int:
         cur = self.conn.execute("INSERT INTO events (title, first_seen, last_seen, terms) "
