@@ -135,6 +135,7 @@ class Engine:
         known = self.store.known_items(list(hotspots))
         result = IngestResult(items=len(hotspots), new_items=len(hotspots) - len(known))
         sightings: dict[int, tuple[str, int | None]] = {}
+        window = _Window(self.store, at - ev.WINDOW)
         with self.store.transaction():
             to_match: list[tuple[Hotspot, int, list[str], list[str] | None, list[str]]] = []
             for hid, h in hotspots.items():
@@ -142,14 +143,14 @@ class Engine:
                 if k is None:
                     tokens, persons = self.segmenter.analyse(h.title)
                     summary_tokens = self.segmenter.tokens(h.summary) if h.summary else None
-                    self.store.insert_item(h, tokens, at, summary_tokens, persons)
-                    event_id = None
+                    event_id = self._assign_event(h, tokens, at, window)
+                    self.store.insert_item(h, tokens, at, summary_tokens, persons, event_id)
                 else:
                     tokens, summary_tokens, event_id = k.tokens, k.summary_tokens, k.event_id
                     persons = k.persons or []
-                if event_id is None:
-                    event_id = self._assign_event(h, tokens, at)
-                    self.store.set_item_event(hid, event_id)
+                    if event_id is None:  # an item stored before it could be grouped
+                        event_id = self._assign_event(h, tokens, at, window)
+                        self.store.set_item_event(hid, event_id)
                 seen = sightings.get(event_id)
                 best = h.rank if seen is None or seen[1] is None else (
                     seen[1] if h.rank is None else min(seen[1], h.rank))
@@ -187,12 +188,35 @@ class Engine:
                 rising.append(event_id)
         return rising
 
-    def _assign_event(self, h: Hotspot, tokens: list[str], at: int) -> int:
+    def _assign_event(self, h: Hotspot, tokens: list[str], at: int, window: "_Window") -> int:
         terms = content_keywords(tokens)[:ev.MAX_EVENT_TERMS]
-        rows = self.store.candidate_events(terms, at - ev.WINDOW)
+        rows = self.store.candidate_events(terms, window.since, window.oldest())
         candidates = [ev.Candidate(r["id"], r["title"], frozenset(r["terms"].split()))
                       for r in rows]
         chosen = ev.choose_event(h.title, terms, candidates)
         if chosen is not None:
             return chosen
-        return self.store.create_event(h.title, at, terms)
+        event_id = self.store.create_event(h.title, at, terms)
+        window.created(event_id)
+        return event_id
+
+
+class _Window:
+    """The recent-events window of one poll: its oldest event id is looked up once."""
+
+    def __init__(self, store: Store, since: int):
+        self.since = since
+        self._store = store
+        self._oldest: int | None = None
+        self._looked = False
+
+    def oldest(self) -> int | None:
+        if not self._looked:
+            self._oldest = self._store.oldest_recent_event(self.since)
+            self._looked = True
+        return self._oldest
+
+    def created(self, event_id: int) -> None:
+        """A new event of this poll is recent too."""
+        if self.oldest() is None:
+            self._oldest = event_id

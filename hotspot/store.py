@@ -96,20 +96,20 @@ class Store(DeliveryStore):
 
     def insert_item(self, h: Hotspot, tokens: Sequence[str], at: int,
                     summary_tokens: Sequence[str] | None = None,
-                    persons: Sequence[str] = ()) -> int:
+                    persons: Sequence[str] = (), event_id: int | None = None) -> int:
         """Insert a new item (and its search grams); returns its rowid."""
         cur = self.conn.execute(
             "INSERT INTO items (id, platform, source, title, url, summary, category, label, "
             "pinned, is_ad, published, first_seen, last_seen, best_rank, last_rank, max_heat, "
-            "last_heat, tokens, summary_tokens, persons, extras) VALUES "
-            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING",
+            "last_heat, tokens, summary_tokens, persons, extras, event_id) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING",
             (h.id, h.platform, h.source, h.title, h.url, h.summary, h.category, h.label,
              int(h.pinned), int(h.is_ad),
              int(h.published.timestamp()) if h.published else None, at, at, h.rank, h.rank,
              h.heat, h.heat, " ".join(tokens),
              " ".join(summary_tokens) if summary_tokens else None,
              " ".join(persons) if persons else None,
-             _json(h.extras) if h.extras else None))
+             _json(h.extras) if h.extras else None, event_id))
         rowid = cur.lastrowid if cur.rowcount else self.conn.execute(
             "SELECT rowid FROM items WHERE id = ?", (h.id,)).fetchone()[0]
         if cur.rowcount:
@@ -290,16 +290,17 @@ class Store(DeliveryStore):
                               "support) VALUES (?,?,?,?)", rows)
 
     # -- events ---------------------------------------------------------------------------
-    def candidate_events(self, terms: Sequence[str], since: int, limit: int = 30
-                         ) -> list[dict[str, Any]]:
-        """Recent events sharing at least one keyword, most shared first."""
-        if not terms:
-            return []
-        # ids grow with time: no event older than the oldest recent one can be recent, so
-        # the term index is scanned from there on, not over the whole history
-        oldest = self.conn.execute("SELECT MIN(id) FROM events WHERE last_seen >= ?",
-                                   (since,)).fetchone()[0]
-        if oldest is None:
+    def oldest_recent_event(self, since: int) -> int | None:
+        """The smallest id among events seen since ``since`` (None when there is none)."""
+        return self.conn.execute("SELECT MIN(id) FROM events WHERE last_seen >= ?",
+                                 (since,)).fetchone()[0]
+
+    def candidate_events(self, terms: Sequence[str], since: int, oldest: int | None,
+                         limit: int = 30) -> list[dict[str, Any]]:
+        """Recent events sharing at least one keyword, most shared first. ``oldest`` is
+        ``oldest_recent_event(since)``: ids grow with time, so the term index is scanned
+        from there on, not over the whole history. Events created later are included."""
+        if not terms or oldest is None:
             return []
         marks = ",".join("?" * len(terms))
         return self.rows(
