@@ -7,6 +7,9 @@ After each poll ``after_success``/``after_failure`` return the source's new stat
 * failure: exponential backoff with jitter, interval x 2^(failures-1), capped at
   ``MAX_BACKOFF``; blocks (403/418/432, visitor pages) start from ``BLOCK_BASE`` instead;
   a ``Retry-After`` from the server is honoured when it asks for longer.
+* a block or a rate limit (403/418/432, 429, 503) also makes the source's *host* wait
+  (``host_wait``): the poller holds back every source on that host until the backoff ends,
+  so one platform that says "slow down" is not asked again through another instance.
 * a source failing for longer than ``alert_after`` raises one "down" alert, once.
 """
 
@@ -41,7 +44,7 @@ def after_success(state: dict[str, Any], *, now: float, interval: float,
         alert = ("recovered", f"source {state['source']!r} recovered after "
                               f"{_human(now - since)} of failures")
     new.update(last_attempt=int(now), last_success=int(now), failures=0, failing_since=None,
-               backoff_until=None, down_alerted=0,
+               backoff_until=None, down_alerted=0, host_wait=0,
                next_poll=int(now + interval * rng.uniform(1 - JITTER, 1 + JITTER)))
     if etag is not None or last_modified is not None:
         new.update(etag=etag, last_modified=last_modified)
@@ -62,8 +65,10 @@ def after_failure(state: dict[str, Any], error: SourceError, *, now: float, inte
         delay = max(delay, min(retry_after, MAX_BACKOFF))
     failing_since = state.get("failing_since") or int(now)
     new = dict(state)
+    host_wait = isinstance(error, BlockedError) or (
+        isinstance(error, HTTPStatusError) and error.status in (429, 503))
     new.update(last_attempt=int(now), last_error=error.reason[:500], last_error_at=int(now),
-               failures=failures, failing_since=failing_since,
+               failures=failures, failing_since=failing_since, host_wait=int(host_wait),
                backoff_until=int(now + delay), next_poll=int(now + delay))
     alert = None
     if not state.get("down_alerted") and now - failing_since >= alert_after:

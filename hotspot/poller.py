@@ -99,7 +99,7 @@ class Poller:
         if not names:
             return []
         states = self.store.source_states()
-        names = self._polite(names)
+        names = self._polite(names, states)
         reports = asyncio.run(self._poll_async(names, states))
         order = {n: i for i, n in enumerate(names)}
         return sorted(reports, key=lambda r: order[r.source])
@@ -125,18 +125,23 @@ class Poller:
                     f.error.reason if f.error else None, f.fetch_ms)
                 for n, f in fetches.items()}
 
-    def _polite(self, names: list[str]) -> list[str]:
-        """At most one source per host per cycle, and none within min_host_interval of the
-        host's last fetch; deferred sources stay due and go in a later cycle."""
+    def _polite(self, names: list[str], states: Mapping[str, dict]) -> list[str]:
+        """At most one source per host per cycle, none within min_host_interval of the host's
+        last fetch, and none on a host that blocked or rate-limited one of our sources until
+        that backoff ends; deferred sources stay due and go in a later cycle. (A manual
+        ``hotspot poll`` sets min_host_interval to 0: the operator asked for it now.)"""
         gap = self.config.min_host_interval
         if gap <= 0:
             return names
         now = self.clock()
+        waiting = {self._host(n) for n, st in states.items() if n in self.instances
+                   and st.get("host_wait") and (st.get("backoff_until") or 0) > now}
         chosen, hosts = [], set()
-        for name in names:
+        # the source that has waited longest goes first, so sources sharing a host take turns
+        for name in sorted(names, key=lambda n: (states.get(n) or {}).get("next_poll") or 0):
             host = self._host(name)
             last = self._host_last.get(host)
-            if host in hosts or (last is not None and now - last < gap):
+            if host in hosts or host in waiting or (last is not None and now - last < gap):
                 continue
             hosts.add(host)
             chosen.append(name)

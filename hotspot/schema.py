@@ -116,6 +116,7 @@ M0001_INITIAL = """
         etag TEXT,
         last_modified TEXT,
         preferred_url TEXT,
+        host_wait INTEGER NOT NULL DEFAULT 0,
         down_alerted INTEGER NOT NULL DEFAULT 0
     );
 

@@ -417,7 +417,7 @@ class Store(DeliveryStore):
 
 _STATE_COLUMNS = {"source", "last_attempt", "last_success", "last_error", "last_error_at",
                   "failures", "failing_since", "backoff_until", "next_poll", "etag",
-                  "last_modified", "preferred_url", "down_alerted"}
+                  "last_modified", "preferred_url", "host_wait", "down_alerted"}
 
 
 def _json(value: Any) -> str:
