@@ -48,6 +48,7 @@ class Daemon:
         self.store: Store | None = None
         self.engine: Engine | None = None
         self.poller: Poller | None = None
+        self.warned: set[str] = set()  # configuration problems already logged once
 
     # -- signals --------------------------------------------------------------------------
     def install_signals(self) -> None:

@@ -34,21 +34,23 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PUSH_BUDGET = 15.0
-_warned: set[str] = set()
 
 
 # -- digests ------------------------------------------------------------------------------
 def run_due_digests(daemon: "Daemon") -> list[str]:
-    return send_due_digests(daemon.config, daemon.store)
+    return send_due_digests(daemon.config, daemon.store, warned=daemon.warned)
 
 
-def send_due_digests(config: Config, store: "Store", now: float | None = None) -> list[str]:
-    """Send every digest due at ``now``; returns one status per due digest."""
+def send_due_digests(config: Config, store: "Store", now: float | None = None,
+                     warned: set[str] | None = None) -> list[str]:
+    """Send every digest due at ``now``; returns one status per due digest. ``warned`` holds
+    the problems already logged by this process, so a missing [smtp] is said once."""
     now = time.time() if now is None else now
     due = due_digests(config.accounts, now, config.tz, store.last_sent_digests())
     if due and config.smtp is None:
-        if "smtp" not in _warned:
-            _warned.add("smtp")
+        if warned is None or "smtp" not in warned:
+            if warned is not None:
+                warned.add("smtp")
             log.error("digests are due for %s but there is no [smtp] section; add one to "
                       "send them", ", ".join(d.account.name for d in due))
         return []
