@@ -52,6 +52,7 @@ class Store(DeliveryStore):
     def __init__(self, path: Path | str, *, migrate: bool = True):
         self.path = Path(path)
         self.conn: sqlite3.Connection = open_database(path, migrate=migrate)
+        self._pending_grams: list[tuple[int, str]] = []
 
     def close(self) -> None:
         self.conn.close()
@@ -67,7 +68,9 @@ class Store(DeliveryStore):
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self.flush_search()
         except BaseException:
+            self._pending_grams.clear()
             self.conn.execute("ROLLBACK")
             raise
         else:
@@ -113,9 +116,15 @@ class Store(DeliveryStore):
         rowid = cur.lastrowid if cur.rowcount else self.conn.execute(
             "SELECT rowid FROM items WHERE id = ?", (h.id,)).fetchone()[0]
         if cur.rowcount:
-            self.conn.execute("INSERT INTO items_search (rowid, grams) VALUES (?, ?)",
-                              (rowid, bigrams(h.title)))
+            self._pending_grams.append((rowid, bigrams(h.title)))
         return rowid
+
+    def flush_search(self) -> None:
+        """Index the titles inserted since the last flush (one statement per poll)."""
+        if self._pending_grams:
+            self.conn.executemany("INSERT INTO items_search (rowid, grams) VALUES (?, ?)",
+                                  self._pending_grams)
+            self._pending_grams.clear()
 
     def observe_many(self, hotspots: Sequence[Hotspot], at: int) -> None:
         """Record one poll's sightings and fold them into each item's best/last rank and heat
