@@ -10,6 +10,8 @@ The transport is injectable (tests use real local servers; nothing here is monke
 from __future__ import annotations
 
 import email.utils
+import functools
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -60,6 +62,7 @@ class HttpClient:
             limits=httpx.Limits(max_connections=s.max_connections),
             transport=transport,
             trust_env=False,
+            verify=_ssl_context(),
         )
 
     async def __aenter__(self) -> "HttpClient":
@@ -144,6 +147,15 @@ class HttpClient:
                        status=response.status_code, headers=dict(response.headers),
                        fetched_at=datetime.now(timezone.utc), encoding=response.charset_encoding,
                        not_modified=not_modified)
+
+
+@functools.lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    """One TLS context for every client: loading the CA bundle per poll cycle costs time and
+    leaves the allocator fragmented in a long-running daemon."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _reason(exc: Exception) -> str:

@@ -168,12 +168,13 @@ class Matcher:
         self._person_prior: dict[str, list[tuple[int, float]]] = {}
         for vi, v in enumerate(self.verticals):
             demoted = learned.demoted.get(v.id, {})
+            via_lexicon, via_learned = f"lexicon:{v.id}", f"learned:{v.id}"  # one string each
             for term, w in v.terms.items():
                 self._post(term, (1, vi, w * LEXICON_FACTOR * demoted.get(term, 1.0),
-                                  f"lexicon:{v.id}"))
+                                  via_lexicon))
             for term, w in learned.terms.get(f"v:{v.id}", {}).items():
                 if term not in v.terms:
-                    self._post(term, (1, vi, w, f"learned:{v.id}"))
+                    self._post(term, (1, vi, w, via_learned))
             for cat in v.categories:
                 self._category.setdefault(cat, []).append(vi)
             for platform, weight in v.person_prior.items():
