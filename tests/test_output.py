@@ -48,3 +48,8 @@ def test_json_log_lines(tmp_path, httpserver):
     failure = next(e for e in entries if "failed" in e["message"])
     assert failure["level"] == "warning" and "source=daily" in failure["message"]
     assert "HTTP 500" in failure["message"]
+
+
+def test_list_cells_are_comma_separated_in_tables():
+    out = table([{"platforms": ["baidu", "weibo"]}], [("platforms", "PLATFORMS", 20)])
+    assert "baidu,weibo" in out and "[" not in out

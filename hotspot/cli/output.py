@@ -47,9 +47,12 @@ def fit(text: str, limit: int) -> str:
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, int]]) -> str:
-    """``columns``: (key, header, max width). Cells are cleaned and fitted."""
+    """``columns``: (key, header, max width). Cells are cleaned and fitted; lists are shown
+    comma-separated."""
     if not rows:
         return "(none)"
+    rows = [{k: ",".join(map(str, v)) if isinstance(v, (list, tuple)) else v
+             for k, v in r.items()} for r in rows]
     widths = []
     for key, header, cap in columns:
         w = max([width(header)] + [width(clean_text(str(r.get(key, "")))) for r in rows])
