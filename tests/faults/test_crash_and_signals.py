@@ -251,7 +251,9 @@ def test_cli_queries_during_heavy_writes(tmp_path, server):
 
     writing = threading.Thread(target=writer)
     writing.start()
-    wait_for(lambda: (tmp_path / "hotspot.db").exists(), 30, "the first import to start")
+    # an import commits 100 snapshots at a time: wait for the first one to land, so the
+    # readers have rows to see while the next imports write
+    wait_for(lambda: len(imports) >= 1, 60, "the first import to finish")
     results: list[tuple[str, int]] = []
     failures: list[str] = []
 
