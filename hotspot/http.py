@@ -31,7 +31,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isdecimal():
         return float(min(int(value), 86_400))
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -113,7 +113,7 @@ class HttpClient:
     async def _read_capped(self, source: str, response: httpx.Response) -> bytes:
         cap = self.settings.max_bytes
         declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > cap:
+        if declared and declared.isdecimal() and int(declared) > cap:
             raise TooLargeError(source, f"response of {int(declared):,} bytes exceeds the "
                                         f"{cap:,}-byte cap (http.max_bytes)")
         chunks: list[bytes] = []

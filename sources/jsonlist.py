@@ -134,7 +134,7 @@ def get_path(obj: Any, path: str) -> Any:
 
 def _is_index(step: str) -> bool:
     digits = step[1:] if step.startswith("-") else step
-    return digits.isdigit() and len(digits) < 10
+    return digits.isdecimal() and len(digits) < 10
 
 
 def _first(row: Any, paths: tuple[str, ...]) -> Any:

@@ -268,7 +268,7 @@ def _from_struct(value: Any) -> datetime | None:
 
 def _ttl_minutes(feed: Any) -> int | None:
     raw = text_or_none(feed.get("ttl")) if isinstance(feed, Mapping) else None
-    if raw is None or not raw.isdigit() or len(raw) > 7:
+    if raw is None or not raw.isdecimal() or len(raw) > 7:
         return None
     minutes = int(raw)
     return minutes if minutes > 0 else None

@@ -439,7 +439,7 @@ def _html_row(*, title: str, printed_rank: str, heat_text: str | None, href: str
     title = " ".join(title.split())
     if not title:
         return None
-    rank = _rank_or_none(printed_rank) if printed_rank.isdigit() else None
+    rank = _rank_or_none(printed_rank) if printed_rank.isdecimal() else None
     is_js_link = bool(href) and href.lower().startswith("javascript")
     label = _known_label(label_text) or _label_from_words(icon_words - PINNED_ICON_WORDS)
     pinned = rank is None and not is_js_link and (bool(icon_words & PINNED_ICON_WORDS)

@@ -238,3 +238,15 @@ def test_nul_byte_in_a_feed_is_a_parse_error_not_a_crash():
     except _ParseError:
         return
     assert all(isinstance(i.title, str) and i.title for i in items)
+
+
+def test_unicode_digits_that_are_not_numbers_never_crash():
+    from hotspot.models import Fetched as _Fetched
+    from hotspot.source import int_or_none, rank_or_position
+    from sources.rss import RssFeed
+
+    assert int_or_none("²") is None and rank_or_position("²", 4) == 5
+    body = ('<?xml version="1.0"?><rss><channel><ttl>²</ttl><item><title>标题</title>'
+            '<pubDate>²</pubDate></item></channel></rss>').encode()
+    (item,) = RssFeed("f", "http://127.0.0.1/f").parse(_Fetched("f", "http://127.0.0.1/f", body))
+    assert item.title == "标题" and item.published is None and "ttl_minutes" not in item.extras
