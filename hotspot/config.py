@@ -18,7 +18,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hotspot import __version__
@@ -354,8 +354,6 @@ def _smtp(c: "_Checker", t: Any) -> SmtpConfig:
     security = c.get(t, "smtp", "security", str, "starttls")
     if security not in ("starttls", "ssl", "none"):
         c.err("smtp.security", f"must be \"starttls\", \"ssl\" or \"none\", not {security!r}")
-    if "password" in t:
-        pass  # reported by keys(); secrets belong in the environment
     default_port = {"ssl": 465, "none": 25}.get(security, 587)
     return SmtpConfig(host=c.get(t, "smtp", "host", str, "localhost"),
                       port=c.get(t, "smtp", "port", int, default_port, minimum=1),
@@ -508,5 +506,3 @@ def _type_name(t: Any) -> str:
     return {str: "a string", int: "an integer", float: "a number", bool: "true or false",
             list: "a list", dict: "a table"}.get(t, getattr(t, "__name__", str(t)))
 
-
-Parser = Callable[[Mapping[str, Any]], Any]

@@ -103,6 +103,23 @@ class Engine:
         self._matched = set()  # a new matcher looks at every item again
         self.baseline = load_baseline(self.store)
 
+    def learn_unlinked_themes(self) -> None:
+        """Themes no lexicon covers learn, from the stored history, the words that co-occur
+        with their own keywords (see ``hotspot.learn.learn_theme``); used by match/eval."""
+        from hotspot.learn import learn_theme
+
+        unlinked = [t for a, t in self.themes
+                    if t.expand and not self.matcher.linked(a, t.name)]
+        if not unlinked or self.store.count("items") == 0:
+            return
+        docs = [tokens for _, tokens, _, _ in self.store.iter_documents()]
+        terms = dict(self.learned.terms)
+        for t in unlinked:
+            terms[f"t:{t.name}"] = {w: v[0] for w, v in learn_theme(t, docs, self.matcher).items()}
+        self.learned = Learned(terms=terms, demoted=self.learned.demoted)
+        self.matcher = Matcher(self.themes, self.verticals, self.learned)
+        self._matched = set()
+
     def document(self, title: str, summary: str | None = None, category: str | None = None,
                  platform: str | None = None, title_tokens: list[str] | None = None
                  ) -> Document:

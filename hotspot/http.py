@@ -13,7 +13,6 @@ import email.utils
 import functools
 import ssl
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Mapping
 

@@ -73,6 +73,14 @@ class Source:
         """Decode a JSON body or raise a ``ParseError`` that says what came back instead."""
         return load_json(self.name, fetched)
 
+    def json_object(self, fetched: Fetched, what: str) -> dict[str, Any]:
+        """A JSON body that must be an object ({...}); ``what`` names it in the error."""
+        payload = self.json_body(fetched)
+        if not isinstance(payload, dict):
+            raise self.parse_error(f"expected a {what} JSON object from {fetched.url}, got "
+                                   f"{type(payload).__name__}")
+        return payload
+
 
 def load_json(source: str, fetched: Fetched) -> Any:
     """Decode a JSON body; anything else (HTML, truncated JSON, deep nesting) is a ParseError."""
@@ -136,6 +144,11 @@ def rank_or_position(value: Any, position: int, *, offset: int = 0) -> int:
     if number is not None and 0 < number + offset < 100_000:
         return number + offset
     return position + 1
+
+
+def key_list(obj: Mapping[str, Any]) -> str:
+    """The first keys of a JSON object, for "unknown shape" messages."""
+    return ", ".join(sorted(str(k) for k in obj)[:10]) or "none"
 
 
 def _nesting_exceeds(text: str, limit: int) -> bool:

@@ -279,7 +279,8 @@ class Store(DeliveryStore):
         return self.rows("SELECT * FROM source_alerts WHERE at >= ? ORDER BY at",
                          (since or 0,))
 
-    def last_polls(self, limit_per_source: int = 1) -> dict[str, dict[str, Any]]:
+    def last_polls(self) -> dict[str, dict[str, Any]]:
+        """The latest poll of each source."""
         rows = self.rows("SELECT p.* FROM polls p JOIN (SELECT source, MAX(id) AS id FROM polls "
                          "GROUP BY source) m ON m.id = p.id")
         return {r["source"]: r for r in rows}

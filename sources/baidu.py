@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from hotspot.models import Fetched, RawItem
-from hotspot.source import Source, dig, load_json, rank_or_position, text_or_none
+from hotspot.source import Source, dig, key_list, load_json, rank_or_position, text_or_none
 from hotspot.numbers import parse_heat
 
 API_URL = "https://top.baidu.com/api/board?platform=web&tab=realtime"
@@ -77,7 +77,7 @@ class BaiduSource(Source):
         cards = dig(payload, "data", "cards")
         if not isinstance(cards, list) or not cards:
             raise self.parse_error(f"baidu board JSON has no data.cards (top-level keys: "
-                                   f"{_keys(payload)})")
+                                   f"{key_list(payload)})")
         hot = [c for c in cards if isinstance(c, dict) and c.get("component") == "hotList"]
         card = hot[0] if hot else cards[0]
         if not isinstance(card, dict):
@@ -131,9 +131,6 @@ def _extras(row: dict[str, Any], hot_tag: str | None, query: str, title: str) ->
               "query": query if query != title else None}
     return {k: v for k, v in extras.items() if v is not None}
 
-
-def _keys(obj: dict[str, Any]) -> str:
-    return ", ".join(sorted(str(k) for k in obj)[:10]) or "none"
 
 
 def _short(value: Any, n: int = 120) -> str:

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
-from hotspot.source import Source, dig, int_or_none, rank_or_position, text_or_none
+from hotspot.source import Source, dig, int_or_none, key_list, rank_or_position, text_or_none
 
 API_URL = "https://s.search.bilibili.com/main/hotword"
 SEARCH_URL = "https://search.bilibili.com/all?keyword="
@@ -39,10 +39,7 @@ class BilibiliSource(Source):
     default_interval = 300.0
 
     def parse(self, fetched: Fetched) -> list[RawItem]:
-        payload = self.json_body(fetched)
-        if not isinstance(payload, dict):
-            raise self.parse_error(f"expected a bilibili hotword JSON object from "
-                                   f"{fetched.url}, got {type(payload).__name__}")
+        payload = self.json_object(fetched, "bilibili hotword")
         code = payload.get("code")
         if code != 0:
             message = text_or_none(payload.get("message")) or "no message"
@@ -50,7 +47,7 @@ class BilibiliSource(Source):
         rows = payload.get("list")
         if not isinstance(rows, list):
             raise self.parse_error(f"bilibili hotword JSON from {fetched.url} has no list[] "
-                                   f"(top-level keys: {_keys(payload)})")
+                                   f"(top-level keys: {key_list(payload)})")
         items = [item for i, row in enumerate(rows) if (item := _item(row, i)) is not None]
         if not items:
             raise self.parse_error(f"bilibili hotword from {fetched.url} has no entries")
@@ -84,9 +81,6 @@ def _item(row: Any, position: int) -> RawItem | None:
 
 
 
-
-def _keys(obj: dict[str, Any]) -> str:
-    return ", ".join(sorted(str(k) for k in obj)[:10]) or "none"
 
 
 SOURCES = [BilibiliSource]

@@ -36,7 +36,7 @@ from hotspot.errors import BlockedError, FetchError
 from hotspot.http import HttpClient
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
-from hotspot.source import Source, dig, int_or_none, rank_or_position, text_or_none
+from hotspot.source import Source, dig, int_or_none, key_list, rank_or_position, text_or_none
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +84,7 @@ class DouyinSource(Source):
             raise BlockedError(self.name, f"douyin answered an empty body from {fetched.url}; "
                                           "it wants its first-visit cookie or a signature",
                                status=fetched.status)
-        payload = self.json_body(fetched)
-        if not isinstance(payload, dict):
-            raise self.parse_error(f"expected a douyin hot-list JSON object from "
-                                   f"{fetched.url}, got {type(payload).__name__}")
+        payload = self.json_object(fetched, "douyin hot-list")
         status = payload.get("status_code")
         if status != 0:
             message = text_or_none(payload.get("status_msg")) or "no message"
@@ -96,7 +93,7 @@ class DouyinSource(Source):
         words = dig(payload, "data", "word_list")
         if not isinstance(words, list):
             raise self.parse_error(f"douyin hot-list JSON from {fetched.url} has no "
-                                   f"data.word_list[] (top-level keys: {_keys(payload)})")
+                                   f"data.word_list[] (top-level keys: {key_list(payload)})")
         items = [item for i, row in enumerate(words)
                  if (item := _item(row, i, trending=False)) is not None]
         items += self._trending(payload, {item.title for item in items})
@@ -161,9 +158,6 @@ def _timestamp(value: Any) -> datetime | None:
         return None
     return datetime.fromtimestamp(seconds, tz=timezone.utc)
 
-
-def _keys(obj: dict[str, Any]) -> str:
-    return ", ".join(sorted(str(k) for k in obj)[:10]) or "none"
 
 
 SOURCES = [DouyinSource]

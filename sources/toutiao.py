@@ -21,7 +21,7 @@ from typing import Any
 
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
-from hotspot.source import Source, dig, text_or_none
+from hotspot.source import Source, dig, key_list, text_or_none
 
 API_URL = "https://www.toutiao.com/hot-event/hot-board/?origin=toutiao_pc"
 LABEL_CODES = {"hot": "热", "new": "新", "refuse": "辟谣"}
@@ -38,10 +38,7 @@ class ToutiaoSource(Source):
     default_interval = 300.0
 
     def parse(self, fetched: Fetched) -> list[RawItem]:
-        payload = self.json_body(fetched)
-        if not isinstance(payload, dict):
-            raise self.parse_error(f"expected a toutiao hot-board JSON object from "
-                                   f"{fetched.url}, got {type(payload).__name__}")
+        payload = self.json_object(fetched, "toutiao hot-board")
         status = payload.get("status")
         if status is not None and status != "success":
             raise self.parse_error(f"toutiao hot board answered status {status!r} "
@@ -49,7 +46,7 @@ class ToutiaoSource(Source):
         rows = payload.get("data")
         if not isinstance(rows, list):
             raise self.parse_error(f"toutiao hot-board JSON from {fetched.url} has no data[] "
-                                   f"(top-level keys: {_keys(payload)})")
+                                   f"(top-level keys: {key_list(payload)})")
         pinned = payload.get("fixed_top_data")
         items = [_item(row, i, pinned=True) for i, row in
                  enumerate(pinned if isinstance(pinned, list) else [])]
@@ -97,9 +94,6 @@ def _http_url(value: Any) -> str | None:
     url = text_or_none(value)
     return url if url and url.startswith(("http://", "https://")) else None
 
-
-def _keys(obj: dict[str, Any]) -> str:
-    return ", ".join(sorted(str(k) for k in obj)[:10]) or "none"
 
 
 SOURCES = [ToutiaoSource]

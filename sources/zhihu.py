@@ -30,7 +30,7 @@ from urllib.parse import quote
 from hotspot.errors import BlockedError
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
-from hotspot.source import Source, dig, load_json, text_or_none
+from hotspot.source import Source, dig, key_list, load_json, text_or_none
 
 API_URL = "https://www.zhihu.com/api/v3/feed/topstory/hot-lists/total?limit=50"
 TOPSEARCH_URL = "https://www.zhihu.com/topsearch"
@@ -67,7 +67,7 @@ class ZhihuSource(Source):
         rows = payload.get("data")
         if not isinstance(rows, list):
             raise self.parse_error(f"zhihu hot-list JSON from {fetched.url} has no data[] "
-                                   f"(top-level keys: {_keys(payload)})")
+                                   f"(top-level keys: {key_list(payload)})")
         items = [item for i, row in enumerate(rows)
                  if (item := _hot_item(row, i)) is not None]
         if not items:
@@ -190,9 +190,6 @@ def _initial_data(html: str) -> str | None:
     end = html.find("</script>", start) if start >= 0 else -1
     return html[start + 1:end] if end >= 0 else None
 
-
-def _keys(obj: dict[str, Any]) -> str:
-    return ", ".join(sorted(str(k) for k in obj)[:10]) or "none"
 
 
 def _preview(text: str, n: int = 80) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
@@ -129,4 +128,4 @@ def parse_since(value: str | None) -> int | None:
 
 from hotspot.cli import digest_commands, read_commands, write_commands  # noqa: E402,F401
 
-__all__ = ["cli", "main", "Context", "parse_since", "os"]
+__all__ = ["cli", "main", "Context", "parse_since"]

@@ -155,26 +155,8 @@ def _match_engine(obj: Context, themes):
         store = Store(":memory:")
         verticals = load_verticals()
     engine = Engine(store, [("", t) for t in themes], verticals)
-    _learn_unlinked(engine, store, themes)
+    engine.learn_unlinked_themes()
     return engine
-
-
-def _learn_unlinked(engine, store, themes) -> None:
-    """Themes no lexicon covers learn from history at match time (see hotspot.learn)."""
-    from hotspot.engine import load_learned
-    from hotspot.learn import learn_theme
-    from hotspot.matcher import Learned, Matcher
-
-    unlinked = [t for t in themes if t.expand and not engine.matcher.linked("", t.name)]
-    if not unlinked or store.count("items") == 0:
-        return
-    docs = [tokens for _, tokens, _, _ in store.iter_documents()]
-    base = load_learned(store)
-    extra = dict(base.terms)
-    for t in unlinked:
-        extra[f"t:{t.name}"] = {w: v[0] for w, v in learn_theme(t, docs, engine.matcher).items()}
-    engine.learned = Learned(terms=extra, demoted=base.demoted)
-    engine.matcher = Matcher(engine.themes, engine.verticals, engine.learned)
 
 
 @cli.command()
