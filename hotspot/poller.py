@@ -86,12 +86,6 @@ class Poller:
         return [name for name in self.instances
                 if (states.get(name, {}).get("next_poll") or 0) <= now]
 
-    def next_due_in(self) -> float:
-        now = self.clock()
-        states = self.store.source_states()
-        times = [(states.get(n, {}).get("next_poll") or 0) for n in self.instances]
-        return max(0.0, min(times) - now) if times else 60.0
-
     def poll(self, names: Sequence[str] | None = None) -> list[PollReport]:
         """Poll ``names`` (default: every enabled source) once, now."""
         names = [n for n in (names if names is not None else list(self.instances))

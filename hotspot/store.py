@@ -145,22 +145,13 @@ class Store(DeliveryStore):
     def set_item_event(self, item_id: str, event_id: int) -> None:
         self.conn.execute("UPDATE items SET event_id = ? WHERE id = ?", (event_id, item_id))
 
-    def item(self, item_id: str) -> dict[str, Any] | None:
-        rows = self.rows("SELECT * FROM items WHERE id = ?", (item_id,))
-        return rows[0] if rows else None
-
     def item_history(self, item_id: str) -> list[dict[str, Any]]:
         return self.rows("SELECT observed_at, rank, heat FROM observations WHERE item_id = ? "
                          "ORDER BY observed_at", (item_id,))
 
-    def iter_documents(self, since: int | None = None) -> Iterator[tuple[str, list[str], str | None, str]]:
+    def iter_documents(self) -> Iterator[tuple[str, list[str], str | None, str]]:
         """(item id, tokens, category, platform) of stored items, for learning."""
-        sql = "SELECT id, tokens, category, platform FROM items"
-        params: tuple = ()
-        if since is not None:
-            sql += " WHERE last_seen >= ?"
-            params = (since,)
-        for r in self.conn.execute(sql, params):
+        for r in self.conn.execute("SELECT id, tokens, category, platform FROM items"):
             yield r[0], r[1].split(" ") if r[1] else [], r[2], r[3]
 
     def hotspots(self, *, source: str | None = None, platform: str | None = None,

@@ -12,6 +12,7 @@ import click
 
 from hotspot.cli import Context, cli, parse_since
 from hotspot.cli.output import iso, table, to_csv, to_json, when
+from hotspot.normalize import clean_text
 from hotspot.trends import sparkline
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
@@ -84,14 +85,14 @@ def alerts_show(obj: Context, alert_id: int, fmt: str) -> None:
     e = a["explanation"]
     click.echo(f"alert {a['id']}  {a['account']} / {a['theme']}  score {a['score']:.3f} "
                f"(threshold {e.get('threshold')})")
-    click.echo(f"title:    {table_safe(a['title'])}")
+    click.echo(f"title:    {clean_text(a['title'])}")
     click.echo(f"url:      {a['url'] or '-'}")
     click.echo(f"source:   {a['source']} ({a['platform']})  category: {a['category'] or '-'}")
     click.echo(f"created:  {when(a['created_at'], tz)}   event {a['event_id']} "
                f"[{a['state'] or '-'}] on {', '.join(a['platforms'])}")
     click.echo("why:")
     for ev in e.get("evidence", []):
-        click.echo(f"  {ev['weight']:.2f}  {table_safe(ev['term'])}  via {ev['via']} "
+        click.echo(f"  {ev['weight']:.2f}  {clean_text(ev['term'])}  via {ev['via']} "
                    f"in {ev['field']}")
     if e.get("damped_by"):
         click.echo(f"  damped: stronger evidence for {e['damped_by']}")
@@ -99,18 +100,12 @@ def alerts_show(obj: Context, alert_id: int, fmt: str) -> None:
         click.echo("appearances:")
         for it in appearances:
             click.echo(f"  {it['platform']:<10} best #{it['best_rank'] or '-':<4} "
-                       f"{table_safe(it['title'])}")
+                       f"{clean_text(it['title'])}")
     click.echo(f"history ({len(history)} sightings): "
                f"{sparkline([h['rank'] for h in history], invert=True)}")
     for h in history[-12:]:
         click.echo(f"  {when(h['observed_at'], tz)}  rank {h['rank'] or '-':<4} "
                    f"heat {h['heat'] or '-'}")
-
-
-def table_safe(text: str) -> str:
-    from hotspot.normalize import clean_text
-
-    return clean_text(text or "")
 
 
 @cli.group()
@@ -189,12 +184,12 @@ def events_show(obj: Context, event_id: int, fmt: str) -> None:
         e["observations"] = obs
         click.echo(to_json(e))
         return
-    click.echo(f"event {e['id']} [{e['state']}]  {table_safe(e['title'])}")
+    click.echo(f"event {e['id']} [{e['state']}]  {clean_text(e['title'])}")
     click.echo(f"first seen {when(e['first_seen'], tz)}, last seen {when(e['last_seen'], tz)};"
                f" best rank {e['best_rank'] or '-'}; platforms {e['platforms']}")
     for it in items:
         click.echo(f"  {it['platform']:<10} best #{it['best_rank'] or '-':<4} "
-                   f"{table_safe(it['title'])}")
+                   f"{clean_text(it['title'])}")
     by_platform: dict[str, list] = {}
     for o in obs:
         by_platform.setdefault(o["platform"], []).append(o)
