@@ -1,7 +1,7 @@
 """Benchmark 4 — CLI latency on a big database: 300,000 items, 3,000,000 observations and
 1,000,000 alerts over 60 days (about 2% of the alerts in the last 24 h).
 
-The database is generated with the real schema (``hotspot.store.Store`` runs the migrations)
+The database is generated with the real schema (``hotspot.storage.store.Store`` runs the migrations)
 and raw ``executemany`` in one transaction, then cached under ``benchmarks/.cache/`` keyed
 by GEN_VERSION and the schema's migrations (names and SQL), so reruns skip the generation.
 
@@ -45,7 +45,7 @@ _FALLBACK_TITLES = ["哪吒2票房破百亿", "新能源车降价潮", "高考�
 
 
 def _cache_key() -> str:
-    from hotspot.schema import MIGRATIONS
+    from hotspot.storage.schema import MIGRATIONS
 
     schema = "|".join(name + sql for name, sql in MIGRATIONS)
     return hashlib.sha1(f"{GEN_VERSION}|{schema}".encode()).hexdigest()[:10]
@@ -89,7 +89,7 @@ def _generated_at(path: Path) -> float:
 
 
 def generate(path: Path) -> None:
-    from hotspot.store import Store, bigrams
+    from hotspot.storage.store import Store, bigrams
 
     store = Store(path)  # the migrations create the real schema
     store.close()

@@ -33,8 +33,8 @@ import json, logging, sys, time
 from hotspot.config import load_config
 from hotspot.engine import Engine
 from hotspot.poller import Poller
-from hotspot.registry import load_plugins
-from hotspot.store import Store
+from hotspot.ingest.registry import load_plugins
+from hotspot.storage.store import Store
 
 def rss_mb():
     with open("/proc/self/status") as fh:

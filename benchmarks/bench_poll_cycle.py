@@ -37,8 +37,8 @@ def cycle_times(titles: list[str], max_concurrent: int | None, cycles: int = 4) 
     from hotspot.config import load_config
     from hotspot.engine import Engine
     from hotspot.poller import Poller
-    from hotspot.registry import load_plugins
-    from hotspot.store import Store
+    from hotspot.ingest.registry import load_plugins
+    from hotspot.storage.store import Store
 
     logging.getLogger("hotspot").setLevel(logging.WARNING)
     with c.HotListServer(c.rotating_lister(titles, ITEMS, step=3), delay=DELAY) as srv, \

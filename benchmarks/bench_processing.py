@@ -51,7 +51,7 @@ class _TimedMatcher:
 
 
 def snapshots(n: int):
-    from hotspot.history import read_snapshots
+    from hotspot.ingest.history import read_snapshots
 
     files = [f for f in c.corpus_files() if "weibo" in Path(f).name] or c.corpus_files()
     snaps = [s for s in read_snapshots([Path(f) for f in files], []) if len(s.items) >= ITEMS]
@@ -60,8 +60,8 @@ def snapshots(n: int):
 
 def measure(accounts: int, snaps) -> dict:
     from hotspot.engine import Engine
-    from hotspot.lexicon import load_verticals
-    from hotspot.store import Store
+    from hotspot.analysis.lexicon import load_verticals
+    from hotspot.storage.store import Store
 
     themes = c.eval_themes()
     cfg_themes = []

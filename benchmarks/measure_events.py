@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.measure_trends import imported_db  # noqa: E402
-from hotspot.store import Store  # noqa: E402
+from hotspot.storage.store import Store  # noqa: E402
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 For every event (stories grouped across platforms by ``hotspot import``), the trend is
 recomputed at each of its sightings exactly as the daemon computes it after a poll
-(``hotspot.trends.analyze`` over the last 24 h of sightings). The platform baseline is
+(``hotspot.analysis.trends.analyze`` over the last 24 h of sightings). The platform baseline is
 learned from the first ``--train-days`` of history only and the figures are taken on events
 first seen after that, so the baseline never saw the events it is judged on.
 
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from hotspot import trends  # noqa: E402
-from hotspot.store import Store  # noqa: E402
+from hotspot.storage.store import Store  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 

@@ -26,14 +26,14 @@ from typing import Callable
 
 import schedule
 
-from hotspot import delivery
+from hotspot.delivery import jobs as delivery
 from hotspot.config import Config, load_config
-from hotspot.db import WriterLock
+from hotspot.storage.db import WriterLock
 from hotspot.engine import Engine, theme_pairs
 from hotspot.errors import ConfigError, HotspotError
 from hotspot.poller import Poller
-from hotspot.registry import load_plugins
-from hotspot.store import Store
+from hotspot.ingest.registry import load_plugins
+from hotspot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +95,12 @@ class Daemon:
         self.scheduler.every(1).hours.do(self._guard("learn", self.learn))
         self.scheduler.every(6).hours.do(self._guard("retention", self.retention))
         self.scheduler.every(30).seconds.do(self._guard(
-            "digest", lambda: delivery.run_due_digests(self)))
+            "digest", self._send_due_digests))
         self.scheduler.every(10).seconds.do(self._guard(
-            "push", lambda: delivery.run_pending_pushes(self)))
+            "push", lambda: delivery.deliver_pushes(self.config, self.store)))
 
     def _loop(self) -> None:
-        self._guard("digest", lambda: delivery.run_due_digests(self))()  # missed while down
+        self._guard("digest", self._send_due_digests)()  # missed while down
         self.poll_due()  # every source once at start (their next_poll is due or unset)
         while not self._stop.is_set():
             if self._reload.is_set():
@@ -122,26 +122,29 @@ class Daemon:
         return run
 
     # -- jobs -----------------------------------------------------------------------------
+    def _send_due_digests(self) -> None:
+        delivery.send_due_digests(self.config, self.store, warned=self.warned)
+
     def poll_due(self) -> list:
         due = self.poller.due()
         if not due:
             return []
         reports = self.poller.poll(due)
         try:  # only inserts rows (even when stopping); the push job does the sending
-            delivery.enqueue_pushes(self, reports)
+            delivery.enqueue(self.config, self.store, reports)
         except Exception:
             log.exception("queueing pushes failed; the daemon goes on")
         return reports
 
     def learn(self) -> None:
-        from hotspot.learn import relearn
+        from hotspot.analysis.learn import relearn
 
         with self.store.transaction():
             relearn(self.store, self.engine.verticals)
         self.engine.reload(theme_pairs(self.config))
 
     def retention(self) -> None:
-        from hotspot.retention import compact
+        from hotspot.storage.retention import compact
 
         compact(self.store, older_than_days=self.config.retention_days)
 

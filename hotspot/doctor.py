@@ -25,7 +25,7 @@ class Check:
 
 
 def run_checks(config_path: Path) -> list[Check]:
-    from hotspot.registry import load_plugins
+    from hotspot.ingest.registry import load_plugins
 
     checks: list[Check] = []
     try:
@@ -46,8 +46,8 @@ def run_checks(config_path: Path) -> list[Check]:
 
 
 def _database(config: Config, checks: list[Check]):
-    from hotspot.db import WriterLock, schema_version
-    from hotspot.store import Store
+    from hotspot.storage.db import WriterLock, schema_version
+    from hotspot.storage.store import Store
 
     try:
         store = Store(config.database)
@@ -98,7 +98,7 @@ def _smtp(config: Config, checks: list[Check]) -> None:
                                                 "section: digests cannot be sent"))
         return
     from hotspot.errors import DeliveryError
-    from hotspot.mailer import check_login
+    from hotspot.delivery.mailer import check_login
 
     try:
         check_login(config.smtp)

@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
-from hotspot import events as ev
-from hotspot import trends
+from hotspot.analysis import events as ev
+from hotspot.analysis import trends
 from hotspot.config import Config, ThemeConfig
-from hotspot.keywords import Segmenter, content_keywords
-from hotspot.lexicon import Vertical, load_verticals
-from hotspot.matcher import Document, Learned, Matcher
+from hotspot.analysis.keywords import Segmenter, content_keywords
+from hotspot.analysis.lexicon import Vertical, load_verticals
+from hotspot.analysis.matcher import Document, Learned, Matcher
 from hotspot.models import Hotspot, RawItem
-from hotspot.normalize import normalize
-from hotspot.store import Store
+from hotspot.ingest.normalize import normalize
+from hotspot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +105,8 @@ class Engine:
 
     def learn_unlinked_themes(self) -> None:
         """Themes no lexicon covers learn, from the stored history, the words that co-occur
-        with their own keywords (see ``hotspot.learn.learn_theme``); used by match/eval."""
-        from hotspot.learn import learn_theme
+        with their own keywords (see ``hotspot.analysis.learn.learn_theme``); used by match/eval."""
+        from hotspot.analysis.learn import learn_theme
 
         unlinked = [t for a, t in self.themes
                     if t.expand and not self.matcher.linked(a, t.name)]

@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from hotspot import health
+from hotspot.ingest import health
 from hotspot.config import Config, SourceConfig
 from hotspot.engine import Engine, IngestResult
 from hotspot.errors import HotspotError, ParseError, SourceError
-from hotspot.http import HttpClient
+from hotspot.ingest.http import HttpClient
 from hotspot.models import Fetched, RawItem
-from hotspot.source import Source
-from hotspot.store import Store
+from hotspot.ingest.source import Source
+from hotspot.storage.store import Store
 
 log = logging.getLogger(__name__)
 

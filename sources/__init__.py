@@ -1,2 +1,2 @@
 """Built-in source plugins, one module per platform. Each module lists its plugins in
-``SOURCES``; see ``hotspot.source`` for the contract."""
+``SOURCES``; see ``hotspot.ingest.source`` for the contract."""

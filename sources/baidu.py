@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from hotspot.models import Fetched, RawItem
-from hotspot.source import Source, dig, key_list, load_json, rank_or_position, text_or_none
+from hotspot.ingest.source import Source, dig, key_list, load_json, rank_or_position, text_or_none
 from hotspot.numbers import parse_heat
 
 API_URL = "https://top.baidu.com/api/board?platform=web&tab=realtime"

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
-from hotspot.source import Source, dig, int_or_none, key_list, rank_or_position, text_or_none
+from hotspot.ingest.source import Source, dig, int_or_none, key_list, rank_or_position, text_or_none
 
 API_URL = "https://s.search.bilibili.com/main/hotword"
 SEARCH_URL = "https://search.bilibili.com/all?keyword="

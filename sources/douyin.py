@@ -33,10 +33,10 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from hotspot.errors import BlockedError, FetchError
-from hotspot.http import HttpClient
+from hotspot.ingest.http import HttpClient
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
-from hotspot.source import Source, dig, int_or_none, key_list, rank_or_position, text_or_none
+from hotspot.ingest.source import Source, dig, int_or_none, key_list, rank_or_position, text_or_none
 
 log = logging.getLogger(__name__)
 

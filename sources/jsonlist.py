@@ -30,7 +30,7 @@ from typing import Any
 
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
-from hotspot.source import Source, rank_or_position, text_or_none
+from hotspot.ingest.source import Source, rank_or_position, text_or_none
 
 DEFAULT_PATHS: dict[str, tuple[str, ...]] = {
     "items": ("data", "items"),

@@ -40,7 +40,7 @@ import feedparser
 from bs4 import BeautifulSoup
 
 from hotspot.models import Fetched, RawItem
-from hotspot.source import Source, text_or_none
+from hotspot.ingest.source import Source, text_or_none
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 SUMMARY_CHARS = 500

@@ -21,7 +21,7 @@ from typing import Any
 
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
-from hotspot.source import Source, dig, key_list, text_or_none
+from hotspot.ingest.source import Source, dig, key_list, text_or_none
 
 API_URL = "https://www.toutiao.com/hot-event/hot-board/?origin=toutiao_pc"
 LABEL_CODES = {"hot": "热", "new": "新", "refuse": "辟谣"}

@@ -53,10 +53,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 from bs4 import BeautifulSoup, Tag
 
 from hotspot.errors import BlockedError
-from hotspot.http import HttpClient
+from hotspot.ingest.http import HttpClient
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import split_category
-from hotspot.source import Source, dig, int_or_none, load_json, text_or_none
+from hotspot.ingest.source import Source, dig, int_or_none, load_json, text_or_none
 
 PC_AJAX_URL = "https://weibo.com/ajax/side/hotSearch"
 MOBILE_API_URL = ("https://m.weibo.cn/api/container/getIndex?containerid=106003type%3D25%26t%3D3"

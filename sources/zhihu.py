@@ -30,7 +30,7 @@ from urllib.parse import quote
 from hotspot.errors import BlockedError
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
-from hotspot.source import Source, dig, key_list, load_json, text_or_none
+from hotspot.ingest.source import Source, dig, key_list, load_json, text_or_none
 
 API_URL = "https://www.zhihu.com/api/v3/feed/topstory/hot-lists/total?limit=50"
 TOPSEARCH_URL = "https://www.zhihu.com/topsearch"

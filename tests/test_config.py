@@ -11,7 +11,7 @@ import pytest
 
 from hotspot.config import load_config
 from hotspot.errors import ConfigError
-from hotspot.registry import load_plugins
+from hotspot.ingest.registry import load_plugins
 
 EXAMPLE = textwrap.dedent("""
     [hotspot]

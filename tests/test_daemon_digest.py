@@ -21,7 +21,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from hotspot.models import Hotspot
-from hotspot.store import Store
+from hotspot.storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 TZ = ZoneInfo("Asia/Shanghai")

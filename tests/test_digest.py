@@ -7,8 +7,8 @@ from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
 
 from hotspot.config import AccountConfig
-from hotspot.digest import build_digest, due_digests, render, weight
-from hotspot.mailer import build_message, digest_message_id
+from hotspot.delivery.digest import build_digest, due_digests, render, weight
+from hotspot.delivery.mailer import build_message, digest_message_id
 
 SH = ZoneInfo("Asia/Shanghai")
 NY = ZoneInfo("America/New_York")

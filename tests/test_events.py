@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hotspot.events import Candidate, choose_event, similarity
-from hotspot.keywords import Segmenter, content_keywords
+from hotspot.analysis.events import Candidate, choose_event, similarity
+from hotspot.analysis.keywords import Segmenter, content_keywords
 
 SEG = Segmenter()
 

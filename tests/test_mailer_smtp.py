@@ -16,11 +16,11 @@ from click.testing import CliRunner
 
 from hotspot.cli import cli
 from hotspot.config import SmtpConfig, parse_config
-from hotspot.delivery import send_due_digests
+from hotspot.delivery.jobs import send_due_digests
 from hotspot.errors import DeliveryError
-from hotspot.mailer import build_message, send_mail
+from hotspot.delivery.mailer import build_message, send_mail
 from hotspot.models import Hotspot
-from hotspot.store import Store
+from hotspot.storage.store import Store
 
 SH = ZoneInfo("Asia/Shanghai")
 T0 = int(dt.datetime(2024, 5, 2, 8, 30, tzinfo=SH).timestamp())  # digest_at on the day

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 
 from hotspot.config import ThemeConfig
-from hotspot.keywords import Segmenter
-from hotspot.lexicon import parse_lexicon
-from hotspot.matcher import Document, Matcher, noisy_or
+from hotspot.analysis.keywords import Segmenter
+from hotspot.analysis.lexicon import parse_lexicon
+from hotspot.analysis.matcher import Document, Matcher, noisy_or
 
 SEG = Segmenter(["奶茶", "DeepSeek"])
 PETS = ThemeConfig(name="萌宠", keywords=("猫", "狗"))

@@ -17,14 +17,14 @@ import pytest
 from hypothesis import given, strategies as st
 
 from hotspot.config import NotifierConfig, parse_config
-from hotspot.delivery import deliver_pushes, enqueue
+from hotspot.delivery.jobs import deliver_pushes, enqueue
 from hotspot.errors import DeliveryError
 from hotspot.models import Hotspot
-from hotspot.notifiers import (SLACK_CHARS, WECOM_BYTES, dingtalk_sign, feishu_sign,
+from hotspot.delivery.notifiers import (SLACK_CHARS, WECOM_BYTES, dingtalk_sign, feishu_sign,
                                format_push, in_quiet_hours, md_escape, rule_allows,
                                rule_matches)
 from hotspot.poller import PollReport
-from hotspot.store import Store
+from hotspot.storage.store import Store
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = int(dt.datetime(2024, 5, 2, 12, 0, tzinfo=SH).timestamp())

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from hotspot.cli.output import fit, table, width
 from hotspot.models import RawItem
-from hotspot.normalize import clean_text, normalize
+from hotspot.ingest.normalize import clean_text, normalize
 
 
 def test_control_characters_never_reach_the_terminal():

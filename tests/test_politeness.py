@@ -12,11 +12,11 @@ from hotspot.config import load_config
 from hotspot.engine import Engine
 from hotspot.errors import PluginError
 from hotspot.poller import Poller
-from hotspot.registry import load_plugins
-from hotspot.store import Store
+from hotspot.ingest.registry import load_plugins
+from hotspot.storage.store import Store
 
 PLUGIN = '''
-from hotspot.source import Source, load_json
+from hotspot.ingest.source import Source, load_json
 from hotspot.models import RawItem
 
 class TwoDoors(Source):

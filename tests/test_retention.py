@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 from hotspot.engine import Engine
 from hotspot.models import RawItem
-from hotspot.retention import compact
-from hotspot.store import Store
+from hotspot.storage.retention import compact
+from hotspot.storage.store import Store
 
 
 def test_old_observations_thin_to_one_per_hour_recent_ones_stay(tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hotspot.trends import Baseline, analyze, learn_baseline, sparkline
+from hotspot.analysis.trends import Baseline, analyze, learn_baseline, sparkline
 
 H = 3600
 

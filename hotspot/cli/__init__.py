@@ -59,7 +59,7 @@ class Context:
         if self._config is None or check_plugins:
             plugins = None
             if check_plugins:
-                from hotspot.registry import load_plugins
+                from hotspot.ingest.registry import load_plugins
 
                 pre = load_config(self.config_path, None)
                 plugins = load_plugins(pre.plugins)
@@ -68,12 +68,12 @@ class Context:
         return self._config
 
     def plugins(self):
-        from hotspot.registry import load_plugins
+        from hotspot.ingest.registry import load_plugins
 
         return load_plugins(self.config().plugins)
 
     def store(self):
-        from hotspot.store import Store
+        from hotspot.storage.store import Store
 
         return Store(self.config().database)
 

@@ -54,7 +54,7 @@ def _day(config, account, date: str | None) -> str:
 def digest_preview(obj: Context, account: str | None, date: str | None,
                    html_path: Path | None) -> None:
     """Render the digest (subject and plain text on stdout) without sending it."""
-    from hotspot.digest import build_digest, period_for, render
+    from hotspot.delivery.digest import build_digest, period_for, render
 
     config = obj.config()
     store = obj.store()
@@ -82,10 +82,10 @@ def digest_preview(obj: Context, account: str | None, date: str | None,
 @click.pass_obj
 def digest_send(obj: Context, account: str | None, date: str | None, force: bool) -> None:
     """Send the digest now (once per account and day unless --force)."""
-    from hotspot.db import WriterLock
-    from hotspot.delivery import send_digest
-    from hotspot.digest import period_for
-    from hotspot.store import Store
+    from hotspot.storage.db import WriterLock
+    from hotspot.delivery.jobs import send_digest
+    from hotspot.delivery.digest import period_for
+    from hotspot.storage.store import Store
 
     config = obj.config()
     failed = False

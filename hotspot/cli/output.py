@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Sequence
 from zoneinfo import ZoneInfo
 
-from hotspot.normalize import clean_text
+from hotspot.ingest.normalize import clean_text
 
 
 def when(ts: int | None, tz: ZoneInfo) -> str:

@@ -12,8 +12,8 @@ import click
 
 from hotspot.cli import Context, cli, parse_since
 from hotspot.cli.output import iso, table, to_csv, to_json, when
-from hotspot.normalize import clean_text
-from hotspot.trends import sparkline
+from hotspot.ingest.normalize import clean_text
+from hotspot.analysis.trends import sparkline
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
                       default="table", show_default=True, help="Output format.")

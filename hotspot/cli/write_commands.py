@@ -27,9 +27,9 @@ def build_engine(obj: Context, store):
 @click.pass_obj
 def poll(obj: Context, names: tuple[str, ...], fmt: str) -> None:
     """Poll sources now, once, and print a summary."""
-    from hotspot.db import WriterLock
+    from hotspot.storage.db import WriterLock
     from hotspot.poller import Poller
-    from hotspot.store import Store
+    from hotspot.storage.store import Store
 
     config = obj.config(check_plugins=True)
     unknown = [n for n in names if n not in {s.name for s in config.sources}]
@@ -78,10 +78,10 @@ def run(obj: Context) -> None:
 @click.pass_obj
 def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
     """Load archived hot-list history (JSON Lines) through the normal pipeline."""
-    from hotspot.db import WriterLock
-    from hotspot.history import read_snapshots
-    from hotspot.learn import relearn
-    from hotspot.store import Store
+    from hotspot.storage.db import WriterLock
+    from hotspot.ingest.history import read_snapshots
+    from hotspot.analysis.learn import relearn
+    from hotspot.storage.store import Store
 
     config = obj.config()
     errors: list[str] = []
@@ -130,7 +130,7 @@ def _batches(seq: list, n: int):
 
 
 def _load_items(path: Path) -> list[dict]:
-    from hotspot.history import iter_jsonl
+    from hotspot.ingest.history import iter_jsonl
 
     items = []
     for lineno, obj in iter_jsonl(path):
@@ -143,8 +143,8 @@ def _load_items(path: Path) -> list[dict]:
 def _match_engine(obj: Context, themes):
     """An engine over ``themes`` using what the configured database has learned, if any."""
     from hotspot.engine import Engine
-    from hotspot.lexicon import load_verticals
-    from hotspot.store import Store
+    from hotspot.analysis.lexicon import load_verticals
+    from hotspot.storage.store import Store
 
     path = obj.config_path
     if path.exists():
@@ -193,9 +193,9 @@ def match(obj: Context, themes_file: Path, input_file: Path, show_all: bool) -> 
 def eval_(obj: Context, themes_file: Path, items_file: Path, labels_file: Path,
           fmt: str) -> None:
     """Precision/recall/F1 per theme against hand labels, beside the substring baseline."""
-    from hotspot import evaluation as ev
+    from hotspot.analysis import evaluation as ev
     from hotspot.config import load_themes_file
-    from hotspot.history import iter_jsonl
+    from hotspot.ingest.history import iter_jsonl
 
     themes = load_themes_file(themes_file)
     items = _load_items(items_file)
@@ -308,8 +308,8 @@ def themes_explain(obj: Context, text: str, account: str | None, summary: str | 
                    category: str | None, platform: str | None) -> None:
     """Show how TEXT scores against each theme, and why."""
     from hotspot.engine import Engine, theme_pairs
-    from hotspot.lexicon import load_verticals
-    from hotspot.store import Store
+    from hotspot.analysis.lexicon import load_verticals
+    from hotspot.storage.store import Store
 
     config = obj.config()
     pairs = [(a, t) for a, t in theme_pairs(config) if not account or a == account]
@@ -344,10 +344,10 @@ def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) ->
     from collections import Counter
 
     from hotspot.engine import Engine, theme_pairs
-    from hotspot.keywords import content_keywords
-    from hotspot.learn import learn_theme
-    from hotspot.lexicon import load_verticals
-    from hotspot.store import Store
+    from hotspot.analysis.keywords import content_keywords
+    from hotspot.analysis.learn import learn_theme
+    from hotspot.analysis.lexicon import load_verticals
+    from hotspot.storage.store import Store
 
     config = obj.config()
     pairs = [(a, t) for a, t in theme_pairs(config)
@@ -386,9 +386,9 @@ def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) ->
 @click.pass_obj
 def learn_cmd(obj: Context) -> None:
     """Relearn expansions from the stored history now (the daemon does it hourly)."""
-    from hotspot.learn import relearn
-    from hotspot.lexicon import load_verticals
-    from hotspot.store import Store
+    from hotspot.analysis.learn import relearn
+    from hotspot.analysis.lexicon import load_verticals
+    from hotspot.storage.store import Store
 
     config = obj.config()
     store = Store(config.database)
@@ -407,8 +407,8 @@ def db_vacuum(obj: Context) -> None:
     """Compact old observations (retention) and reclaim disk space."""
     import os
 
-    from hotspot.retention import compact
-    from hotspot.store import Store
+    from hotspot.storage.retention import compact
+    from hotspot.storage.store import Store
 
     config = obj.config()
     store = Store(config.database)

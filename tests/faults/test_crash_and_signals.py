@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from hotspot.store import Store
+from hotspot.storage.store import Store
 
 from .conftest import (SMALL_LIST, TITLES, LocalServer, Reply, alerted_titles,
                        assert_no_traceback, db_check, hotspot_argv, run_cli, wait_for,

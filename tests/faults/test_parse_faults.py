@@ -12,7 +12,7 @@ import pytest
 
 from hotspot.errors import BlockedError, ParseError
 from hotspot.models import Fetched
-from hotspot.registry import builtin_plugins
+from hotspot.ingest.registry import builtin_plugins
 
 from .conftest import SMALL_LIST, VISITOR_PAGE, weibo_json
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hotspot.http import HttpClient, HttpSettings
+from hotspot.ingest.http import HttpClient, HttpSettings
 from hotspot.models import Fetched, RawItem
-from hotspot.source import Source
+from hotspot.ingest.source import Source
 
 
 def fetch_and_parse(source: Source, url: str, settings: HttpSettings | None = None

@@ -13,7 +13,7 @@ from hotspot.models import Fetched, RawItem
 from .conftest import fetch_and_parse, fetched_from_file
 
 
-from sources.baidu import API_URL, PAGE_URL, BaiduSource
+from hotspot.sources.baidu import API_URL, PAGE_URL, BaiduSource
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "baidu"
 

@@ -13,7 +13,7 @@ from hotspot.models import RawItem
 from .conftest import fetch_and_parse, fetched_from_file
 
 
-from sources.bilibili import BilibiliSource
+from hotspot.sources.bilibili import BilibiliSource
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bilibili"
 SEARCH = "https://search.bilibili.com/all?keyword="

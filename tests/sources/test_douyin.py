@@ -12,13 +12,13 @@ import pytest
 from werkzeug import Request, Response
 
 from hotspot.errors import BlockedError, ParseError
-from hotspot.http import HttpClient, HttpSettings
+from hotspot.ingest.http import HttpClient, HttpSettings
 from hotspot.models import Fetched, RawItem
 
 from .conftest import fetch_and_parse, fetched_from_file
 
 
-from sources.douyin import DouyinSource
+from hotspot.sources.douyin import DouyinSource
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "douyin"
 SEARCH = "https://www.douyin.com/search/"

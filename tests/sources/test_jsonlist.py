@@ -13,7 +13,7 @@ from hotspot.models import Fetched, RawItem
 from .conftest import fetch_and_parse, fetched_from_file
 
 
-from sources.jsonlist import JsonListSource, get_path
+from hotspot.sources.jsonlist import JsonListSource, get_path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jsonlist"
 CUSTOM = {"items": "result.board.entries", "title": "name.zh", "url": "link", "heat": "score",

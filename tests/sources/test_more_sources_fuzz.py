@@ -20,15 +20,15 @@ from hypothesis import strategies as st
 
 from hotspot.errors import BlockedError, ParseError
 from hotspot.models import Fetched, RawItem
-from hotspot.source import Source
+from hotspot.ingest.source import Source
 
 
-from sources.baidu import BaiduSource
-from sources.bilibili import BilibiliSource
-from sources.douyin import DouyinSource
-from sources.jsonlist import JsonListSource
-from sources.toutiao import ToutiaoSource
-from sources.zhihu import ZhihuSource
+from hotspot.sources.baidu import BaiduSource
+from hotspot.sources.bilibili import BilibiliSource
+from hotspot.sources.douyin import DouyinSource
+from hotspot.sources.jsonlist import JsonListSource
+from hotspot.sources.toutiao import ToutiaoSource
+from hotspot.sources.zhihu import ZhihuSource
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CUSTOM = {"items": "result.board.entries", "title": "name.zh", "url": "link", "heat": "score",

@@ -10,7 +10,7 @@ import pytest
 
 from hotspot.errors import ParseError
 from hotspot.models import Fetched, RawItem
-from sources.rss import RssFeed, parse_feed_date
+from hotspot.sources.rss import RssFeed, parse_feed_date
 from tests.sources.conftest import fetch_and_parse, fetched_from_file
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rss"
@@ -230,7 +230,7 @@ def test_recorded_36kr_over_http(shared_dir, serve_file):
 def test_nul_byte_in_a_feed_is_a_parse_error_not_a_crash():
     from hotspot.errors import ParseError as _ParseError
     from hotspot.models import Fetched as _Fetched
-    from sources.rss import RssFeed
+    from hotspot.sources.rss import RssFeed
 
     body = b'<?xml version="1.0"?><rss><channel><item><title>a\x00b</title></item></channel></rss>'
     try:
@@ -242,8 +242,8 @@ def test_nul_byte_in_a_feed_is_a_parse_error_not_a_crash():
 
 def test_unicode_digits_that_are_not_numbers_never_crash():
     from hotspot.models import Fetched as _Fetched
-    from hotspot.source import int_or_none, rank_or_position
-    from sources.rss import RssFeed
+    from hotspot.ingest.source import int_or_none, rank_or_position
+    from hotspot.sources.rss import RssFeed
 
     assert int_or_none("²") is None and rank_or_position("²", 4) == 5
     body = ('<?xml version="1.0"?><rss><channel><ttl>²</ttl><item><title>标题</title>'

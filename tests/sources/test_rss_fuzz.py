@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from hotspot.errors import BlockedError, ParseError
 from hotspot.models import Fetched, RawItem
-from sources.rss import RssFeed
+from hotspot.sources.rss import RssFeed
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rss"
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "rss"

@@ -13,7 +13,7 @@ from hotspot.models import RawItem
 from .conftest import fetch_and_parse, fetched_from_file
 
 
-from sources.toutiao import ToutiaoSource
+from hotspot.sources.toutiao import ToutiaoSource
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "toutiao"
 ICON = "https://p3.toutiaoimg.com/label.png"

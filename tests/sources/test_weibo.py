@@ -11,7 +11,7 @@ import pytest
 
 from hotspot.errors import BlockedError, ParseError, SourceError
 from hotspot.models import Fetched, RawItem
-from sources.weibo import (MOBILE_API_URL, PC_AJAX_URL, SUMMARY_URL, WeiboHotSearch,
+from hotspot.sources.weibo import (MOBILE_API_URL, PC_AJAX_URL, SUMMARY_URL, WeiboHotSearch,
                            headers_for, search_url)
 from tests.sources.conftest import fetch_and_parse, fetched_from_file
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from hotspot.errors import BlockedError, ParseError
 from hotspot.models import Fetched, RawItem
-from sources.weibo import WeiboHotSearch
+from hotspot.sources.weibo import WeiboHotSearch
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "weibo"
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "weibo"

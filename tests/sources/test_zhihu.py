@@ -14,7 +14,7 @@ from hotspot.models import Fetched, RawItem
 from .conftest import fetch_and_parse, fetched_from_file
 
 
-from sources.zhihu import API_URL, ZhihuSource
+from hotspot.sources.zhihu import API_URL, ZhihuSource
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "zhihu"
 Q = "https://www.zhihu.com/question/"

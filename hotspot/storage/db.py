@@ -16,7 +16,7 @@ import sqlite3
 from pathlib import Path
 
 from hotspot.errors import DatabaseRefused, StoreError
-from hotspot.schema import KNOWN, MIGRATION_SET, migration_set
+from hotspot.storage.schema import KNOWN, MIGRATION_SET, migration_set
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000

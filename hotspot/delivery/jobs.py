@@ -1,11 +1,11 @@
 """The delivery jobs the daemon (and ``hotspot digest send``) run: digests and instant pushes.
 
-    run_due_digests(daemon)       every 30 s and once at start-up: send each due digest
+    send_due_digests(config, store)  every 30 s and once at start-up: send each due digest
         due_digests -> claim (pending, committed) -> build -> render -> SMTP -> sent
                                                                         \\-> failed: backoff
-    enqueue_pushes(daemon, reports)  after each poll: insert (notifier, alert) rows only,
+    enqueue(config, store, reports)  after each poll: insert (notifier, alert) rows only,
                                      so a slow webhook never blocks polling
-    run_pending_pushes(daemon)    every 10 s: format and POST what is due, mark sent/failed
+    deliver_pushes(config, store) every 10 s: format and POST what is due, mark sent/failed
 
 Each job works on ``(config, store)`` with an injectable clock (``send_digest``,
 ``deliver_pushes``, ``enqueue``), which is what the tests and the CLI call. Failures are
@@ -22,25 +22,19 @@ import time
 from typing import TYPE_CHECKING, Any, Sequence
 
 from hotspot.config import AccountConfig, Config
-from hotspot.digest import build_digest, due_digests, render
+from hotspot.delivery.digest import build_digest, due_digests, render
 from hotspot.errors import DeliveryError
-from hotspot.notifiers import format_push, in_quiet_hours, rule_matches
+from hotspot.delivery.notifiers import format_push, in_quiet_hours, rule_matches
 
 if TYPE_CHECKING:
     import httpx
-
-    from hotspot.daemon import Daemon
-    from hotspot.store import Store
+    from hotspot.storage.store import Store
 
 log = logging.getLogger(__name__)
 PUSH_BUDGET = 15.0
 
 
 # -- digests ------------------------------------------------------------------------------
-def run_due_digests(daemon: "Daemon") -> list[str]:
-    return send_due_digests(daemon.config, daemon.store, warned=daemon.warned)
-
-
 def send_due_digests(config: Config, store: "Store", now: float | None = None,
                      warned: set[str] | None = None) -> list[str]:
     """Send every digest due at ``now``; returns one status per due digest. ``warned`` holds
@@ -64,7 +58,7 @@ def send_digest(config: Config, store: "Store", account: AccountConfig, day: str
     """Claim, render and send one digest. Returns "sent", "empty" (nothing matched and
     ``digest_empty`` is off), "skipped" (already sent, or waiting for its retry time) or
     "failed" (left pending with a backoff; the error is logged)."""
-    from hotspot.mailer import build_message, digest_message_id, send_mail
+    from hotspot.delivery.mailer import build_message, digest_message_id, send_mail
 
     smtp = config.smtp
     if smtp is None:
@@ -108,10 +102,6 @@ def send_digest(config: Config, store: "Store", account: AccountConfig, day: str
 
 
 # -- pushes -------------------------------------------------------------------------------
-def enqueue_pushes(daemon: "Daemon", reports: Sequence[Any]) -> int:
-    return enqueue(daemon.config, daemon.store, reports)
-
-
 def enqueue(config: Config, store: "Store", reports: Sequence[Any],
             now: float | None = None) -> int:
     """Insert a pending delivery per (notifier, matching alert) of these poll reports."""
@@ -136,16 +126,12 @@ def enqueue(config: Config, store: "Store", reports: Sequence[Any],
     return added
 
 
-def run_pending_pushes(daemon: "Daemon") -> int:
-    return deliver_pushes(daemon.config, daemon.store)
-
-
 def deliver_pushes(config: Config, store: "Store", now: float | None = None,
                    client: "httpx.Client | None" = None) -> int:
     """Send what is due for every notifier; returns the number of alerts delivered."""
     import httpx
 
-    from hotspot.pusher import notifier_secret, send_push
+    from hotspot.delivery.pusher import notifier_secret, send_push
 
     if not config.notifiers:
         return 0

@@ -16,7 +16,7 @@ import httpx
 
 from hotspot.config import NotifierConfig, SmtpConfig
 from hotspot.errors import DeliveryError
-from hotspot.notifiers import Push
+from hotspot.delivery.notifiers import Push
 
 log = logging.getLogger(__name__)
 TIMEOUT = 5.0
@@ -35,7 +35,7 @@ def notifier_secret(n: NotifierConfig) -> str | None:
 def send_push(n: NotifierConfig, push: Push, *, client: httpx.Client,
               smtp: SmtpConfig | None = None) -> None:
     if n.type == "email":
-        from hotspot.mailer import build_message, send_mail
+        from hotspot.delivery.mailer import build_message, send_mail
 
         if smtp is None:
             raise DeliveryError(f"notifier {n.name!r}: type email needs an [smtp] section")

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from hotspot.config import AccountConfig
-from hotspot.trends import sparkline
+from hotspot.analysis.trends import sparkline
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DAY = 86400

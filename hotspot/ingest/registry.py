@@ -1,4 +1,5 @@
-"""Find source plugins: the built-in ``sources`` package, the ``hotspot.sources`` entry-point
+"""Find source plugins: the built-in ``hotspot.sources`` package (the top-level ``sources/``
+folder of the repository), the ``hotspot.sources`` entry-point
 group, and ``module:Class`` import strings listed in the config (``[hotspot] plugins``).
 
 Each module of ``sources/`` exposes its plugins explicitly as ``SOURCES = [Class, ...]``;
@@ -13,21 +14,22 @@ import pkgutil
 from typing import Iterable
 
 from hotspot.errors import PluginError
-from hotspot.source import Source
+from hotspot.ingest.source import Source
 
 ENTRY_POINT_GROUP = "hotspot.sources"
 
 
 def builtin_plugins() -> list[type[Source]]:
-    """Every plugin listed in a module of the top-level ``sources`` package."""
-    import sources
+    """Every plugin listed in a module of the built-in plugin folder (the repository's
+    top-level ``sources/``, installed as ``hotspot.sources``)."""
+    import hotspot.sources as sources
 
     found: list[type[Source]] = []
     for info in sorted(pkgutil.iter_modules(sources.__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
             continue
-        module = importlib.import_module(f"sources.{info.name}")
-        found.extend(_as_list(getattr(module, "SOURCES", []), f"sources.{info.name}"))
+        module = importlib.import_module(f"hotspot.sources.{info.name}")
+        found.extend(_as_list(getattr(module, "SOURCES", []), f"hotspot.sources.{info.name}"))
     return found
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from hotspot.store import Store
+from hotspot.storage.store import Store
 
 log = logging.getLogger(__name__)
 

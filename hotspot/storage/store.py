@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from hotspot.db import open_database
+from hotspot.storage.db import open_database
 from hotspot.models import Hotspot
-from hotspot.store_delivery import DeliveryStore
+from hotspot.storage.store_delivery import DeliveryStore
 
 
 def now() -> int:
@@ -27,7 +27,7 @@ def now() -> int:
 
 def bigrams(text: str) -> str:
     """Space-separated character bigrams of a title's match form, for substring search."""
-    from hotspot.normalize import match_key
+    from hotspot.ingest.normalize import match_key
 
     key = match_key(text)
     if len(key) < 2:

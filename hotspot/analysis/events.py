@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
-from hotspot.normalize import match_key
+from hotspot.ingest.normalize import match_key
 
 WINDOW = 48 * 3600
 MAX_EVENT_TERMS = 12

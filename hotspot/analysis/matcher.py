@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping, Sequence
 
 from hotspot.config import ThemeConfig
-from hotspot.lexicon import Vertical, term_key
+from hotspot.analysis.lexicon import Vertical, term_key
 
 MAX_SPAN = 5
 KEYWORD_WEIGHT = 0.9

@@ -22,7 +22,7 @@ import json
 from typing import Any, ClassVar, Mapping
 
 from hotspot.errors import ParseError
-from hotspot.http import HttpClient
+from hotspot.ingest.http import HttpClient
 from hotspot.models import Fetched, RawItem
 
 MAX_JSON_DEPTH = 64

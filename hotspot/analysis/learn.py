@@ -25,9 +25,9 @@ from collections import Counter
 from typing import Iterable, Sequence
 
 from hotspot.config import ThemeConfig
-from hotspot.keywords import content_keywords
-from hotspot.lexicon import Vertical
-from hotspot.matcher import Document, Learned, Matcher, noisy_or
+from hotspot.analysis.keywords import content_keywords
+from hotspot.analysis.lexicon import Vertical
+from hotspot.analysis.matcher import Document, Learned, Matcher, noisy_or
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def relearn(store, verticals: Sequence[Vertical]) -> Learned:
     """Recompute vertical expansions, demotions and the trend baseline from history."""
     import json
 
-    from hotspot.trends import learn_baseline
+    from hotspot.analysis.trends import learn_baseline
 
     baseline = learn_baseline(store.observation_series())
     store.set_meta("trend_baseline", json.dumps(baseline.as_dict()))

@@ -1,0 +1,117 @@
+"""hotspot.toml -> frozen, typed configuration objects, with every mistake reported at once.
+
+``load_config(path, plugins)`` parses the file once with ``tomllib`` and checks it against the
+schema below; unknown keys, wrong types, bad durations/times/timezones, duplicate names and
+unknown source types each become one line ``FILE: dotted.key: what is wrong; what to do``, and
+all of them are raised together as one ``ConfigError``. Relative paths resolve against the
+config file's folder. Secrets are never in the file: ``password_env``/``secret_env`` name
+environment variables that are read only when a mail or webhook is sent.
+
+Pass ``plugins=None`` to skip checking source types and plugin options (the read-only CLI
+commands do that, so they never import the plugins).
+"""
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hotspot.config.checker import Checker
+from hotspot.config.model import DEFAULT_CONFIG_NAME, Config, ThemeConfig
+from hotspot.config.sections import accounts, http, notifiers, parse_theme, smtp, sources
+from hotspot.errors import ConfigError
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get("HOTSPOT_CONFIG") or DEFAULT_CONFIG_NAME)
+
+
+def load_config(path: Path | str, plugins: Mapping[str, type] | None = None) -> Config:
+    """Read and check ``path``; raise ``ConfigError`` listing every problem."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file; create one with 'hotspot init' or "
+                          "pass --config PATH") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(raw, path, plugins)
+
+
+def parse_config(raw: Mapping[str, Any], path: Path,
+                 plugins: Mapping[str, type] | None = None) -> Config:
+    c = Checker(path)
+    c.keys(raw, "", {"hotspot", "sources", "accounts", "smtp", "notifiers", "http"})
+    base = path.resolve().parent
+    top = c.table(raw, "hotspot")
+    c.keys(top, "hotspot", {"database", "timezone", "plugins", "log_format", "retention",
+                            "source_alert_after", "min_host_interval", "max_concurrent",
+                            "lexicons"})
+    database = c.get(top, "hotspot", "database", str, "data/hotspot.db")
+    timezone = c.get(top, "hotspot", "timezone", str, "Asia/Shanghai")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        c.err("hotspot.timezone", f"unknown timezone {timezone!r}; use an IANA name such as "
+                                  "\"Asia/Shanghai\"")
+        timezone = "Asia/Shanghai"
+    log_format = c.get(top, "hotspot", "log_format", str, "text")
+    if log_format not in ("text", "json"):
+        c.err("hotspot.log_format", f"must be \"text\" or \"json\", not {log_format!r}")
+    http_settings = http(c, c.table(raw, "http"))
+    config = Config(
+        path=path,
+        database=(base / database) if database != ":memory:" else Path(database),
+        timezone=timezone,
+        plugins=tuple(c.strings(top, "hotspot", "plugins")),
+        log_format=log_format,
+        retention_days=c.duration(top, "hotspot", "retention", 30 * 86400.0) / 86400,
+        source_alert_after=c.duration(top, "hotspot", "source_alert_after", 1800.0),
+        min_host_interval=c.duration(top, "hotspot", "min_host_interval", 30.0),
+        max_concurrent=c.get(top, "hotspot", "max_concurrent", int, 20, minimum=1),
+        lexicons=tuple(base / p for p in c.strings(top, "hotspot", "lexicons")),
+        http=http_settings,
+        sources=sources(c, raw.get("sources", []), plugins),
+        accounts=accounts(c, raw.get("accounts", [])),
+        smtp=smtp(c, raw["smtp"]) if "smtp" in raw else None,
+        notifiers=notifiers(c, raw.get("notifiers", [])),
+    )
+    names = {a.name for a in config.accounts}
+    for i, n in enumerate(config.notifiers):
+        for a in n.accounts:
+            if a not in names:
+                c.err(f"notifiers[{i}].accounts", f"no account named {a!r}")
+    if c.problems:
+        raise ConfigError(c.problems)
+    return config
+
+
+
+
+def load_themes_file(path: Path | str) -> tuple[ThemeConfig, ...]:
+    """The ``[[themes]]`` of a standalone TOML file (``hotspot match``/``eval``)."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the themes file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    c = Checker(path)
+    c.keys(raw, "", {"themes"})
+    themes = [parse_theme(c, t, f"themes[{i}]")
+              for i, t in enumerate(c.array(raw.get("themes", []), "themes"))]
+    if not themes and not c.problems:
+        c.err("themes", "no [[themes]] tables in this file")
+    names = [t.name for t in themes]
+    for n in {n for n in names if names.count(n) > 1}:
+        c.err("themes", f"duplicate theme name {n!r}")
+    if c.problems:
+        raise ConfigError(c.problems)
+    return tuple(themes)
+
+

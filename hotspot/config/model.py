@@ -1,0 +1,125 @@
+"""The configuration as the rest of hotspot sees it: frozen, typed dataclasses and defaults.
+
+Nothing here reads files or checks input; ``hotspot.config.loader`` builds these objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from hotspot import __version__
+
+DEFAULT_USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    f"Chrome/124.0 Safari/537.36 hotspot/{__version__}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    """Client limits; all configurable under ``[http]`` in hotspot.toml."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_bytes: int = 5 * 1024 * 1024
+    max_redirects: int = 5
+    user_agent: str = DEFAULT_USER_AGENT
+    max_connections: int = 20
+
+
+DEFAULT_CONFIG_NAME = "hotspot.toml"
+NOTIFIER_TYPES = ("webhook", "wecom", "feishu", "dingtalk", "slack", "email")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    name: str
+    type: str
+    interval: float
+    url: str | None = None
+    enabled: bool = True
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeConfig:
+    """One theme of one account; see the README's matcher section for what each key does."""
+
+    name: str
+    keywords: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+    synonyms: tuple[str, ...] = ()
+    weights: Mapping[str, float] = field(default_factory=dict)
+    min_score: float = 0.5
+    verticals: tuple[str, ...] | None = None  # None: link by name and keywords
+    expand: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AccountConfig:
+    name: str
+    themes: tuple[ThemeConfig, ...] = ()
+    digest_to: tuple[str, ...] = ()
+    digest_at: dt.time | None = None
+    digest_empty: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"
+    username: str | None = None
+    password_env: str | None = None
+    sender: str = "hotspot@localhost"
+    timeout: float = 30.0
+
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+@dataclass(frozen=True, slots=True)
+class NotifierConfig:
+    name: str
+    type: str
+    url: str | None = None
+    to: tuple[str, ...] = ()
+    secret_env: str | None = None
+    accounts: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    min_score: float = 0.7
+    only_rising: bool = False
+    quiet_hours: tuple[dt.time, dt.time] | None = None
+    template: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path
+    database: Path
+    timezone: str = "Asia/Shanghai"
+    sources: tuple[SourceConfig, ...] = ()
+    accounts: tuple[AccountConfig, ...] = ()
+    notifiers: tuple[NotifierConfig, ...] = ()
+    smtp: SmtpConfig | None = None
+    http: HttpSettings = field(default_factory=HttpSettings)
+    plugins: tuple[str, ...] = ()
+    log_format: str = "text"
+    retention_days: float = 30.0
+    source_alert_after: float = 1800.0
+    min_host_interval: float = 30.0
+    max_concurrent: int = 20
+    lexicons: tuple[Path, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def account(self, name: str) -> AccountConfig | None:
+        return next((a for a in self.accounts if a.name == name), None)
+
