@@ -17,9 +17,9 @@ import sys
 import threading
 import time
 import tomllib
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Sequence
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -47,16 +47,30 @@ def skipped(name: str, why: str = "../shared absent") -> list[dict]:
     return []
 
 
-def result(figure: str, value: float | None, unit: str, reference: str = "",
-           ratio: float | None = None, target: str = "", passed: bool | None = None) -> dict:
-    return {"figure": figure, "value": value, "unit": unit, "reference": reference,
-            "ratio": ratio, "target": target, "passed": passed}
+def result(
+    figure: str,
+    value: float | None,
+    unit: str,
+    reference: str = "",
+    ratio: float | None = None,
+    target: str = "",
+    passed: bool | None = None,
+) -> dict:
+    return {
+        "figure": figure,
+        "value": value,
+        "unit": unit,
+        "reference": reference,
+        "ratio": ratio,
+        "target": target,
+        "passed": passed,
+    }
 
 
 def fmt_value(v: float | None) -> str:
     if v is None:
         return "-"
-    if isinstance(v, int) or float(v).is_integer() and abs(v) >= 100:
+    if isinstance(v, int) or (float(v).is_integer() and abs(v) >= 100):
         return f"{int(v):,}"
     if abs(v) >= 100:
         return f"{v:,.0f}"
@@ -70,9 +84,17 @@ def verdict(p: bool | None) -> str:
 
 
 def table_rows(rows: Sequence[dict]) -> list[list[str]]:
-    return [[r["figure"], f"{fmt_value(r['value'])} {r['unit']}".strip(), r["reference"] or "-",
-             "-" if r["ratio"] is None else f"{r['ratio']:.2f}x", r["target"] or "-",
-             verdict(r["passed"])] for r in rows]
+    return [
+        [
+            r["figure"],
+            f"{fmt_value(r['value'])} {r['unit']}".strip(),
+            r["reference"] or "-",
+            "-" if r["ratio"] is None else f"{r['ratio']:.2f}x",
+            r["target"] or "-",
+            verdict(r["passed"]),
+        ]
+        for r in rows
+    ]
 
 
 HEADERS = ["figure", "value", "reference", "ratio", "target", "result"]
@@ -128,21 +150,34 @@ def toml_str(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
-def config_text(database: Path | str, *, accounts: int = 1, themes: list[dict] | None = None,
-                sources: Sequence[dict] = (), extra_hotspot: str = "") -> str:
+def config_text(
+    database: Path | str,
+    *,
+    accounts: int = 1,
+    themes: list[dict] | None = None,
+    sources: Sequence[dict] = (),
+    extra_hotspot: str = "",
+) -> str:
     """A hotspot.toml: ``accounts`` accounts, each with ``themes`` as ``[[accounts.themes]]``."""
-    themes = themes if themes is not None else (eval_themes() if THEMES_FILE.exists()
-                                                else FALLBACK_THEMES)
+    themes = (
+        themes
+        if themes is not None
+        else (eval_themes() if THEMES_FILE.exists() else FALLBACK_THEMES)
+    )
     lines = ["[hotspot]", f"database = {toml_str(str(database))}", extra_hotspot, ""]
     for s in sources:
         lines.append("[[sources]]")
         lines += [f"{k} = {toml_str(v) if isinstance(v, str) else v}" for k, v in s.items()]
         lines.append("")
     for a in range(accounts):
-        lines += ["[[accounts]]", f"name = \"acct{a:03d}\"", ""]
+        lines += ["[[accounts]]", f'name = "acct{a:03d}"', ""]
         for t in themes:
-            lines += ["[[accounts.themes]]", f"name = {toml_str(t['name'])}",
-                      "keywords = [" + ", ".join(toml_str(k) for k in t["keywords"]) + "]", ""]
+            lines += [
+                "[[accounts.themes]]",
+                f"name = {toml_str(t['name'])}",
+                "keywords = [" + ", ".join(toml_str(k) for k in t["keywords"]) + "]",
+                "",
+            ]
     return "\n".join(lines)
 
 
@@ -182,17 +217,28 @@ class HotListServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 with outer._lock:
                     outer.requests += 1
                     n = outer.per_path[self.path] = outer.per_path.get(self.path, 0) + 1
                 if outer.delay:
                     time.sleep(outer.delay)
                 titles = outer.lister(self.path, n)
-                body = json.dumps({"code": 200, "data": [
-                    {"id": f"{abs(hash(t)) % 10**12}", "title": t,
-                     "hot": 1_000_000 - 1000 * i, "url": f"https://example.com/{i}"}
-                    for i, t in enumerate(titles)]}, ensure_ascii=False).encode()
+                body = json.dumps(
+                    {
+                        "code": 200,
+                        "data": [
+                            {
+                                "id": f"{abs(hash(t)) % 10**12}",
+                                "title": t,
+                                "hot": 1_000_000 - 1000 * i,
+                                "url": f"https://example.com/{i}",
+                            }
+                            for i, t in enumerate(titles)
+                        ],
+                    },
+                    ensure_ascii=False,
+                ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -213,7 +259,7 @@ class HotListServer:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def __enter__(self) -> "HotListServer":
+    def __enter__(self) -> HotListServer:
         self._thread.start()
         return self
 
@@ -225,16 +271,23 @@ class HotListServer:
 def rotating_lister(titles: list[str], size: int = 50, step: int = 5):
     """Each answer of each path: ``size`` titles from a window that moves ``step`` titles per
     request (so every poll has a few new items and many known ones)."""
+
     def lister(path: str, n: int) -> list[str]:
         k = sum(map(ord, path)) * 37
         start = (k + n * step) % max(1, len(titles) - size)
-        return titles[start:start + size]
+        return titles[start : start + size]
+
     return lister
 
 
 # -- subprocess measurements ----------------------------------------------------------------
-def timed_run(cmd: Sequence[str], *, cwd: Path | str | None = None, env: dict | None = None,
-              check: bool = True) -> tuple[float, subprocess.CompletedProcess]:
+def timed_run(
+    cmd: Sequence[str],
+    *,
+    cwd: Path | str | None = None,
+    env: dict | None = None,
+    check: bool = True,
+) -> tuple[float, subprocess.CompletedProcess]:
     t0 = time.perf_counter()
     p = subprocess.run(list(cmd), cwd=cwd, env=env, capture_output=True, text=True)
     dt = time.perf_counter() - t0
@@ -249,10 +302,12 @@ def median_wall(cmd: Sequence[str], n: int = 5, warmup: int = 1, **kw) -> float:
     return statistics.median(timed_run(cmd, **kw)[0] for _ in range(n))
 
 
-_MAXRSS_WRAPPER = ("import json,resource,subprocess,sys;"
-                   "p=subprocess.run(json.loads(sys.argv[1]),stdout=subprocess.DEVNULL,"
-                   "stderr=subprocess.DEVNULL);"
-                   "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+_MAXRSS_WRAPPER = (
+    "import json,resource,subprocess,sys;"
+    "p=subprocess.run(json.loads(sys.argv[1]),stdout=subprocess.DEVNULL,"
+    "stderr=subprocess.DEVNULL);"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
 
 
 def child_peak_rss_mb(cmd: Sequence[str], **kw) -> float:

@@ -25,13 +25,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 GEN_VERSION = "cli-db-v1"
 ITEMS = 300_000
-OBS_PER_ITEM = 10          # -> 3,000,000 observations
+OBS_PER_ITEM = 10  # -> 3,000,000 observations
 ALERTS = 1_000_000
-ITEMS_PER_EVENT = 2        # -> 150,000 events
+ITEMS_PER_EVENT = 2  # -> 150,000 events
 DAYS = 60
 ACCOUNTS = 100
 TARGET = 0.3
@@ -40,8 +40,16 @@ COMMANDS = {
     "hotspots list --search 哪吒": ["hotspots", "list", "--search", "哪吒"],
 }
 
-_FALLBACK_TITLES = ["哪吒2票房破百亿", "新能源车降价潮", "高考志愿填报指南", "奶茶店排队三小时",
-                    "国足世预赛名单公布", "春节档电影预售", "手机厂商发布新品", "房价走势分析"]
+_FALLBACK_TITLES = [
+    "哪吒2票房破百亿",
+    "新能源车降价潮",
+    "高考志愿填报指南",
+    "奶茶店排队三小时",
+    "国足世预赛名单公布",
+    "春节档电影预售",
+    "手机厂商发布新品",
+    "房价走势分析",
+]
 
 
 def _cache_key() -> str:
@@ -70,8 +78,10 @@ def ensure_db(verbose: bool = True) -> Path:
     generate(tmp)
     tmp.rename(path)
     if verbose:
-        print(f"cli latency: generated {path.name} ({path.stat().st_size / 1e6:.0f} MB) in "
-              f"{time.perf_counter() - t0:.0f}s")
+        print(
+            f"cli latency: generated {path.name} ({path.stat().st_size / 1e6:.0f} MB) in "
+            f"{time.perf_counter() - t0:.0f}s"
+        )
     return path
 
 
@@ -96,8 +106,18 @@ def generate(path: Path) -> None:
     rng = random.Random(42)
     titles = c.distinct_titles() if c.shared_available() else _FALLBACK_TITLES
     themes = [t["name"] for t in c.eval_themes()] if c.THEMES_FILE.exists() else ["美食"]
-    platforms = ["weibo", "baidu", "zhihu", "toutiao", "douyin", "bilibili", "rss-36kr",
-                 "thepaper", "ithome", "sspai"]
+    platforms = [
+        "weibo",
+        "baidu",
+        "zhihu",
+        "toutiao",
+        "douyin",
+        "bilibili",
+        "rss-36kr",
+        "thepaper",
+        "ithome",
+        "sspai",
+    ]
     now = int(time.time())
     start = now - DAYS * 86400
     conn = sqlite3.connect(path, isolation_level=None)
@@ -105,9 +125,11 @@ def generate(path: Path) -> None:
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -200000")
     # drop secondary indexes during the load, recreate them after (same SQL as the schema)
-    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql "
-                           "IS NOT NULL AND tbl_name IN ('items','observations','alerts',"
-                           "'events','event_terms')").fetchall()
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql "
+        "IS NOT NULL AND tbl_name IN ('items','observations','alerts',"
+        "'events','event_terms')"
+    ).fetchall()
     conn.execute("BEGIN")
     for name, _ in indexes:
         conn.execute(f"DROP INDEX {name}")
@@ -126,50 +148,109 @@ def generate(path: Path) -> None:
         ls = fs + (OBS_PER_ITEM - 1) * 120
         rank = rng.randint(1, 50)
         heat = rng.randint(10_000, 5_000_000)
-        items.append((iid, platform, platform, title, f"https://example.com/{platform}/{i}",
-                      None, None, None, 0, 0, None, fs, ls, rank, rank, heat, heat,
-                      "", 1 + i // ITEMS_PER_EVENT, None))
+        items.append(
+            (
+                iid,
+                platform,
+                platform,
+                title,
+                f"https://example.com/{platform}/{i}",
+                None,
+                None,
+                None,
+                0,
+                0,
+                None,
+                fs,
+                ls,
+                rank,
+                rank,
+                heat,
+                heat,
+                "",
+                1 + i // ITEMS_PER_EVENT,
+                None,
+            )
+        )
         search.append((i + 1, bigrams(title)))
         for k in range(OBS_PER_ITEM):
             obs.append((iid, fs + k * 120, max(1, rank + rng.randint(-3, 3)), heat))
-    conn.executemany("INSERT INTO items (rowid, id, platform, source, title, url, summary, "
-                     "category, label, pinned, is_ad, published, first_seen, last_seen, "
-                     "best_rank, last_rank, max_heat, last_heat, tokens, event_id, extras) "
-                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                     [(k + 1, *row) for k, row in enumerate(items)])
+    conn.executemany(
+        "INSERT INTO items (rowid, id, platform, source, title, url, summary, "
+        "category, label, pinned, is_ad, published, first_seen, last_seen, "
+        "best_rank, last_rank, max_heat, last_heat, tokens, event_id, extras) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(k + 1, *row) for k, row in enumerate(items)],
+    )
     conn.executemany("INSERT INTO items_search (rowid, grams) VALUES (?, ?)", search)
     obs.sort()
-    conn.executemany("INSERT INTO observations (item_id, observed_at, rank, heat) VALUES "
-                     "(?,?,?,?)", obs)
+    conn.executemany(
+        "INSERT INTO observations (item_id, observed_at, rank, heat) VALUES (?,?,?,?)", obs
+    )
     del obs, search
-    conn.executemany("INSERT INTO events (id, title, first_seen, last_seen, platforms, "
-                     "best_rank, heat, items, state) VALUES (?,?,?,?,?,?,?,?,?)",
-                     [(e + 1, items[e * ITEMS_PER_EVENT][3], items[e * ITEMS_PER_EVENT][11],
-                       items[e * ITEMS_PER_EVENT + ITEMS_PER_EVENT - 1][12],
-                       ",".join(sorted({items[e * ITEMS_PER_EVENT + j][1]
-                                        for j in range(ITEMS_PER_EVENT)})),
-                       items[e * ITEMS_PER_EVENT][13], items[e * ITEMS_PER_EVENT][15],
-                       ITEMS_PER_EVENT, "fading") for e in range(n_events)])
+    conn.executemany(
+        "INSERT INTO events (id, title, first_seen, last_seen, platforms, "
+        "best_rank, heat, items, state) VALUES (?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                e + 1,
+                items[e * ITEMS_PER_EVENT][3],
+                items[e * ITEMS_PER_EVENT][11],
+                items[e * ITEMS_PER_EVENT + ITEMS_PER_EVENT - 1][12],
+                ",".join(
+                    sorted({items[e * ITEMS_PER_EVENT + j][1] for j in range(ITEMS_PER_EVENT)})
+                ),
+                items[e * ITEMS_PER_EVENT][13],
+                items[e * ITEMS_PER_EVENT][15],
+                ITEMS_PER_EVENT,
+                "fading",
+            )
+            for e in range(n_events)
+        ],
+    )
     # alert a -> event a % n_events, (account, theme) pair a // n_events: unique by design
-    pairs = [(f"acct{k % ACCOUNTS:03d}", themes[(k // ACCOUNTS) % len(themes)])
-             for k in range(ALERTS // n_events + 1)]
+    pairs = [
+        (f"acct{k % ACCOUNTS:03d}", themes[(k // ACCOUNTS) % len(themes)])
+        for k in range(ALERTS // n_events + 1)
+    ]
     alerts = []
     for a in range(ALERTS):
         e = a % n_events
         item = e * ITEMS_PER_EVENT
         account, theme = pairs[a // n_events]
         terms = [theme]
-        alerts.append((account, theme, e + 1, item_ids[item], 0.8, json.dumps(
-            terms, ensure_ascii=False), json.dumps({"score": 0.8, "threshold": 0.5, "evidence": [
-                {"term": theme, "weight": 0.8, "via": "keyword", "field": "title"}]},
-                ensure_ascii=False), items[item][11] + rng.randint(0, 1200)))
+        alerts.append(
+            (
+                account,
+                theme,
+                e + 1,
+                item_ids[item],
+                0.8,
+                json.dumps(terms, ensure_ascii=False),
+                json.dumps(
+                    {
+                        "score": 0.8,
+                        "threshold": 0.5,
+                        "evidence": [
+                            {"term": theme, "weight": 0.8, "via": "keyword", "field": "title"}
+                        ],
+                    },
+                    ensure_ascii=False,
+                ),
+                items[item][11] + rng.randint(0, 1200),
+            )
+        )
     alerts.sort(key=lambda r: r[7])
-    conn.executemany("INSERT INTO alerts (account, theme, event_id, item_id, score, terms, "
-                     "explanation, created_at) VALUES (?,?,?,?,?,?,?,?)", alerts)
+    conn.executemany(
+        "INSERT INTO alerts (account, theme, event_id, item_id, score, terms, "
+        "explanation, created_at) VALUES (?,?,?,?,?,?,?,?)",
+        alerts,
+    )
     for _, sql in indexes:
         conn.execute(sql)
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('bench_generated_at', ?)",
-                 (str(now),))
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('bench_generated_at', ?)", (str(now),)
+    )
     conn.execute("COMMIT")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.close()
@@ -194,8 +275,7 @@ finally:
 
 
 def jieba_loaded(cfg: Path, args: list[str]) -> tuple[bool, bool]:
-    _, p = c.timed_run([c.PY, "-c", _NO_JIEBA, "--config", str(cfg), *args],
-                       env=c.child_env())
+    _, p = c.timed_run([c.PY, "-c", _NO_JIEBA, "--config", str(cfg), *args], env=c.child_env())
     line = [ln for ln in p.stderr.splitlines() if ln.startswith("MODULES")][-1]
     _, j, r = line.split()
     return j == "1", r == "1"
@@ -207,14 +287,20 @@ def run() -> list[dict]:
     conn = sqlite3.connect(db)
     since = int(time.time()) - 86400
     for t in ("items", "observations", "alerts"):
-        counts[t] = conn.execute(f"SELECT MAX(rowid) FROM {t}").fetchone()[0] if t != \
-            "observations" else ITEMS * OBS_PER_ITEM
-    recent = conn.execute("SELECT COUNT(*) FROM alerts WHERE created_at >= ?",
-                          (since,)).fetchone()[0]
+        counts[t] = (
+            conn.execute(f"SELECT MAX(rowid) FROM {t}").fetchone()[0]
+            if t != "observations"
+            else ITEMS * OBS_PER_ITEM
+        )
+    recent = conn.execute("SELECT COUNT(*) FROM alerts WHERE created_at >= ?", (since,)).fetchone()[
+        0
+    ]
     conn.close()
-    print(f"cli latency: db {db.name}: {counts['items']:,} items, {counts['observations']:,} "
-          f"observations, {counts['alerts']:,} alerts ({recent:,} in the last 24h; cached, "
-          f"regenerated when older than {MAX_AGE // 3600} h)")
+    print(
+        f"cli latency: db {db.name}: {counts['items']:,} items, {counts['observations']:,} "
+        f"observations, {counts['alerts']:,} alerts ({recent:,} in the last 24h; cached, "
+        f"regenerated when older than {MAX_AGE // 3600} h)"
+    )
     out = []
     with tempfile.TemporaryDirectory(prefix="hotspot-bench-cli-") as tmp:
         cfg = config_for(db, Path(tmp))
@@ -226,13 +312,29 @@ def run() -> list[dict]:
             lines = len(p.stdout.splitlines())
             wall = c.median_wall(cmd, env=c.child_env())
             print(f"cli latency: {label}: {wall * 1000:.0f} ms median ({lines} output lines)")
-            out_rows.append(c.result(f"hotspot {label}", wall, "s",
-                                     f"python -c pass {startup * 1000:.0f} ms", wall / startup,
-                                     f"<= {TARGET}s", wall <= TARGET))
+            out_rows.append(
+                c.result(
+                    f"hotspot {label}",
+                    wall,
+                    "s",
+                    f"python -c pass {startup * 1000:.0f} ms",
+                    wall / startup,
+                    f"<= {TARGET}s",
+                    wall <= TARGET,
+                )
+            )
             j, r = jieba_loaded(cfg, args)
-            out_rows.append(c.result(f"  jieba/rjieba imported by {args[0]} {args[1]}",
-                                     int(j) + int(r), "modules", "", None, "0 (never)",
-                                     not j and not r))
+            out_rows.append(
+                c.result(
+                    f"  jieba/rjieba imported by {args[0]} {args[1]}",
+                    int(j) + int(r),
+                    "modules",
+                    "",
+                    None,
+                    "0 (never)",
+                    not j and not r,
+                )
+            )
         out += out_rows
     return out
 

@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 S, P, INTERVAL, R = 10, 50, 120, 30
 B_POLL = 60
@@ -63,14 +63,27 @@ def projection(f: dict) -> dict:
     obs_per_day = S * P * 86400 / INTERVAL
     items_year = S * new_per_source_day * 365
     obs_kept = obs_per_day * R + items_year * (365 - R) / 365 * hours_per_item
-    size = (items_year * (b_item + alerts_per_item * b_alert + events_per_item * b_event)
-            + obs_kept * b_obs + S * (86400 / INTERVAL) * R * B_POLL)
+    size = (
+        items_year * (b_item + alerts_per_item * b_alert + events_per_item * b_event)
+        + obs_kept * b_obs
+        + S * (86400 / INTERVAL) * R * B_POLL
+    )
     no_retention = size - obs_kept * b_obs + obs_per_day * 365 * b_obs
-    return {"b_item": b_item, "b_obs": b_obs, "b_alert": b_alert, "b_event": b_event,
-            "days": days, "new_per_source_day": new_per_source_day,
-            "hours_per_item": hours_per_item, "alerts_per_item": alerts_per_item,
-            "events_per_item": events_per_item, "items_year": items_year,
-            "obs_kept": obs_kept, "size": size, "no_retention": no_retention}
+    return {
+        "b_item": b_item,
+        "b_obs": b_obs,
+        "b_alert": b_alert,
+        "b_event": b_event,
+        "days": days,
+        "new_per_source_day": new_per_source_day,
+        "hours_per_item": hours_per_item,
+        "alerts_per_item": alerts_per_item,
+        "events_per_item": events_per_item,
+        "items_year": items_year,
+        "obs_kept": obs_kept,
+        "size": size,
+        "no_retention": no_retention,
+    }
 
 
 def run() -> list[dict]:
@@ -80,29 +93,57 @@ def run() -> list[dict]:
     p = projection(f)
     n = f["counts"]
     partial = " (PARTIAL import: timed out)" if f.get("partial") else ""
-    print(f"db growth: import{partial}: {n['items']:,} items, {n['observations']:,} "
-          f"observations, {n['events']:,} events, {n['alerts']:,} alerts over {p['days']:.1f} "
-          f"days; {f['bytes'] / 1e6:.1f} MB after checkpoint "
-          f"({f['bytes_before_checkpoint'] / 1e6:.1f} MB with WAL)")
-    print(f"db growth: bytes/row: item {p['b_item']:.0f} (with search grams and indexes), "
-          f"observation {p['b_obs']:.0f}, alert {p['b_alert']:.0f}, event {p['b_event']:.0f} "
-          f"(with terms)")
-    print(f"db growth: {p['new_per_source_day']:.0f} new items per source-day, "
-          f"{p['hours_per_item']:.1f} hours per item, {p['alerts_per_item']:.2f} alerts and "
-          f"{p['events_per_item']:.2f} events per item")
-    print(f"db growth: year = {p['items_year']:,.0f} items x ({p['b_item']:.0f} + "
-          f"{p['alerts_per_item']:.2f} x {p['b_alert']:.0f} + {p['events_per_item']:.2f} x "
-          f"{p['b_event']:.0f}) B + {p['obs_kept']:,.0f} observations kept x {p['b_obs']:.0f} B "
-          f"+ polls = {p['size'] / 1e9:.2f} GB (without retention {p['no_retention'] / 1e9:.2f} "
-          "GB)")
+    print(
+        f"db growth: import{partial}: {n['items']:,} items, {n['observations']:,} "
+        f"observations, {n['events']:,} events, {n['alerts']:,} alerts over {p['days']:.1f} "
+        f"days; {f['bytes'] / 1e6:.1f} MB after checkpoint "
+        f"({f['bytes_before_checkpoint'] / 1e6:.1f} MB with WAL)"
+    )
+    print(
+        f"db growth: bytes/row: item {p['b_item']:.0f} (with search grams and indexes), "
+        f"observation {p['b_obs']:.0f}, alert {p['b_alert']:.0f}, event {p['b_event']:.0f} "
+        f"(with terms)"
+    )
+    print(
+        f"db growth: {p['new_per_source_day']:.0f} new items per source-day, "
+        f"{p['hours_per_item']:.1f} hours per item, {p['alerts_per_item']:.2f} alerts and "
+        f"{p['events_per_item']:.2f} events per item"
+    )
+    print(
+        f"db growth: year = {p['items_year']:,.0f} items x ({p['b_item']:.0f} + "
+        f"{p['alerts_per_item']:.2f} x {p['b_alert']:.0f} + {p['events_per_item']:.2f} x "
+        f"{p['b_event']:.0f}) B + {p['obs_kept']:,.0f} observations kept x {p['b_obs']:.0f} B "
+        f"+ polls = {p['size'] / 1e9:.2f} GB (without retention {p['no_retention'] / 1e9:.2f} "
+        "GB)"
+    )
     return [
-        c.result(f"db size after the 31-day import{partial}", f["bytes"] / 1e6, "MB",
-                 f"{n['observations']:,} observations, {n['items']:,} items", None, "", None),
-        c.result("  bytes per observation / per item", p["b_obs"], "B/obs",
-                 f"{p['b_item']:.0f} B/item", None, "", None),
-        c.result("projected 1 year, 10 sources / 2 min, retention 30d", p["size"] / 1e9, "GB",
-                 f"no retention {p['no_retention'] / 1e9:.2f} GB",
-                 p["size"] / p["no_retention"], "", None),
+        c.result(
+            f"db size after the 31-day import{partial}",
+            f["bytes"] / 1e6,
+            "MB",
+            f"{n['observations']:,} observations, {n['items']:,} items",
+            None,
+            "",
+            None,
+        ),
+        c.result(
+            "  bytes per observation / per item",
+            p["b_obs"],
+            "B/obs",
+            f"{p['b_item']:.0f} B/item",
+            None,
+            "",
+            None,
+        ),
+        c.result(
+            "projected 1 year, 10 sources / 2 min, retention 30d",
+            p["size"] / 1e9,
+            "GB",
+            f"no retention {p['no_retention'] / 1e9:.2f} GB",
+            p["size"] / p["no_retention"],
+            "",
+            None,
+        ),
     ]
 
 

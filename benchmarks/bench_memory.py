@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 POLLS = 1000
 EVERY = 100
@@ -72,16 +72,34 @@ def slope(points: list[tuple[int, float]]) -> float:
 
 
 def daemon_figures() -> dict:
-    titles = c.distinct_titles() if c.shared_available() else \
-        [f"本地测试热点标题第{i}条 美食 奶茶 手机" for i in range(20000)]
-    with c.HotListServer(c.rotating_lister(titles, 50, step=4)) as srv, \
-            tempfile.TemporaryDirectory(prefix="hotspot-bench-mem-") as tmp:
+    titles = (
+        c.distinct_titles()
+        if c.shared_available()
+        else [f"本地测试热点标题第{i}条 美食 奶茶 手机" for i in range(20000)]
+    )
+    with (
+        c.HotListServer(c.rotating_lister(titles, 50, step=4)) as srv,
+        tempfile.TemporaryDirectory(prefix="hotspot-bench-mem-") as tmp,
+    ):
         cfg = Path(tmp) / "hotspot.toml"
-        cfg.write_text(c.config_text(Path(tmp) / "hotspot.db", sources=[
-            {"name": "list", "type": "jsonlist", "url": srv.url("/list/0"), "interval": "1m"}],
-            extra_hotspot='min_host_interval = "0s"'), encoding="utf-8")
-        _, p = c.timed_run([c.PY, "-c", _DAEMON, str(cfg), str(POLLS), str(EVERY)],
-                           env=c.child_env())
+        cfg.write_text(
+            c.config_text(
+                Path(tmp) / "hotspot.db",
+                sources=[
+                    {
+                        "name": "list",
+                        "type": "jsonlist",
+                        "url": srv.url("/list/0"),
+                        "interval": "1m",
+                    }
+                ],
+                extra_hotspot='min_host_interval = "0s"',
+            ),
+            encoding="utf-8",
+        )
+        _, p = c.timed_run(
+            [c.PY, "-c", _DAEMON, str(cfg), str(POLLS), str(EVERY)], env=c.child_env()
+        )
         return json.loads(p.stdout.strip().splitlines()[-1])
 
 
@@ -92,16 +110,40 @@ def run() -> list[dict]:
     last = samples[-1][1]
     half = [s for s in samples if s[0] >= POLLS // 2]
     sl = slope(half)
-    print("memory: daemon RSS every 100 polls: " + ", ".join(f"{mb:.0f}" for _, mb in samples)
-          + f" MB ({d['seconds']:.0f}s for {POLLS} polls, {d['items']:,} items, "
-          f"{d['alerts']:,} alerts, {d['errors']} errors)")
+    print(
+        "memory: daemon RSS every 100 polls: "
+        + ", ".join(f"{mb:.0f}" for _, mb in samples)
+        + f" MB ({d['seconds']:.0f}s for {POLLS} polls, {d['items']:,} items, "
+        f"{d['alerts']:,} alerts, {d['errors']} errors)"
+    )
     out = [
-        c.result(f"daemon peak RSS over {POLLS} polls", peak, "MB", f"after start {samples[0][1]:.0f} MB",
-                 peak / samples[0][1], f"<= {DAEMON_TARGET:.0f} MB", peak <= DAEMON_TARGET),
-        c.result("daemon RSS after the last poll", last, "MB", "", None,
-                 f"<= {DAEMON_TARGET:.0f} MB", last <= DAEMON_TARGET),
-        c.result("daemon RSS growth, polls 500-1000", sl, "MB/100 polls", "", None,
-                 f"<= {SLOPE_TARGET} MB/100 polls", sl <= SLOPE_TARGET),
+        c.result(
+            f"daemon peak RSS over {POLLS} polls",
+            peak,
+            "MB",
+            f"after start {samples[0][1]:.0f} MB",
+            peak / samples[0][1],
+            f"<= {DAEMON_TARGET:.0f} MB",
+            peak <= DAEMON_TARGET,
+        ),
+        c.result(
+            "daemon RSS after the last poll",
+            last,
+            "MB",
+            "",
+            None,
+            f"<= {DAEMON_TARGET:.0f} MB",
+            last <= DAEMON_TARGET,
+        ),
+        c.result(
+            "daemon RSS growth, polls 500-1000",
+            sl,
+            "MB/100 polls",
+            "",
+            None,
+            f"<= {SLOPE_TARGET} MB/100 polls",
+            sl <= SLOPE_TARGET,
+        ),
     ]
     import bench_cli_latency as cli
 
@@ -110,12 +152,21 @@ def run() -> list[dict]:
         cfg = cli.config_for(db, Path(tmp))
         base = c.child_peak_rss_mb([c.PY, "-c", "pass"])
         for label, args in cli.COMMANDS.items():
-            mb = c.child_peak_rss_mb([c.PY, "-m", "hotspot", "--config", str(cfg), *args],
-                                     env=c.child_env())
+            mb = c.child_peak_rss_mb(
+                [c.PY, "-m", "hotspot", "--config", str(cfg), *args], env=c.child_env()
+            )
             print(f"memory: {label}: peak {mb:.0f} MB")
-            out.append(c.result(f"CLI peak RSS: {label}", mb, "MB",
-                                f"python -c pass {base:.0f} MB", mb / base,
-                                f"<= {CLI_TARGET:.0f} MB", mb <= CLI_TARGET))
+            out.append(
+                c.result(
+                    f"CLI peak RSS: {label}",
+                    mb,
+                    "MB",
+                    f"python -c pass {base:.0f} MB",
+                    mb / base,
+                    f"<= {CLI_TARGET:.0f} MB",
+                    mb <= CLI_TARGET,
+                )
+            )
     return out
 
 

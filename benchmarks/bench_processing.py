@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 SIZES = (1, 10, 100)
 ITEMS = 50
@@ -59,17 +59,19 @@ def snapshots(n: int):
 
 
 def measure(accounts: int, snaps) -> dict:
-    from hotspot.engine import Engine
     from hotspot.analysis.lexicon import load_verticals
+    from hotspot.engine import Engine
     from hotspot.storage.store import Store
 
     themes = c.eval_themes()
     cfg_themes = []
     from hotspot.config import ThemeConfig
+
     for a in range(accounts):
         for t in themes:
-            cfg_themes.append((f"acct{a:03d}", ThemeConfig(name=t["name"],
-                                                           keywords=tuple(t["keywords"]))))
+            cfg_themes.append(
+                (f"acct{a:03d}", ThemeConfig(name=t["name"], keywords=tuple(t["keywords"])))
+            )
     with tempfile.TemporaryDirectory(prefix="hotspot-bench-proc-") as tmp:
         store = Store(Path(tmp) / "hotspot.db")
         t0 = time.perf_counter()
@@ -89,9 +91,14 @@ def measure(accounts: int, snaps) -> dict:
                 new.append(r.new_items)
                 alerts += len(r.alert_ids)
         store.close()
-    return {"ms": statistics.median(total) * 1000, "match_ms": statistics.median(match) * 1000,
-            "new": statistics.mean(new), "alerts": alerts / len(total), "build_s": build,
-            "terms": sum(len(t.keywords) for _, t in cfg_themes)}
+    return {
+        "ms": statistics.median(total) * 1000,
+        "match_ms": statistics.median(match) * 1000,
+        "new": statistics.mean(new),
+        "alerts": alerts / len(total),
+        "build_s": build,
+        "terms": sum(len(t.keywords) for _, t in cfg_themes),
+    }
 
 
 def run() -> list[dict]:
@@ -102,28 +109,55 @@ def run() -> list[dict]:
     res = {}
     for n in SIZES:
         res[n] = m = measure(n, snaps)
-        print(f"processing: {n:>3} accounts x 12 themes ({m['terms']} terms): ingest "
-              f"{m['ms']:.1f} ms/list ({m['ms'] / ITEMS:.2f} ms/item), match {m['match_ms']:.1f}"
-              f" ms, {m['new']:.1f} new items and {m['alerts']:.1f} alerts per list; engine "
-              f"built in {m['build_s']:.1f}s")
+        print(
+            f"processing: {n:>3} accounts x 12 themes ({m['terms']} terms): ingest "
+            f"{m['ms']:.1f} ms/list ({m['ms'] / ITEMS:.2f} ms/item), match {m['match_ms']:.1f}"
+            f" ms, {m['new']:.1f} new items and {m['alerts']:.1f} alerts per list; engine "
+            f"built in {m['build_s']:.1f}s"
+        )
     base = res[SIZES[0]]
     out = []
     for n in SIZES:
         m = res[n]
-        out.append(c.result(f"ingest 50-item list, {n} acct x 12 themes", m["ms"], "ms",
-                            f"1 acct {base['ms']:.1f} ms", m["ms"] / base["ms"],
-                            "", None))
-        out.append(c.result(f"  per item, {n} acct", m["ms"] / ITEMS, "ms/item", "", None,
-                            "", None))
+        out.append(
+            c.result(
+                f"ingest 50-item list, {n} acct x 12 themes",
+                m["ms"],
+                "ms",
+                f"1 acct {base['ms']:.1f} ms",
+                m["ms"] / base["ms"],
+                "",
+                None,
+            )
+        )
+        out.append(
+            c.result(f"  per item, {n} acct", m["ms"] / ITEMS, "ms/item", "", None, "", None)
+        )
     big = res[SIZES[-1]]
     ratio = big["match_ms"] / base["match_ms"]
-    out.append(c.result("matching 100 acct / 1 acct (theme terms x100)", big["match_ms"], "ms",
-                        f"1 acct match {base['match_ms']:.2f} ms", ratio,
-                        f"<= {TARGET_RATIO:.0f}x (terms 100x)", ratio <= TARGET_RATIO))
+    out.append(
+        c.result(
+            "matching 100 acct / 1 acct (theme terms x100)",
+            big["match_ms"],
+            "ms",
+            f"1 acct match {base['match_ms']:.2f} ms",
+            ratio,
+            f"<= {TARGET_RATIO:.0f}x (terms 100x)",
+            ratio <= TARGET_RATIO,
+        )
+    )
     ratio_all = big["ms"] / base["ms"]
-    out.append(c.result("whole ingest 100 acct / 1 acct", big["ms"], "ms",
-                        f"1 acct {base['ms']:.1f} ms", ratio_all,
-                        f"<= {TARGET_RATIO:.0f}x (terms 100x)", ratio_all <= TARGET_RATIO))
+    out.append(
+        c.result(
+            "whole ingest 100 acct / 1 acct",
+            big["ms"],
+            "ms",
+            f"1 acct {base['ms']:.1f} ms",
+            ratio_all,
+            f"<= {TARGET_RATIO:.0f}x (terms 100x)",
+            ratio_all <= TARGET_RATIO,
+        )
+    )
     return out
 
 

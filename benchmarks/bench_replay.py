@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 TARGET = 1.5
 
@@ -56,8 +56,13 @@ print(json.dumps(out))
 
 
 def reference(titles: list[str]) -> dict:
-    p = c.subprocess.run([c.PY, "-c", _REFERENCE], input=json.dumps(titles, ensure_ascii=False),
-                         capture_output=True, text=True, check=True)
+    p = c.subprocess.run(
+        [c.PY, "-c", _REFERENCE],
+        input=json.dumps(titles, ensure_ascii=False),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
@@ -73,8 +78,9 @@ def run_import(tmp: Path) -> tuple[float, Path, str]:
     cmd = [c.PY, "-m", "hotspot", "--config", str(cfg), "import", *c.corpus_files()]
     t0 = time.perf_counter()
     try:
-        p = c.subprocess.run(cmd, cwd=tmp, env=c.child_env(), capture_output=True, text=True,
-                             timeout=TIMEOUT)
+        p = c.subprocess.run(
+            cmd, cwd=tmp, env=c.child_env(), capture_output=True, text=True, timeout=TIMEOUT
+        )
     except c.subprocess.TimeoutExpired:
         return time.perf_counter() - t0, db, "TIMEOUT"
     wall = time.perf_counter() - t0
@@ -85,6 +91,7 @@ def run_import(tmp: Path) -> tuple[float, Path, str]:
 
 def db_figures(db: Path) -> dict:
     """Sizes and row counts of an imported database (for bench_db_growth)."""
+
     def size() -> int:
         return sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())
 
@@ -92,8 +99,10 @@ def db_figures(db: Path) -> dict:
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     after = size()
-    counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-              for t in ("items", "observations", "events", "event_terms", "alerts", "polls")}
+    counts = {
+        t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+        for t in ("items", "observations", "events", "event_terms", "alerts", "polls")
+    }
     per_table: dict[str, int] = {}
     try:
         for name, nbytes in conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"):
@@ -102,8 +111,9 @@ def db_figures(db: Path) -> dict:
     except sqlite3.DatabaseError:
         owners = {}
     # item residency: distinct hours per item (what retention keeps per item)
-    hours = conn.execute("SELECT COUNT(*) FROM (SELECT DISTINCT item_id, observed_at / 3600 "
-                         "FROM observations)").fetchone()[0]
+    hours = conn.execute(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT item_id, observed_at / 3600 FROM observations)"
+    ).fetchone()[0]
     span = conn.execute("SELECT MIN(observed_at), MAX(observed_at) FROM observations").fetchone()
     sources = conn.execute("SELECT COUNT(DISTINCT source) FROM items").fetchone()[0]
     conn.close()
@@ -113,9 +123,16 @@ def db_figures(db: Path) -> dict:
         if owner.startswith("items_search"):
             owner = "items"  # the FTS shadow tables belong to items
         by_table[owner] = by_table.get(owner, 0) + nbytes
-    return {"bytes_before_checkpoint": before, "bytes": after, "counts": counts,
-            "bytes_by_table": by_table, "item_hours": hours, "span_s": span[1] - span[0],
-            "sources": sources, "page_bytes": sum(per_table.values())}
+    return {
+        "bytes_before_checkpoint": before,
+        "bytes": after,
+        "counts": counts,
+        "bytes_by_table": by_table,
+        "item_hours": hours,
+        "span_s": span[1] - span[0],
+        "sources": sources,
+        "page_bytes": sum(per_table.values()),
+    }
 
 
 def run() -> list[dict]:
@@ -125,8 +142,10 @@ def run() -> list[dict]:
     rows_total = sum(1 for _ in c.corpus_rows())
     print(f"replay: {rows_total:,} list entries, {len(titles):,} distinct titles")
     ref = reference(titles)
-    print(f"replay: reference jieba.lcut {ref['jieba_cut']:.1f}s (+{ref['jieba_load']:.1f}s "
-          f"dictionary load), rjieba {ref.get('rjieba_cut', float('nan')):.2f}s")
+    print(
+        f"replay: reference jieba.lcut {ref['jieba_cut']:.1f}s (+{ref['jieba_load']:.1f}s "
+        f"dictionary load), rjieba {ref.get('rjieba_cut', float('nan')):.2f}s"
+    )
     with tempfile.TemporaryDirectory(prefix="hotspot-bench-replay-") as tmp:
         t0 = time.perf_counter()
         wall, db, summary = run_import(Path(tmp))
@@ -134,24 +153,57 @@ def run() -> list[dict]:
         c.STATE["import"] = {"wall": wall, **db_figures(db), "partial": summary == "TIMEOUT"}
     timed_out = c.STATE["import"]["partial"]
     if timed_out:
-        print(f"replay: import killed after {TIMEOUT:.0f}s (HOTSPOT_BENCH_REPLAY_TIMEOUT); the "
-              "figure is a lower bound")
+        print(
+            f"replay: import killed after {TIMEOUT:.0f}s (HOTSPOT_BENCH_REPLAY_TIMEOUT); the "
+            "figure is a lower bound"
+        )
         c.STATE["import"]["elapsed"] = time.perf_counter() - t0
     jc, jl = ref["jieba_cut"], ref["jieba_load"]
     out = [
-        c.result("replay: hotspot import, 31 days, 12 themes"
-                 + (" (TIMED OUT: lower bound)" if timed_out else ""), wall, "s",
-                 f"jieba.lcut distinct titles {jc:.1f}s", wall / jc, f"<= {TARGET}x",
-                 wall / jc <= TARGET and not timed_out),
-        c.result("replay vs jieba incl. dictionary load", wall, "s",
-                 f"jieba load+lcut {jc + jl:.1f}s", wall / (jc + jl), "", None),
+        c.result(
+            "replay: hotspot import, 31 days, 12 themes"
+            + (" (TIMED OUT: lower bound)" if timed_out else ""),
+            wall,
+            "s",
+            f"jieba.lcut distinct titles {jc:.1f}s",
+            wall / jc,
+            f"<= {TARGET}x",
+            wall / jc <= TARGET and not timed_out,
+        ),
+        c.result(
+            "replay vs jieba incl. dictionary load",
+            wall,
+            "s",
+            f"jieba load+lcut {jc + jl:.1f}s",
+            wall / (jc + jl),
+            "",
+            None,
+        ),
     ]
     if "rjieba_cut" in ref:
         rc = ref["rjieba_cut"]
-        out.append(c.result("replay vs rjieba (same titles)", wall, "s",
-                            f"rjieba cut {rc:.2f}s", wall / rc, "", None))
-    out.append(c.result("replay throughput", rows_total / wall, "entries/s",
-                        f"{len(titles):,} titles / {rows_total:,} entries", None, "", None))
+        out.append(
+            c.result(
+                "replay vs rjieba (same titles)",
+                wall,
+                "s",
+                f"rjieba cut {rc:.2f}s",
+                wall / rc,
+                "",
+                None,
+            )
+        )
+    out.append(
+        c.result(
+            "replay throughput",
+            rows_total / wall,
+            "entries/s",
+            f"{len(titles):,} titles / {rows_total:,} entries",
+            None,
+            "",
+            None,
+        )
+    )
     return out
 
 

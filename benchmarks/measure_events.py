@@ -32,20 +32,31 @@ def main() -> None:
         q = lambda sql: store.execute(sql).fetchone()[0]  # noqa: E731
         print(f"items: {q('SELECT COUNT(*) FROM items'):,}")
         print(f"events: {q('SELECT COUNT(*) FROM events'):,}")
-        print(f"events with two or more items: {q('SELECT COUNT(*) FROM events WHERE items >= 2'):,}")
-        print("events by number of platforms: " + ", ".join(
-            f"{n}: {c:,}" for n, c in store.execute(
-                "SELECT LENGTH(platforms) - LENGTH(REPLACE(platforms, ',', '')) + 1 AS n, "
-                "COUNT(*) FROM events GROUP BY n ORDER BY n")))
+        print(
+            f"events with two or more items: {q('SELECT COUNT(*) FROM events WHERE items >= 2'):,}"
+        )
+        print(
+            "events by number of platforms: "
+            + ", ".join(
+                f"{n}: {c:,}"
+                for n, c in store.execute(
+                    "SELECT LENGTH(platforms) - LENGTH(REPLACE(platforms, ',', '')) + 1 AS n, "
+                    "COUNT(*) FROM events GROUP BY n ORDER BY n"
+                )
+            )
+        )
         rng = random.Random(7)
         multi = [r[0] for r in store.execute("SELECT id FROM events WHERE items >= 2")]
         print("\n== 50 merged events (check: is every appearance the same story?)")
         for eid in rng.sample(multi, min(50, len(multi))):
-            titles = store.execute("SELECT platform, title FROM items WHERE event_id = ? "
-                                   "ORDER BY first_seen", (eid,)).fetchall()
+            titles = store.execute(
+                "SELECT platform, title FROM items WHERE event_id = ? ORDER BY first_seen", (eid,)
+            ).fetchall()
             print(eid, " || ".join(f"{p}:{t}" for p, t in titles[:5]))
-        events = {r[0]: (r[1], r[2], set(r[3].split())) for r in store.execute(
-            "SELECT id, title, first_seen, terms FROM events")}
+        events = {
+            r[0]: (r[1], r[2], set(r[3].split()))
+            for r in store.execute("SELECT id, title, first_seen, terms FROM events")
+        }
         by_term: dict[str, list[int]] = {}
         for eid, (_, _, terms) in events.items():
             for term in terms:

@@ -37,8 +37,20 @@ def imported_db(tmp: Path) -> Path:
         sys.exit("skipped: ../shared/corpus is absent")
     cfg = tmp / "hotspot.toml"
     cfg.write_text('[hotspot]\ndatabase = "h.db"\n', encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "hotspot", "--config", str(cfg), "import",
-                    "--no-learn", *map(str, corpus)], check=True, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hotspot",
+            "--config",
+            str(cfg),
+            "import",
+            "--no-learn",
+            *map(str, corpus),
+        ],
+        check=True,
+        stderr=subprocess.DEVNULL,
+    )
     return tmp / "h.db"
 
 
@@ -54,9 +66,11 @@ def main() -> None:
         cut = start + int(args.train_days * 86400)
         train = ((p, [o for o in obs if o[0] < cut]) for p, obs in store.observation_series())
         baseline = trends.learn_baseline(train)
-        rows = store.rows("SELECT i.event_id, i.platform, o.observed_at, o.rank, o.heat FROM "
-                          "observations o JOIN items i ON i.id = o.item_id "
-                          "ORDER BY i.event_id, o.observed_at")
+        rows = store.rows(
+            "SELECT i.event_id, i.platform, o.observed_at, o.rank, o.heat FROM "
+            "observations o JOIN items i ON i.id = o.item_id "
+            "ORDER BY i.event_id, o.observed_at"
+        )
     by_event: dict[int, list[dict]] = {}
     for r in rows:
         by_event.setdefault(r["event_id"], []).append(r)
@@ -66,8 +80,14 @@ def main() -> None:
         if obs[0]["observed_at"] < cut:
             continue
         evaluated += 1
-        top10 = next((o["observed_at"] for o in obs if o["platform"] == "weibo"
-                      and o["rank"] is not None and o["rank"] <= 10), None)
+        top10 = next(
+            (
+                o["observed_at"]
+                for o in obs
+                if o["platform"] == "weibo" and o["rank"] is not None and o["rank"] <= 10
+            ),
+            None,
+        )
         best = min((o["rank"] for o in obs if o["rank"] is not None), default=None)
         first_rising = None
         for t in sorted({o["observed_at"] for o in obs}):
@@ -89,14 +109,20 @@ def main() -> None:
     print(f"events first seen after that: {evaluated:,}; flagged rising: {rising_total:,}")
     print(f"events reaching the Weibo top 10: {reached:,}")
     share = caught / reached if reached else 0.0
-    print(f"  seen on any platform before reaching it (the most any signal can catch): "
-          f"{detectable:,} ({detectable / max(reached, 1):.0%})")
-    print(f"  flagged rising before reaching it: {caught:,} ({share:.0%} of all, "
-          f"{caught / max(detectable, 1):.0%} of those seen before)")
+    print(
+        f"  seen on any platform before reaching it (the most any signal can catch): "
+        f"{detectable:,} ({detectable / max(reached, 1):.0%})"
+    )
+    print(
+        f"  flagged rising before reaching it: {caught:,} ({share:.0%} of all, "
+        f"{caught / max(detectable, 1):.0%} of those seen before)"
+    )
     if leads:
-        print(f"  lead time: median {statistics.median(leads):.1f} h, "
-              f"p25 {statistics.quantiles(leads, n=4)[0]:.1f} h, "
-              f"p75 {statistics.quantiles(leads, n=4)[2]:.1f} h")
+        print(
+            f"  lead time: median {statistics.median(leads):.1f} h, "
+            f"p25 {statistics.quantiles(leads, n=4)[0]:.1f} h, "
+            f"p75 {statistics.quantiles(leads, n=4)[2]:.1f} h"
+        )
     print(f"rising signals for events that never reached the top 20 anywhere: {false_rising:,}")
 
 

@@ -21,33 +21,35 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import schedule
 
-from hotspot.delivery import jobs as delivery
 from hotspot.config import Config, load_config
-from hotspot.storage.db import WriterLock
+from hotspot.delivery import jobs as delivery
 from hotspot.engine import Engine, theme_pairs
 from hotspot.errors import ConfigError, HotspotError
-from hotspot.poller import Poller
 from hotspot.ingest.registry import load_plugins
+from hotspot.poller import Poller
+from hotspot.storage.db import WriterLock
 from hotspot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
 
 class Daemon:
+    # Opened by run(), under the writer lock; nothing uses them before that.
+    store: Store
+    engine: Engine
+    poller: Poller
+
     def __init__(self, config_path: Path, config: Config):
         self.config_path = config_path
         self.config = config
         self._stop = threading.Event()
         self._reload = threading.Event()
         self.scheduler = schedule.Scheduler()
-        self.store: Store | None = None
-        self.engine: Engine | None = None
-        self.poller: Poller | None = None
         self.warned: set[str] = set()  # configuration problems already logged once
 
     # -- signals --------------------------------------------------------------------------
@@ -72,32 +74,40 @@ class Daemon:
             started = time.perf_counter()
             self.engine = Engine.from_config(self.config, self.store)
             self._build_poller()
-            log.info("hotspot running: %d sources, %d accounts, %d themes; database %s "
-                     "(ready in %.1fs)", len(self.poller.instances), len(self.config.accounts),
-                     sum(len(a.themes) for a in self.config.accounts), self.config.database,
-                     time.perf_counter() - started)
+            log.info(
+                "hotspot running: %d sources, %d accounts, %d themes; database %s (ready in %.1fs)",
+                len(self.poller.instances),
+                len(self.config.accounts),
+                sum(len(a.themes) for a in self.config.accounts),
+                self.config.database,
+                time.perf_counter() - started,
+            )
             self._schedule()
             self._loop()
         finally:
-            if self.store is not None:
+            if getattr(self, "store", None) is not None:
                 self.store.close()
             lock.release()
         log.info("hotspot stopped")
         return 0
 
     def _build_poller(self) -> None:
-        self.poller = Poller(self.config, self.store, self.engine,
-                             load_plugins(self.config.plugins),
-                             stop_requested=self._stop.is_set)
+        self.poller = Poller(
+            self.config,
+            self.store,
+            self.engine,
+            load_plugins(self.config.plugins),
+            stop_requested=self._stop.is_set,
+        )
 
     def _schedule(self) -> None:
         self.scheduler.every(1).seconds.do(self._guard("poll", self.poll_due))
         self.scheduler.every(1).hours.do(self._guard("learn", self.learn))
         self.scheduler.every(6).hours.do(self._guard("retention", self.retention))
-        self.scheduler.every(30).seconds.do(self._guard(
-            "digest", self._send_due_digests))
-        self.scheduler.every(10).seconds.do(self._guard(
-            "push", lambda: delivery.deliver_pushes(self.config, self.store)))
+        self.scheduler.every(30).seconds.do(self._guard("digest", self._send_due_digests))
+        self.scheduler.every(10).seconds.do(
+            self._guard("push", lambda: delivery.deliver_pushes(self.config, self.store))
+        )
 
     def _loop(self) -> None:
         self._guard("digest", self._send_due_digests)()  # missed while down
@@ -109,7 +119,7 @@ class Daemon:
             self.scheduler.run_pending()
             self._stop.wait(min(1.0, max(0.05, self.scheduler.idle_seconds or 1.0)))
 
-    def _guard(self, name: str, job: Callable[[], None]) -> Callable[[], None]:
+    def _guard(self, name: str, job: Callable[[], object]) -> Callable[[], None]:
         def run() -> None:
             if self._stop.is_set():
                 return
@@ -119,6 +129,7 @@ class Daemon:
                 log.error("%s job failed: %s", name, exc)
             except Exception:
                 log.exception("%s job failed with a bug; the daemon goes on", name)
+
         return run
 
     # -- jobs -----------------------------------------------------------------------------
@@ -153,15 +164,21 @@ class Daemon:
             plugins = load_plugins(load_config(self.config_path, None).plugins)
             new = load_config(self.config_path, plugins)
         except (ConfigError, HotspotError) as exc:
-            log.error("config reload failed; keeping the running config: %s",
-                      str(exc).replace("\n", "; "))
+            log.error(
+                "config reload failed; keeping the running config: %s", str(exc).replace("\n", "; ")
+            )
             return
         if new.database != self.config.database:
-            log.error("config reload: [hotspot] database changed; restart to switch databases"
-                      " (keeping the running config)")
+            log.error(
+                "config reload: [hotspot] database changed; restart to switch databases"
+                " (keeping the running config)"
+            )
             return
         self.config = new
         self.engine.reload(theme_pairs(new))
         self._build_poller()
-        log.info("config reloaded: %d sources, %d accounts", len(self.poller.instances),
-                 len(new.accounts))
+        log.info(
+            "config reloaded: %d sources, %d accounts",
+            len(self.poller.instances),
+            len(new.accounts),
+        )

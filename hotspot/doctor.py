@@ -35,8 +35,13 @@ def run_checks(config_path: Path) -> list[Check]:
         return [Check("FAIL", "config", line) for line in exc.problems]
     except HotspotError as exc:
         return [Check("FAIL", "config", str(exc))]
-    checks.append(Check("ok", "config", f"{config_path}: {len(config.sources)} sources, "
-                                        f"{len(config.accounts)} accounts"))
+    checks.append(
+        Check(
+            "ok",
+            "config",
+            f"{config_path}: {len(config.sources)} sources, {len(config.accounts)} accounts",
+        )
+    )
     store = _database(config, checks)
     if store is not None:
         _sources(config, store, plugins, checks)
@@ -56,22 +61,44 @@ def _database(config: Config, checks: list[Check]):
         return None
     result = store.execute("PRAGMA quick_check").fetchone()[0]
     if result != "ok":
-        checks.append(Check("FAIL", "database", f"{config.database}: quick_check says {result}; "
-                                                "restore from a backup"))
+        checks.append(
+            Check(
+                "FAIL",
+                "database",
+                f"{config.database}: quick_check says {result}; restore from a backup",
+            )
+        )
     else:
-        checks.append(Check("ok", "database", f"{config.database}: schema "
-                                              f"{schema_version(store.conn)}, "
-                                              f"{store.count('items'):,} items, "
-                                              f"{store.count('alerts'):,} alerts"))
+        checks.append(
+            Check(
+                "ok",
+                "database",
+                f"{config.database}: schema "
+                f"{schema_version(store.conn)}, "
+                f"{store.count('items'):,} items, "
+                f"{store.count('alerts'):,} alerts",
+            )
+        )
     if not os.access(config.database.parent, os.W_OK):
-        checks.append(Check("FAIL", "database", f"{config.database.parent} is not writable by "
-                                                "this user; fix its permissions"))
+        checks.append(
+            Check(
+                "FAIL",
+                "database",
+                f"{config.database.parent} is not writable by this user; fix its permissions",
+            )
+        )
     lock = WriterLock(config.database)
     try:
         lock.acquire()
         lock.release()
-        checks.append(Check("warn", "daemon", "no hotspot daemon is running on this database; "
-                                              "start it with 'hotspot run' or systemd"))
+        checks.append(
+            Check(
+                "warn",
+                "daemon",
+                "no hotspot daemon is running on this database; "
+                "start it with 'hotspot run' or systemd",
+            )
+        )
     except HotspotError:
         checks.append(Check("ok", "daemon", "a hotspot daemon holds this database"))
     return store
@@ -83,28 +110,45 @@ def _sources(config: Config, store, plugins, checks: list[Check]) -> None:
     poller = Poller(config, store, None, plugins)  # type: ignore[arg-type]  # probe only
     for name, (items, error, ms) in poller.probe().items():
         if error:
-            checks.append(Check("FAIL", f"source {name}", f"{error} ({ms} ms); check the url "
-                                                          "and this machine's network"))
+            checks.append(
+                Check(
+                    "FAIL",
+                    f"source {name}",
+                    f"{error} ({ms} ms); check the url and this machine's network",
+                )
+            )
         else:
             checks.append(Check("ok", f"source {name}", f"{items} items in {ms} ms"))
 
 
 def _smtp(config: Config, checks: list[Check]) -> None:
     needs_mail = any(a.digest_to for a in config.accounts) or any(
-        n.type == "email" for n in config.notifiers)
+        n.type == "email" for n in config.notifiers
+    )
     if config.smtp is None:
         if needs_mail:
-            checks.append(Check("warn", "smtp", "accounts have digest_to but there is no [smtp] "
-                                                "section: digests cannot be sent"))
+            checks.append(
+                Check(
+                    "warn",
+                    "smtp",
+                    "accounts have digest_to but there is no [smtp] "
+                    "section: digests cannot be sent",
+                )
+            )
         return
-    from hotspot.errors import DeliveryError
     from hotspot.delivery.mailer import check_login
+    from hotspot.errors import DeliveryError
 
     try:
         check_login(config.smtp)
-        checks.append(Check("ok", "smtp", f"{config.smtp.host}:{config.smtp.port} accepted "
-                                          "the connection" + (" and login" if
-                                                              config.smtp.username else "")))
+        checks.append(
+            Check(
+                "ok",
+                "smtp",
+                f"{config.smtp.host}:{config.smtp.port} accepted "
+                "the connection" + (" and login" if config.smtp.username else ""),
+            )
+        )
     except DeliveryError as exc:
         checks.append(Check("FAIL", "smtp", str(exc)))
 
@@ -115,5 +159,11 @@ def _secrets(config: Config, checks: list[Check]) -> None:
         names.append(("smtp", config.smtp.password_env))
     for area, env in names:
         if not os.environ.get(env):
-            checks.append(Check("FAIL", area, f"environment variable {env} is not set; put it in "
-                                              "the service's EnvironmentFile"))
+            checks.append(
+                Check(
+                    "FAIL",
+                    area,
+                    f"environment variable {env} is not set; put it in "
+                    "the service's EnvironmentFile",
+                )
+            )

@@ -12,16 +12,16 @@ _SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 def parse_duration(value: object) -> float:
     """Seconds in ``value`` (a number of seconds, or text like "2m", "1h30m")."""
     if isinstance(value, bool):
-        raise ValueError("expected a duration such as \"90s\", \"2m\" or \"1h\"")
+        raise ValueError('expected a duration such as "90s", "2m" or "1h"')
     if isinstance(value, (int, float)):
         if value < 0:
             raise ValueError("a duration cannot be negative")
         return float(value)
     if not isinstance(value, str):
-        raise ValueError("expected a duration such as \"90s\", \"2m\" or \"1h\"")
+        raise ValueError('expected a duration such as "90s", "2m" or "1h"')
     text = value.strip().replace(" ", "")
     if not text:
-        raise ValueError("empty duration; write e.g. \"2m\"")
+        raise ValueError('empty duration; write e.g. "2m"')
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return float(text)
     pos = 0
@@ -32,7 +32,7 @@ def parse_duration(value: object) -> float:
         total += float(m.group(1)) * _SECONDS[m.group(2).lower()]
         pos = m.end()
     if pos != len(text) or pos == 0:
-        raise ValueError(f"bad duration {value!r}; write e.g. \"90s\", \"2m\", \"1h30m\" or \"1d\"")
+        raise ValueError(f'bad duration {value!r}; write e.g. "90s", "2m", "1h30m" or "1d"')
     return total
 
 

@@ -14,23 +14,25 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Iterable, Sequence
+from datetime import UTC, datetime
 
 from hotspot.analysis import events as ev
 from hotspot.analysis import trends
-from hotspot.config import Config, ThemeConfig
 from hotspot.analysis.keywords import Segmenter, content_keywords
 from hotspot.analysis.lexicon import Vertical, load_verticals
 from hotspot.analysis.matcher import Document, Learned, Matcher
-from hotspot.models import Hotspot, RawItem
+from hotspot.config import Config, ThemeConfig
 from hotspot.ingest.normalize import normalize
+from hotspot.models import Hotspot, RawItem
 from hotspot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
-MATCHED_MEMORY = 20_000  # item ids remembered as matched; past that, forget (matching is idempotent)
+MATCHED_MEMORY = (
+    20_000  # item ids remembered as matched; past that, forget (matching is idempotent)
+)
 
 
 @dataclass(slots=True)
@@ -79,8 +81,12 @@ def load_baseline(store: Store) -> trends.Baseline:
 class Engine:
     """Segmenter + matcher + store, built once per daemon (or per CLI write command)."""
 
-    def __init__(self, store: Store, themes: Sequence[tuple[str, ThemeConfig]],
-                 verticals: Sequence[Vertical] | None = None):
+    def __init__(
+        self,
+        store: Store,
+        themes: Sequence[tuple[str, ThemeConfig]],
+        verticals: Sequence[Vertical] | None = None,
+    ):
         self.store = store
         self.verticals = tuple(verticals if verticals is not None else load_verticals())
         self.themes = list(themes)
@@ -91,7 +97,7 @@ class Engine:
         self.baseline = load_baseline(store)
 
     @classmethod
-    def from_config(cls, config: Config, store: Store) -> "Engine":
+    def from_config(cls, config: Config, store: Store) -> Engine:
         return cls(store, theme_pairs(config), load_verticals(config.lexicons))
 
     def reload(self, themes: Sequence[tuple[str, ThemeConfig]]) -> None:
@@ -108,8 +114,7 @@ class Engine:
         with their own keywords (see ``hotspot.analysis.learn.learn_theme``); used by match/eval."""
         from hotspot.analysis.learn import learn_theme
 
-        unlinked = [t for a, t in self.themes
-                    if t.expand and not self.matcher.linked(a, t.name)]
+        unlinked = [t for a, t in self.themes if t.expand and not self.matcher.linked(a, t.name)]
         if not unlinked or self.store.count("items") == 0:
             return
         docs = [tokens for _, tokens, _, _ in self.store.iter_documents()]
@@ -120,20 +125,37 @@ class Engine:
         self.matcher = Matcher(self.themes, self.verticals, self.learned)
         self._matched = set()
 
-    def document(self, title: str, summary: str | None = None, category: str | None = None,
-                 platform: str | None = None, title_tokens: list[str] | None = None
-                 ) -> Document:
+    def document(
+        self,
+        title: str,
+        summary: str | None = None,
+        category: str | None = None,
+        platform: str | None = None,
+        title_tokens: list[str] | None = None,
+    ) -> Document:
         persons: list[str] = []
         if title_tokens is None:
             title_tokens, persons = self.segmenter.analyse(title)
-        return Document(title_tokens=title_tokens,
-                        summary_tokens=self.segmenter.tokens(summary) if summary else (),
-                        title=title, summary=summary or "", category=category,
-                        platform=platform, persons=persons)
+        return Document(
+            title_tokens=title_tokens,
+            summary_tokens=self.segmenter.tokens(summary) if summary else (),
+            title=title,
+            summary=summary or "",
+            category=category,
+            platform=platform,
+            persons=persons,
+        )
 
-    def ingest(self, source: str, platform: str, raw_items: Sequence[RawItem],
-               observed_at: datetime | None = None, *, keyed: bool = False,
-               with_trends: bool = True) -> IngestResult:
+    def ingest(
+        self,
+        source: str,
+        platform: str,
+        raw_items: Sequence[RawItem],
+        observed_at: datetime | None = None,
+        *,
+        keyed: bool = False,
+        with_trends: bool = True,
+    ) -> IngestResult:
         """Store one poll's items and raise alerts, all in one transaction.
 
         Titles and summaries are segmented once, when the item is first seen (the tokens are
@@ -141,12 +163,13 @@ class Engine:
         starts a new one), so a list that is re-polled every two minutes costs little more
         than its new entries.
         """
-        observed_at = observed_at or datetime.now(timezone.utc)
+        observed_at = observed_at or datetime.now(UTC)
         at = int(observed_at.timestamp())
         hotspots: dict[str, Hotspot] = {}
         for raw in raw_items:
-            h = normalize(raw, source=source, platform=platform, observed_at=observed_at,
-                          keyed=keyed)
+            h = normalize(
+                raw, source=source, platform=platform, observed_at=observed_at, keyed=keyed
+            )
             if h is not None and h.id not in hotspots:
                 hotspots[h.id] = h
         known = self.store.known_items(list(hotspots))
@@ -163,27 +186,45 @@ class Engine:
                     event_id = self._assign_event(h, tokens, at, window)
                     self.store.insert_item(h, tokens, at, summary_tokens, persons, event_id)
                 else:
-                    tokens, summary_tokens, event_id = k.tokens, k.summary_tokens, k.event_id
+                    tokens, summary_tokens = k.tokens, k.summary_tokens
                     persons = k.persons or []
-                    if event_id is None:  # an item stored before it could be grouped
+                    if k.event_id is None:  # an item stored before it could be grouped
                         event_id = self._assign_event(h, tokens, at, window)
                         self.store.set_item_event(hid, event_id)
+                    else:
+                        event_id = k.event_id
                 seen = sightings.get(event_id)
-                best = h.rank if seen is None or seen[1] is None else (
-                    seen[1] if h.rank is None else min(seen[1], h.rank))
+                best = (
+                    h.rank
+                    if seen is None or seen[1] is None
+                    else (seen[1] if h.rank is None else min(seen[1], h.rank))
+                )
                 sightings[event_id] = (platform, best)
                 if not h.is_ad and hid not in self._matched:  # ads are never alerted
                     to_match.append((h, event_id, tokens, summary_tokens, persons))
             self.store.observe_many(list(hotspots.values()), at)
             self.store.touch_events(sightings, at)
             for h, event_id, tokens, summary_tokens, persons in to_match:
-                doc = Document(title_tokens=tokens, summary_tokens=summary_tokens or (),
-                               title=h.title, summary=h.summary or "", category=h.category,
-                               platform=platform, persons=persons)
+                doc = Document(
+                    title_tokens=tokens,
+                    summary_tokens=summary_tokens or (),
+                    title=h.title,
+                    summary=h.summary or "",
+                    category=h.category,
+                    platform=platform,
+                    persons=persons,
+                )
                 for m in self.matcher.match(doc):
                     alert_id = self.store.insert_alert(
-                        account=m.account, theme=m.theme, event_id=event_id, item_id=h.id,
-                        score=m.score, terms=m.terms, explanation=m.explanation(), at=at)
+                        account=m.account,
+                        theme=m.theme,
+                        event_id=event_id,
+                        item_id=h.id,
+                        score=m.score,
+                        terms=m.terms,
+                        explanation=m.explanation(),
+                        at=at,
+                    )
                     if alert_id is not None:
                         result.alert_ids.append(alert_id)
             if with_trends:
@@ -198,18 +239,20 @@ class Engine:
         """Recompute the trend of these events as of ``at``; returns those rising."""
         rising = []
         for event_id in event_ids:
-            t = trends.analyze(self.store.event_observations(event_id, at - trends.HISTORY), at,
-                               self.baseline)
+            t = trends.analyze(
+                self.store.event_observations(event_id, at - trends.HISTORY), at, self.baseline
+            )
             self.store.refresh_event(event_id, t.state, t.as_dict(), at if t.rising else None)
             if t.rising:
                 rising.append(event_id)
         return rising
 
-    def _assign_event(self, h: Hotspot, tokens: list[str], at: int, window: "_Window") -> int:
-        terms = content_keywords(tokens)[:ev.MAX_EVENT_TERMS]
+    def _assign_event(self, h: Hotspot, tokens: list[str], at: int, window: _Window) -> int:
+        terms = content_keywords(tokens)[: ev.MAX_EVENT_TERMS]
         rows = self.store.candidate_events(terms, window.since, window.oldest())
-        candidates = [ev.Candidate(r["id"], r["title"], frozenset(r["terms"].split()))
-                      for r in rows]
+        candidates = [
+            ev.Candidate(r["id"], r["title"], frozenset(r["terms"].split())) for r in rows
+        ]
         chosen = ev.choose_event(h.title, terms, candidates)
         if chosen is not None:
             return chosen

@@ -10,9 +10,10 @@ Matching and alert types live beside the code that makes them (``matcher.Match``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +38,11 @@ class Fetched:
             except (LookupError, UnicodeDecodeError):
                 pass
         body = self.content
-        for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"),
-                         (b"\xfe\xff", "utf-16")):
+        for bom, enc in (
+            (b"\xef\xbb\xbf", "utf-8-sig"),
+            (b"\xff\xfe", "utf-16"),
+            (b"\xfe\xff", "utf-16"),
+        ):
             if body.startswith(bom):
                 return body.decode(enc, errors="replace")
         for enc in ("utf-8", "gb18030"):

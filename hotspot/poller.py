@@ -19,17 +19,17 @@ import asyncio
 import logging
 import random
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from hotspot.ingest import health
 from hotspot.config import Config, SourceConfig
 from hotspot.engine import Engine, IngestResult
 from hotspot.errors import HotspotError, ParseError, SourceError
+from hotspot.ingest import health
 from hotspot.ingest.http import HttpClient
-from hotspot.models import Fetched, RawItem
 from hotspot.ingest.source import Source
+from hotspot.models import Fetched, RawItem
 from hotspot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -62,10 +62,17 @@ class _Fetch:
 class Poller:
     """Owns the plugin instances of a config and polls them against one store/engine."""
 
-    def __init__(self, config: Config, store: Store, engine: Engine,
-                 plugins: Mapping[str, type[Source]], *, clock: Callable[[], float] = time.time,
-                 rng: random.Random | None = None,
-                 stop_requested: Callable[[], bool] = lambda: False):
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        engine: Engine,
+        plugins: Mapping[str, type[Source]],
+        *,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+        stop_requested: Callable[[], bool] = lambda: False,
+    ):
         self.stop_requested = stop_requested
         self.config = config
         self.store = store
@@ -83,13 +90,15 @@ class Poller:
         """Names of sources whose next poll time has come."""
         now = self.clock()
         states = self.store.source_states()
-        return [name for name in self.instances
-                if (states.get(name, {}).get("next_poll") or 0) <= now]
+        return [
+            name for name in self.instances if (states.get(name, {}).get("next_poll") or 0) <= now
+        ]
 
     def poll(self, names: Sequence[str] | None = None) -> list[PollReport]:
         """Poll ``names`` (default: every enabled source) once, now."""
-        names = [n for n in (names if names is not None else list(self.instances))
-                 if n in self.instances]
+        names = [
+            n for n in (names if names is not None else list(self.instances)) if n in self.instances
+        ]
         if not names:
             return []
         states = self.store.source_states()
@@ -98,8 +107,7 @@ class Poller:
         order = {n: i for i, n in enumerate(names)}
         return sorted(reports, key=lambda r: order[r.source])
 
-    async def _poll_async(self, names: list[str], states: Mapping[str, dict]
-                          ) -> list[PollReport]:
+    async def _poll_async(self, names: list[str], states: Mapping[str, dict]) -> list[PollReport]:
         """Fetch concurrently; process each source as soon as its fetch completes, so the
         slowest platform sets the pace of a cycle, not the sum of processing and fetching."""
         reports: list[PollReport] = []
@@ -110,14 +118,21 @@ class Poller:
         await self._fetch_all(names, states, on_fetched=process)
         return reports
 
-    def probe(self, names: Sequence[str] | None = None) -> dict[str, tuple[int | None, str | None, int]]:
+    def probe(
+        self, names: Sequence[str] | None = None
+    ) -> dict[str, tuple[int | None, str | None, int]]:
         """Fetch and parse without storing anything: name -> (items, error, ms). For doctor."""
         names = [n for n in (names or list(self.instances)) if n in self.instances]
         fetches: dict[str, _Fetch] = {}
         asyncio.run(self._fetch_all(names, {}, on_fetched=fetches.__setitem__))
-        return {n: (len(f.items) if f.items is not None else None,
-                    f.error.reason if f.error else None, f.fetch_ms)
-                for n, f in fetches.items()}
+        return {
+            n: (
+                len(f.items) if f.items is not None else None,
+                f.error.reason if f.error else None,
+                f.fetch_ms,
+            )
+            for n, f in fetches.items()
+        }
 
     def _polite(self, names: list[str], states: Mapping[str, dict]) -> list[str]:
         """At most one source per host per cycle, none within min_host_interval of the host's
@@ -128,8 +143,11 @@ class Poller:
         if gap <= 0:
             return names
         now = self.clock()
-        waiting = {self._host(n) for n, st in states.items() if n in self.instances
-                   and st.get("host_wait") and (st.get("backoff_until") or 0) > now}
+        waiting = {
+            self._host(n)
+            for n, st in states.items()
+            if n in self.instances and st.get("host_wait") and (st.get("backoff_until") or 0) > now
+        }
         chosen, hosts = [], set()
         # the source that has waited longest goes first, so sources sharing a host take turns
         for name in sorted(names, key=lambda n: (states.get(n) or {}).get("next_poll") or 0):
@@ -146,21 +164,27 @@ class Poller:
         urls = self.instances[name][1].urls()
         return urlsplit(urls[0]).netloc if urls else name
 
-    async def _fetch_all(self, names: list[str], states: Mapping[str, dict],
-                         on_fetched: Callable[[str, _Fetch], None]) -> None:
+    async def _fetch_all(
+        self,
+        names: list[str],
+        states: Mapping[str, dict],
+        on_fetched: Callable[[str, _Fetch], None],
+    ) -> None:
         """Fetch ``names`` with bounded concurrency, handing each result to ``on_fetched`` as
         it arrives. On a stop request the fetches still in flight are abandoned: nothing is
         written while fetching, so that is safe; a source already being processed finishes."""
         limit = asyncio.Semaphore(self.config.max_concurrent)
         async with HttpClient(self.config.http) as client:
+
             async def one(name: str) -> tuple[str, _Fetch]:
                 async with limit:
                     return name, await self._fetch_one(client, name, states.get(name) or {})
 
             pending = {asyncio.create_task(one(n)) for n in names}
             while pending:
-                done, pending = await asyncio.wait(pending, timeout=0.1,
-                                                   return_when=asyncio.FIRST_COMPLETED)
+                done, pending = await asyncio.wait(
+                    pending, timeout=0.1, return_when=asyncio.FIRST_COMPLETED
+                )
                 if self.stop_requested():
                     for t in pending:
                         t.cancel()
@@ -181,23 +205,26 @@ class Poller:
         for url in urls:
             conditional = len(urls) == 1 or url == preferred
             try:
-                fetched = await src.fetch(client, url,
-                                          etag=state.get("etag") if conditional else None,
-                                          last_modified=state.get("last_modified")
-                                          if conditional else None)
+                fetched = await src.fetch(
+                    client,
+                    url,
+                    etag=state.get("etag") if conditional else None,
+                    last_modified=state.get("last_modified") if conditional else None,
+                )
                 if fetched.not_modified:
-                    return _Fetch(items=None, url=url, fetched=fetched,
-                                  fetch_ms=_ms(started))
+                    return _Fetch(items=None, url=url, fetched=fetched, fetch_ms=_ms(started))
                 items = src.parse(fetched)
                 return _Fetch(items=items, url=url, fetched=fetched, fetch_ms=_ms(started))
             except SourceError as exc:
                 last_error = exc
             except Exception as exc:  # a plugin bug: report it as this source's parse error
                 log.exception("source %s: plugin failed on %s", name, url)
-                last_error = ParseError(name, f"plugin {src.type!r} crashed on {url}: "
-                                              f"{type(exc).__name__}: {exc}")
-        return _Fetch(error=last_error or ParseError(name, "no url to fetch"),
-                      fetch_ms=_ms(started))
+                last_error = ParseError(
+                    name, f"plugin {src.type!r} crashed on {url}: {type(exc).__name__}: {exc}"
+                )
+        return _Fetch(
+            error=last_error or ParseError(name, "no url to fetch"), fetch_ms=_ms(started)
+        )
 
     def _process(self, name: str, f: _Fetch, state: dict | None) -> PollReport:
         sc, src = self.instances[name]
@@ -210,8 +237,9 @@ class Poller:
         error = f.error
         if error is None and f.items is not None:
             try:
-                result = self.engine.ingest(name, src.platform, f.items,
-                                            keyed=getattr(src, "keyed", False))
+                result = self.engine.ingest(
+                    name, src.platform, f.items, keyed=getattr(src, "keyed", False)
+                )
             except HotspotError as exc:
                 error = SourceError(name, str(exc))
             except Exception as exc:  # core bug: keep the traceback, keep the daemon
@@ -219,14 +247,25 @@ class Poller:
                 error = SourceError(name, f"processing failed: {type(exc).__name__}: {exc}")
         if error is None:
             headers = f.fetched.headers if f.fetched else {}
-            t = health.after_success(state, now=now, interval=sc.interval, rng=self.rng,
-                                     etag=headers.get("etag"),
-                                     last_modified=headers.get("last-modified"),
-                                     preferred_url=f.url)
+            t = health.after_success(
+                state,
+                now=now,
+                interval=sc.interval,
+                rng=self.rng,
+                etag=headers.get("etag"),
+                last_modified=headers.get("last-modified"),
+                preferred_url=f.url,
+            )
             report.not_modified = bool(f.fetched and f.fetched.not_modified)
         else:
-            t = health.after_failure(state, error, now=now, interval=sc.interval,
-                                     alert_after=self.config.source_alert_after, rng=self.rng)
+            t = health.after_failure(
+                state,
+                error,
+                now=now,
+                interval=sc.interval,
+                alert_after=self.config.source_alert_after,
+                rng=self.rng,
+            )
             report.error = error.reason
         report.items, report.new_items = result.items, result.new_items
         report.alert_ids = tuple(result.alert_ids)
@@ -236,8 +275,15 @@ class Poller:
         report.source_alert = t.source_alert
         with self.store.transaction():
             self.store.save_source_state(t.state)
-            self.store.record_poll(name, now, report.duration_ms, report.items,
-                                   report.new_items, report.alerts, report.error)
+            self.store.record_poll(
+                name,
+                now,
+                report.duration_ms,
+                report.items,
+                report.new_items,
+                report.alerts,
+                report.error,
+            )
             if t.source_alert:
                 self.store.add_source_alert(name, t.source_alert[0], t.source_alert[1], int(now))
         _log_report(report)
@@ -250,8 +296,14 @@ def _log_report(r: PollReport) -> None:
     elif r.not_modified:
         log.info("poll source=%s unchanged (304) in %dms", r.source, r.duration_ms)
     else:
-        log.info("poll source=%s items=%d new=%d alerts=%d took=%dms", r.source, r.items,
-                 r.new_items, r.alerts, r.duration_ms)
+        log.info(
+            "poll source=%s items=%d new=%d alerts=%d took=%dms",
+            r.source,
+            r.items,
+            r.new_items,
+            r.alerts,
+            r.duration_ms,
+        )
     if r.source_alert:
         log.warning("source alert: %s", r.source_alert[1])
 

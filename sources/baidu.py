@@ -25,8 +25,8 @@ import dataclasses
 from typing import Any
 from urllib.parse import quote_plus
 
-from hotspot.models import Fetched, RawItem
 from hotspot.ingest.source import Source, dig, key_list, load_json, rank_or_position, text_or_none
+from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
 
 API_URL = "https://top.baidu.com/api/board?platform=web&tab=realtime"
@@ -61,23 +61,29 @@ class BaiduSource(Source):
         if text[:1] == "<":
             embedded = _embedded_s_data(text)
             if embedded is None:
-                raise self.parse_error(f"expected baidu board JSON, got HTML without "
-                                       f"<!--s-data:...--> from {fetched.url}: {_preview(text)}")
-            fetched = dataclasses.replace(fetched, content=embedded.encode("utf-8"),
-                                          encoding="utf-8")
+                raise self.parse_error(
+                    f"expected baidu board JSON, got HTML without "
+                    f"<!--s-data:...--> from {fetched.url}: {_preview(text)}"
+                )
+            fetched = dataclasses.replace(
+                fetched, content=embedded.encode("utf-8"), encoding="utf-8"
+            )
         return load_json(self.name, fetched)
 
     def _hot_card(self, payload: Any) -> dict[str, Any]:
         if not isinstance(payload, dict):
-            raise self.parse_error(f"expected a baidu board JSON object, got "
-                                   f"{type(payload).__name__}")
+            raise self.parse_error(
+                f"expected a baidu board JSON object, got {type(payload).__name__}"
+            )
         if payload.get("success") is False:
-            raise self.parse_error(f"baidu board answered success:false "
-                                   f"(error: {_short(payload.get('error'))})")
+            raise self.parse_error(
+                f"baidu board answered success:false (error: {_short(payload.get('error'))})"
+            )
         cards = dig(payload, "data", "cards")
         if not isinstance(cards, list) or not cards:
-            raise self.parse_error(f"baidu board JSON has no data.cards (top-level keys: "
-                                   f"{key_list(payload)})")
+            raise self.parse_error(
+                f"baidu board JSON has no data.cards (top-level keys: {key_list(payload)})"
+            )
         hot = [c for c in cards if isinstance(c, dict) and c.get("component") == "hotList"]
         card = hot[0] if hot else cards[0]
         if not isinstance(card, dict):
@@ -122,15 +128,15 @@ def _item(row: Any, position: int, *, pinned: bool) -> RawItem | None:
     )
 
 
-
 def _extras(row: dict[str, Any], hot_tag: str | None, query: str, title: str) -> dict[str, Any]:
-    extras = {"hot_tag": hot_tag,
-              "hot_tag_img": text_or_none(row.get("hotTagImg")),
-              "hot_change": text_or_none(row.get("hotChange")),
-              "img": text_or_none(row.get("img")),
-              "query": query if query != title else None}
+    extras = {
+        "hot_tag": hot_tag,
+        "hot_tag_img": text_or_none(row.get("hotTagImg")),
+        "hot_change": text_or_none(row.get("hotChange")),
+        "img": text_or_none(row.get("img")),
+        "query": query if query != title else None,
+    }
     return {k: v for k, v in extras.items() if v is not None}
-
 
 
 def _short(value: Any, n: int = 120) -> str:

@@ -20,9 +20,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from hotspot.ingest.source import Source, dig, int_or_none, key_list, rank_or_position, text_or_none
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
-from hotspot.ingest.source import Source, dig, int_or_none, key_list, rank_or_position, text_or_none
 
 API_URL = "https://s.search.bilibili.com/main/hotword"
 SEARCH_URL = "https://search.bilibili.com/all?keyword="
@@ -46,8 +46,10 @@ class BilibiliSource(Source):
             raise self.parse_error(f"bilibili hotword answered code {code!r} ({message})")
         rows = payload.get("list")
         if not isinstance(rows, list):
-            raise self.parse_error(f"bilibili hotword JSON from {fetched.url} has no list[] "
-                                   f"(top-level keys: {key_list(payload)})")
+            raise self.parse_error(
+                f"bilibili hotword JSON from {fetched.url} has no list[] "
+                f"(top-level keys: {key_list(payload)})"
+            )
         items = [item for i, row in enumerate(rows) if (item := _item(row, i)) is not None]
         if not items:
             raise self.parse_error(f"bilibili hotword from {fetched.url} has no entries")
@@ -65,8 +67,11 @@ def _item(row: Any, position: int) -> RawItem | None:
     if heat_value is None:
         heat_value = row.get("score")
     word_type = int_or_none(row.get("word_type"))
-    extras = {"keyword": keyword if keyword != title else None, "word_type": word_type,
-              "icon": text_or_none(row.get("icon"))}
+    extras = {
+        "keyword": keyword if keyword != title else None,
+        "word_type": word_type,
+        "icon": text_or_none(row.get("icon")),
+    }
     return RawItem(
         title=title,
         url=SEARCH_URL + quote(keyword or title, safe="", errors="replace"),
@@ -78,9 +83,6 @@ def _item(row: Any, position: int) -> RawItem | None:
         key=text_or_none(row.get("hot_id")),
         extras={k: v for k, v in extras.items() if v is not None},
     )
-
-
-
 
 
 SOURCES = [BilibiliSource]

@@ -28,25 +28,43 @@ Parsing:
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from hotspot.errors import BlockedError, FetchError
 from hotspot.ingest.http import HttpClient
+from hotspot.ingest.source import Source, dig, int_or_none, key_list, rank_or_position, text_or_none
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
-from hotspot.ingest.source import Source, dig, int_or_none, key_list, rank_or_position, text_or_none
 
 log = logging.getLogger(__name__)
 
-API_URL = ("https://www.douyin.com/aweme/v1/web/hot/search/list/"
-           "?device_platform=webapp&aid=6383&channel=channel_pc_web&detail_list=1")
+API_URL = (
+    "https://www.douyin.com/aweme/v1/web/hot/search/list/"
+    "?device_platform=webapp&aid=6383&channel=channel_pc_web&detail_list=1"
+)
 SEARCH_URL = "https://www.douyin.com/search/"
 COOKIE_NAME = "ttwid"
 DEFAULT_COOKIE_PATH = "/"
-LABELS = {1: "新", 2: "商", 3: "热", 4: "爆", 5: "首发", 7: "同城", 8: "独家", 9: "挑战", 10: "当事人",
-          11: "剧集", 12: "电影", 13: "综艺", 15: "晚会", 16: "辟谣", 17: "热议", 20: "解读"}
+LABELS = {
+    1: "新",
+    2: "商",
+    3: "热",
+    4: "爆",
+    5: "首发",
+    7: "同城",
+    8: "独家",
+    9: "挑战",
+    10: "当事人",
+    11: "剧集",
+    12: "电影",
+    13: "综艺",
+    15: "晚会",
+    16: "辟谣",
+    17: "热议",
+    20: "解读",
+}
 AD_LABEL = 2
 CATEGORY_LABELS = frozenset({11, 12, 13, 15})
 
@@ -61,18 +79,29 @@ class DouyinSource(Source):
     default_interval = 600.0
     options = {"cookie_url": str}
 
-    async def fetch(self, client: HttpClient, url: str, *, etag: str | None = None,
-                    last_modified: str | None = None) -> Fetched:
+    async def fetch(
+        self,
+        client: HttpClient,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Fetched:
         """GET the cookie-granting page (unless the jar has the cookie), then the API."""
         cookie_url = self.cookie_url(url)
         if not _has_cookie(client, urlsplit(cookie_url).hostname or ""):
             try:
                 await client.get(self.name, cookie_url, headers=self.headers)
             except FetchError as exc:
-                log.warning("source %s: cookie request to %s failed (%s); trying the API "
-                            "anyway", self.name, cookie_url, exc.reason)
-        return await client.get(self.name, url, headers=self.headers, etag=etag,
-                                last_modified=last_modified)
+                log.warning(
+                    "source %s: cookie request to %s failed (%s); trying the API anyway",
+                    self.name,
+                    cookie_url,
+                    exc.reason,
+                )
+        return await client.get(
+            self.name, url, headers=self.headers, etag=etag, last_modified=last_modified
+        )
 
     def cookie_url(self, api_url: str) -> str:
         """The cookie page on the API's host (or the configured ``cookie_url``)."""
@@ -81,21 +110,28 @@ class DouyinSource(Source):
 
     def parse(self, fetched: Fetched) -> list[RawItem]:
         if not fetched.content.strip():
-            raise BlockedError(self.name, f"douyin answered an empty body from {fetched.url}; "
-                                          "it wants its first-visit cookie or a signature",
-                               status=fetched.status)
+            raise BlockedError(
+                self.name,
+                f"douyin answered an empty body from {fetched.url}; "
+                "it wants its first-visit cookie or a signature",
+                status=fetched.status,
+            )
         payload = self.json_object(fetched, "douyin hot-list")
         status = payload.get("status_code")
         if status != 0:
             message = text_or_none(payload.get("status_msg")) or "no message"
-            raise self.parse_error(f"douyin hot list answered status_code {status!r} "
-                                   f"({message})")
+            raise self.parse_error(f"douyin hot list answered status_code {status!r} ({message})")
         words = dig(payload, "data", "word_list")
         if not isinstance(words, list):
-            raise self.parse_error(f"douyin hot-list JSON from {fetched.url} has no "
-                                   f"data.word_list[] (top-level keys: {key_list(payload)})")
-        items = [item for i, row in enumerate(words)
-                 if (item := _item(row, i, trending=False)) is not None]
+            raise self.parse_error(
+                f"douyin hot-list JSON from {fetched.url} has no "
+                f"data.word_list[] (top-level keys: {key_list(payload)})"
+            )
+        items = [
+            item
+            for i, row in enumerate(words)
+            if (item := _item(row, i, trending=False)) is not None
+        ]
         items += self._trending(payload, {item.title for item in items})
         if not items:
             raise self.parse_error(f"douyin hot list from {fetched.url} has no entries")
@@ -132,9 +168,12 @@ def _item(row: Any, position: int, *, trending: bool) -> RawItem | None:
     if title is None:
         return None
     code = int_or_none(row.get("label"))
-    extras = {"label_code": code, "list": "trending" if trending else None,
-              "video_count": int_or_none(row.get("video_count")),
-              "cover": text_or_none(dig(row, "word_cover", "url_list", 0))}
+    extras = {
+        "label_code": code,
+        "list": "trending" if trending else None,
+        "video_count": int_or_none(row.get("video_count")),
+        "cover": text_or_none(dig(row, "word_cover", "url_list", 0)),
+    }
     return RawItem(
         title=title,
         url=SEARCH_URL + quote(title, safe="", errors="replace"),
@@ -150,14 +189,11 @@ def _item(row: Any, position: int, *, trending: bool) -> RawItem | None:
     )
 
 
-
-
 def _timestamp(value: Any) -> datetime | None:
     seconds = int_or_none(value)
     if seconds is None or not 0 < seconds < 4_102_444_800:  # before 2100
         return None
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
-
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 SOURCES = [DouyinSource]

@@ -28,9 +28,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hotspot.ingest.source import Source, rank_or_position, text_or_none
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
-from hotspot.ingest.source import Source, rank_or_position, text_or_none
 
 DEFAULT_PATHS: dict[str, tuple[str, ...]] = {
     "items": ("data", "items"),
@@ -52,8 +52,17 @@ class JsonListSource(Source):
     type = "jsonlist"
     requires_url = True
     default_interval = 600.0
-    options = {"items": str, "title": str, "url": str, "heat": str, "summary": str,
-               "rank": str, "key": str, "category": str, "platform": str}
+    options = {
+        "items": str,
+        "title": str,
+        "url": str,
+        "heat": str,
+        "summary": str,
+        "rank": str,
+        "key": str,
+        "category": str,
+        "platform": str,
+    }
 
     @property
     def platform(self) -> str:
@@ -65,12 +74,13 @@ class JsonListSource(Source):
         self._check_status(payload)
         rows = self._rows(payload, fetched)
         paths = {field: self._paths(field) for field in ENTRY_FIELDS}
-        items = [item for i, row in enumerate(rows)
-                 if (item := _item(row, i, paths)) is not None]
+        items = [item for i, row in enumerate(rows) if (item := _item(row, i, paths)) is not None]
         self._check_configured_paths(rows, paths)
         if not items:
-            raise self.parse_error(f"JSON list from {fetched.url} has no entries (no entry "
-                                   f"has a title at {self._describe('title')})")
+            raise self.parse_error(
+                f"JSON list from {fetched.url} has no entries (no entry "
+                f"has a title at {self._describe('title')})"
+            )
         return items
 
     def _paths(self, field: str) -> tuple[str, ...]:
@@ -85,11 +95,15 @@ class JsonListSource(Source):
             return
         code = payload.get("code")
         if isinstance(code, int) and not isinstance(code, bool) and code not in (0, 200):
-            raise self.parse_error(f"the list answered code {code} "
-                                   f"({text_or_none(payload.get('message')) or 'no message'})")
+            raise self.parse_error(
+                f"the list answered code {code} "
+                f"({text_or_none(payload.get('message')) or 'no message'})"
+            )
         if payload.get("status") == "error":
-            raise self.parse_error(f"the list answered status 'error' "
-                                   f"({text_or_none(payload.get('message')) or 'no message'})")
+            raise self.parse_error(
+                f"the list answered status 'error' "
+                f"({text_or_none(payload.get('message')) or 'no message'})"
+            )
 
     def _rows(self, payload: Any, fetched: Fetched) -> list[Any]:
         for path in self._paths("items"):
@@ -100,22 +114,26 @@ class JsonListSource(Source):
             path = self.config["items"]
             found = get_path(payload, path)
             what = "nothing" if found is _MISSING else f"{_a(_json_type(found))}, not a list"
-            raise self.parse_error(f"items path {path!r} leads to {what} in the JSON from "
-                                   f"{fetched.url} (top-level: {_top_level(payload)})")
-        raise self.parse_error(f"no entry list at 'data' or 'items' in the JSON from "
-                               f"{fetched.url} (top-level: {_top_level(payload)}); set the "
-                               "'items' option to the list's path")
+            raise self.parse_error(
+                f"items path {path!r} leads to {what} in the JSON from "
+                f"{fetched.url} (top-level: {_top_level(payload)})"
+            )
+        raise self.parse_error(
+            f"no entry list at 'data' or 'items' in the JSON from "
+            f"{fetched.url} (top-level: {_top_level(payload)}); set the "
+            "'items' option to the list's path"
+        )
 
-    def _check_configured_paths(self, rows: list[Any], paths: dict[str, tuple[str, ...]]
-                                ) -> None:
+    def _check_configured_paths(self, rows: list[Any], paths: dict[str, tuple[str, ...]]) -> None:
         """A configured entry path that matches in no entry at all is a misconfiguration."""
         for field in ENTRY_FIELDS:
             if field not in self.config or not rows:
                 continue
             path = paths[field][0]
             if all(get_path(row, path) in (_MISSING, None) for row in rows):
-                raise self.parse_error(f"{field} path {path!r} leads nowhere in any of the "
-                                       f"{len(rows)} entries")
+                raise self.parse_error(
+                    f"{field} path {path!r} leads nowhere in any of the {len(rows)} entries"
+                )
 
 
 def get_path(obj: Any, path: str) -> Any:
@@ -160,7 +178,6 @@ def _item(row: Any, position: int, paths: dict[str, tuple[str, ...]]) -> RawItem
         key=text_or_none(_first(row, paths["key"])),
         category=text_or_none(_first(row, paths["category"])),
     )
-
 
 
 def _http_url(value: Any) -> str | None:

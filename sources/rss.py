@@ -32,15 +32,16 @@ from __future__ import annotations
 import email.utils
 import io
 import re
-from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
 from bs4 import BeautifulSoup
 
-from hotspot.models import Fetched, RawItem
 from hotspot.ingest.source import Source, text_or_none
+from hotspot.models import Fetched, RawItem
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 SUMMARY_CHARS = 500
@@ -48,13 +49,38 @@ SUMMARY_HTML_CHARS = 100_000  # enough markup for 500 characters of text; bounds
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991: a fixed offset
 EARLIEST_YEAR = 1995  # anything older in a feed is a placeholder such as the Unix epoch
 LATEST_YEAR = 2100
-BLOCK_TAGS = ["p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td",
-              "th", "blockquote", "pre", "figure", "figcaption", "img", "hr", "table", "section"]
+BLOCK_TAGS = [
+    "p",
+    "br",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "td",
+    "th",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "img",
+    "hr",
+    "table",
+    "section",
+]
 
 _ISO_LIKE = re.compile(
     r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})"
     r"(?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
-    r"\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?\s*$", re.IGNORECASE)
+    r"\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?\s*$",
+    re.IGNORECASE,
+)
 
 
 class RssFeed(Source):
@@ -63,8 +89,10 @@ class RssFeed(Source):
     type = "rss"
     requires_url = True
     default_interval = 900.0
-    headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, "
-                         "text/xml;q=0.8, */*;q=0.5"}
+    headers = {
+        "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, "
+        "text/xml;q=0.8, */*;q=0.5"
+    }
 
     @property
     def platform(self) -> str:
@@ -74,32 +102,40 @@ class RssFeed(Source):
     def parse(self, fetched: Fetched) -> list[RawItem]:
         body = fetched.content
         if len(body) > MAX_BODY_BYTES:
-            raise self.parse_error(f"body of {len(body):,} bytes from {fetched.url} is too "
-                                   f"large for a feed (limit {MAX_BODY_BYTES:,})")
+            raise self.parse_error(
+                f"body of {len(body):,} bytes from {fetched.url} is too "
+                f"large for a feed (limit {MAX_BODY_BYTES:,})"
+            )
         self._reject_json(fetched)
         parsed = self._feedparse(fetched)
         if not parsed.get("version"):
-            raise self.parse_error(f"{fetched.url} is not an RSS or Atom feed: got "
-                                   f"{_describe(fetched)}")
+            raise self.parse_error(
+                f"{fetched.url} is not an RSS or Atom feed: got {_describe(fetched)}"
+            )
         entries = [e for e in parsed.get("entries") or [] if isinstance(e, Mapping)]
         if not entries:
             if parsed.get("bozo"):
-                raise self.parse_error(f"broken feed from {fetched.url} with no readable "
-                                       f"entries: {_bozo_reason(parsed)}")
+                raise self.parse_error(
+                    f"broken feed from {fetched.url} with no readable "
+                    f"entries: {_bozo_reason(parsed)}"
+                )
             return []
         ttl = _ttl_minutes(parsed.get("feed"))
-        items = [item for item in (_entry_item(e, ttl, fetched.url) for e in entries)
-                 if item is not None]
+        items = [
+            item for item in (_entry_item(e, ttl, fetched.url) for e in entries) if item is not None
+        ]
         if not items:
-            raise self.parse_error(f"none of the {len(entries)} entries in the feed from "
-                                   f"{fetched.url} has a title")
+            raise self.parse_error(
+                f"none of the {len(entries)} entries in the feed from {fetched.url} has a title"
+            )
         return [_with_rank(item, rank) for rank, item in enumerate(items, start=1)]
 
     def _reject_json(self, fetched: Fetched) -> None:
         head = fetched.content[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
         if head[:1] in (b"{", b"["):
-            raise self.parse_error(f"{fetched.url} is not an RSS or Atom feed: got "
-                                   f"{_describe(fetched)}")
+            raise self.parse_error(
+                f"{fetched.url} is not an RSS or Atom feed: got {_describe(fetched)}"
+            )
 
     def _feedparse(self, fetched: Fetched) -> Any:
         # No content-location: feedparser would "resolve" bare Atom ids (``on-the-net``) against
@@ -109,8 +145,9 @@ class RssFeed(Source):
         if content_type:
             headers["content-type"] = content_type
         try:
-            return feedparser.parse(io.BytesIO(fetched.content), response_headers=headers,
-                                    sanitize_html=False)
+            return feedparser.parse(
+                io.BytesIO(fetched.content), response_headers=headers, sanitize_html=False
+            )
         except RecursionError:
             raise self.parse_error(f"feed from {fetched.url} is nested too deeply") from None
         except (ValueError, TypeError) as exc:  # feedparser's loose parser on NULs and such
@@ -127,13 +164,26 @@ def _entry_item(entry: Mapping[str, Any], ttl: int | None, base: str) -> RawItem
     link = _entry_link(entry, base)
     key = text_or_none(entry.get("id")) or link
     extras = {"ttl_minutes": ttl} if ttl is not None else {}
-    return RawItem(title=title, url=link, summary=_summary(entry),
-                   published=entry_published(entry), key=key, extras=extras)
+    return RawItem(
+        title=title,
+        url=link,
+        summary=_summary(entry),
+        published=entry_published(entry),
+        key=key,
+        extras=extras,
+    )
 
 
 def _with_rank(item: RawItem, rank: int) -> RawItem:
-    return RawItem(title=item.title, url=item.url, rank=rank, summary=item.summary,
-                   published=item.published, key=item.key, extras=item.extras)
+    return RawItem(
+        title=item.title,
+        url=item.url,
+        rank=rank,
+        summary=item.summary,
+        published=item.published,
+        key=item.key,
+        extras=item.extras,
+    )
 
 
 def _entry_link(entry: Mapping[str, Any], base: str) -> str | None:
@@ -141,8 +191,11 @@ def _entry_link(entry: Mapping[str, Any], base: str) -> str | None:
     candidates = [entry.get("link")]
     links = entry.get("links")
     if isinstance(links, list):
-        candidates += [link.get("href") for link in links
-                       if isinstance(link, Mapping) and link.get("rel") in (None, "alternate")]
+        candidates += [
+            link.get("href")
+            for link in links
+            if isinstance(link, Mapping) and link.get("rel") in (None, "alternate")
+        ]
     for candidate in candidates:
         link = _absolute(text_or_none(candidate), base)
         if link and link.lower().startswith(("http://", "https://")):
@@ -180,7 +233,7 @@ def _plain_text(value: Any, limit: int | None) -> str | None:
             pass
     text = " ".join(text.split())
     if limit is not None and len(text) > limit:
-        text = text[:limit - 1].rstrip() + "…"
+        text = text[: limit - 1].rstrip() + "…"
     return text or None
 
 
@@ -218,7 +271,7 @@ def parse_feed_date(value: Any) -> datetime | None:
         return None
     if when.tzinfo is None:
         return when.replace(tzinfo=SHANGHAI)
-    return when.astimezone(timezone.utc)
+    return when.astimezone(UTC)
 
 
 def _iso_like(value: str) -> datetime | None:
@@ -227,8 +280,9 @@ def _iso_like(value: str) -> datetime | None:
         return None
     year, month, day, hour, minute, second, zone = m.groups()
     try:
-        naive = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
-                         int(second or 0))
+        naive = datetime(
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
+        )
     except ValueError:  # month 13, hour 25 ...
         return None
     offset = _offset(zone)
@@ -241,7 +295,7 @@ def _offset(zone: str | None) -> timezone | None:
     if not zone:
         return None
     if zone.upper() in ("Z", "UTC", "GMT"):
-        return timezone.utc
+        return UTC
     digits = zone[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
     if hours > 14 or minutes > 59:
@@ -260,7 +314,7 @@ def _rfc822(value: str) -> datetime | None:
 def _from_struct(value: Any) -> datetime | None:
     """feedparser's ``*_parsed`` is a UTC ``time.struct_time``."""
     try:
-        when = datetime(*value[:6], tzinfo=timezone.utc)
+        when = datetime(*value[:6], tzinfo=UTC)  # type: ignore[misc]
     except (TypeError, ValueError, OverflowError):
         return None
     return when if EARLIEST_YEAR <= when.year <= LATEST_YEAR else None

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hotspot.ingest.source import Source, dig, key_list, text_or_none
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
-from hotspot.ingest.source import Source, dig, key_list, text_or_none
 
 API_URL = "https://www.toutiao.com/hot-event/hot-board/?origin=toutiao_pc"
 LABEL_CODES = {"hot": "热", "new": "新", "refuse": "辟谣"}
@@ -41,15 +41,21 @@ class ToutiaoSource(Source):
         payload = self.json_object(fetched, "toutiao hot-board")
         status = payload.get("status")
         if status is not None and status != "success":
-            raise self.parse_error(f"toutiao hot board answered status {status!r} "
-                                   f"(message: {text_or_none(payload.get('message')) or 'none'})")
+            raise self.parse_error(
+                f"toutiao hot board answered status {status!r} "
+                f"(message: {text_or_none(payload.get('message')) or 'none'})"
+            )
         rows = payload.get("data")
         if not isinstance(rows, list):
-            raise self.parse_error(f"toutiao hot-board JSON from {fetched.url} has no data[] "
-                                   f"(top-level keys: {key_list(payload)})")
+            raise self.parse_error(
+                f"toutiao hot-board JSON from {fetched.url} has no data[] "
+                f"(top-level keys: {key_list(payload)})"
+            )
         pinned = payload.get("fixed_top_data")
-        items = [_item(row, i, pinned=True) for i, row in
-                 enumerate(pinned if isinstance(pinned, list) else [])]
+        items = [
+            _item(row, i, pinned=True)
+            for i, row in enumerate(pinned if isinstance(pinned, list) else [])
+        ]
         items += [_item(row, i, pinned=False) for i, row in enumerate(rows)]
         found = [item for item in items if item is not None]
         if not found:
@@ -65,9 +71,12 @@ def _item(row: Any, position: int, *, pinned: bool) -> RawItem | None:
         return None
     code = text_or_none(row.get("Label"))
     desc = text_or_none(row.get("LabelDesc"))
-    extras = {"label_code": code, "label_desc": desc,
-              "label_icon": text_or_none(row.get("LabelUrl")),
-              "image": text_or_none(dig(row, "Image", "url"))}
+    extras = {
+        "label_code": code,
+        "label_desc": desc,
+        "label_icon": text_or_none(row.get("LabelUrl")),
+        "image": text_or_none(dig(row, "Image", "url")),
+    }
     return RawItem(
         title=title,
         url=_http_url(row.get("Url")),
@@ -93,7 +102,6 @@ def _label(code: str | None, desc: str | None) -> str | None:
 def _http_url(value: Any) -> str | None:
     url = text_or_none(value)
     return url if url and url.startswith(("http://", "https://")) else None
-
 
 
 SOURCES = [ToutiaoSource]

@@ -47,32 +47,37 @@ any of them. Decisions, taken from the recorded responses in ``../shared/fixture
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
 from hotspot.errors import BlockedError
 from hotspot.ingest.http import HttpClient
+from hotspot.ingest.source import Source, dig, int_or_none, load_json, text_or_none
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import split_category
-from hotspot.ingest.source import Source, dig, int_or_none, load_json, text_or_none
 
 PC_AJAX_URL = "https://weibo.com/ajax/side/hotSearch"
-MOBILE_API_URL = ("https://m.weibo.cn/api/container/getIndex?containerid=106003type%3D25%26t%3D3"
-                  "%26disable_hot%3D1%26filter_type%3Drealtimehot")
+MOBILE_API_URL = (
+    "https://m.weibo.cn/api/container/getIndex?containerid=106003type%3D25%26t%3D3"
+    "%26disable_hot%3D1%26filter_type%3Drealtimehot"
+)
 SUMMARY_URL = "https://s.weibo.com/top/summary?cate=realtimehot"
 SEARCH_URL = "https://s.weibo.com/weibo?q="
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_RANK = 10_000  # a "rank" beyond this is garbage, not a list position
 
-MOBILE_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 16_6 like Mac OS X) AppleWebKit/605.1.15 "
-             "(KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1")
+MOBILE_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 16_6 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1"
+)
 MOBILE_HEADERS: Mapping[str, str] = {
     "User-Agent": MOBILE_UA,
     "Referer": "https://m.weibo.cn/p/index?containerid=106003type%3D25%26t%3D3%26disable_hot"
-               "%3D1%26filter_type%3Drealtimehot",
+    "%3D1%26filter_type%3Drealtimehot",
     "MWeibo-Pwa": "1",
     "X-Requested-With": "XMLHttpRequest",
 }
@@ -87,8 +92,18 @@ SUMMARY_HEADERS: Mapping[str, str] = {
 
 FLAG_LABELS = {1: "新", 2: "热", 4: "爆", 16: "沸"}
 # Words found in icon class names (icon_hot, icon-txt-new) and badge file names (20210226_fei.png).
-ICON_WORD_LABELS = {"new": "新", "hot": "热", "boil": "沸", "fei": "沸", "boom": "爆",
-                    "bao": "爆", "explode": "爆", "recommend": "荐", "recom": "荐", "jian": "荐"}
+ICON_WORD_LABELS = {
+    "new": "新",
+    "hot": "热",
+    "boil": "沸",
+    "fei": "沸",
+    "boom": "爆",
+    "bao": "爆",
+    "explode": "爆",
+    "recommend": "荐",
+    "recom": "荐",
+    "jian": "荐",
+}
 KNOWN_LABELS = frozenset({"新", "热", "沸", "爆", "荐", "商", "暖", "首发"})
 PINNED_ICON_WORDS = frozenset({"pinned", "top", "stick"})
 
@@ -106,33 +121,49 @@ class WeiboHotSearch(Source):
     headers = MOBILE_HEADERS
     default_interval = 300.0
 
-    async def fetch(self, client: HttpClient, url: str, *, etag: str | None = None,
-                    last_modified: str | None = None) -> Fetched:
+    async def fetch(
+        self,
+        client: HttpClient,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Fetched:
         """GET ``url`` with the headers its host expects (one header set does not fit all)."""
-        return await client.get(self.name, url, headers=headers_for(url), etag=etag,
-                                last_modified=last_modified)
+        return await client.get(
+            self.name, url, headers=headers_for(url), etag=etag, last_modified=last_modified
+        )
 
     def parse(self, fetched: Fetched) -> list[RawItem]:
         body = fetched.content
         if len(body) > MAX_BODY_BYTES:
-            raise self.parse_error(f"body of {len(body):,} bytes from {fetched.url} is far too "
-                                   f"large for a hot list (limit {MAX_BODY_BYTES:,})")
+            raise self.parse_error(
+                f"body of {len(body):,} bytes from {fetched.url} is far too "
+                f"large for a hot list (limit {MAX_BODY_BYTES:,})"
+            )
         first = _first_char(body)
         if first in ("{", "["):
             items = self._parse_json(fetched)
         elif _is_visitor_page(body):
-            raise BlockedError(self.name, f"Weibo served its 'Sina Visitor System' page at "
-                                          f"{fetched.url} instead of the list (visitor system: "
-                                          "the request was taken for a bot; try another "
-                                          "endpoint or later)", status=fetched.status)
+            raise BlockedError(
+                self.name,
+                f"Weibo served its 'Sina Visitor System' page at "
+                f"{fetched.url} instead of the list (visitor system: "
+                "the request was taken for a bot; try another "
+                "endpoint or later)",
+                status=fetched.status,
+            )
         elif first == "<":
             items = self._parse_html(fetched)
         else:
-            raise self.parse_error(f"expected Weibo JSON or HTML from {fetched.url} but got "
-                                   f"{_preview(fetched)!r}")
+            raise self.parse_error(
+                f"expected Weibo JSON or HTML from {fetched.url} but got {_preview(fetched)!r}"
+            )
         if not items:
-            raise self.parse_error(f"no entries in the Weibo hot list from {fetched.url}: the "
-                                   "shape was recognised but held no titled rows")
+            raise self.parse_error(
+                f"no entries in the Weibo hot list from {fetched.url}: the "
+                "shape was recognised but held no titled rows"
+            )
         return items
 
     # JSON ----------------------------------------------------------------------------------
@@ -140,18 +171,24 @@ class WeiboHotSearch(Source):
     def _parse_json(self, fetched: Fetched) -> list[RawItem]:
         doc = load_json(self.name, fetched)
         if not isinstance(doc, dict):
-            raise self.parse_error(f"expected a JSON object from {fetched.url} but got a "
-                                   f"{type(doc).__name__}")
+            raise self.parse_error(
+                f"expected a JSON object from {fetched.url} but got a {type(doc).__name__}"
+            )
         self._check_ok(doc, fetched)
         data = doc.get("data")
-        if (isinstance(dig(data, "realtime"), list) or isinstance(dig(data, "band_list"), list)
-                or dig(data, "hotgov") is not None):
-            return list(_from_pc_ajax(data))
-        if isinstance(dig(data, "cards"), list):
+        if (
+            isinstance(dig(data, "realtime"), list)
+            or isinstance(dig(data, "band_list"), list)
+            or dig(data, "hotgov") is not None
+        ):
+            return list(_from_pc_ajax(data))  # type: ignore[arg-type]
+        if isinstance(data, dict) and isinstance(data.get("cards"), list):
             return list(_from_mobile(data["cards"]))
-        raise self.parse_error(f"unknown Weibo JSON from {fetched.url}: top-level keys "
-                               f"{_keys(doc)}, data keys {_keys(data)} (expected data.realtime "
-                               "or data.cards)")
+        raise self.parse_error(
+            f"unknown Weibo JSON from {fetched.url}: top-level keys "
+            f"{_keys(doc)}, data keys {_keys(data)} (expected data.realtime "
+            "or data.cards)"
+        )
 
     def _check_ok(self, doc: dict, fetched: Fetched) -> None:
         """Weibo's APIs answer errors with HTTP 200 and ``ok`` other than 1."""
@@ -160,10 +197,15 @@ class WeiboHotSearch(Source):
             return
         msg = (text_or_none(doc.get("msg")) or "no message")[:120]
         if str(ok).strip() == "-100":  # Weibo's "log in first", with a login URL beside it
-            raise BlockedError(self.name, f"weibo answered ok:-100 ({msg}) at {fetched.url}: "
-                                          "login required", status=fetched.status)
-        raise self.parse_error(f"weibo answered ok:{str(ok)[:20]} ({msg}): endpoint no longer "
-                               f"serves the hot list ({fetched.url})")
+            raise BlockedError(
+                self.name,
+                f"weibo answered ok:-100 ({msg}) at {fetched.url}: login required",
+                status=fetched.status,
+            )
+        raise self.parse_error(
+            f"weibo answered ok:{str(ok)[:20]} ({msg}): endpoint no longer "
+            f"serves the hot list ({fetched.url})"
+        )
 
     # HTML ----------------------------------------------------------------------------------
 
@@ -178,10 +220,13 @@ class WeiboHotSearch(Source):
                 return list(_from_pc_table(cells))
             title = soup.title.get_text(" ", strip=True)[:80] if soup.title else None
         except RecursionError:
-            raise self.parse_error(f"HTML from {fetched.url} is nested too deeply to be a "
-                                   "Weibo hot list") from None
-        raise self.parse_error(f"HTML from {fetched.url} is not a Weibo hot list (no "
-                               f"ul.list_a, no td-02 table; page title {title!r})")
+            raise self.parse_error(
+                f"HTML from {fetched.url} is nested too deeply to be a Weibo hot list"
+            ) from None
+        raise self.parse_error(
+            f"HTML from {fetched.url} is not a Weibo hot list (no "
+            f"ul.list_a, no td-02 table; page title {title!r})"
+        )
 
 
 SOURCES = [WeiboHotSearch]
@@ -200,6 +245,7 @@ def headers_for(url: str) -> Mapping[str, str]:
 
 
 # PC ajax JSON ------------------------------------------------------------------------------
+
 
 def _from_pc_ajax(data: dict) -> Iterable[RawItem]:
     for row in _pinned_gov_rows(data):
@@ -243,21 +289,38 @@ def _pc_row(row: dict, *, pinned: bool, position: int | None) -> RawItem | None:
     query = text_or_none(row.get("word_scheme")) or f"#{title}#"
     heat_value = row.get("num") if row.get("num") is not None else row.get("raw_hot")
     category, heat = split_category(heat_value)
-    category = (text_or_none(row.get("flag_desc")) or _first_category(row.get("category"))
-                or category)
+    category = (
+        text_or_none(row.get("flag_desc")) or _first_category(row.get("category")) or category
+    )
     flag = int_or_none(row.get("flag"))
-    label = (_known_label(row.get("label_name")) or _known_label(row.get("icon_desc"))
-             or _known_label(row.get("small_icon_desc")) or FLAG_LABELS.get(flag or 0))
+    label = (
+        _known_label(row.get("label_name"))
+        or _known_label(row.get("icon_desc"))
+        or _known_label(row.get("small_icon_desc"))
+        or FLAG_LABELS.get(flag or 0)
+    )
     note = text_or_none(row.get("note"))
-    extras = _compact({"query": query, "flag": flag, "raw_rank": int_or_none(row.get("rank")),
-                       "raw_category": text_or_none(row.get("category"))})
+    extras = _compact(
+        {
+            "query": query,
+            "flag": flag,
+            "raw_rank": int_or_none(row.get("rank")),
+            "raw_category": text_or_none(row.get("category")),
+        }
+    )
     return RawItem(
         title=title,
         url=_gov_url(row) if pinned else search_url(query),
         rank=None if pinned else _pc_rank(row, is_ad, position),
-        heat=heat, heat_raw=text_or_none(heat_value), label=label, category=category,
+        heat=heat,
+        heat_raw=text_or_none(heat_value),
+        label=label,
+        category=category,
         summary=note if note and note.strip("#") != title else None,
-        pinned=pinned, is_ad=is_ad, extras=extras)
+        pinned=pinned,
+        is_ad=is_ad,
+        extras=extras,
+    )
 
 
 def _pc_rank(row: dict, is_ad: bool, position: int | None) -> int | None:
@@ -288,6 +351,7 @@ def _first_category(value: Any) -> str | None:
 
 # m.weibo.cn JSON ---------------------------------------------------------------------------
 
+
 def _from_mobile(cards: list) -> Iterable[RawItem]:
     group = _realtime_group(cards)
     for row in group:
@@ -299,8 +363,9 @@ def _from_mobile(cards: list) -> Iterable[RawItem]:
 
 def _realtime_group(cards: list) -> list:
     """The "实时热点" card's rows; cards[1] ("实时上升热点") is a different list."""
-    with_groups = [c for c in cards
-                   if isinstance(c, dict) and isinstance(c.get("card_group"), list)]
+    with_groups = [
+        c for c in cards if isinstance(c, dict) and isinstance(c.get("card_group"), list)
+    ]
     for card in with_groups:
         if "实时热点" in (text_or_none(card.get("title")) or ""):
             return card["card_group"]
@@ -316,16 +381,28 @@ def _mobile_row(row: dict) -> RawItem | None:
     rank = _rank_or_none(fields.get("realpos") or log_fields.get("realpos"))
     is_ad = "promotion" in row or fields.get("is_ad_pos") == "1"
     pinned = rank is None and not is_ad
-    query = (_scheme_query(row.get("scheme")) or text_or_none(fields.get("key"))
-             or text_or_none(log_fields.get("key")) or title)
+    query = (
+        _scheme_query(row.get("scheme"))
+        or text_or_none(fields.get("key"))
+        or text_or_none(log_fields.get("key"))
+        or title
+    )
     category, heat = split_category(row.get("desc_extr"))
     icon = text_or_none(row.get("icon"))
     flag = _flag_from_icon(icon)
-    extras = _compact({"query": query, "flag": flag,
-                       "icon": icon if flag is None else None})
-    return RawItem(title=title, url=search_url(query), rank=rank, heat=heat,
-                   heat_raw=text_or_none(row.get("desc_extr")), label=_icon_label(icon, flag),
-                   category=category, pinned=pinned, is_ad=is_ad, extras=extras)
+    extras = _compact({"query": query, "flag": flag, "icon": icon if flag is None else None})
+    return RawItem(
+        title=title,
+        url=search_url(query),
+        rank=rank,
+        heat=heat,
+        heat_raw=text_or_none(row.get("desc_extr")),
+        label=_icon_label(icon, flag),
+        category=category,
+        pinned=pinned,
+        is_ad=is_ad,
+        extras=extras,
+    )
 
 
 def _pipe_fields(value: Any) -> dict[str, str]:
@@ -363,6 +440,7 @@ def _icon_label(icon: str | None, flag: int | None) -> str | None:
 
 
 # HTML: H5 list and PC table ----------------------------------------------------------------
+
 
 def _soup(fetched: Fetched) -> BeautifulSoup:
     """Parse with lxml from text we decoded ourselves (see ``_decode_html``)."""
@@ -402,9 +480,15 @@ def _from_h5(ul: Tag) -> Iterable[RawItem]:
         strong = link.find("strong")
         printed = strong.get_text(strip=True) if isinstance(strong, Tag) else ""
         words = _class_words(i for i in link.find_all("i"))
-        item = _html_row(title=span.get_text(" ", strip=True), printed_rank=printed,
-                         heat_text=heat_text, href=_href(link), label_text=None,
-                         icon_words=words, seen_ranked=seen_ranked)
+        item = _html_row(
+            title=span.get_text(" ", strip=True),
+            printed_rank=printed,
+            heat_text=heat_text,
+            href=_href(link),
+            label_text=None,
+            icon_words=words,
+            seen_ranked=seen_ranked,
+        )
         if item is not None:
             seen_ranked = seen_ranked or item.rank is not None
             yield item
@@ -422,35 +506,57 @@ def _from_pc_table(cells: list[Tag]) -> Iterable[RawItem]:
         span = td02.find("span")
         icons = [i for td in (td01, td03) if isinstance(td, Tag) for i in td.find_all("i")]
         heat_text = span.get_text(" ", strip=True) if isinstance(span, Tag) else None
-        item = _html_row(title=link.get_text(" ", strip=True),
-                         printed_rank=td01.get_text(strip=True) if isinstance(td01, Tag) else "",
-                         heat_text=heat_text,
-                         href=_href(link),
-                         label_text=td03.get_text(strip=True) if isinstance(td03, Tag) else None,
-                         icon_words=_class_words(icons) | _class_words([td01]),
-                         seen_ranked=seen_ranked)
+        item = _html_row(
+            title=link.get_text(" ", strip=True),
+            printed_rank=td01.get_text(strip=True) if isinstance(td01, Tag) else "",
+            heat_text=heat_text,
+            href=_href(link),
+            label_text=td03.get_text(strip=True) if isinstance(td03, Tag) else None,
+            icon_words=_class_words(icons) | _class_words([td01]),
+            seen_ranked=seen_ranked,
+        )
         if item is not None:
             seen_ranked = seen_ranked or item.rank is not None
             yield item
 
 
-def _html_row(*, title: str, printed_rank: str, heat_text: str | None, href: str | None,
-              label_text: str | None, icon_words: set[str], seen_ranked: bool) -> RawItem | None:
+def _html_row(
+    *,
+    title: str,
+    printed_rank: str,
+    heat_text: str | None,
+    href: str | None,
+    label_text: str | None,
+    icon_words: set[str],
+    seen_ranked: bool,
+) -> RawItem | None:
     title = " ".join(title.split())
     if not title:
         return None
     rank = _rank_or_none(printed_rank) if printed_rank.isdecimal() else None
-    is_js_link = bool(href) and href.lower().startswith("javascript")
+    is_js_link = href is not None and href.lower().startswith("javascript")
     label = _known_label(label_text) or _label_from_words(icon_words - PINNED_ICON_WORDS)
-    pinned = rank is None and not is_js_link and (bool(icon_words & PINNED_ICON_WORDS)
-                                                  or not seen_ranked)
+    pinned = (
+        rank is None
+        and not is_js_link
+        and (bool(icon_words & PINNED_ICON_WORDS) or not seen_ranked)
+    )
     is_ad = is_js_link or label == "商" or (rank is None and not pinned)
     query = _href_query(href) if href and not is_js_link else None
     category, heat = split_category(heat_text)
     extras = _compact({"query": query, "icon": " ".join(sorted(icon_words)) or None})
-    return RawItem(title=title, url=search_url(query or f"#{title}#"), rank=rank, heat=heat,
-                   heat_raw=text_or_none(heat_text), label=label, category=category,
-                   pinned=pinned, is_ad=is_ad, extras=extras)
+    return RawItem(
+        title=title,
+        url=search_url(query or f"#{title}#"),
+        rank=rank,
+        heat=heat,
+        heat_raw=text_or_none(heat_text),
+        label=label,
+        category=category,
+        pinned=pinned,
+        is_ad=is_ad,
+        extras=extras,
+    )
 
 
 def _href(link: Tag) -> str | None:
@@ -474,14 +580,18 @@ def _class_words(tags: Iterable[Any]) -> set[str]:
     for tag in tags:
         if not isinstance(tag, Tag):
             continue
-        classes = tag.get("class") or []
+        classes: Any = tag.get("class") or []
         for cls in classes if isinstance(classes, list) else [classes]:
-            words.update(w for w in re.split(r"[_\-\s]+", str(cls).lower())
-                         if w and w not in ("icon", "txt", "td", "01", "03"))
+            words.update(
+                w
+                for w in re.split(r"[_\-\s]+", str(cls).lower())
+                if w and w not in ("icon", "txt", "td", "01", "03")
+            )
     return words
 
 
 # Shared helpers ----------------------------------------------------------------------------
+
 
 def search_url(query: str) -> str:
     """Weibo's search link for a query: ``#话题#`` topics keep their hashes (encoded as %23)."""
@@ -503,7 +613,6 @@ def _known_label(value: Any) -> str | None:
 def _rank_or_none(value: Any) -> int | None:
     number = int_or_none(value)
     return number if number is not None and 1 <= number <= MAX_RANK else None
-
 
 
 def _truthy(value: Any) -> bool:
@@ -532,4 +641,4 @@ def _is_visitor_page(body: bytes) -> bool:
 
 
 def _preview(fetched: Fetched, n: int = 80) -> str:
-    return " ".join(fetched.content[:n * 4].decode("utf-8", "replace")[:n].split())
+    return " ".join(fetched.content[: n * 4].decode("utf-8", "replace")[:n].split())

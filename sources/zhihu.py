@@ -28,9 +28,9 @@ from typing import Any
 from urllib.parse import quote
 
 from hotspot.errors import BlockedError
+from hotspot.ingest.source import Source, dig, key_list, load_json, text_or_none
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
-from hotspot.ingest.source import Source, dig, key_list, load_json, text_or_none
 
 API_URL = "https://www.zhihu.com/api/v3/feed/topstory/hot-lists/total?limit=50"
 TOPSEARCH_URL = "https://www.zhihu.com/topsearch"
@@ -61,15 +61,18 @@ class ZhihuSource(Source):
 
     def _parse_hot_list(self, fetched: Fetched, payload: Any) -> list[RawItem]:
         if not isinstance(payload, dict):
-            raise self.parse_error(f"expected a zhihu hot-list JSON object from {fetched.url}, "
-                                   f"got {type(payload).__name__}")
+            raise self.parse_error(
+                f"expected a zhihu hot-list JSON object from {fetched.url}, "
+                f"got {type(payload).__name__}"
+            )
         self._check_api_error(fetched, payload)
         rows = payload.get("data")
         if not isinstance(rows, list):
-            raise self.parse_error(f"zhihu hot-list JSON from {fetched.url} has no data[] "
-                                   f"(top-level keys: {key_list(payload)})")
-        items = [item for i, row in enumerate(rows)
-                 if (item := _hot_item(row, i)) is not None]
+            raise self.parse_error(
+                f"zhihu hot-list JSON from {fetched.url} has no data[] "
+                f"(top-level keys: {key_list(payload)})"
+            )
+        items = [item for i, row in enumerate(rows) if (item := _hot_item(row, i)) is not None]
         if not items:
             raise self.parse_error(f"zhihu hot list from {fetched.url} has no entries")
         return items
@@ -81,37 +84,49 @@ class ZhihuSource(Source):
         code = error.get("code")
         message = text_or_none(error.get("message")) or "no message"
         if code in BLOCK_CODES:
-            raise BlockedError(self.name, f"zhihu refused the request (error {code}: "
-                                          f"{message}); slow down or try later",
-                               status=fetched.status)
+            raise BlockedError(
+                self.name,
+                f"zhihu refused the request (error {code}: {message}); slow down or try later",
+                status=fetched.status,
+            )
         raise self.parse_error(f"zhihu API answered an error (code {code!r}: {message})")
 
     def _check_block_page(self, fetched: Fetched, text: str) -> None:
         head = text[:20_000]
         if any(m in fetched.url for m in BLOCK_MARKERS) or (
-                head[:1] == "<" and any(m in head for m in BLOCK_MARKERS)):
-            raise BlockedError(self.name, f"zhihu served its anti-bot check page at "
-                                          f"{fetched.url}; slow down or try later",
-                               status=fetched.status)
+            head[:1] == "<" and any(m in head for m in BLOCK_MARKERS)
+        ):
+            raise BlockedError(
+                self.name,
+                f"zhihu served its anti-bot check page at {fetched.url}; slow down or try later",
+                status=fetched.status,
+            )
 
     # -- /topsearch HTML --------------------------------------------------------------------
 
     def _parse_topsearch(self, fetched: Fetched, html: str) -> list[RawItem]:
         embedded = _initial_data(html)
         if embedded is None:
-            raise self.parse_error(f"expected zhihu hot-list JSON or the topsearch page, got "
-                                   f"HTML without js-initialData from {fetched.url}: "
-                                   f"{_preview(html)}")
-        data = load_json(self.name, dataclasses.replace(
-            fetched, content=embedded.encode("utf-8"), encoding="utf-8"))
+            raise self.parse_error(
+                f"expected zhihu hot-list JSON or the topsearch page, got "
+                f"HTML without js-initialData from {fetched.url}: "
+                f"{_preview(html)}"
+            )
+        data = load_json(
+            self.name,
+            dataclasses.replace(fetched, content=embedded.encode("utf-8"), encoding="utf-8"),
+        )
         rows = dig(data, "initialState", "topsearch", "data")
         if not isinstance(rows, list):
             rows = dig(data, "initialState", "search", "topSearch", "data")
         if not isinstance(rows, list):
-            raise self.parse_error(f"zhihu page from {fetched.url} has js-initialData but no "
-                                   "initialState.topsearch.data[]")
-        items = [item for i, row in enumerate(rows)
-                 if (item := _topsearch_item(row, i)) is not None]
+            raise self.parse_error(
+                f"zhihu page from {fetched.url} has js-initialData but no "
+                "initialState.topsearch.data[]"
+            )
+        items = [
+            item for i, row in enumerate(rows) if (item := _topsearch_item(row, i)) is not None
+        ]
         if not items:
             raise self.parse_error(f"zhihu topsearch page from {fetched.url} has no entries")
         return items
@@ -129,9 +144,10 @@ def _hot_item(row: Any, position: int) -> RawItem | None:
         heat_text = dig(row, "detail_text")
     label_text = _label(dig(target, "label_area"))
     answers = dig(row, "feed_specific", "answer_count")
-    extras = {"answer_count": _count(answers if answers is not None
-                                     else target.get("answer_count")),
-              "image": text_or_none(dig(target, "image_area", "url"))}
+    extras = {
+        "answer_count": _count(answers if answers is not None else target.get("answer_count")),
+        "image": text_or_none(dig(target, "image_area", "url")),
+    }
     return RawItem(
         title=title,
         url=_question_url(target),
@@ -139,8 +155,9 @@ def _hot_item(row: Any, position: int) -> RawItem | None:
         heat=parse_heat(heat_text),
         heat_raw=text_or_none(heat_text),
         label=label_text,
-        summary=(text_or_none(dig(target, "excerpt_area", "text"))
-                 or text_or_none(target.get("excerpt"))),
+        summary=(
+            text_or_none(dig(target, "excerpt_area", "text")) or text_or_none(target.get("excerpt"))
+        ),
         key=text_or_none(dig(row, "card_id")),
         extras={k: v for k, v in extras.items() if v is not None},
     )
@@ -176,9 +193,14 @@ def _topsearch_item(row: Any, position: int) -> RawItem | None:
     if link is None or not link.startswith(("http://", "https://")):
         link = SEARCH_URL + quote(query or title, safe="", errors="replace")
     extras = {"query": query} if query and query != title else {}
-    return RawItem(title=title, url=link, rank=position + 1,
-                   label="新" if row.get("isNew") is True else None,
-                   summary=text_or_none(row.get("queryDescription")), extras=extras)
+    return RawItem(
+        title=title,
+        url=link,
+        rank=position + 1,
+        label="新" if row.get("isNew") is True else None,
+        summary=text_or_none(row.get("queryDescription")),
+        extras=extras,
+    )
 
 
 def _initial_data(html: str) -> str | None:
@@ -188,8 +210,7 @@ def _initial_data(html: str) -> str | None:
         return None
     start = html.find(">", at)
     end = html.find("</script>", start) if start >= 0 else -1
-    return html[start + 1:end] if end >= 0 else None
-
+    return html[start + 1 : end] if end >= 0 else None
 
 
 def _preview(text: str, n: int = 80) -> str:

@@ -59,10 +59,13 @@ def test_issue_example_is_accepted_as_written(tmp_path):
 
 
 def test_every_problem_is_reported_at_once_by_dotted_key(tmp_path):
-    bad = EXAMPLE.replace('interval = "2m"', 'interval = "2x"').replace(
-        'type = "rss"', 'type = "rsss"').replace('name = "36kr"', 'name = "weibo"') + \
-        '\n[hotspot2]\nx = 1\n'
-    bad = bad.replace("min_score = 0.5", "min_score = \"high\"\nkeyword = [\"typo\"]")
+    bad = (
+        EXAMPLE.replace('interval = "2m"', 'interval = "2x"')
+        .replace('type = "rss"', 'type = "rsss"')
+        .replace('name = "36kr"', 'name = "weibo"')
+        + "\n[hotspot2]\nx = 1\n"
+    )
+    bad = bad.replace("min_score = 0.5", 'min_score = "high"\nkeyword = ["typo"]')
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, bad), load_plugins())
     problems = info.value.problems
@@ -84,10 +87,18 @@ def test_password_in_file_is_refused_with_advice(tmp_path):
 
 
 def test_cli_reports_bad_config_in_lines_with_exit_2_and_no_traceback(tmp_path):
-    path = write(tmp_path, EXAMPLE.replace('timezone = "Asia/Shanghai"', 'timezone = "Mars/Base"')
-                 .replace('digest_at = "08:30"', 'digest_at = "25:99"'))
-    proc = subprocess.run([sys.executable, "-m", "hotspot", "--config", str(path), "config",
-                           "check"], capture_output=True, text=True, timeout=60)
+    path = write(
+        tmp_path,
+        EXAMPLE.replace('timezone = "Asia/Shanghai"', 'timezone = "Mars/Base"').replace(
+            'digest_at = "08:30"', 'digest_at = "25:99"'
+        ),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "hotspot", "--config", str(path), "config", "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert any("hotspot.timezone: unknown timezone 'Mars/Base'" in line for line in lines)

@@ -71,7 +71,8 @@ def setup(tmp_path):
     now = dt.datetime.now(TZ)
     at = (now - dt.timedelta(minutes=2)).strftime("%H:%M")  # has just passed
     path = tmp_path / "hotspot.toml"
-    path.write_text(f"""
+    path.write_text(
+        f"""
 [hotspot]
 database = "db.sqlite"
 timezone = "Asia/Shanghai"
@@ -88,27 +89,53 @@ digest_at = "{at}"
 [[accounts.themes]]
 name = "美食"
 keywords = ["火锅"]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     store = Store(tmp_path / "db.sqlite")
     t = int(time.time()) - 3 * 3600
     with store.transaction():
-        h = Hotspot(id="w1", source="weibo", platform="weibo", title="重庆火锅节 <b>&</b>",
-                    url="https://s.weibo.com/1", summary=None, category=None, rank=2,
-                    heat=500000, label=None, pinned=False, is_ad=False, published=None,
-                    observed_at=dt.datetime.fromtimestamp(t, TZ))
+        h = Hotspot(
+            id="w1",
+            source="weibo",
+            platform="weibo",
+            title="重庆火锅节 <b>&</b>",
+            url="https://s.weibo.com/1",
+            summary=None,
+            category=None,
+            rank=2,
+            heat=500000,
+            label=None,
+            pinned=False,
+            is_ad=False,
+            published=None,
+            observed_at=dt.datetime.fromtimestamp(t, TZ),
+        )
         store.insert_item(h, ["火锅"], t)
         ev = store.create_event(h.title, t, ["火锅"])
         store.set_item_event("w1", ev)
-        store.insert_alert(account="美食组", theme="美食", event_id=ev, item_id="w1", score=0.9,
-                           terms=["火锅"], explanation={}, at=t)
+        store.insert_alert(
+            account="美食组",
+            theme="美食",
+            event_id=ev,
+            item_id="w1",
+            score=0.9,
+            terms=["火锅"],
+            explanation={},
+            at=t,
+        )
     store.close()
     procs: list[subprocess.Popen] = []
 
     def start_daemon() -> subprocess.Popen:
         log = open(tmp_path / f"daemon{len(procs)}.log", "wb")
-        p = subprocess.Popen([sys.executable, "-m", "hotspot", "--config", str(path), "run"],
-                             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        p = subprocess.Popen(
+            [sys.executable, "-m", "hotspot", "--config", str(path), "run"],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         procs.append(p)
         return p
 

@@ -12,29 +12,46 @@ from pathlib import Path
 
 import pytest
 
-WEIBO_PC = {"ok": 1, "data": {"hotgov": {"word": "#两会今日看点#", "is_gov": 1}, "realtime": [
-    {"word": "冬天第一杯奶茶", "num": 1203456, "realpos": 1, "label_name": "热"},
-    {"word": "火锅店排队三小时", "num": "剧集 845210", "realpos": 2, "label_name": "新"},
-    {"word": "熊猫花花过生日", "num": 598919, "realpos": 3},
-    {"word": "某品牌奶茶新品", "num": 0, "is_ad": 1, "label_name": "荐"},
-    {"word": "台风路径", "num": "1.2万", "realpos": 4}]}}
-DAILYHOT = {"code": 200, "data": [
-    {"title": "冬天第一杯奶茶", "hot": 5000, "url": "https://example.com/a"},
-    {"title": "新款手机发布", "hot": 4000, "url": "https://example.com/b"}]}
+WEIBO_PC = {
+    "ok": 1,
+    "data": {
+        "hotgov": {"word": "#两会今日看点#", "is_gov": 1},
+        "realtime": [
+            {"word": "冬天第一杯奶茶", "num": 1203456, "realpos": 1, "label_name": "热"},
+            {"word": "火锅店排队三小时", "num": "剧集 845210", "realpos": 2, "label_name": "新"},
+            {"word": "熊猫花花过生日", "num": 598919, "realpos": 3},
+            {"word": "某品牌奶茶新品", "num": 0, "is_ad": 1, "label_name": "荐"},
+            {"word": "台风路径", "num": "1.2万", "realpos": 4},
+        ],
+    },
+}
+DAILYHOT = {
+    "code": 200,
+    "data": [
+        {"title": "冬天第一杯奶茶", "hot": 5000, "url": "https://example.com/a"},
+        {"title": "新款手机发布", "hot": 4000, "url": "https://example.com/b"},
+    ],
+}
 
 
 def write_config(tmp_path: Path, sources: list[tuple[str, str, str]]) -> Path:
-    blocks = "".join(textwrap.dedent(f"""
+    blocks = "".join(
+        textwrap.dedent(f"""
         [[sources]]
         name = "{name}"
         type = "{type_}"
         url = "{url}"
-        """) for name, type_, url in sources)
-    text = textwrap.dedent("""
+        """)
+        for name, type_, url in sources
+    )
+    text = (
+        textwrap.dedent("""
         [hotspot]
         database = "db/hotspot.db"
         min_host_interval = "0s"
-        """) + blocks + textwrap.dedent("""
+        """)
+        + blocks
+        + textwrap.dedent("""
         [[accounts]]
         name = "foodie"
         [[accounts.themes]]
@@ -49,14 +66,19 @@ def write_config(tmp_path: Path, sources: list[tuple[str, str, str]]) -> Path:
         keywords = ["猫", "狗", "宠物"]
         verticals = []   # keywords only: this account tests whole-token matching
         """)
+    )
     path = tmp_path / "hotspot.toml"
     path.write_text(text, encoding="utf-8")
     return path
 
 
 def cli(config: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hotspot", "--config", str(config), *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "hotspot", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def alerts(config: Path) -> list[dict]:
@@ -68,8 +90,13 @@ def alerts(config: Path) -> list[dict]:
 def test_poll_to_alerts_json_without_duplicates(tmp_path, httpserver):
     httpserver.expect_request("/weibo").respond_with_json(WEIBO_PC)
     httpserver.expect_request("/hot").respond_with_json(DAILYHOT)
-    config = write_config(tmp_path, [("weibo", "weibo", httpserver.url_for("/weibo")),
-                                     ("daily", "jsonlist", httpserver.url_for("/hot"))])
+    config = write_config(
+        tmp_path,
+        [
+            ("weibo", "weibo", httpserver.url_for("/weibo")),
+            ("daily", "jsonlist", httpserver.url_for("/hot")),
+        ],
+    )
     first = cli(config, "poll")
     assert first.returncode == 0, first.stderr
     rows = alerts(config)
@@ -79,8 +106,19 @@ def test_poll_to_alerts_json_without_duplicates(tmp_path, httpserver):
     assert not any(r["account"] == "pets" for r in rows)  # 猫 is not in 熊猫
     assert not any("某品牌" in r["title"] for r in rows)  # ads are stored, never alerted
     milk = next(r for r in rows if r["title"] == "冬天第一杯奶茶")
-    for key in ("id", "account", "theme", "score", "title", "url", "source", "rank", "heat",
-                "created_at", "terms"):
+    for key in (
+        "id",
+        "account",
+        "theme",
+        "score",
+        "title",
+        "url",
+        "source",
+        "rank",
+        "heat",
+        "created_at",
+        "terms",
+    ):
         assert key in milk
     assert "奶茶" in milk["terms"] and 0.5 <= milk["score"] <= 1
     # the same story on two platforms is one alert listing both
@@ -97,8 +135,7 @@ def test_poll_to_alerts_json_without_duplicates(tmp_path, httpserver):
     times = db.execute("SELECT COUNT(DISTINCT observed_at) FROM observations").fetchone()[0]
     assert times in (1, 2)
     assert db.execute("SELECT COUNT(*) FROM observations").fetchone()[0] == times * items
-    hot = json.loads(cli(config, "hotspots", "list", "--search", "熊猫", "--format",
-                         "json").stdout)
+    hot = json.loads(cli(config, "hotspots", "list", "--search", "熊猫", "--format", "json").stdout)
     assert [h["title"] for h in hot] == ["熊猫花花过生日"]
 
 
@@ -106,9 +143,14 @@ def test_a_broken_source_leaves_the_others_alerts_intact(tmp_path, httpserver):
     httpserver.expect_request("/weibo").respond_with_json(WEIBO_PC)
     httpserver.expect_request("/broken").respond_with_data("oops", status=500)
     httpserver.expect_request("/garbage").respond_with_data("<html>not json", status=200)
-    config = write_config(tmp_path, [("broken", "jsonlist", httpserver.url_for("/broken")),
-                                     ("weibo", "weibo", httpserver.url_for("/weibo")),
-                                     ("garbage", "jsonlist", httpserver.url_for("/garbage"))])
+    config = write_config(
+        tmp_path,
+        [
+            ("broken", "jsonlist", httpserver.url_for("/broken")),
+            ("weibo", "weibo", httpserver.url_for("/weibo")),
+            ("garbage", "jsonlist", httpserver.url_for("/garbage")),
+        ],
+    )
     proc = cli(config, "poll")
     assert proc.returncode == 0
     assert "Traceback" not in proc.stderr
@@ -139,19 +181,26 @@ def test_alerts_show_explains_and_lists_history(tmp_path, httpserver):
 def test_recorded_weibo_and_rss_through_poll(tmp_path, httpserver, shared_dir):
     weibo = shared_dir / "fixtures/weibo/mweibocn_realtimehot_20250220T1224.json"
     feed = shared_dir / "fixtures/rss/ifanr_rss2_2016-10-26.xml"
-    httpserver.expect_request("/w").respond_with_data(weibo.read_bytes(),
-                                                      content_type="application/json")
-    httpserver.expect_request("/f").respond_with_data(feed.read_bytes(),
-                                                      content_type="application/rss+xml")
-    config = write_config(tmp_path, [("weibo", "weibo", httpserver.url_for("/w")),
-                                     ("ifanr", "rss", httpserver.url_for("/f"))])
+    httpserver.expect_request("/w").respond_with_data(
+        weibo.read_bytes(), content_type="application/json"
+    )
+    httpserver.expect_request("/f").respond_with_data(
+        feed.read_bytes(), content_type="application/rss+xml"
+    )
+    config = write_config(
+        tmp_path,
+        [("weibo", "weibo", httpserver.url_for("/w")), ("ifanr", "rss", httpserver.url_for("/f"))],
+    )
     proc = cli(config, "poll", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     report = {r["source"]: r for r in json.loads(proc.stdout)}
     assert report["weibo"]["items"] >= 50 and report["weibo"]["error"] is None
     assert report["ifanr"]["items"] == 15
-    hot = json.loads(cli(config, "hotspots", "list", "--source", "weibo", "--limit", "100",
-                         "--format", "json").stdout)
+    hot = json.loads(
+        cli(
+            config, "hotspots", "list", "--source", "weibo", "--limit", "100", "--format", "json"
+        ).stdout
+    )
     assert len(hot) >= 50 and any(h["pinned"] for h in hot)
     before = alerts(config)
     cli(config, "poll")

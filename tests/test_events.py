@@ -26,8 +26,10 @@ def test_two_stories_about_one_person_stay_apart():
 
 
 def test_the_best_candidate_wins():
-    assert pick("特朗普称已与普京通话",
-                cand(1, "普京会见外宾"), cand(2, "特朗普透露已与普京通话")) == 2
+    assert (
+        pick("特朗普称已与普京通话", cand(1, "普京会见外宾"), cand(2, "特朗普透露已与普京通话"))
+        == 2
+    )
 
 
 def test_exact_match_is_certain():

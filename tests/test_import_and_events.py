@@ -24,32 +24,50 @@ THEMES = textwrap.dedent("""
 def rows():
     """Three snapshots of two platforms; one story appears on both, and climbs."""
     out = []
-    snaps = [("2025-02-20T10:00:00+08:00", ["台风路径", "冬天第一杯奶茶", "某地小学开学"]),
-             ("2025-02-20T11:00:00+08:00", ["冬天第一杯奶茶", "台风路径", "成都火锅节开幕"]),
-             ("2025-02-20T12:00:00+08:00", ["冬天第一杯奶茶", "成都火锅节开幕", "猫咪救助"])]
+    snaps = [
+        ("2025-02-20T10:00:00+08:00", ["台风路径", "冬天第一杯奶茶", "某地小学开学"]),
+        ("2025-02-20T11:00:00+08:00", ["冬天第一杯奶茶", "台风路径", "成都火锅节开幕"]),
+        ("2025-02-20T12:00:00+08:00", ["冬天第一杯奶茶", "成都火锅节开幕", "猫咪救助"]),
+    ]
     for platform in ("weibo", "baidu"):
         for at, titles in snaps:
             for rank, title in enumerate(titles, 1):
-                out.append({"platform": platform, "snapshot_time": at, "rank": rank,
-                            "title": title, "heat": 1000 * (4 - rank), "url": None,
-                            "label": None})
+                out.append(
+                    {
+                        "platform": platform,
+                        "snapshot_time": at,
+                        "rank": rank,
+                        "title": title,
+                        "heat": 1000 * (4 - rank),
+                        "url": None,
+                        "label": None,
+                    }
+                )
     out.append({"platform": "weibo", "snapshot_time": "not a time", "title": "x"})
     return out
 
 
 def cli(cfg, *args):
-    return subprocess.run([sys.executable, "-m", "hotspot", "--config", str(cfg), *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "hotspot", "--config", str(cfg), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture
 def imported(tmp_path):
     history = tmp_path / "history.jsonl"
-    history.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows()) + "\n",
-                       encoding="utf-8")
+    history.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows()) + "\n", encoding="utf-8"
+    )
     cfg = tmp_path / "hotspot.toml"
-    cfg.write_text('[hotspot]\ndatabase = "h.db"\n[[accounts]]\nname = "a"\n'
-                   + THEMES.replace("[[themes]]", "[[accounts.themes]]"), encoding="utf-8")
+    cfg.write_text(
+        '[hotspot]\ndatabase = "h.db"\n[[accounts]]\nname = "a"\n'
+        + THEMES.replace("[[themes]]", "[[accounts.themes]]"),
+        encoding="utf-8",
+    )
     first = cli(cfg, "import", str(history))
     assert first.returncode == 0, first.stderr
     return cfg, history, first
@@ -86,9 +104,13 @@ def test_match_uses_what_the_database_learned(imported, tmp_path):
     themes = tmp_path / "themes.toml"
     themes.write_text(THEMES, encoding="utf-8")
     items = tmp_path / "items.jsonl"
-    items.write_text(json.dumps({"id": "x1", "title": "网红奶茶店排长队"}, ensure_ascii=False)
-                     + "\n" + json.dumps({"id": "x2", "title": "大熊猫吃竹子"}, ensure_ascii=False)
-                     + "\n", encoding="utf-8")
+    items.write_text(
+        json.dumps({"id": "x1", "title": "网红奶茶店排长队"}, ensure_ascii=False)
+        + "\n"
+        + json.dumps({"id": "x2", "title": "大熊猫吃竹子"}, ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
     proc = cli(cfg, "match", "--themes", str(themes), "--input", str(items))
     assert proc.returncode == 0, proc.stderr
     out = [json.loads(line) for line in proc.stdout.splitlines()]

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from hotspot.cli import cli
 from hotspot.config import SmtpConfig, parse_config
 from hotspot.delivery.jobs import send_due_digests
-from hotspot.errors import DeliveryError
 from hotspot.delivery.mailer import build_message, send_mail
+from hotspot.errors import DeliveryError
 from hotspot.models import Hotspot
 from hotspot.storage.store import Store
 
@@ -51,7 +51,8 @@ def start(handler, port, **kw) -> Controller:
 
 def config_toml(tmp: Path, port: int, extra: str = "") -> Path:
     p = tmp / "hotspot.toml"
-    p.write_text(f"""
+    p.write_text(
+        f"""
 [hotspot]
 database = "db.sqlite"
 timezone = "Asia/Shanghai"
@@ -69,7 +70,9 @@ digest_at = "08:30"
 name = "美食"
 keywords = ["火锅"]
 {extra}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return p
 
 
@@ -77,18 +80,37 @@ def seed(store: Store, n: int = 2) -> None:
     with store.transaction():
         for i in range(n):
             title = ["海底捞<script>火锅</script> & 奶茶", "重庆火锅节开幕"][i % 2]
-            h = Hotspot(id=f"w{i}", source="weibo", platform="weibo", title=title,
-                        url=f"https://s.weibo.com/weibo?q={i}", summary=None, category=None,
-                        rank=i + 1, heat=100000 * (i + 1), label=None, pinned=False,
-                        is_ad=False, published=None,
-                        observed_at=dt.datetime.fromtimestamp(T0 - 3600, SH))
+            h = Hotspot(
+                id=f"w{i}",
+                source="weibo",
+                platform="weibo",
+                title=title,
+                url=f"https://s.weibo.com/weibo?q={i}",
+                summary=None,
+                category=None,
+                rank=i + 1,
+                heat=100000 * (i + 1),
+                label=None,
+                pinned=False,
+                is_ad=False,
+                published=None,
+                observed_at=dt.datetime.fromtimestamp(T0 - 3600, SH),
+            )
             store.insert_item(h, ["火锅"], T0 - 3600)
             store.observe_many([h], T0 - 3600)
             ev = store.create_event(title, T0 - 3600, ["火锅"])
             store.set_item_event(h.id, ev)
             store.touch_events({ev: ("weibo", i + 1)}, T0 - 3600)
-            store.insert_alert(account="美食组", theme="美食", event_id=ev, item_id=h.id,
-                               score=0.8, terms=["火锅"], explanation={}, at=T0 - 3600 + i)
+            store.insert_alert(
+                account="美食组",
+                theme="美食",
+                event_id=ev,
+                item_id=h.id,
+                score=0.8,
+                terms=["火锅"],
+                explanation={},
+                at=T0 - 3600 + i,
+            )
 
 
 @pytest.fixture
@@ -148,9 +170,21 @@ def test_cli_send_force_sends_again_and_preview_sends_nothing(env, tmp_path):
     c = start(rec, port)
     try:
         runner = CliRunner()
-        r = runner.invoke(cli, ["--config", str(path), "digest", "preview", "--account",
-                                "美食组", "--date", "2024-05-02", "--html",
-                                str(tmp_path / "d.html")])
+        r = runner.invoke(
+            cli,
+            [
+                "--config",
+                str(path),
+                "digest",
+                "preview",
+                "--account",
+                "美食组",
+                "--date",
+                "2024-05-02",
+                "--html",
+                str(tmp_path / "d.html"),
+            ],
+        )
         assert r.exit_code == 0, r.output
         assert "重庆火锅节开幕" in r.output and not rec.messages
         assert "&lt;script&gt;" in (tmp_path / "d.html").read_text()
@@ -161,7 +195,10 @@ def test_cli_send_force_sends_again_and_preview_sends_nothing(env, tmp_path):
     finally:
         c.stop()
     assert "sent" in r1.output and "skipped" in r2.output and "sent" in r3.output, (
-        r1.output, r2.output, r3.output)
+        r1.output,
+        r2.output,
+        r3.output,
+    )
     assert len(rec.messages) == 2
     assert rec.messages[0]["Message-ID"] != rec.messages[1]["Message-ID"]
 
@@ -175,9 +212,9 @@ def test_empty_digest_is_short_or_skipped(tmp_path):
             d = tmp_path / str(empty)
             d.mkdir()
             path = config_toml(d, port)
-            text = path.read_text().replace('digest_at = "08:30"',
-                                            f'digest_at = "08:30"\ndigest_empty = '
-                                            f'{str(empty).lower()}')
+            text = path.read_text().replace(
+                'digest_at = "08:30"', f'digest_at = "08:30"\ndigest_empty = {str(empty).lower()}'
+            )
             path.write_text(text)
             config = parse_config(__import__("tomllib").loads(text), path)
             store = Store(config.database)
@@ -199,8 +236,14 @@ def test_auth_failure_is_one_clear_line(monkeypatch):
 
     c = start(Recorder(), port, authenticator=authenticator, auth_require_tls=False)
     monkeypatch.setenv("HOTSPOT_TEST_SMTP_PW", "wrong")
-    smtp = SmtpConfig(host="127.0.0.1", port=port, security="none", username="bot",
-                      password_env="HOTSPOT_TEST_SMTP_PW", timeout=5)
+    smtp = SmtpConfig(
+        host="127.0.0.1",
+        port=port,
+        security="none",
+        username="bot",
+        password_env="HOTSPOT_TEST_SMTP_PW",
+        timeout=5,
+    )
     msg = build_message(sender="h@example.com", to=["a@example.com"], subject="s", text="t")
     try:
         with pytest.raises(DeliveryError) as e:

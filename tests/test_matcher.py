@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from hotspot.config import ThemeConfig
 from hotspot.analysis.keywords import Segmenter
 from hotspot.analysis.lexicon import parse_lexicon
 from hotspot.analysis.matcher import Document, Matcher, noisy_or
+from hotspot.config import ThemeConfig
 
 SEG = Segmenter(["奶茶", "DeepSeek"])
 PETS = ThemeConfig(name="萌宠", keywords=("猫", "狗"))
 FOOD = ThemeConfig(name="美食", keywords=("美食", "奶茶", "火锅"), exclude=("食物中毒",))
 TECH = ThemeConfig(name="AI", keywords=("AI",))
-LEX = parse_lexicon("# vertical: film\n# title: 影视\n# names: 影视 电影 影视娱乐\n"
-                    "# categories: 电影 剧集\n票房\n定档\n哪吒\t0.4\n", "film.txt")
+LEX = parse_lexicon(
+    "# vertical: film\n# title: 影视\n# names: 影视 电影 影视娱乐\n"
+    "# categories: 电影 剧集\n票房\n定档\n哪吒\t0.4\n",
+    "film.txt",
+)
 
 
 def doc(title: str, **kw) -> Document:
@@ -78,8 +82,10 @@ WORDS = ["奶茶", "火锅", "美食", "电影", "票房", "天气", "新闻", "
 
 
 @settings(max_examples=150, deadline=None)
-@given(title=st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map("".join),
-       extra=st.sampled_from(WORDS))
+@given(
+    title=st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map("".join),
+    extra=st.sampled_from(WORDS),
+)
 def test_adding_a_keyword_never_lowers_the_score(title, extra):
     before = ThemeConfig(name="t", keywords=("美食",))
     after = ThemeConfig(name="t", keywords=("美食", extra))
@@ -103,9 +109,11 @@ def test_noisy_or_stays_in_unit_interval_and_is_monotone(ws):
     assert noisy_or([*ws, 0.5]) >= s
 
 
-
-CELEB = parse_lexicon("# vertical: celebrity\n# title: 明星娱乐\n# names: 明星 娱乐\n"
-                      "# person_prior: weibo 0.65\n官宣恋情\n", "celebrity.txt")
+CELEB = parse_lexicon(
+    "# vertical: celebrity\n# title: 明星娱乐\n# names: 明星 娱乐\n"
+    "# person_prior: weibo 0.65\n官宣恋情\n",
+    "celebrity.txt",
+)
 SPORT = parse_lexicon("# vertical: sports\n# title: 体育\n# names: 体育\n乒乓球\n", "sports.txt")
 
 
@@ -115,8 +123,9 @@ def test_a_bare_name_on_weibo_is_weak_entertainment_evidence_and_nothing_more():
     assert persons == ["蒋奇明"]
 
     def score(platform, title_tokens=tokens):
-        found = m.match(Document(title_tokens=title_tokens, title="", platform=platform,
-                                 persons=persons))
+        found = m.match(
+            Document(title_tokens=title_tokens, title="", platform=platform, persons=persons)
+        )
         return found[0].score if found else 0.0
 
     assert score("weibo") == 0.65 and score("baidu") == 0.0  # the prior is per platform

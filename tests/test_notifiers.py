@@ -14,15 +14,24 @@ from urllib.parse import parse_qs, quote_plus, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hotspot.config import NotifierConfig, parse_config
 from hotspot.delivery.jobs import deliver_pushes, enqueue
+from hotspot.delivery.notifiers import (
+    SLACK_CHARS,
+    WECOM_BYTES,
+    dingtalk_sign,
+    feishu_sign,
+    format_push,
+    in_quiet_hours,
+    md_escape,
+    rule_allows,
+    rule_matches,
+)
 from hotspot.errors import DeliveryError
 from hotspot.models import Hotspot
-from hotspot.delivery.notifiers import (SLACK_CHARS, WECOM_BYTES, dingtalk_sign, feishu_sign,
-                               format_push, in_quiet_hours, md_escape, rule_allows,
-                               rule_matches)
 from hotspot.poller import PollReport
 from hotspot.storage.store import Store
 
@@ -31,10 +40,22 @@ NOW = int(dt.datetime(2024, 5, 2, 12, 0, tzinfo=SH).timestamp())
 
 
 def a(i=1, title="重庆火锅节开幕", **kw):
-    row = {"id": i, "kind": "alert", "account": "foodie", "theme": "美食", "score": 0.8,
-           "terms": ["火锅"], "title": title, "url": f"https://s.weibo.com/weibo?q={i}",
-           "platforms": ["weibo", "baidu"], "best_rank": 3, "event_heat": 123456,
-           "rising": False, "event_id": i, "created_at": NOW}
+    row = {
+        "id": i,
+        "kind": "alert",
+        "account": "foodie",
+        "theme": "美食",
+        "score": 0.8,
+        "terms": ["火锅"],
+        "title": title,
+        "url": f"https://s.weibo.com/weibo?q={i}",
+        "platforms": ["weibo", "baidu"],
+        "best_rank": 3,
+        "event_heat": 123456,
+        "rising": False,
+        "event_id": i,
+        "created_at": NOW,
+    }
     row.update(kw)
     return row
 
@@ -56,8 +77,14 @@ def test_rules():
 
 def test_quiet_hours_wrap_midnight():
     q = n(quiet_hours=(dt.time(23, 0), dt.time(7, 30)))
-    for t, quiet in ((dt.time(22, 59), False), (dt.time(23, 0), True), (dt.time(2, 0), True),
-                     (dt.time(7, 29), True), (dt.time(7, 30), False), (dt.time(12), False)):
+    for t, quiet in (
+        (dt.time(22, 59), False),
+        (dt.time(23, 0), True),
+        (dt.time(2, 0), True),
+        (dt.time(7, 29), True),
+        (dt.time(7, 30), False),
+        (dt.time(12), False),
+    ):
         assert in_quiet_hours(q, t) is quiet, t
     day = n(quiet_hours=(dt.time(12, 0), dt.time(13, 0)))
     assert in_quiet_hours(day, dt.time(12, 30)) and not in_quiet_hours(day, dt.time(13, 0))
@@ -86,13 +113,12 @@ def test_one_huge_title_is_trimmed_not_rejected():
 @given(st.lists(st.text(min_size=1, max_size=300), min_size=1, max_size=40))
 def test_every_type_respects_its_limit(titles):
     alerts = [a(i, title=t) for i, t in enumerate(titles)]
-    for type_, size, limit in (("wecom", lambda p: len(p.body["markdown"]["content"].encode()),
-                                WECOM_BYTES),
-                               ("slack", lambda p: len(p.body["text"]), SLACK_CHARS),
-                               ("dingtalk", lambda p: len(p.body["markdown"]["text"].encode()),
-                                18000),
-                               ("feishu", lambda p: len(json.dumps(
-                                   p.body, ensure_ascii=False).encode()), 18000)):
+    for type_, size, limit in (
+        ("wecom", lambda p: len(p.body["markdown"]["content"].encode()), WECOM_BYTES),
+        ("slack", lambda p: len(p.body["text"]), SLACK_CHARS),
+        ("dingtalk", lambda p: len(p.body["markdown"]["text"].encode()), 18000),
+        ("feishu", lambda p: len(json.dumps(p.body, ensure_ascii=False).encode()), 18000),
+    ):
         pushes = format_push(n(type_), alerts)
         assert sorted(x for p in pushes for x in p.alert_ids) == list(range(len(titles)))
         assert all(size(p) <= limit for p in pushes), type_
@@ -111,15 +137,20 @@ def test_feishu_post_with_signature():
     expected = base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
     assert p.body["sign"] == expected == feishu_sign(1700000000, "s3cret")
     content = p.body["content"]["post"]["zh_cn"]["content"]
-    assert {"tag": "a", "text": "重庆火锅节开幕", "href": "https://s.weibo.com/weibo?q=1"} in \
-        content[0]
+    assert {
+        "tag": "a",
+        "text": "重庆火锅节开幕",
+        "href": "https://s.weibo.com/weibo?q=1",
+    } in content[0]
 
 
 def test_dingtalk_signature_query():
     (p,) = format_push(n("dingtalk"), [a()], secret="SEC", now_ms=1_700_000_000_123)
     mac = hmac.new(b"SEC", b"1700000000123\nSEC", hashlib.sha256).digest()
-    assert p.query == {"timestamp": "1700000000123",
-                       "sign": quote_plus(base64.b64encode(mac).decode())}
+    assert p.query == {
+        "timestamp": "1700000000123",
+        "sign": quote_plus(base64.b64encode(mac).decode()),
+    }
     assert p.query["sign"] == dingtalk_sign(1_700_000_000_123, "SEC")
     assert p.body["msgtype"] == "markdown" and "重庆火锅节开幕" in p.body["markdown"]["text"]
 
@@ -184,29 +215,59 @@ quiet_hours = "23:00-07:00"
     ids = []
     with store.transaction():
         for i, title in enumerate(["重庆火锅节开幕", "火锅 <b>&</b> 奶茶"]):
-            h = Hotspot(id=f"w{i}", source="weibo", platform="weibo", title=title,
-                        url=f"https://s.weibo.com/{i}", summary=None, category=None, rank=i + 1,
-                        heat=1000, label=None, pinned=False, is_ad=False, published=None,
-                        observed_at=dt.datetime.fromtimestamp(NOW, SH))
+            h = Hotspot(
+                id=f"w{i}",
+                source="weibo",
+                platform="weibo",
+                title=title,
+                url=f"https://s.weibo.com/{i}",
+                summary=None,
+                category=None,
+                rank=i + 1,
+                heat=1000,
+                label=None,
+                pinned=False,
+                is_ad=False,
+                published=None,
+                observed_at=dt.datetime.fromtimestamp(NOW, SH),
+            )
             store.insert_item(h, ["火锅"], NOW)
             ev = store.create_event(title, NOW, ["火锅"])
             store.set_item_event(h.id, ev)
-            ids.append(store.insert_alert(account="foodie", theme="美食", event_id=ev,
-                                          item_id=h.id, score=0.8, terms=["火锅"],
-                                          explanation={}, at=NOW))
+            ids.append(
+                store.insert_alert(
+                    account="foodie",
+                    theme="美食",
+                    event_id=ev,
+                    item_id=h.id,
+                    score=0.8,
+                    terms=["火锅"],
+                    explanation={},
+                    at=NOW,
+                )
+            )
         store.add_source_alert("weibo", "down", "source 'weibo' failing for 30m", NOW)
-    reports = [PollReport(source="weibo", alert_ids=tuple(ids),
-                          source_alert=("down", "source 'weibo' failing for 30m"))]
+    reports = [
+        PollReport(
+            source="weibo",
+            alert_ids=tuple(ids),
+            source_alert=("down", "source 'weibo' failing for 30m"),
+        )
+    ]
     return config, store, reports
 
 
 def bodies(httpserver, path):
-    return [(json.loads(req.get_data()), req) for req, resp in httpserver.log
-            if req.path == path and resp.status_code == 200]
+    return [
+        (json.loads(req.get_data()), req)
+        for req, resp in httpserver.log
+        if req.path == path and resp.status_code == 200
+    ]
 
 
-def test_each_alert_pushed_once_per_notifier_with_platform_shapes(httpserver, tmp_path,
-                                                                  monkeypatch):
+def test_each_alert_pushed_once_per_notifier_with_platform_shapes(
+    httpserver, tmp_path, monkeypatch
+):
     monkeypatch.setenv("HOTSPOT_TEST_FEISHU", "fs")
     monkeypatch.setenv("HOTSPOT_TEST_DING", "dd")
     for p in ("/hook", "/wecom", "/feishu", "/ding", "/slack"):
@@ -216,20 +277,22 @@ def test_each_alert_pushed_once_per_notifier_with_platform_shapes(httpserver, tm
     assert enqueue(config, store, reports, now=NOW) == 0  # a second poll adds nothing
     assert deliver_pushes(config, store, now=NOW) == 15
     assert deliver_pushes(config, store, now=NOW + 3600) == 0  # second run: nothing
-    (hook, _), = bodies(httpserver, "/hook")
+    ((hook, _),) = bodies(httpserver, "/hook")
     assert [x["title"] for x in hook["alerts"]][:2] == ["重庆火锅节开幕", "火锅 <b>&</b> 奶茶"]
     assert hook["alerts"][2]["kind"] == "source"
-    (wecom, _), = bodies(httpserver, "/wecom")
+    ((wecom, _),) = bodies(httpserver, "/wecom")
     assert "火锅 ＜b＞&＜/b＞ 奶茶" in wecom["markdown"]["content"]
-    (feishu, _), = bodies(httpserver, "/feishu")
+    ((feishu, _),) = bodies(httpserver, "/feishu")
     ts = int(feishu["timestamp"])
-    assert feishu["sign"] == base64.b64encode(hmac.new(f"{ts}\nfs".encode(), b"",
-                                                       hashlib.sha256).digest()).decode()
-    (ding, req), = bodies(httpserver, "/ding")
+    assert (
+        feishu["sign"]
+        == base64.b64encode(hmac.new(f"{ts}\nfs".encode(), b"", hashlib.sha256).digest()).decode()
+    )
+    ((ding, req),) = bodies(httpserver, "/ding")
     q = parse_qs(urlsplit(req.url).query)
     mac = hmac.new(b"dd", f"{q['timestamp'][0]}\ndd".encode(), hashlib.sha256).digest()
     assert q["access_token"] == ["t"] and q["sign"] == [base64.b64encode(mac).decode()]
-    (slack, _), = bodies(httpserver, "/slack")
+    ((slack, _),) = bodies(httpserver, "/slack")
     assert "&lt;b&gt;&amp;&lt;/b&gt;" in slack["text"]
 
 
@@ -237,13 +300,22 @@ def test_500_then_200_delivers_exactly_once_after_backoff(httpserver, tmp_path):
     httpserver.expect_oneshot_request("/hook").respond_with_data("boom", status=500)
     httpserver.expect_request("/hook").respond_with_json({"ok": True})
     config, store, reports = make(tmp_path, httpserver.url_for("").rstrip("/"))
-    config = config.__class__(**{**{f: getattr(config, f) for f in config.__dataclass_fields__},
-                                 "notifiers": config.notifiers[:1]})
+    config = config.__class__(
+        **{
+            **{f: getattr(config, f) for f in config.__dataclass_fields__},
+            "notifiers": config.notifiers[:1],
+        }
+    )
     enqueue(config, store, reports, now=NOW)
     assert deliver_pushes(config, store, now=NOW) == 0
     rows = store.rows("SELECT * FROM deliveries WHERE notifier = 'hook'")
-    assert all(r["status"] == "pending" and r["attempts"] == 1 and "HTTP 500" in r["error"]
-               and r["next_attempt"] >= NOW + 30 for r in rows)
+    assert all(
+        r["status"] == "pending"
+        and r["attempts"] == 1
+        and "HTTP 500" in r["error"]
+        and r["next_attempt"] >= NOW + 30
+        for r in rows
+    )
     assert deliver_pushes(config, store, now=NOW + 1) == 0  # still backing off: no request
     assert len(httpserver.log) == 1
     assert deliver_pushes(config, store, now=NOW + 3600) == 3
@@ -254,8 +326,12 @@ def test_500_then_200_delivers_exactly_once_after_backoff(httpserver, tmp_path):
 def test_quiet_hours_hold_pushes_until_after(httpserver, tmp_path):
     httpserver.expect_request("/slack").respond_with_data("ok")
     config, store, reports = make(tmp_path, httpserver.url_for("").rstrip("/"))
-    config = config.__class__(**{**{f: getattr(config, f) for f in config.__dataclass_fields__},
-                                 "notifiers": config.notifiers[4:]})
+    config = config.__class__(
+        **{
+            **{f: getattr(config, f) for f in config.__dataclass_fields__},
+            "notifiers": config.notifiers[4:],
+        }
+    )
     enqueue(config, store, reports, now=NOW)
     night = int(dt.datetime(2024, 5, 3, 1, 0, tzinfo=SH).timestamp())
     assert deliver_pushes(config, store, now=night) == 0 and not httpserver.log
@@ -263,11 +339,16 @@ def test_quiet_hours_hold_pushes_until_after(httpserver, tmp_path):
 
 
 def test_platform_error_code_is_a_failure(httpserver, tmp_path):
-    httpserver.expect_request("/wecom").respond_with_json({"errcode": 93000,
-                                                           "errmsg": "invalid webhook"})
+    httpserver.expect_request("/wecom").respond_with_json(
+        {"errcode": 93000, "errmsg": "invalid webhook"}
+    )
     config, store, reports = make(tmp_path, httpserver.url_for("").rstrip("/"))
-    config = config.__class__(**{**{f: getattr(config, f) for f in config.__dataclass_fields__},
-                                 "notifiers": config.notifiers[1:2]})
+    config = config.__class__(
+        **{
+            **{f: getattr(config, f) for f in config.__dataclass_fields__},
+            "notifiers": config.notifiers[1:2],
+        }
+    )
     enqueue(config, store, reports, now=NOW)
     assert deliver_pushes(config, store, now=NOW) == 0
     (err,) = {r["error"] for r in store.rows("SELECT error FROM deliveries")}

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hotspot.cli.output import fit, table, width
-from hotspot.models import RawItem
 from hotspot.ingest.normalize import clean_text, normalize
+from hotspot.models import RawItem
 
 
 def test_control_characters_never_reach_the_terminal():
@@ -28,10 +28,11 @@ def test_cjk_cells_are_padded_by_display_width():
 
 def test_normalised_titles_are_clean_and_normalising_is_idempotent():
     raw = RawItem(title="  冬天\u200b第一杯\x00奶茶  ", url="HTTPS://S.WEIBO.COM/weibo?q=x#frag")
-    h = normalize(raw, source="w", platform="weibo", observed_at=datetime.now(timezone.utc))
+    h = normalize(raw, source="w", platform="weibo", observed_at=datetime.now(UTC))
     assert h.title == "冬天第一杯奶茶" and h.url == "https://s.weibo.com/weibo?q=x"
-    again = normalize(RawItem(title=h.title, url=h.url), source="w", platform="weibo",
-                      observed_at=h.observed_at)
+    again = normalize(
+        RawItem(title=h.title, url=h.url), source="w", platform="weibo", observed_at=h.observed_at
+    )
     assert (again.id, again.title, again.url) == (h.id, h.title, h.url)
     assert clean_text(clean_text("a\tb\n\nc")) == "a b c"
 
@@ -39,11 +40,17 @@ def test_normalised_titles_are_clean_and_normalising_is_idempotent():
 def test_json_log_lines(tmp_path, httpserver):
     httpserver.expect_request("/hot").respond_with_data("oops", status=500)
     cfg = tmp_path / "hotspot.toml"
-    cfg.write_text(f'[hotspot]\ndatabase = "h.db"\nlog_format = "json"\n[[sources]]\n'
-                   f'name = "daily"\ntype = "jsonlist"\nurl = "{httpserver.url_for("/hot")}"\n',
-                   encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "hotspot", "--config", str(cfg), "poll"],
-                          capture_output=True, text=True, timeout=60)
+    cfg.write_text(
+        f'[hotspot]\ndatabase = "h.db"\nlog_format = "json"\n[[sources]]\n'
+        f'name = "daily"\ntype = "jsonlist"\nurl = "{httpserver.url_for("/hot")}"\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "hotspot", "--config", str(cfg), "poll"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     entries = [json.loads(line) for line in proc.stderr.splitlines() if line.strip()]
     failure = next(e for e in entries if "failed" in e["message"])
     assert failure["level"] == "warning" and "source=daily" in failure["message"]

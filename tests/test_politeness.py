@@ -11,8 +11,8 @@ import pytest
 from hotspot.config import load_config
 from hotspot.engine import Engine
 from hotspot.errors import PluginError
-from hotspot.poller import Poller
 from hotspot.ingest.registry import load_plugins
+from hotspot.poller import Poller
 from hotspot.storage.store import Store
 
 PLUGIN = '''
@@ -36,8 +36,10 @@ class FakeWeibo(TwoDoors):
 @pytest.fixture
 def plugin_module(tmp_path, httpserver, monkeypatch):
     module = tmp_path / "myplugins.py"
-    module.write_text(PLUGIN.format(first=httpserver.url_for("/old"),
-                                    second=httpserver.url_for("/new")), encoding="utf-8")
+    module.write_text(
+        PLUGIN.format(first=httpserver.url_for("/old"), second=httpserver.url_for("/new")),
+        encoding="utf-8",
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     yield "myplugins"
     sys.modules.pop("myplugins", None)
@@ -56,7 +58,8 @@ def test_fallback_remembers_the_endpoint_that_worked(tmp_path, httpserver, plugi
     httpserver.expect_request("/old").respond_with_data("gone", status=500)
     httpserver.expect_request("/new").respond_with_json({"titles": ["冬天第一杯奶茶"]})
     cfg = tmp_path / "hotspot.toml"
-    cfg.write_text(textwrap.dedent(f"""
+    cfg.write_text(
+        textwrap.dedent(f"""
         [hotspot]
         database = "h.db"
         min_host_interval = "0s"
@@ -64,7 +67,9 @@ def test_fallback_remembers_the_endpoint_that_worked(tmp_path, httpserver, plugi
         [[sources]]
         name = "doors"
         type = "twodoors"
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     plugins = load_plugins([f"{plugin_module}:TwoDoors"])
     config = load_config(cfg, plugins)
     store = Store(config.database)
@@ -79,31 +84,34 @@ def test_fallback_remembers_the_endpoint_that_worked(tmp_path, httpserver, plugi
 
 def test_a_rate_limiting_host_holds_back_its_other_sources(tmp_path, httpserver):
     httpserver.expect_oneshot_request("/a").respond_with_data(
-        "slow down", status=429, headers={"Retry-After": "3600"})
+        "slow down", status=429, headers={"Retry-After": "3600"}
+    )
     httpserver.expect_request("/a").respond_with_json({"code": 200, "data": [{"title": "暴雨"}]})
     httpserver.expect_request("/b").respond_with_json({"code": 200, "data": [{"title": "台风"}]})
     cfg = tmp_path / "hotspot.toml"
-    cfg.write_text(textwrap.dedent(f"""
+    cfg.write_text(
+        textwrap.dedent(f"""
         [hotspot]
         database = "h.db"
         min_host_interval = "10s"
         [[sources]]
         name = "a"
         type = "jsonlist"
-        url = "{httpserver.url_for('/a')}"
+        url = "{httpserver.url_for("/a")}"
         interval = "10s"
         [[sources]]
         name = "b"
         type = "jsonlist"
-        url = "{httpserver.url_for('/b')}"
+        url = "{httpserver.url_for("/b")}"
         interval = "10s"
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     plugins = load_plugins()
     config = load_config(cfg, plugins)
     store = Store(config.database)
     now = [1_800_000_000.0]
-    poller = Poller(config, store, Engine(store, [], verticals=[]), plugins,
-                    clock=lambda: now[0])
+    poller = Poller(config, store, Engine(store, [], verticals=[]), plugins, clock=lambda: now[0])
     assert [r.source for r in poller.poll(poller.due())] == ["a"]  # one source per host
     assert store.source_state("a")["host_wait"] == 1
     for _ in range(5):  # an hour of cycles: b is due, but its host asked us to wait

@@ -3,8 +3,8 @@ baseline (what TrendRadar does). Pure: predictions in, table rows out."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from hotspot.config import ThemeConfig
 
@@ -35,8 +35,9 @@ def baseline(themes: Sequence[ThemeConfig], text: str) -> set[str]:
     return {t.name for t in themes if any(k.casefold() in low for k in t.keywords)}
 
 
-def score(themes: Sequence[str], predicted: Mapping[str, set[str]],
-          gold: Mapping[str, set[str]]) -> dict[str, Scores]:
+def score(
+    themes: Sequence[str], predicted: Mapping[str, set[str]], gold: Mapping[str, set[str]]
+) -> dict[str, Scores]:
     out = {}
     for theme in themes:
         tp = fp = fn = 0
@@ -51,8 +52,11 @@ def score(themes: Sequence[str], predicted: Mapping[str, set[str]],
 
 
 def micro(scores: Mapping[str, Scores]) -> Scores:
-    return Scores(sum(s.tp for s in scores.values()), sum(s.fp for s in scores.values()),
-                  sum(s.fn for s in scores.values()))
+    return Scores(
+        sum(s.tp for s in scores.values()),
+        sum(s.fp for s in scores.values()),
+        sum(s.fn for s in scores.values()),
+    )
 
 
 def macro_f1(scores: Mapping[str, Scores]) -> float:

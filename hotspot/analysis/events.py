@@ -18,9 +18,9 @@ at midnight).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
 
 from hotspot.ingest.normalize import match_key
 
@@ -40,7 +40,7 @@ class Candidate:
 @lru_cache(maxsize=1_024)  # candidate titles recur across many comparisons
 def grams(text: str) -> frozenset[str]:
     key = match_key(text)
-    return frozenset({key[i:i + 2] for i in range(len(key) - 1)} or ({key} if key else set()))
+    return frozenset({key[i : i + 2] for i in range(len(key) - 1)} or ({key} if key else set()))
 
 
 def dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -62,8 +62,7 @@ def similarity(title: str, terms: frozenset[str], other: Candidate) -> float:
     return best
 
 
-def choose_event(title: str, terms: Sequence[str], candidates: Sequence[Candidate]
-                 ) -> int | None:
+def choose_event(title: str, terms: Sequence[str], candidates: Sequence[Candidate]) -> int | None:
     """The id of the event this item belongs to, or None for a new event."""
     mine = frozenset(terms[:MAX_EVENT_TERMS])
     best_id, best = None, 0.0

@@ -17,9 +17,9 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
-from typing import Iterable
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +49,10 @@ class Segmenter:
             import jieba.posseg
 
             self._engine = jieba.Tokenizer()
-            self._cut = lambda text: self._engine.lcut(text, HMM=True)
+            self._cut = lambda text: self._engine.lcut(text, HMM=True)  # type: ignore[attr-defined]
             pos = jieba.posseg.POSTokenizer(self._engine)
             self._tag = lambda text: [(p.word, p.flag) for p in pos.lcut(text, HMM=True)]
-            self._add = lambda word: self._engine.add_word(word, USER_WORD_FREQ)
+            self._add = lambda word: self._engine.add_word(word, USER_WORD_FREQ)  # type: ignore[call-arg]
         self._user_words: set[str] = set()
         self.add_words(user_words)
 

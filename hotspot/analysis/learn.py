@@ -22,12 +22,12 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
-from hotspot.config import ThemeConfig
 from hotspot.analysis.keywords import content_keywords
 from hotspot.analysis.lexicon import Vertical
 from hotspot.analysis.matcher import Document, Learned, Matcher, noisy_or
+from hotspot.config import ThemeConfig
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,9 @@ def _weight(support: int, precision: float) -> float:
     return round(MAX_LEARNED * precision * min(1.0, math.log2(1 + support) / 3), 4)
 
 
-def learn_verticals(docs: Iterable[tuple[Sequence[str], str | None]],
-                    verticals: Sequence[Vertical]) -> Learned:
+def learn_verticals(
+    docs: Iterable[tuple[Sequence[str], str | None]], verticals: Sequence[Vertical]
+) -> Learned:
     base = Matcher([], verticals)
     lexicon = {v.id: v.terms for v in verticals}
     df: Counter[str] = Counter()
@@ -63,7 +64,7 @@ def learn_verticals(docs: Iterable[tuple[Sequence[str], str | None]],
         for vid, terms in ev.items():
             if strength[vid] >= POSITIVE and strength[vid] >= top:
                 positives.setdefault(vid, Counter()).update(words - set(lexicon[vid]))
-            for term, w in terms.items():
+            for term in terms:
                 if term.startswith("#"):
                     continue
                 seen.setdefault(vid, Counter())[term] += 1
@@ -72,8 +73,10 @@ def learn_verticals(docs: Iterable[tuple[Sequence[str], str | None]],
                     continue
                 # strong evidence for another vertical *without this term*: this sighting
                 # is probably the other sense of the word (or an incidental mention)
-                others = max((noisy_or(x for t, x in ev[v].items() if t != term)
-                              for v in ev if v != vid), default=0.0)
+                others = max(
+                    (noisy_or(x for t, x in ev[v].items() if t != term) for v in ev if v != vid),
+                    default=0.0,
+                )
                 if others >= POSITIVE:
                     foreign.setdefault(vid, Counter())[term] += 1
     strong_elsewhere = {t for v in verticals for t, w in v.terms.items() if w >= 0.7}
@@ -95,8 +98,9 @@ def learn_verticals(docs: Iterable[tuple[Sequence[str], str | None]],
     return Learned(terms=learned, demoted=demoted)
 
 
-def learn_theme(theme: ThemeConfig, docs: Iterable[Sequence[str]],
-                matcher: Matcher) -> dict[str, tuple[float, int, float]]:
+def learn_theme(
+    theme: ThemeConfig, docs: Iterable[Sequence[str]], matcher: Matcher
+) -> dict[str, tuple[float, int, float]]:
     """Words that co-occur with ``theme``'s own keywords: term -> (weight, support, precision)."""
     df: Counter[str] = Counter()
     pos: Counter[str] = Counter()
@@ -125,13 +129,20 @@ def relearn(store, verticals: Sequence[Vertical]) -> Learned:
     store.set_meta("trend_baseline", json.dumps(baseline.as_dict()))
     docs = [(tokens, category) for _, tokens, category, _ in store.iter_documents()]
     learned = learn_verticals(docs, verticals)
-    rows = [(scope, term, w, 0) for scope, terms in learned.terms.items()
-            for term, w in terms.items()]
-    rows += [(f"d:{vid}", term, f, 0) for vid, terms in learned.demoted.items()
-             for term, f in terms.items()]
+    rows = [
+        (scope, term, w, 0) for scope, terms in learned.terms.items() for term, w in terms.items()
+    ]
+    rows += [
+        (f"d:{vid}", term, f, 0)
+        for vid, terms in learned.demoted.items()
+        for term, f in terms.items()
+    ]
     store.replace_learned("v:", [r for r in rows if r[0].startswith("v:")])
     store.replace_learned("d:", [r for r in rows if r[0].startswith("d:")])
-    log.info("learned %d expansion terms and %d demotions from %d items",
-             sum(len(t) for t in learned.terms.values()),
-             sum(len(t) for t in learned.demoted.values()), len(docs))
+    log.info(
+        "learned %d expansion terms and %d demotions from %d items",
+        sum(len(t) for t in learned.terms.values()),
+        sum(len(t) for t in learned.demoted.values()),
+        len(docs),
+    )
     return learned

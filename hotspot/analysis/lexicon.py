@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from hotspot.errors import ConfigError
 
@@ -57,8 +57,14 @@ def parse_lexicon(text: str, origin: str) -> Vertical:
             continue
         if line.startswith("#"):
             key, sep, value = line.lstrip("# ").partition(":")
-            if sep and key.strip() in ("vertical", "title", "names", "categories", "related",
-                                       "person_prior"):
+            if sep and key.strip() in (
+                "vertical",
+                "title",
+                "names",
+                "categories",
+                "related",
+                "person_prior",
+            ):
                 header[key.strip()] = value.strip()
             continue
         word, _, weight = line.partition("\t")
@@ -81,10 +87,14 @@ def parse_lexicon(text: str, origin: str) -> Vertical:
             raise ConfigError(f"{origin}: person_prior weight {weight!r} is not a number") from None
     vid = header.get("vertical") or Path(origin).stem
     return Vertical(
-        id=vid, title=header.get("title", vid),
+        id=vid,
+        title=header.get("title", vid),
         names=frozenset(term_key(n) for n in header.get("names", "").split() if term_key(n)),
         categories=frozenset(c for c in header.get("categories", "").split() if c),
-        terms=terms, related=tuple(header.get("related", "").split()), person_prior=prior)
+        terms=terms,
+        related=tuple(header.get("related", "").split()),
+        person_prior=prior,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -24,11 +24,11 @@ How a theme is scored (the README's "How matching works" says the same for opera
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping, Sequence
 
-from hotspot.config import ThemeConfig
 from hotspot.analysis.lexicon import Vertical, term_key
+from hotspot.config import ThemeConfig
 
 MAX_SPAN = 5
 KEYWORD_WEIGHT = 0.9
@@ -86,10 +86,16 @@ class Match:
         return list(seen)
 
     def explanation(self) -> dict:
-        return {"score": round(self.score, 4), "threshold": self.threshold,
-                "excluded_by": self.excluded_by, "damped_by": self.damped_by,
-                "evidence": [{"term": e.term, "weight": round(e.weight, 3), "via": e.via,
-                              "field": e.field} for e in self.evidence]}
+        return {
+            "score": round(self.score, 4),
+            "threshold": self.threshold,
+            "excluded_by": self.excluded_by,
+            "damped_by": self.damped_by,
+            "evidence": [
+                {"term": e.term, "weight": round(e.weight, 3), "via": e.via, "field": e.field}
+                for e in self.evidence
+            ],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +118,17 @@ class _Theme:
 
 
 def _definition(theme: ThemeConfig) -> tuple:
-    return (theme.name, theme.keywords, theme.exclude, theme.required, theme.synonyms,
-            tuple(sorted(theme.weights.items())), theme.min_score, theme.verticals, theme.expand)
+    return (
+        theme.name,
+        theme.keywords,
+        theme.exclude,
+        theme.required,
+        theme.synonyms,
+        tuple(sorted(theme.weights.items())),
+        theme.min_score,
+        theme.verticals,
+        theme.expand,
+    )
 
 
 def link_verticals(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[int, float]:
@@ -156,8 +171,12 @@ def link_verticals(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[in
 class Matcher:
     """Scores documents against many accounts' themes through one inverted index."""
 
-    def __init__(self, themes: Iterable[tuple[str, ThemeConfig]],
-                 verticals: Sequence[Vertical] = (), learned: Learned | None = None):
+    def __init__(
+        self,
+        themes: Iterable[tuple[str, ThemeConfig]],
+        verticals: Sequence[Vertical] = (),
+        learned: Learned | None = None,
+    ):
         self.verticals = tuple(verticals)
         learned = learned or Learned()
         self._themes: list[_Theme] = []
@@ -170,8 +189,7 @@ class Matcher:
             demoted = learned.demoted.get(v.id, {})
             via_lexicon, via_learned = f"lexicon:{v.id}", f"learned:{v.id}"  # one string each
             for term, w in v.terms.items():
-                self._post(term, (1, vi, w * LEXICON_FACTOR * demoted.get(term, 1.0),
-                                  via_lexicon))
+                self._post(term, (1, vi, w * LEXICON_FACTOR * demoted.get(term, 1.0), via_lexicon))
             for term, w in learned.terms.get(f"v:{v.id}", {}).items():
                 if term not in v.terms:
                     self._post(term, (1, vi, w, via_learned))
@@ -187,21 +205,40 @@ class Matcher:
                 self._themes[ti].accounts.append(account)
                 continue
             ti = by_definition[_definition(theme)] = len(self._themes)
-            self._themes.append(_Theme(
-                accounts=[account], config=theme, links=link_verticals(theme, self.verticals),
-                exclude=tuple(term_key(x) for x in theme.exclude if term_key(x)),
-                required=frozenset(term_key(x) for x in theme.required if term_key(x))))
+            self._themes.append(
+                _Theme(
+                    accounts=[account],
+                    config=theme,
+                    links=link_verticals(theme, self.verticals),
+                    exclude=tuple(term_key(x) for x in theme.exclude if term_key(x)),
+                    required=frozenset(term_key(x) for x in theme.required if term_key(x)),
+                )
+            )
             weights = {term_key(k): w for k, w in theme.weights.items()}
             for kw in theme.keywords:
                 key = term_key(kw)
                 if key:
-                    self._post(key, (0, ti, min(MAX_EVIDENCE, KEYWORD_WEIGHT *
-                                                weights.get(key, 1.0)), "keyword"))
+                    self._post(
+                        key,
+                        (
+                            0,
+                            ti,
+                            min(MAX_EVIDENCE, KEYWORD_WEIGHT * weights.get(key, 1.0)),
+                            "keyword",
+                        ),
+                    )
             for syn in theme.synonyms:
                 key = term_key(syn)
                 if key:
-                    self._post(key, (0, ti, min(MAX_EVIDENCE, SYNONYM_WEIGHT *
-                                                weights.get(key, 1.0)), "synonym"))
+                    self._post(
+                        key,
+                        (
+                            0,
+                            ti,
+                            min(MAX_EVIDENCE, SYNONYM_WEIGHT * weights.get(key, 1.0)),
+                            "synonym",
+                        ),
+                    )
             if theme.expand:
                 for term, w in learned.terms.get(f"t:{theme.name}", {}).items():
                     self._post(term, (0, ti, w, f"learned:{theme.name}"))
@@ -239,13 +276,16 @@ class Matcher:
                     found.add(key)
         return found
 
-    def _evidence(self, doc: Document) -> tuple[dict[int, dict[str, Evidence]],
-                                                 dict[int, dict[str, Evidence]]]:
+    def _evidence(
+        self, doc: Document
+    ) -> tuple[dict[int, dict[str, Evidence]], dict[int, dict[str, Evidence]]]:
         """Evidence per theme and per vertical (best weight per term)."""
         theme_ev: dict[int, dict[str, Evidence]] = {}
         vert_ev: dict[int, dict[str, Evidence]] = {}
-        for field_name, tokens, factor in (("title", doc.title_tokens, 1.0),
-                                           ("summary", doc.summary_tokens, SUMMARY_FACTOR)):
+        for field_name, tokens, factor in (
+            ("title", doc.title_tokens, 1.0),
+            ("summary", doc.summary_tokens, SUMMARY_FACTOR),
+        ):
             if not tokens:
                 continue
             for term in self.spans(tokens):
@@ -258,27 +298,40 @@ class Matcher:
         if doc.category:
             for vi in self._category.get(doc.category, ()):
                 vert_ev.setdefault(vi, {})[f"#{doc.category}"] = Evidence(
-                    doc.category, CATEGORY_WEIGHT, f"category:{self.verticals[vi].id}", "tag")
-        if doc.persons and doc.platform in self._person_prior and not theme_ev and all(
-                noisy_or(e.weight for e in ev.values()) < PERSON_QUIET for ev in vert_ev.values()):
+                    doc.category, CATEGORY_WEIGHT, f"category:{self.verticals[vi].id}", "tag"
+                )
+        if (
+            doc.persons
+            and doc.platform in self._person_prior
+            and not theme_ev
+            and all(
+                noisy_or(e.weight for e in ev.values()) < PERSON_QUIET for ev in vert_ev.values()
+            )
+        ):
             # a name and nothing else: on a platform whose list is mostly entertainment, that
             # is weak evidence of entertainment (a vertical declares it: "# person_prior:")
             for vi, weight in self._person_prior[doc.platform]:
                 vert_ev.setdefault(vi, {})[f"@{doc.persons[0]}"] = Evidence(
-                    doc.persons[0], weight, f"person:{self.verticals[vi].id}", "title")
+                    doc.persons[0], weight, f"person:{self.verticals[vi].id}", "title"
+                )
         return theme_ev, vert_ev
 
     def vertical_evidence(self, doc: Document) -> dict[str, dict[str, float]]:
         """vertical id -> {term: weight} for ``doc`` (what learning reads)."""
         _, vert_ev = self._evidence(doc)
-        return {self.verticals[vi].id: {t: e.weight for t, e in ev.items()}
-                for vi, ev in vert_ev.items()}
+        return {
+            self.verticals[vi].id: {t: e.weight for t, e in ev.items()}
+            for vi, ev in vert_ev.items()
+        }
 
     def keyword_hits(self, doc: Document) -> dict[tuple[str, str], set[str]]:
         """(account, theme) -> the theme's own keywords/synonyms found in ``doc``."""
         theme_ev, _ = self._evidence(doc)
-        return {(account, self._themes[ti].config.name): set(ev)
-                for ti, ev in theme_ev.items() for account in self._themes[ti].accounts}
+        return {
+            (account, self._themes[ti].config.name): set(ev)
+            for ti, ev in theme_ev.items()
+            for account in self._themes[ti].accounts
+        }
 
     def match(self, doc: Document, *, all_scores: bool = False) -> list[Match]:
         """Matches of ``doc`` per theme: only those that passed unless ``all_scores``."""
@@ -316,14 +369,22 @@ class Matcher:
                         score *= FOREIGN_DAMPING
                         damped = self.verticals[fvi].id
             excluded = next((x for x in theme.exclude if x in text_key), None)
-            if theme.required and excluded is None and not any(
-                    r in text_key for r in theme.required):
+            if (
+                theme.required
+                and excluded is None
+                and not any(r in text_key for r in theme.required)
+            ):
                 excluded = "(no required term)"
             ordered = tuple(sorted(evidence.values(), key=lambda e: -e.weight))
-            m = Match(account=theme.accounts[0], theme=theme.config.name,
-                      score=0.0 if excluded else round(score, 4),
-                      threshold=theme.config.min_score, evidence=ordered,
-                      excluded_by=excluded, damped_by=damped)
+            m = Match(
+                account=theme.accounts[0],
+                theme=theme.config.name,
+                score=0.0 if excluded else round(score, 4),
+                threshold=theme.config.min_score,
+                evidence=ordered,
+                excluded_by=excluded,
+                damped_by=damped,
+            )
             if all_scores or m.passed:
                 results.append(m)
                 results.extend(replace(m, account=a) for a in theme.accounts[1:])

@@ -18,8 +18,9 @@ history exists the defaults below apply (no entry rule).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 BARS = "▁▂▃▄▅▆▇█"
 HISTORY = 24 * 3600  # the window of sightings a trend is computed from
@@ -49,19 +50,25 @@ class Baseline:
         return self.heat_growth.get(platform, RISING_HEAT_GROWTH)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rank_gain": dict(self.rank_gain), "heat_growth": dict(self.heat_growth),
-                "entry_rank": dict(self.entry_rank)}
+        return {
+            "rank_gain": dict(self.rank_gain),
+            "heat_growth": dict(self.heat_growth),
+            "entry_rank": dict(self.entry_rank),
+        }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any] | None) -> "Baseline":
+    def from_dict(cls, d: Mapping[str, Any] | None) -> Baseline:
         d = d or {}
-        return cls(rank_gain=dict(d.get("rank_gain", {})),
-                   heat_growth=dict(d.get("heat_growth", {})),
-                   entry_rank=dict(d.get("entry_rank", {})))
+        return cls(
+            rank_gain=dict(d.get("rank_gain", {})),
+            heat_growth=dict(d.get("heat_growth", {})),
+            entry_rank=dict(d.get("entry_rank", {})),
+        )
 
 
-def learn_baseline(series: Iterable[tuple[str, Sequence[tuple[int, int | None, int | None]]]]
-                   ) -> Baseline:
+def learn_baseline(
+    series: Iterable[tuple[str, Sequence[tuple[int, int | None, int | None]]]],
+) -> Baseline:
     """``series``: (platform, [(observed_at, rank, heat), ...] in time order) per item."""
     gains: dict[str, list[float]] = {}
     growths: dict[str, list[float]] = {}
@@ -80,7 +87,8 @@ def learn_baseline(series: Iterable[tuple[str, Sequence[tuple[int, int | None, i
     return Baseline(
         rank_gain={p: _quantile(v, PERCENTILE) for p, v in gains.items() if len(v) >= 30},
         heat_growth={p: _quantile(v, PERCENTILE) for p, v in growths.items() if len(v) >= 30},
-        entry_rank={p: _quantile(v, 1 - PERCENTILE) for p, v in entries.items() if len(v) >= 30})
+        entry_rank={p: _quantile(v, 1 - PERCENTILE) for p, v in entries.items() if len(v) >= 30},
+    )
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -99,14 +107,20 @@ class Trend:
     ranks: tuple[int | None, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"state": self.state, "rising": self.rising,
-                "velocity": round(self.velocity, 2), "heat_growth": round(self.heat_growth, 3),
-                "best_rank": self.best_rank, "platforms": dict(self.platforms),
-                "ranks": list(self.ranks[-24:])}
+        return {
+            "state": self.state,
+            "rising": self.rising,
+            "velocity": round(self.velocity, 2),
+            "heat_growth": round(self.heat_growth, 3),
+            "best_rank": self.best_rank,
+            "platforms": dict(self.platforms),
+            "ranks": list(self.ranks[-24:]),
+        }
 
 
-def analyze(observations: Sequence[Mapping[str, Any]], now: int,
-            baseline: Baseline | None = None) -> Trend:
+def analyze(
+    observations: Sequence[Mapping[str, Any]], now: int, baseline: Baseline | None = None
+) -> Trend:
     baseline = baseline or Baseline()
     if not observations:
         return Trend(state="gone")
@@ -125,17 +139,27 @@ def analyze(observations: Sequence[Mapping[str, Any]], now: int,
         velocity, growth = max(velocity, v), max(growth, g)
         last_rank = ranked[-1]["rank"] if ranked else None
         fresh = bool(obs) and now - obs[-1]["observed_at"] <= GONE_AFTER
-        if fresh and last_rank is not None and last_rank > TOP and \
-                v >= baseline.rank_threshold(platform):
+        if (
+            fresh
+            and last_rank is not None
+            and last_rank > TOP
+            and v >= baseline.rank_threshold(platform)
+        ):
             rising = True
         if fresh and g >= baseline.heat_threshold(platform) and (last_rank or 99) > TOP:
             rising = True
-        if len(ranked) == 1 and ranked[0]["observed_at"] == now and \
-                TOP < ranked[0]["rank"] <= baseline.entry_threshold(platform):
+        if (
+            len(ranked) == 1
+            and ranked[0]["observed_at"] == now
+            and TOP < ranked[0]["rank"] <= baseline.entry_threshold(platform)
+        ):
             rising = True  # a new entry that comes in unusually high for this platform
-        summary[platform] = {"best_rank": min((o["rank"] for o in ranked), default=None),
-                             "last_rank": last_rank, "velocity": round(v, 2),
-                             "sightings": len(obs)}
+        summary[platform] = {
+            "best_rank": min((o["rank"] for o in ranked), default=None),
+            "last_rank": last_rank,
+            "velocity": round(v, 2),
+            "sightings": len(obs),
+        }
     best = min((s["best_rank"] for s in summary.values() if s["best_rank"]), default=None)
     main = max(by_platform.values(), key=len)
     ranks = tuple(o["rank"] for o in sorted(main, key=lambda o: o["observed_at"]))
@@ -149,15 +173,23 @@ def analyze(observations: Sequence[Mapping[str, Any]], now: int,
         state = "fading"
     else:
         state = "peaking"
-    return Trend(state=state, rising=state == "rising", velocity=velocity, heat_growth=growth,
-                 best_rank=best, platforms=summary, ranks=ranks)
+    return Trend(
+        state=state,
+        rising=state == "rising",
+        velocity=velocity,
+        heat_growth=growth,
+        best_rank=best,
+        platforms=summary,
+        ranks=ranks,
+    )
 
 
 def _falling(by_platform: Mapping[str, list[Mapping[str, Any]]]) -> bool:
     """Every platform's latest sighting ranks worse than its best."""
     for obs in by_platform.values():
-        ranked = [o["rank"] for o in sorted(obs, key=lambda o: o["observed_at"])
-                  if o["rank"] is not None]
+        ranked = [
+            o["rank"] for o in sorted(obs, key=lambda o: o["observed_at"]) if o["rank"] is not None
+        ]
         if not ranked or ranked[-1] <= min(ranked):
             return False
     return True

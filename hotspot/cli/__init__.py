@@ -25,9 +25,12 @@ log = logging.getLogger("hotspot")
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-                 "level": record.levelname.lower(), "logger": record.name,
-                 "message": record.getMessage()}
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         if record.exc_info:
             entry["traceback"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -38,8 +41,11 @@ def setup_logging(verbose: bool, fmt: str = "text") -> None:
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
-                                               "%Y-%m-%d %H:%M:%S"))
+        handler.setFormatter(
+            logging.Formatter(
+                "%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"
+            )
+        )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
@@ -99,8 +105,13 @@ class HotspotGroup(click.Group):
 
 
 @click.group(cls=HotspotGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="Config file (default: ./hotspot.toml or $HOTSPOT_CONFIG).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Config file (default: ./hotspot.toml or $HOTSPOT_CONFIG).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 @click.version_option(__version__, prog_name="hotspot")
 @click.pass_context
@@ -126,6 +137,12 @@ def parse_since(value: str | None) -> int | None:
         raise click.BadParameter(str(exc), param_hint="--since") from None
 
 
-from hotspot.cli import digest_commands, read_commands, write_commands  # noqa: E402,F401
+from hotspot.cli import (  # noqa: E402,F401
+    digest_commands,
+    pipeline_commands,
+    read_commands,
+    setup_commands,
+    theme_commands,
+)
 
-__all__ = ["cli", "main", "Context", "parse_since"]
+__all__ = ["Context", "cli", "main", "parse_since"]

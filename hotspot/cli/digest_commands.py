@@ -26,8 +26,9 @@ def _accounts(config, name: str | None):
     if name:
         acc = config.account(name)
         if acc is None:
-            raise click.BadParameter(f"no account named {name!r} in {config.path}",
-                                     param_hint="--account")
+            raise click.BadParameter(
+                f"no account named {name!r} in {config.path}", param_hint="--account"
+            )
         return [acc]
     return [a for a in config.accounts if a.digest_at is not None] or list(config.accounts)
 
@@ -37,8 +38,9 @@ def _day(config, account, date: str | None) -> str:
         try:
             return dt.date.fromisoformat(date).isoformat()
         except ValueError:
-            raise click.BadParameter(f"{date!r} is not a date YYYY-MM-DD",
-                                     param_hint="--date") from None
+            raise click.BadParameter(
+                f"{date!r} is not a date YYYY-MM-DD", param_hint="--date"
+            ) from None
     now = dt.datetime.now(config.tz)
     at = account.digest_at or dt.time(0, 0)
     day = now.date() if now.time() >= at else now.date() - dt.timedelta(days=1)
@@ -48,11 +50,16 @@ def _day(config, account, date: str | None) -> str:
 @digest.command("preview")
 @click.option("--account", help="Only this account (default: every account with digest_at).")
 @click.option("--date", help="Local date YYYY-MM-DD of the digest (default: the latest).")
-@click.option("--html", "html_path", type=click.Path(path_type=Path),
-              help="Also write the HTML part to this file.")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path),
+    help="Also write the HTML part to this file.",
+)
 @click.pass_obj
-def digest_preview(obj: Context, account: str | None, date: str | None,
-                   html_path: Path | None) -> None:
+def digest_preview(
+    obj: Context, account: str | None, date: str | None, html_path: Path | None
+) -> None:
     """Render the digest (subject and plain text on stdout) without sending it."""
     from hotspot.delivery.digest import build_digest, period_for, render
 
@@ -62,15 +69,24 @@ def digest_preview(obj: Context, account: str | None, date: str | None,
     for acc in _accounts(config, account):
         day = _day(config, acc, date)
         start, end = period_for(acc, day, config.tz, last.get(acc.name))
-        d = build_digest(acc.name, store.alerts_between(acc.name, start, end),
-                         store.source_alerts_between(start, end), start, end, config.tz,
-                         day=day)
+        d = build_digest(
+            acc.name,
+            store.alerts_between(acc.name, start, end),
+            store.source_alerts_between(start, end),
+            start,
+            end,
+            config.tz,
+            day=day,
+        )
         subject, html, text = render(d)
         click.echo(f"Subject: {subject}\nTo: {', '.join(acc.digest_to) or '(no digest_to)'}\n")
         click.echo(text)
         if html_path:
-            target = html_path if len(_accounts(config, account)) == 1 else html_path.with_name(
-                f"{html_path.stem}-{acc.name}{html_path.suffix}")
+            target = (
+                html_path
+                if len(_accounts(config, account)) == 1
+                else html_path.with_name(f"{html_path.stem}-{acc.name}{html_path.suffix}")
+            )
             target.write_text(html, encoding="utf-8")
             click.echo(f"HTML written to {target}", err=True)
 
@@ -82,9 +98,9 @@ def digest_preview(obj: Context, account: str | None, date: str | None,
 @click.pass_obj
 def digest_send(obj: Context, account: str | None, date: str | None, force: bool) -> None:
     """Send the digest now (once per account and day unless --force)."""
-    from hotspot.storage.db import WriterLock
-    from hotspot.delivery.jobs import send_digest
     from hotspot.delivery.digest import period_for
+    from hotspot.delivery.jobs import send_digest
+    from hotspot.storage.db import WriterLock
     from hotspot.storage.store import Store
 
     config = obj.config()
@@ -95,11 +111,12 @@ def digest_send(obj: Context, account: str | None, date: str | None, force: bool
         for acc in _accounts(config, account):
             day = _day(config, acc, date)
             start, end = period_for(acc, day, config.tz, last.get(acc.name))
-            status = send_digest(config, store, acc, day, start, end, force=force,
-                                 now=time.time())
-            hint = {"skipped": " (already sent or waiting for a retry; --force sends again)",
-                    "failed": " (left pending; see the log line above)",
-                    "empty": " (nothing matched and digest_empty = false)"}.get(status, "")
+            status = send_digest(config, store, acc, day, start, end, force=force, now=time.time())
+            hint = {
+                "skipped": " (already sent or waiting for a retry; --force sends again)",
+                "failed": " (left pending; see the log line above)",
+                "empty": " (nothing matched and digest_empty = false)",
+            }.get(status, "")
             click.echo(f"{acc.name} {day}: {status}{hint}")
             failed = failed or status == "failed"
     if failed:

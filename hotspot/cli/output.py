@@ -11,8 +11,9 @@ import csv
 import io
 import json
 import unicodedata
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hotspot.ingest.normalize import clean_text
@@ -51,8 +52,10 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, int]
     comma-separated."""
     if not rows:
         return "(none)"
-    rows = [{k: ",".join(map(str, v)) if isinstance(v, (list, tuple)) else v
-             for k, v in r.items()} for r in rows]
+    rows = [
+        {k: ",".join(map(str, v)) if isinstance(v, (list, tuple)) else v for k, v in r.items()}
+        for r in rows
+    ]
     widths = []
     for key, header, cap in columns:
         w = max([width(header)] + [width(clean_text(str(r.get(key, "")))) for r in rows])
@@ -60,8 +63,12 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, int]
     lines = ["  ".join(fit(h, w) for (_, h, _), w in zip(columns, widths)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     for r in rows:
-        lines.append("  ".join(fit("" if r.get(k) is None else r.get(k), w)
-                               for (k, _, _), w in zip(columns, widths)).rstrip())
+        lines.append(
+            "  ".join(
+                fit("" if r.get(k) is None else str(r.get(k)), w)
+                for (k, _, _), w in zip(columns, widths)
+            ).rstrip()
+        )
     return "\n".join(lines)
 
 
@@ -76,6 +83,10 @@ def to_csv(rows: Sequence[dict[str, Any]]) -> str:
     writer = csv.DictWriter(buf, fieldnames=list(rows[0]), extrasaction="ignore")
     writer.writeheader()
     for r in rows:
-        writer.writerow({k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict))
-                             else v) for k, v in r.items()})
+        writer.writerow(
+            {
+                k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v)
+                for k, v in r.items()
+            }
+        )
     return buf.getvalue()

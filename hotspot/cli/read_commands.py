@@ -10,13 +10,19 @@ import json
 
 import click
 
+from hotspot.analysis.trends import sparkline
 from hotspot.cli import Context, cli, parse_since
 from hotspot.cli.output import iso, table, to_csv, to_json, when
 from hotspot.ingest.normalize import clean_text
-from hotspot.analysis.trends import sparkline
 
-FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
-                      default="table", show_default=True, help="Output format.")
+FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 
 
 def emit(rows: list[dict], fmt: str, columns: list[tuple[str, str, int]]) -> None:
@@ -45,22 +51,51 @@ def alerts_list(obj: Context, account, theme, since, min_score, limit, fmt) -> N
     """List alerts, newest first."""
     store = obj.store()
     tz = obj.config().tz
-    rows = store.alerts(account=account, theme=theme, since=parse_since(since),
-                        min_score=min_score, limit=limit)
-    out = [{"id": r["id"], "account": r["account"], "theme": r["theme"],
-            "score": round(r["score"], 3), "title": r["title"], "url": r["url"],
-            "source": r["source"], "platform": r["platform"], "platforms": r["platforms"],
-            "rank": r["rank"], "best_rank": r["best_rank"], "heat": r["heat"],
-            "category": r["category"], "event_id": r["event_id"], "state": r["state"],
-            "created_at": iso(r["created_at"], tz), "terms": r["terms"]} for r in rows]
+    rows = store.alerts(
+        account=account, theme=theme, since=parse_since(since), min_score=min_score, limit=limit
+    )
+    out = [
+        {
+            "id": r["id"],
+            "account": r["account"],
+            "theme": r["theme"],
+            "score": round(r["score"], 3),
+            "title": r["title"],
+            "url": r["url"],
+            "source": r["source"],
+            "platform": r["platform"],
+            "platforms": r["platforms"],
+            "rank": r["rank"],
+            "best_rank": r["best_rank"],
+            "heat": r["heat"],
+            "category": r["category"],
+            "event_id": r["event_id"],
+            "state": r["state"],
+            "created_at": iso(r["created_at"], tz),
+            "terms": r["terms"],
+        }
+        for r in rows
+    ]
     if fmt == "table":
         for o, r in zip(out, rows):
             o["created"] = when(r["created_at"], tz)
             o["matched"] = ",".join(r["terms"][:4])
             o["where"] = ",".join(r["platforms"]) or r["platform"]
-    emit(out, fmt, [("id", "ID", 7), ("created", "CREATED", 16), ("account", "ACCOUNT", 12),
-                    ("theme", "THEME", 10), ("score", "SCORE", 5), ("rank", "RANK", 4),
-                    ("where", "WHERE", 18), ("title", "TITLE", 40), ("matched", "MATCHED", 24)])
+    emit(
+        out,
+        fmt,
+        [
+            ("id", "ID", 7),
+            ("created", "CREATED", 16),
+            ("account", "ACCOUNT", 12),
+            ("theme", "THEME", 10),
+            ("score", "SCORE", 5),
+            ("rank", "RANK", 4),
+            ("where", "WHERE", 18),
+            ("title", "TITLE", 40),
+            ("matched", "MATCHED", 24),
+        ],
+    )
 
 
 @alerts.command("show")
@@ -83,29 +118,39 @@ def alerts_show(obj: Context, alert_id: int, fmt: str) -> None:
         click.echo(to_json(a))
         return
     e = a["explanation"]
-    click.echo(f"alert {a['id']}  {a['account']} / {a['theme']}  score {a['score']:.3f} "
-               f"(threshold {e.get('threshold')})")
+    click.echo(
+        f"alert {a['id']}  {a['account']} / {a['theme']}  score {a['score']:.3f} "
+        f"(threshold {e.get('threshold')})"
+    )
     click.echo(f"title:    {clean_text(a['title'])}")
     click.echo(f"url:      {a['url'] or '-'}")
     click.echo(f"source:   {a['source']} ({a['platform']})  category: {a['category'] or '-'}")
-    click.echo(f"created:  {when(a['created_at'], tz)}   event {a['event_id']} "
-               f"[{a['state'] or '-'}] on {', '.join(a['platforms'])}")
+    click.echo(
+        f"created:  {when(a['created_at'], tz)}   event {a['event_id']} "
+        f"[{a['state'] or '-'}] on {', '.join(a['platforms'])}"
+    )
     click.echo("why:")
     for ev in e.get("evidence", []):
-        click.echo(f"  {ev['weight']:.2f}  {clean_text(ev['term'])}  via {ev['via']} "
-                   f"in {ev['field']}")
+        click.echo(
+            f"  {ev['weight']:.2f}  {clean_text(ev['term'])}  via {ev['via']} in {ev['field']}"
+        )
     if e.get("damped_by"):
         click.echo(f"  damped: stronger evidence for {e['damped_by']}")
     if len(appearances) > 1:
         click.echo("appearances:")
         for it in appearances:
-            click.echo(f"  {it['platform']:<10} best #{it['best_rank'] or '-':<4} "
-                       f"{clean_text(it['title'])}")
-    click.echo(f"history ({len(history)} sightings): "
-               f"{sparkline([h['rank'] for h in history], invert=True)}")
+            click.echo(
+                f"  {it['platform']:<10} best #{it['best_rank'] or '-':<4} "
+                f"{clean_text(it['title'])}"
+            )
+    click.echo(
+        f"history ({len(history)} sightings): "
+        f"{sparkline([h['rank'] for h in history], invert=True)}"
+    )
     for h in history[-12:]:
-        click.echo(f"  {when(h['observed_at'], tz)}  rank {h['rank'] or '-':<4} "
-                   f"heat {h['heat'] or '-'}")
+        click.echo(
+            f"  {when(h['observed_at'], tz)}  rank {h['rank'] or '-':<4} heat {h['heat'] or '-'}"
+        )
 
 
 @cli.group()
@@ -124,14 +169,25 @@ def hotspots() -> None:
 def hotspots_list(obj: Context, source, platform, since, search, limit, fmt) -> None:
     """List stored hotspots, most recently seen first."""
     tz = obj.config().tz
-    rows = obj.store().hotspots(source=source, platform=platform, since=parse_since(since),
-                                search=search, limit=limit)
+    rows = obj.store().hotspots(
+        source=source, platform=platform, since=parse_since(since), search=search, limit=limit
+    )
     for r in rows:
         r["first_seen"], r["last_seen"] = iso(r["first_seen"], tz), iso(r["last_seen"], tz)
         r["pinned"], r["is_ad"] = bool(r["pinned"]), bool(r["is_ad"])
-    emit(rows, fmt, [("last_seen", "LAST SEEN", 16), ("platform", "PLATFORM", 10),
-                     ("last_rank", "RANK", 4), ("best_rank", "BEST", 4), ("last_heat", "HEAT", 10),
-                     ("category", "TAG", 4), ("title", "TITLE", 50)])
+    emit(
+        rows,
+        fmt,
+        [
+            ("last_seen", "LAST SEEN", 16),
+            ("platform", "PLATFORM", 10),
+            ("last_rank", "RANK", 4),
+            ("best_rank", "BEST", 4),
+            ("last_heat", "HEAT", 10),
+            ("category", "TAG", 4),
+            ("title", "TITLE", 50),
+        ],
+    )
 
 
 @cli.group()
@@ -150,19 +206,38 @@ def events() -> None:
 def events_list(obj: Context, since, platform, search, multi, limit, fmt) -> None:
     """List events, most recently seen first."""
     tz = obj.config().tz
-    rows = obj.store().events(since=parse_since(since), platform=platform, search=search,
-                              multi=multi, limit=limit)
+    rows = obj.store().events(
+        since=parse_since(since), platform=platform, search=search, multi=multi, limit=limit
+    )
     out = []
     for r in rows:
         trend = json.loads(r["trend"]) if r.get("trend") else {}
-        out.append({"id": r["id"], "title": r["title"], "platforms": r["platforms"].split(","),
-                    "items": r["items"], "best_rank": r["best_rank"], "heat": r["heat"],
-                    "state": r["state"], "first_seen": iso(r["first_seen"], tz),
-                    "last_seen": iso(r["last_seen"], tz),
-                    "trend": sparkline(trend.get("ranks", []), invert=True)})
-    emit(out, fmt, [("id", "ID", 7), ("state", "STATE", 7), ("best_rank", "BEST", 4),
-                    ("platforms", "PLATFORMS", 24), ("trend", "TREND", 16),
-                    ("title", "TITLE", 46)])
+        out.append(
+            {
+                "id": r["id"],
+                "title": r["title"],
+                "platforms": r["platforms"].split(","),
+                "items": r["items"],
+                "best_rank": r["best_rank"],
+                "heat": r["heat"],
+                "state": r["state"],
+                "first_seen": iso(r["first_seen"], tz),
+                "last_seen": iso(r["last_seen"], tz),
+                "trend": sparkline(trend.get("ranks", []), invert=True),
+            }
+        )
+    emit(
+        out,
+        fmt,
+        [
+            ("id", "ID", 7),
+            ("state", "STATE", 7),
+            ("best_rank", "BEST", 4),
+            ("platforms", "PLATFORMS", 24),
+            ("trend", "TREND", 16),
+            ("title", "TITLE", 46),
+        ],
+    )
 
 
 @events.command("show")
@@ -185,24 +260,32 @@ def events_show(obj: Context, event_id: int, fmt: str) -> None:
         click.echo(to_json(e))
         return
     click.echo(f"event {e['id']} [{e['state']}]  {clean_text(e['title'])}")
-    click.echo(f"first seen {when(e['first_seen'], tz)}, last seen {when(e['last_seen'], tz)};"
-               f" best rank {e['best_rank'] or '-'}; platforms {e['platforms']}")
+    click.echo(
+        f"first seen {when(e['first_seen'], tz)}, last seen {when(e['last_seen'], tz)};"
+        f" best rank {e['best_rank'] or '-'}; platforms {e['platforms']}"
+    )
     for it in items:
-        click.echo(f"  {it['platform']:<10} best #{it['best_rank'] or '-':<4} "
-                   f"{clean_text(it['title'])}")
+        click.echo(
+            f"  {it['platform']:<10} best #{it['best_rank'] or '-':<4} {clean_text(it['title'])}"
+        )
     by_platform: dict[str, list] = {}
     for o in obs:
         by_platform.setdefault(o["platform"], []).append(o)
     for platform, series in by_platform.items():
-        click.echo(f"  {platform:<10} {sparkline([o['rank'] for o in series], invert=True)}  "
-                   f"({len(series)} sightings, {when(series[0]['observed_at'], tz)} → "
-                   f"{when(series[-1]['observed_at'], tz)})")
+        click.echo(
+            f"  {platform:<10} {sparkline([o['rank'] for o in series], invert=True)}  "
+            f"({len(series)} sightings, {when(series[0]['observed_at'], tz)} → "
+            f"{when(series[-1]['observed_at'], tz)})"
+        )
 
 
 @cli.command()
 @click.option("--platform", help="Only events on this platform.")
-@click.option("--state", type=click.Choice(["new", "rising", "peaking", "fading", "gone"]),
-              help="Only events in this state.")
+@click.option(
+    "--state",
+    type=click.Choice(["new", "rising", "peaking", "fading", "gone"]),
+    help="Only events in this state.",
+)
 @click.option("--since", default="24h", show_default=True)
 @click.option("--limit", type=click.IntRange(1), default=30, show_default=True)
 @FORMAT
@@ -210,18 +293,35 @@ def events_show(obj: Context, event_id: int, fmt: str) -> None:
 def trends(obj: Context, platform, state, since, limit, fmt) -> None:
     """What is moving now, with a sparkline of each trajectory."""
     tz = obj.config().tz
-    rows = obj.store().events(since=parse_since(since), platform=platform, state=state,
-                              limit=limit)
+    rows = obj.store().events(since=parse_since(since), platform=platform, state=state, limit=limit)
     out = []
     for r in rows:
         t = json.loads(r["trend"]) if r.get("trend") else {}
-        out.append({"id": r["id"], "state": r["state"], "velocity": t.get("velocity"),
-                    "best_rank": r["best_rank"], "platforms": r["platforms"].split(","),
-                    "trend": sparkline(t.get("ranks", []), invert=True), "title": r["title"],
-                    "last_seen": iso(r["last_seen"], tz)})
-    emit(out, fmt, [("id", "ID", 7), ("state", "STATE", 7), ("velocity", "RANKS/H", 7),
-                    ("best_rank", "BEST", 4), ("trend", "TREND", 16),
-                    ("platforms", "PLATFORMS", 20), ("title", "TITLE", 44)])
+        out.append(
+            {
+                "id": r["id"],
+                "state": r["state"],
+                "velocity": t.get("velocity"),
+                "best_rank": r["best_rank"],
+                "platforms": r["platforms"].split(","),
+                "trend": sparkline(t.get("ranks", []), invert=True),
+                "title": r["title"],
+                "last_seen": iso(r["last_seen"], tz),
+            }
+        )
+    emit(
+        out,
+        fmt,
+        [
+            ("id", "ID", 7),
+            ("state", "STATE", 7),
+            ("velocity", "RANKS/H", 7),
+            ("best_rank", "BEST", 4),
+            ("trend", "TREND", 16),
+            ("platforms", "PLATFORMS", 20),
+            ("title", "TITLE", 44),
+        ],
+    )
 
 
 @cli.group()
@@ -244,22 +344,45 @@ def sources_status(obj: Context, fmt: str) -> None:
         s = states.get(sc.name, {})
         p = polls.get(sc.name, {})
         failures = s.get("failures") or 0
-        health = "disabled" if not sc.enabled else "never polled" if not s else (
-            "ok" if failures == 0 else "failing" if failures < 3 else "down")
-        rows.append({"source": sc.name, "type": sc.type, "health": health,
-                     "last_success": iso(s.get("last_success"), tz),
-                     "failures": failures, "last_error": s.get("last_error"),
-                     "backoff_until": iso(s.get("backoff_until"), tz),
-                     "next_poll": iso(s.get("next_poll"), tz),
-                     "last_items": p.get("items"), "last_duration_ms": p.get("duration_ms")})
+        health = (
+            "disabled"
+            if not sc.enabled
+            else "never polled"
+            if not s
+            else ("ok" if failures == 0 else "failing" if failures < 3 else "down")
+        )
+        rows.append(
+            {
+                "source": sc.name,
+                "type": sc.type,
+                "health": health,
+                "last_success": iso(s.get("last_success"), tz),
+                "failures": failures,
+                "last_error": s.get("last_error"),
+                "backoff_until": iso(s.get("backoff_until"), tz),
+                "next_poll": iso(s.get("next_poll"), tz),
+                "last_items": p.get("items"),
+                "last_duration_ms": p.get("duration_ms"),
+            }
+        )
     if fmt == "table":
         for r, sc in zip(rows, config.sources):
             s = states.get(sc.name, {})
             r["last_success"] = when(s.get("last_success"), tz)
             r["next_poll"] = when(s.get("next_poll"), tz)
-    emit(rows, fmt, [("source", "SOURCE", 14), ("type", "TYPE", 8), ("health", "HEALTH", 12),
-                     ("last_success", "LAST SUCCESS", 16), ("failures", "FAILS", 5),
-                     ("next_poll", "NEXT POLL", 16), ("last_error", "LAST ERROR", 60)])
+    emit(
+        rows,
+        fmt,
+        [
+            ("source", "SOURCE", 14),
+            ("type", "TYPE", 8),
+            ("health", "HEALTH", 12),
+            ("last_success", "LAST SUCCESS", 16),
+            ("failures", "FAILS", 5),
+            ("next_poll", "NEXT POLL", 16),
+            ("last_error", "LAST ERROR", 60),
+        ],
+    )
 
 
 @cli.group()
@@ -276,8 +399,16 @@ def db_stats(obj: Context) -> None:
     store = obj.store()
     path = obj.config().database
     click.echo(f"database: {path}")
-    for table_name in ("items", "observations", "events", "alerts", "polls", "digests",
-                       "deliveries", "learned_terms"):
+    for table_name in (
+        "items",
+        "observations",
+        "events",
+        "alerts",
+        "polls",
+        "digests",
+        "deliveries",
+        "learned_terms",
+    ):
         click.echo(f"  {table_name:<14} {store.count(table_name):>12,} rows")
     for suffix in ("", "-wal"):
         p = f"{path}{suffix}"

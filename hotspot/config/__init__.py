@@ -24,7 +24,19 @@ from hotspot.config.model import (
 from hotspot.config.sections import parse_theme
 
 __all__ = [
-    "DEFAULT_CONFIG_NAME", "DEFAULT_USER_AGENT", "NOTIFIER_TYPES", "AccountConfig", "Config",
-    "HttpSettings", "NotifierConfig", "SmtpConfig", "SourceConfig", "ThemeConfig",
-    "default_config_path", "load_config", "load_themes_file", "parse_config", "parse_theme",
+    "DEFAULT_CONFIG_NAME",
+    "DEFAULT_USER_AGENT",
+    "NOTIFIER_TYPES",
+    "AccountConfig",
+    "Config",
+    "HttpSettings",
+    "NotifierConfig",
+    "SmtpConfig",
+    "SourceConfig",
+    "ThemeConfig",
+    "default_config_path",
+    "load_config",
+    "load_themes_file",
+    "parse_config",
+    "parse_theme",
 ]

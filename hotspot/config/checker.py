@@ -4,8 +4,9 @@ mistake, by dotted path, instead of stopping at the first one."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from hotspot.durations import parse_duration
 
@@ -25,10 +26,15 @@ class Checker:
             return
         for key in t:
             if key not in allowed:
-                hint = (" (put secrets in an environment variable and name it with "
-                        "password_env)") if key == "password" else ""
-                self.err(_join(where, key), f"unknown key{hint}; allowed here: "
-                                            f"{', '.join(sorted(allowed))}")
+                hint = (
+                    (" (put secrets in an environment variable and name it with password_env)")
+                    if key == "password"
+                    else ""
+                )
+                self.err(
+                    _join(where, key),
+                    f"unknown key{hint}; allowed here: {', '.join(sorted(allowed))}",
+                )
 
     def table(self, raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
         value = raw.get(key, {})
@@ -41,7 +47,7 @@ class Checker:
         if not isinstance(value, list):
             self.err(where, f"expected an array of tables [[{where}]]")
             return []
-        good = []
+        good: list[Mapping[str, Any]] = []
         for i, item in enumerate(value):
             if isinstance(item, dict):
                 good.append(item)
@@ -49,8 +55,17 @@ class Checker:
                 self.err(f"{where}[{i}]", f"expected a table [[{where}]]")
         return good
 
-    def get(self, t: Mapping[str, Any], where: str, key: str, typ: type, default: Any, *,
-            required: bool = False, minimum: float | None = None) -> Any:
+    def get(
+        self,
+        t: Mapping[str, Any],
+        where: str,
+        key: str,
+        typ: type,
+        default: Any,
+        *,
+        required: bool = False,
+        minimum: float | None = None,
+    ) -> Any:
         if key not in t:
             if required:
                 self.err(_join(where, key), "missing; this key is required")
@@ -60,8 +75,10 @@ class Checker:
         if typ is float and isinstance(value, int) and not isinstance(value, bool):
             value, ok = float(value), True
         if not ok:
-            self.err(_join(where, key), f"expected {type_name(typ)}, got "
-                                        f"{type_name(type(value))} {value!r}")
+            self.err(
+                _join(where, key),
+                f"expected {type_name(typ)}, got {type_name(type(value))} {value!r}",
+            )
             return default
         if typ is str and required and not value.strip():
             self.err(_join(where, key), "must not be empty")
@@ -97,7 +114,7 @@ class Checker:
                 return dt.time.fromisoformat(value.strip())
             except ValueError:
                 pass
-        self.err(where, f"expected a time of day \"HH:MM\", got {value!r}")
+        self.err(where, f'expected a time of day "HH:MM", got {value!r}')
         return None
 
 
@@ -108,6 +125,11 @@ def _join(where: str, key: str) -> str:
 def type_name(t: Any) -> str:
     if isinstance(t, tuple):
         return " or ".join(type_name(x) for x in t)
-    return {str: "a string", int: "an integer", float: "a number", bool: "true or false",
-            list: "a list", dict: "a table"}.get(t, getattr(t, "__name__", str(t)))
-
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+        list: "a list",
+        dict: "a table",
+    }.get(t, getattr(t, "__name__", str(t)))

@@ -13,8 +13,9 @@ commands do that, so they never import the plugins).
 
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hotspot.config.checker import Checker
@@ -33,8 +34,9 @@ def load_config(path: Path | str, plugins: Mapping[str, type] | None = None) -> 
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file; create one with 'hotspot init' or "
-                          "pass --config PATH") from None
+        raise ConfigError(
+            f"{path}: no such config file; create one with 'hotspot init' or pass --config PATH"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
@@ -42,26 +44,41 @@ def load_config(path: Path | str, plugins: Mapping[str, type] | None = None) -> 
     return parse_config(raw, path, plugins)
 
 
-def parse_config(raw: Mapping[str, Any], path: Path,
-                 plugins: Mapping[str, type] | None = None) -> Config:
+def parse_config(
+    raw: Mapping[str, Any], path: Path, plugins: Mapping[str, type] | None = None
+) -> Config:
     c = Checker(path)
     c.keys(raw, "", {"hotspot", "sources", "accounts", "smtp", "notifiers", "http"})
     base = path.resolve().parent
     top = c.table(raw, "hotspot")
-    c.keys(top, "hotspot", {"database", "timezone", "plugins", "log_format", "retention",
-                            "source_alert_after", "min_host_interval", "max_concurrent",
-                            "lexicons"})
+    c.keys(
+        top,
+        "hotspot",
+        {
+            "database",
+            "timezone",
+            "plugins",
+            "log_format",
+            "retention",
+            "source_alert_after",
+            "min_host_interval",
+            "max_concurrent",
+            "lexicons",
+        },
+    )
     database = c.get(top, "hotspot", "database", str, "data/hotspot.db")
     timezone = c.get(top, "hotspot", "timezone", str, "Asia/Shanghai")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        c.err("hotspot.timezone", f"unknown timezone {timezone!r}; use an IANA name such as "
-                                  "\"Asia/Shanghai\"")
+        c.err(
+            "hotspot.timezone",
+            f'unknown timezone {timezone!r}; use an IANA name such as "Asia/Shanghai"',
+        )
         timezone = "Asia/Shanghai"
     log_format = c.get(top, "hotspot", "log_format", str, "text")
     if log_format not in ("text", "json"):
-        c.err("hotspot.log_format", f"must be \"text\" or \"json\", not {log_format!r}")
+        c.err("hotspot.log_format", f'must be "text" or "json", not {log_format!r}')
     http_settings = http(c, c.table(raw, "http"))
     config = Config(
         path=path,
@@ -90,8 +107,6 @@ def parse_config(raw: Mapping[str, Any], path: Path,
     return config
 
 
-
-
 def load_themes_file(path: Path | str) -> tuple[ThemeConfig, ...]:
     """The ``[[themes]]`` of a standalone TOML file (``hotspot match``/``eval``)."""
     path = Path(path)
@@ -103,8 +118,10 @@ def load_themes_file(path: Path | str) -> tuple[ThemeConfig, ...]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     c = Checker(path)
     c.keys(raw, "", {"themes"})
-    themes = [parse_theme(c, t, f"themes[{i}]")
-              for i, t in enumerate(c.array(raw.get("themes", []), "themes"))]
+    themes = [
+        parse_theme(c, t, f"themes[{i}]")
+        for i, t in enumerate(c.array(raw.get("themes", []), "themes"))
+    ]
     if not themes and not c.problems:
         c.err("themes", "no [[themes]] tables in this file")
     names = [t.name for t in themes]
@@ -113,5 +130,3 @@ def load_themes_file(path: Path | str) -> tuple[ThemeConfig, ...]:
     if c.problems:
         raise ConfigError(c.problems)
     return tuple(themes)
-
-

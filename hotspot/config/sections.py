@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-from pathlib import Path
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from hotspot.config.checker import Checker, type_name
 from hotspot.config.model import (
-    DEFAULT_USER_AGENT,
     NOTIFIER_TYPES,
     AccountConfig,
     HttpSettings,
@@ -22,8 +19,18 @@ from hotspot.config.model import (
 
 
 def http(c: Checker, t: Mapping[str, Any]) -> HttpSettings:
-    c.keys(t, "http", {"connect_timeout", "read_timeout", "max_bytes", "max_redirects",
-                       "user_agent", "max_connections"})
+    c.keys(
+        t,
+        "http",
+        {
+            "connect_timeout",
+            "read_timeout",
+            "max_bytes",
+            "max_redirects",
+            "user_agent",
+            "max_connections",
+        },
+    )
     d = HttpSettings()
     return HttpSettings(
         connect_timeout=c.duration(t, "http", "connect_timeout", d.connect_timeout),
@@ -35,8 +42,7 @@ def http(c: Checker, t: Mapping[str, Any]) -> HttpSettings:
     )
 
 
-def sources(c: Checker, items: Any, plugins: Mapping[str, type] | None
-             ) -> tuple[SourceConfig, ...]:
+def sources(c: Checker, items: Any, plugins: Mapping[str, type] | None) -> tuple[SourceConfig, ...]:
     result = []
     seen: set[str] = set()
     for i, t in enumerate(c.array(items, "sources")):
@@ -46,22 +52,29 @@ def sources(c: Checker, items: Any, plugins: Mapping[str, type] | None
         common = {"name", "type", "interval", "url", "enabled"}
         plugin = plugins.get(type_) if (plugins is not None and type_) else None
         if plugins is not None and type_ and plugin is None:
-            c.err(f"{where}.type", f"unknown source type {type_!r}; known types: "
-                                   f"{', '.join(sorted(plugins))}")
+            c.err(
+                f"{where}.type",
+                f"unknown source type {type_!r}; known types: {', '.join(sorted(plugins))}",
+            )
         option_types: Mapping[str, Any] = {
-            k: v for k, v in (getattr(plugin, "options", {}) if plugin else {}).items()
-            if k not in common}  # a plugin cannot redefine name/type/interval/url/enabled
+            k: v
+            for k, v in (getattr(plugin, "options", {}) if plugin else {}).items()
+            if k not in common
+        }  # a plugin cannot redefine name/type/interval/url/enabled
         if plugins is not None:
             c.keys(t, where, common | set(option_types))
         options = {}
         for key, expected in option_types.items():
             if key in t:
-                if isinstance(t[key], expected) and not isinstance(t[key], bool) or (
-                        expected is bool and isinstance(t[key], bool)):
+                if (isinstance(t[key], expected) and not isinstance(t[key], bool)) or (
+                    expected is bool and isinstance(t[key], bool)
+                ):
                     options[key] = t[key]
                 else:
-                    c.err(f"{where}.{key}", f"expected {type_name(expected)}, got "
-                                            f"{type_name(type(t[key]))}")
+                    c.err(
+                        f"{where}.{key}",
+                        f"expected {type_name(expected)}, got {type_name(type(t[key]))}",
+                    )
         if plugins is None:  # keep unknown keys for later use without checking
             options = {k: v for k, v in t.items() if k not in common}
         url = c.get(t, where, "url", str, None)
@@ -75,9 +88,16 @@ def sources(c: Checker, items: Any, plugins: Mapping[str, type] | None
             if name in seen:
                 c.err(f"{where}.name", f"duplicate source name {name!r}; names must be unique")
             seen.add(name)
-        result.append(SourceConfig(name=name or f"#{i}", type=type_ or "", interval=interval,
-                                   url=url, enabled=c.get(t, where, "enabled", bool, True),
-                                   options=options))
+        result.append(
+            SourceConfig(
+                name=name or f"#{i}",
+                type=type_ or "",
+                interval=interval,
+                url=url,
+                enabled=c.get(t, where, "enabled", bool, True),
+                options=options,
+            )
+        )
     return tuple(result)
 
 
@@ -97,24 +117,44 @@ def accounts(c: Checker, items: Any) -> tuple[AccountConfig, ...]:
         for j, th in enumerate(c.array(t.get("themes", []), f"{where}.themes")):
             theme = parse_theme(c, th, f"{where}.themes[{j}]")
             if theme.name in theme_names:
-                c.err(f"{where}.themes[{j}].name", f"duplicate theme name {theme.name!r} "
-                                                   f"in account {name!r}")
+                c.err(
+                    f"{where}.themes[{j}].name",
+                    f"duplicate theme name {theme.name!r} in account {name!r}",
+                )
             theme_names.add(theme.name)
             themes.append(theme)
         digest_at = None
         if "digest_at" in t:
             digest_at = c.clock(t["digest_at"], f"{where}.digest_at")
-        result.append(AccountConfig(name=name or f"#{i}", themes=tuple(themes),
-                                    digest_to=tuple(c.strings(t, where, "digest_to")),
-                                    digest_at=digest_at,
-                                    digest_empty=c.get(t, where, "digest_empty", bool, True)))
+        result.append(
+            AccountConfig(
+                name=name or f"#{i}",
+                themes=tuple(themes),
+                digest_to=tuple(c.strings(t, where, "digest_to")),
+                digest_at=digest_at,
+                digest_empty=c.get(t, where, "digest_empty", bool, True),
+            )
+        )
     return tuple(result)
 
 
 def parse_theme(c: Checker, t: Mapping[str, Any], where: str) -> ThemeConfig:
     """One ``[[...themes]]`` table (also used by ``hotspot match --themes FILE``)."""
-    c.keys(t, where, {"name", "keywords", "exclude", "required", "synonyms", "weights",
-                      "min_score", "verticals", "expand"})
+    c.keys(
+        t,
+        where,
+        {
+            "name",
+            "keywords",
+            "exclude",
+            "required",
+            "synonyms",
+            "weights",
+            "min_score",
+            "verticals",
+            "expand",
+        },
+    )
     name = c.get(t, where, "name", str, None, required=True) or "?"
     keywords = c.strings(t, where, "keywords")
     synonyms = c.strings(t, where, "synonyms")
@@ -134,30 +174,37 @@ def parse_theme(c: Checker, t: Mapping[str, Any], where: str) -> ThemeConfig:
     if not 0 <= min_score <= 1:
         c.err(f"{where}.min_score", "must be between 0 and 1")
     verticals = tuple(c.strings(t, where, "verticals")) if "verticals" in t else None
-    return ThemeConfig(name=name, keywords=tuple(keywords), exclude=tuple(c.strings(
-        t, where, "exclude")), required=tuple(c.strings(t, where, "required")),
-        synonyms=tuple(synonyms), weights=weights, min_score=min_score, verticals=verticals,
-        expand=c.get(t, where, "expand", bool, True))
-
-
+    return ThemeConfig(
+        name=name,
+        keywords=tuple(keywords),
+        exclude=tuple(c.strings(t, where, "exclude")),
+        required=tuple(c.strings(t, where, "required")),
+        synonyms=tuple(synonyms),
+        weights=weights,
+        min_score=min_score,
+        verticals=verticals,
+        expand=c.get(t, where, "expand", bool, True),
+    )
 
 
 def smtp(c: Checker, t: Any) -> SmtpConfig:
     if not isinstance(t, dict):
         c.err("smtp", "expected a table [smtp]")
         return SmtpConfig()
-    c.keys(t, "smtp", {"host", "port", "security", "username", "password_env", "from",
-                       "timeout"})
+    c.keys(t, "smtp", {"host", "port", "security", "username", "password_env", "from", "timeout"})
     security = c.get(t, "smtp", "security", str, "starttls")
     if security not in ("starttls", "ssl", "none"):
-        c.err("smtp.security", f"must be \"starttls\", \"ssl\" or \"none\", not {security!r}")
+        c.err("smtp.security", f'must be "starttls", "ssl" or "none", not {security!r}')
     default_port = {"ssl": 465, "none": 25}.get(security, 587)
-    return SmtpConfig(host=c.get(t, "smtp", "host", str, "localhost"),
-                      port=c.get(t, "smtp", "port", int, default_port, minimum=1),
-                      security=security, username=c.get(t, "smtp", "username", str, None),
-                      password_env=c.get(t, "smtp", "password_env", str, None),
-                      sender=c.get(t, "smtp", "from", str, "hotspot@localhost"),
-                      timeout=c.duration(t, "smtp", "timeout", 30.0))
+    return SmtpConfig(
+        host=c.get(t, "smtp", "host", str, "localhost"),
+        port=c.get(t, "smtp", "port", int, default_port, minimum=1),
+        security=security,
+        username=c.get(t, "smtp", "username", str, None),
+        password_env=c.get(t, "smtp", "password_env", str, None),
+        sender=c.get(t, "smtp", "from", str, "hotspot@localhost"),
+        timeout=c.duration(t, "smtp", "timeout", 30.0),
+    )
 
 
 def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
@@ -165,13 +212,30 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
     seen: set[str] = set()
     for i, t in enumerate(c.array(items, "notifiers")):
         where = f"notifiers[{i}]"
-        c.keys(t, where, {"name", "type", "url", "to", "secret_env", "accounts", "themes",
-                          "min_score", "only_rising", "quiet_hours", "template"})
+        c.keys(
+            t,
+            where,
+            {
+                "name",
+                "type",
+                "url",
+                "to",
+                "secret_env",
+                "accounts",
+                "themes",
+                "min_score",
+                "only_rising",
+                "quiet_hours",
+                "template",
+            },
+        )
         type_ = c.get(t, where, "type", str, None, required=True)
         name = c.get(t, where, "name", str, type_ or f"#{i}")
         if type_ and type_ not in NOTIFIER_TYPES:
-            c.err(f"{where}.type", f"unknown notifier type {type_!r}; use one of "
-                                   f"{', '.join(NOTIFIER_TYPES)}")
+            c.err(
+                f"{where}.type",
+                f"unknown notifier type {type_!r}; use one of {', '.join(NOTIFIER_TYPES)}",
+            )
         if name in seen:
             c.err(f"{where}.name", f"duplicate notifier name {name!r}")
         seen.add(name)
@@ -186,19 +250,26 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
             q = t["quiet_hours"]
             if isinstance(q, str) and "-" in q:
                 a, b = q.split("-", 1)
-                ta, tb = c.clock(a.strip(), f"{where}.quiet_hours"), c.clock(
-                    b.strip(), f"{where}.quiet_hours")
+                ta, tb = (
+                    c.clock(a.strip(), f"{where}.quiet_hours"),
+                    c.clock(b.strip(), f"{where}.quiet_hours"),
+                )
                 quiet = (ta, tb) if ta and tb else None
             else:
-                c.err(f"{where}.quiet_hours", "expected \"HH:MM-HH:MM\", e.g. \"23:00-07:30\"")
-        result.append(NotifierConfig(
-            name=name, type=type_ or "", url=url, to=to,
-            secret_env=c.get(t, where, "secret_env", str, None),
-            accounts=tuple(c.strings(t, where, "accounts")),
-            themes=tuple(c.strings(t, where, "themes")),
-            min_score=c.get(t, where, "min_score", float, 0.7),
-            only_rising=c.get(t, where, "only_rising", bool, False), quiet_hours=quiet,
-            template=c.get(t, where, "template", str, None)))
+                c.err(f"{where}.quiet_hours", 'expected "HH:MM-HH:MM", e.g. "23:00-07:30"')
+        result.append(
+            NotifierConfig(
+                name=name,
+                type=type_ or "",
+                url=url,
+                to=to,
+                secret_env=c.get(t, where, "secret_env", str, None),
+                accounts=tuple(c.strings(t, where, "accounts")),
+                themes=tuple(c.strings(t, where, "themes")),
+                min_score=c.get(t, where, "min_score", float, 0.7),
+                only_rising=c.get(t, where, "only_rising", bool, False),
+                quiet_hours=quiet,
+                template=c.get(t, where, "template", str, None),
+            )
+        )
     return tuple(result)
-
-

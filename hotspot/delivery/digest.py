@@ -21,15 +21,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
 
-from hotspot.config import AccountConfig
 from hotspot.analysis.trends import sparkline
+from hotspot.config import AccountConfig
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DAY = 86400
@@ -103,8 +104,12 @@ def local_day(day: str | dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(d, at, tzinfo=tz)
 
 
-def due_digests(accounts: Sequence[AccountConfig], now: float | dt.datetime, tz: ZoneInfo,
-                last_sent_by_account: Mapping[str, Mapping[str, Any]]) -> list[DueDigest]:
+def due_digests(
+    accounts: Sequence[AccountConfig],
+    now: float | dt.datetime,
+    tz: ZoneInfo,
+    last_sent_by_account: Mapping[str, Mapping[str, Any]],
+) -> list[DueDigest]:
     """Digests due at ``now``; ``last_sent_by_account`` maps an account to its latest sent
     digest row (``day``, ``period_end``)."""
     ts = now.timestamp() if isinstance(now, dt.datetime) else float(now)
@@ -128,8 +133,9 @@ def due_digests(accounts: Sequence[AccountConfig], now: float | dt.datetime, tz:
     return out
 
 
-def period_for(account: AccountConfig, day: str, tz: ZoneInfo,
-               last_sent: Mapping[str, Any] | None) -> tuple[int, int]:
+def period_for(
+    account: AccountConfig, day: str, tz: ZoneInfo, last_sent: Mapping[str, Any] | None
+) -> tuple[int, int]:
     """The period of ``day``'s digest (for ``digest preview/send --date``)."""
     at = local_day(day, account.digest_at or dt.time(0, 0), tz)
     end = int(at.timestamp())
@@ -139,15 +145,23 @@ def period_for(account: AccountConfig, day: str, tz: ZoneInfo,
     return start, end
 
 
-def build_digest(account: str, alerts_rows: Sequence[Mapping[str, Any]],
-                 source_alerts: Sequence[Mapping[str, Any]], period_start: int,
-                 period_end: int, tz: ZoneInfo, day: str | None = None) -> Digest:
+def build_digest(
+    account: str,
+    alerts_rows: Sequence[Mapping[str, Any]],
+    source_alerts: Sequence[Mapping[str, Any]],
+    period_start: int,
+    period_end: int,
+    tz: ZoneInfo,
+    day: str | None = None,
+) -> Digest:
     entries = [_entry(r, tz) for r in alerts_rows]
     by_theme: dict[str, list[Entry]] = {}
     for e in entries:
         by_theme.setdefault(e.theme, []).append(e)
-    groups = [Group(theme, tuple(sorted(es, key=lambda e: (-e.weight, e.alert_id))))
-              for theme, es in by_theme.items()]
+    groups = [
+        Group(theme, tuple(sorted(es, key=lambda e: (-e.weight, e.alert_id))))
+        for theme, es in by_theme.items()
+    ]
     groups.sort(key=lambda g: (-g.entries[0].weight, g.theme))
     top: list[Entry] = []
     seen_events: set[Any] = set()
@@ -159,11 +173,17 @@ def build_digest(account: str, alerts_rows: Sequence[Mapping[str, Any]],
         if len(top) == TOP_EVENTS:
             break
     end_local = dt.datetime.fromtimestamp(period_end, tz)
-    return Digest(account=account, day=day or end_local.date().isoformat(),
-                  period_start=_fmt(period_start, tz, "%Y-%m-%d %H:%M"),
-                  period_end=_fmt(period_end, tz, "%Y-%m-%d %H:%M"), timezone=tz.key,
-                  groups=tuple(groups), top=tuple(top),
-                  unhealthy=tuple(_unhealthy(source_alerts, tz)), count=len(entries))
+    return Digest(
+        account=account,
+        day=day or end_local.date().isoformat(),
+        period_start=_fmt(period_start, tz, "%Y-%m-%d %H:%M"),
+        period_end=_fmt(period_end, tz, "%Y-%m-%d %H:%M"),
+        timezone=tz.key,
+        groups=tuple(groups),
+        top=tuple(top),
+        unhealthy=tuple(_unhealthy(source_alerts, tz)),
+        count=len(entries),
+    )
 
 
 def _entry(r: Mapping[str, Any], tz: ZoneInfo) -> Entry:
@@ -172,14 +192,22 @@ def _entry(r: Mapping[str, Any], tz: ZoneInfo) -> Entry:
     ranks = [x for x in trend.get("ranks", []) if x is not None] if trend else []
     best = r.get("event_best_rank") or r.get("best_rank")
     first = r.get("event_first_seen") or r.get("first_seen") or r.get("created_at")
-    return Entry(alert_id=r["id"], title=r["title"], url=r.get("url"), theme=r["theme"],
-                 platforms=tuple(r.get("platforms") or ([r["platform"]]
-                                                        if r.get("platform") else [])),
-                 best_rank=best, heat=heat, state=r.get("state") or "new",
-                 spark=sparkline(ranks[-24:], invert=True) if len(ranks) >= 2 else "",
-                 terms=tuple(r.get("terms") or ()), first_seen=_fmt(first, tz, "%m-%d %H:%M"),
-                 score=float(r["score"]), weight=weight(float(r["score"]), heat),
-                 event_id=r.get("event_id"))
+    return Entry(
+        alert_id=r["id"],
+        title=r["title"],
+        url=r.get("url"),
+        theme=r["theme"],
+        platforms=tuple(r.get("platforms") or ([r["platform"]] if r.get("platform") else [])),
+        best_rank=best,
+        heat=heat,
+        state=r.get("state") or "new",
+        spark=sparkline(ranks[-24:], invert=True) if len(ranks) >= 2 else "",
+        terms=tuple(r.get("terms") or ()),
+        first_seen=_fmt(first, tz, "%m-%d %H:%M"),
+        score=float(r["score"]),
+        weight=weight(float(r["score"]), heat),
+        event_id=r.get("event_id"),
+    )
 
 
 def _unhealthy(rows: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> list[Unhealthy]:
@@ -199,12 +227,21 @@ def _fmt(ts: int | None, tz: ZoneInfo, pattern: str) -> str:
 
 
 # -- rendering ------------------------------------------------------------------------------
-_html_env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                               undefined=jinja2.StrictUndefined, trim_blocks=True,
-                               lstrip_blocks=True)
-_text_env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False,
-                               undefined=jinja2.StrictUndefined, trim_blocks=True,
-                               lstrip_blocks=True, keep_trailing_newline=True)
+_html_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_text_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=False,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
 
 
 def _heat(value: int | None) -> str:
@@ -226,10 +263,14 @@ for _env in (_html_env, _text_env):
     _env.filters["heat"] = _heat
     _env.filters["safe_url"] = _safe_url
 
-STATE_LABEL = {"new": "新", "rising": "上升", "peaking": "高位", "fading": "回落",
-               "gone": "已下榜"}
-STATE_COLOR = {"new": "#2563eb", "rising": "#dc2626", "peaking": "#d97706",
-               "fading": "#6b7280", "gone": "#9ca3af"}
+STATE_LABEL = {"new": "新", "rising": "上升", "peaking": "高位", "fading": "回落", "gone": "已下榜"}
+STATE_COLOR = {
+    "new": "#2563eb",
+    "rising": "#dc2626",
+    "peaking": "#d97706",
+    "fading": "#6b7280",
+    "gone": "#9ca3af",
+}
 
 
 def subject(d: Digest) -> str:
@@ -240,8 +281,8 @@ def subject(d: Digest) -> str:
 
 def render(d: Digest) -> tuple[str, str, str]:
     """(subject, html, text) of a digest."""
-    ctx = {"d": d, "subject": subject(d), "state_label": STATE_LABEL,
-           "state_color": STATE_COLOR}
+    subj = subject(d)
+    ctx = {"d": d, "subject": subj, "state_label": STATE_LABEL, "state_color": STATE_COLOR}
     html = _html_env.get_template("digest.html.j2").render(ctx)
     text = _text_env.get_template("digest.txt.j2").render(ctx)
-    return ctx["subject"], html, text
+    return subj, html, text

@@ -19,15 +19,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from hotspot.config import AccountConfig, Config
 from hotspot.delivery.digest import build_digest, due_digests, render
-from hotspot.errors import DeliveryError
 from hotspot.delivery.notifiers import format_push, in_quiet_hours, rule_matches
+from hotspot.errors import DeliveryError
 
 if TYPE_CHECKING:
     import httpx
+
     from hotspot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -35,8 +37,9 @@ PUSH_BUDGET = 15.0
 
 
 # -- digests ------------------------------------------------------------------------------
-def send_due_digests(config: Config, store: "Store", now: float | None = None,
-                     warned: set[str] | None = None) -> list[str]:
+def send_due_digests(
+    config: Config, store: Store, now: float | None = None, warned: set[str] | None = None
+) -> list[str]:
     """Send every digest due at ``now``; returns one status per due digest. ``warned`` holds
     the problems already logged by this process, so a missing [smtp] is said once."""
     now = time.time() if now is None else now
@@ -45,16 +48,28 @@ def send_due_digests(config: Config, store: "Store", now: float | None = None,
         if warned is None or "smtp" not in warned:
             if warned is not None:
                 warned.add("smtp")
-            log.error("digests are due for %s but there is no [smtp] section; add one to "
-                      "send them", ", ".join(d.account.name for d in due))
+            log.error(
+                "digests are due for %s but there is no [smtp] section; add one to send them",
+                ", ".join(d.account.name for d in due),
+            )
         return []
-    return [send_digest(config, store, d.account, d.day, d.period_start, d.period_end,
-                        now=now) for d in due]
+    return [
+        send_digest(config, store, d.account, d.day, d.period_start, d.period_end, now=now)
+        for d in due
+    ]
 
 
-def send_digest(config: Config, store: "Store", account: AccountConfig, day: str,
-                period_start: int, period_end: int, *, force: bool = False,
-                now: float | None = None) -> str:
+def send_digest(
+    config: Config,
+    store: Store,
+    account: AccountConfig,
+    day: str,
+    period_start: int,
+    period_end: int,
+    *,
+    force: bool = False,
+    now: float | None = None,
+) -> str:
     """Claim, render and send one digest. Returns "sent", "empty" (nothing matched and
     ``digest_empty`` is off), "skipped" (already sent, or waiting for its retry time) or
     "failed" (left pending with a backoff; the error is logged)."""
@@ -62,54 +77,78 @@ def send_digest(config: Config, store: "Store", account: AccountConfig, day: str
 
     smtp = config.smtp
     if smtp is None:
-        raise DeliveryError(f"account {account.name!r}: cannot send the digest: no [smtp] "
-                            "section in the config")
+        raise DeliveryError(
+            f"account {account.name!r}: cannot send the digest: no [smtp] section in the config"
+        )
     if not account.digest_to:
         raise DeliveryError(f"account {account.name!r}: no digest_to addresses")
     now_i = int(time.time() if now is None else now)
     mid = digest_message_id(account.name, day, smtp.sender, nonce=str(now_i) if force else "")
-    row = store.claim_digest(account.name, day, period_start, period_end, mid, now_i,
-                             force=force)
+    row = store.claim_digest(account.name, day, period_start, period_end, mid, now_i, force=force)
     if row is None:
         return "skipped"
     try:
         alerts = store.alerts_between(account.name, row["period_start"], row["period_end"])
         if not alerts and not account.digest_empty:
             store.digest_done(account.name, day, "empty", now_i)
-            log.info("digest account=%s day=%s: nothing matched; not sending (digest_empty "
-                     "= false)", account.name, day)
+            log.info(
+                "digest account=%s day=%s: nothing matched; not sending (digest_empty = false)",
+                account.name,
+                day,
+            )
             return "empty"
-        digest = build_digest(account.name, alerts, store.source_alerts_between(
-            row["period_start"], row["period_end"]), row["period_start"], row["period_end"],
-            config.tz, day=day)
+        digest = build_digest(
+            account.name,
+            alerts,
+            store.source_alerts_between(row["period_start"], row["period_end"]),
+            row["period_start"],
+            row["period_end"],
+            config.tz,
+            day=day,
+        )
         subject, html, text = render(digest)
-        msg = build_message(sender=smtp.sender, to=account.digest_to, subject=subject,
-                            text=text, html=html, message_id=row["message_id"])
+        msg = build_message(
+            sender=smtp.sender,
+            to=account.digest_to,
+            subject=subject,
+            text=text,
+            html=html,
+            message_id=row["message_id"],
+        )
         send_mail(smtp, msg)
     except DeliveryError as exc:
         at = store.digest_failed(account.name, day, str(exc), now_i)
-        log.warning("digest account=%s day=%s attempt %d failed: %s; next attempt at %s",
-                    account.name, day, row["attempts"], exc,
-                    dt.datetime.fromtimestamp(at, config.tz).strftime("%H:%M:%S"))
+        log.warning(
+            "digest account=%s day=%s attempt %d failed: %s; next attempt at %s",
+            account.name,
+            day,
+            row["attempts"],
+            exc,
+            dt.datetime.fromtimestamp(at, config.tz).strftime("%H:%M:%S"),
+        )
         return "failed"
     except Exception:
         store.digest_failed(account.name, day, "internal error (see the log)", now_i)
         raise
     store.digest_done(account.name, day, "sent", int(time.time() if now is None else now))
-    log.info("digest account=%s day=%s sent to %s: %d alerts (message-id %s)", account.name,
-             day, ", ".join(account.digest_to), digest.count, row["message_id"])
+    log.info(
+        "digest account=%s day=%s sent to %s: %d alerts (message-id %s)",
+        account.name,
+        day,
+        ", ".join(account.digest_to),
+        digest.count,
+        row["message_id"],
+    )
     return "sent"
 
 
 # -- pushes -------------------------------------------------------------------------------
-def enqueue(config: Config, store: "Store", reports: Sequence[Any],
-            now: float | None = None) -> int:
+def enqueue(config: Config, store: Store, reports: Sequence[Any], now: float | None = None) -> int:
     """Insert a pending delivery per (notifier, matching alert) of these poll reports."""
     if not config.notifiers or not reports:
         return 0
     rising = {e for r in reports for e in r.rising_events}
-    ids = {a for r in reports for a in r.alert_ids} | set(store.alert_ids_of_events(
-        sorted(rising)))
+    ids = {a for r in reports for a in r.alert_ids} | set(store.alert_ids_of_events(sorted(rising)))
     alerts = store.push_alerts(sorted(ids))
     for a in alerts:
         a["rising"] = a["rising"] or a["event_id"] in rising
@@ -121,13 +160,18 @@ def enqueue(config: Config, store: "Store", reports: Sequence[Any],
                 pairs += [(n.name, -sid) for n in config.notifiers]
     added = store.enqueue_deliveries(pairs, int(time.time() if now is None else now))
     if added:
-        log.info("queued %d push%s for %d notifier(s)", added, "es" if added != 1 else "",
-                 len({p[0] for p in pairs}))
+        log.info(
+            "queued %d push%s for %d notifier(s)",
+            added,
+            "es" if added != 1 else "",
+            len({p[0] for p in pairs}),
+        )
     return added
 
 
-def deliver_pushes(config: Config, store: "Store", now: float | None = None,
-                   client: "httpx.Client | None" = None) -> int:
+def deliver_pushes(
+    config: Config, store: Store, now: float | None = None, client: httpx.Client | None = None
+) -> int:
     """Send what is due for every notifier; returns the number of alerts delivered."""
     import httpx
 
@@ -152,13 +196,13 @@ def deliver_pushes(config: Config, store: "Store", now: float | None = None,
                 continue
             ids = [r["alert_id"] for r in rows]
             alerts = store.push_alerts([i for i in ids if i > 0]) + store.push_source_alerts(
-                [-i for i in ids if i < 0])
+                [-i for i in ids if i < 0]
+            )
             gone = set(ids) - {a["id"] for a in alerts}
             if gone:  # deleted by retention before it went out: nothing to send
                 store.deliveries_sent(n.name, sorted(gone), int(now))
             try:
-                pushes = format_push(n, alerts, secret=notifier_secret(n),
-                                     now_ms=int(now * 1000))
+                pushes = format_push(n, alerts, secret=notifier_secret(n), now_ms=int(now * 1000))
             except DeliveryError as exc:
                 store.deliveries_failed(n.name, [a["id"] for a in alerts], str(exc), int(now))
                 log.warning("push %s", exc)
@@ -169,8 +213,12 @@ def deliver_pushes(config: Config, store: "Store", now: float | None = None,
                 except DeliveryError as exc:
                     rest = [a for q in pushes[i:] for a in q.alert_ids]
                     store.deliveries_failed(n.name, rest, str(exc), int(now))
-                    log.warning("push notifier=%s: %d alert(s) not delivered, will retry: %s",
-                                n.name, len(rest), exc)
+                    log.warning(
+                        "push notifier=%s: %d alert(s) not delivered, will retry: %s",
+                        n.name,
+                        len(rest),
+                        exc,
+                    )
                     break
                 store.deliveries_sent(n.name, p.alert_ids, int(now))
                 sent += len(p.alert_ids)
@@ -179,4 +227,3 @@ def deliver_pushes(config: Config, store: "Store", now: float | None = None,
         if own:
             client.close()
     return sent
-

@@ -15,12 +15,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import smtplib
-import socket
 import ssl
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formataddr, formatdate, make_msgid
-from typing import Sequence
 
 from hotspot.config import SmtpConfig
 from hotspot.errors import DeliveryError
@@ -38,9 +37,16 @@ def digest_message_id(account: str, day: str, sender: str, nonce: str = "") -> s
     return f"<hotspot-digest.{h}.{day}@{_domain(sender)}>"
 
 
-def build_message(*, sender: str, to: Sequence[str], subject: str, text: str,
-                  html: str | None = None, message_id: str | None = None,
-                  sender_name: str = "hotspot") -> EmailMessage:
+def build_message(
+    *,
+    sender: str,
+    to: Sequence[str],
+    subject: str,
+    text: str,
+    html: str | None = None,
+    message_id: str | None = None,
+    sender_name: str = "hotspot",
+) -> EmailMessage:
     msg = EmailMessage(policy=SMTP_POLICY)
     msg["Subject"] = subject
     msg["From"] = formataddr((sender_name, sender)) if sender_name else sender
@@ -65,8 +71,9 @@ def send_mail(smtp: SmtpConfig, msg: EmailMessage | None) -> None:
     where = f"smtp {smtp.host}:{smtp.port}"
     try:
         if smtp.security == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout,
-                                                    context=ssl.create_default_context())
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                smtp.host, smtp.port, timeout=smtp.timeout, context=ssl.create_default_context()
+            )
         else:
             client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
         with client:
@@ -77,9 +84,11 @@ def send_mail(smtp: SmtpConfig, msg: EmailMessage | None) -> None:
             if smtp.username:
                 password = smtp.password()
                 if password is None:
-                    raise DeliveryError(f"{where}: no password: set the environment variable "
-                                        f"{smtp.password_env or '(password_env is not set)'} "
-                                        "named by [smtp] password_env")
+                    raise DeliveryError(
+                        f"{where}: no password: set the environment variable "
+                        f"{smtp.password_env or '(password_env is not set)'} "
+                        "named by [smtp] password_env"
+                    )
                 client.login(smtp.username, password)
             refused = client.send_message(msg) if msg is not None else {}
         if refused:
@@ -87,29 +96,43 @@ def send_mail(smtp: SmtpConfig, msg: EmailMessage | None) -> None:
     except DeliveryError:
         raise
     except smtplib.SMTPAuthenticationError as exc:
-        raise DeliveryError(f"{where}: authentication failed ({exc.smtp_code}); check [smtp] "
-                            f"username and the ${smtp.password_env} variable") from exc
+        raise DeliveryError(
+            f"{where}: authentication failed ({exc.smtp_code}); check [smtp] "
+            f"username and the ${smtp.password_env} variable"
+        ) from exc
     except smtplib.SMTPNotSupportedError as exc:
-        raise DeliveryError(f"{where}: the server does not support this ({exc}); check [smtp] "
-                            "security (starttls/ssl/none)") from exc
+        raise DeliveryError(
+            f"{where}: the server does not support this ({exc}); check [smtp] "
+            "security (starttls/ssl/none)"
+        ) from exc
     except smtplib.SMTPRecipientsRefused as exc:
-        raise DeliveryError(f"{where}: every recipient was refused "
-                            f"({', '.join(exc.recipients)}); check digest_to / to") from exc
+        raise DeliveryError(
+            f"{where}: every recipient was refused "
+            f"({', '.join(exc.recipients)}); check digest_to / to"
+        ) from exc
     except smtplib.SMTPSenderRefused as exc:
-        raise DeliveryError(f"{where}: sender {exc.sender} refused ({exc.smtp_code}); check "
-                            "[smtp] from") from exc
+        raise DeliveryError(
+            f"{where}: sender {exc.sender} refused ({exc.smtp_code}); check [smtp] from"
+        ) from exc
     except smtplib.SMTPResponseException as exc:
-        raise DeliveryError(f"{where}: server said {exc.smtp_code} "
-                            f"{_text(exc.smtp_error)}; will retry") from exc
+        raise DeliveryError(
+            f"{where}: server said {exc.smtp_code} {_text(exc.smtp_error)}; will retry"
+        ) from exc
     except ssl.SSLError as exc:
-        raise DeliveryError(f"{where}: TLS failed ({exc.reason or exc}); check [smtp] security "
-                            "and port (465 = ssl, 587 = starttls)") from exc
-    except (socket.timeout, TimeoutError) as exc:
-        raise DeliveryError(f"{where}: timed out after {smtp.timeout:g}s; check [smtp] host "
-                            "and port, or raise [smtp] timeout") from exc
+        raise DeliveryError(
+            f"{where}: TLS failed ({exc.reason or exc}); check [smtp] security "
+            "and port (465 = ssl, 587 = starttls)"
+        ) from exc
+    except TimeoutError as exc:
+        raise DeliveryError(
+            f"{where}: timed out after {smtp.timeout:g}s; check [smtp] host "
+            "and port, or raise [smtp] timeout"
+        ) from exc
     except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(f"{where}: cannot deliver: {type(exc).__name__}: {exc}; check "
-                            "[smtp] host and port and that the server is up") from exc
+        raise DeliveryError(
+            f"{where}: cannot deliver: {type(exc).__name__}: {exc}; check "
+            "[smtp] host and port and that the server is up"
+        ) from exc
 
 
 def _text(value: bytes | str) -> str:

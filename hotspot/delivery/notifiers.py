@@ -32,8 +32,9 @@ import hashlib
 import hmac
 import json
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote_plus
 
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -98,19 +99,20 @@ def md_escape(text: str) -> str:
 
 
 def slack_escape(text: str) -> str:
-    return " ".join(str(text).split()).replace("&", "&amp;").replace("<", "&lt;").replace(
-        ">", "&gt;")
+    return (
+        " ".join(str(text).split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    )
 
 
 def _trim(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _trim_bytes(text: str, limit: int) -> str:
     raw = text.encode()
     if len(raw) <= limit:
         return text
-    return raw[:limit - 3].decode(errors="ignore") + "…"
+    return raw[: limit - 3].decode(errors="ignore") + "…"
 
 
 # -- signatures ---------------------------------------------------------------------------
@@ -150,7 +152,7 @@ def _md_block(a: Mapping[str, Any]) -> str:
     title = md_escape(_trim(a["title"], TITLE_MAX))
     if a.get("kind") == "source":
         return f"**source** {title}"
-    url = a.get("url")
+    url = a.get("url") or ""
     head = f"[{title}]({url.replace(')', '%29')})" if _http(url) else title
     return f"**{md_escape(a['theme'])}** {head}\n> {md_escape(_facts(a))}"
 
@@ -159,7 +161,7 @@ def _slack_block(a: Mapping[str, Any]) -> str:
     title = slack_escape(_trim(a["title"], TITLE_MAX))
     if a.get("kind") == "source":
         return f":warning: {title}"
-    url = a.get("url")
+    url = a.get("url") or ""
     head = f"<{url.replace('|', '%7C').replace('>', '%3E')}|{title}>" if _http(url) else title
     return f"*{slack_escape(a['theme'])}* {head}\n{slack_escape(_facts(a))}"
 
@@ -175,11 +177,12 @@ def _http(url: Any) -> bool:
     return isinstance(url, str) and url.lower().startswith(("http://", "https://"))
 
 
-def _pack(blocks: Sequence[tuple[int, str]], header: str, sep: str,
-          size: Callable[[str], int], limit: int) -> list[tuple[str, tuple[int, ...]]]:
+def _pack(
+    blocks: Sequence[tuple[int, str]], header: str, sep: str, size: Callable[[str], int], limit: int
+) -> list[tuple[str, tuple[int, ...]]]:
     """Greedy: as many blocks per message as fit under ``limit`` (measured by ``size``)."""
     out: list[tuple[str, tuple[int, ...]]] = []
-    text, ids = header, []
+    text, ids = header, list[int]()
     for aid, block in blocks:
         if size(header + block) > limit:  # one block alone is too big: trim it
             room = limit - size(header) - 8
@@ -201,66 +204,95 @@ def _bytes(s: str) -> int:
 
 
 # -- per type -----------------------------------------------------------------------------
-def format_push(n: NotifierConfig, alerts: Sequence[Mapping[str, Any]], *,
-                secret: str | None = None, now_ms: int | None = None) -> list[Push]:
+def format_push(
+    n: NotifierConfig,
+    alerts: Sequence[Mapping[str, Any]],
+    *,
+    secret: str | None = None,
+    now_ms: int | None = None,
+) -> list[Push]:
     """The requests that deliver ``alerts`` through notifier ``n`` (in order)."""
     if not alerts:
         return []
     header = f"hotspot · {len(alerts)} new alert{'s' if len(alerts) != 1 else ''}\n\n"
     if n.type == "wecom":
-        packs = _pack([(a["id"], _md_block(a)) for a in alerts], "", "\n\n", _bytes,
-                      WECOM_BYTES)
-        return [Push({"msgtype": "markdown", "markdown": {"content": t}}, ids)
-                for t, ids in packs]
+        packs = _pack([(a["id"], _md_block(a)) for a in alerts], "", "\n\n", _bytes, WECOM_BYTES)
+        return [Push({"msgtype": "markdown", "markdown": {"content": t}}, ids) for t, ids in packs]
     if n.type == "dingtalk":
-        packs = _pack([(a["id"], _md_block(a)) for a in alerts], "#### hotspot\n\n", "\n\n",
-                      _bytes, DINGTALK_BYTES)
+        packs = _pack(
+            [(a["id"], _md_block(a)) for a in alerts],
+            "#### hotspot\n\n",
+            "\n\n",
+            _bytes,
+            DINGTALK_BYTES,
+        )
         query = {}
         if secret:
             ts = now_ms if now_ms is not None else 0
             query = {"timestamp": str(ts), "sign": dingtalk_sign(ts, secret)}
-        return [Push({"msgtype": "markdown", "markdown": {"title": "hotspot", "text": t}},
-                     ids, query) for t, ids in packs]
+        return [
+            Push({"msgtype": "markdown", "markdown": {"title": "hotspot", "text": t}}, ids, query)
+            for t, ids in packs
+        ]
     if n.type == "slack":
-        packs = _pack([(a["id"], _slack_block(a)) for a in alerts], "", "\n\n", len,
-                      SLACK_CHARS)
+        packs = _pack([(a["id"], _slack_block(a)) for a in alerts], "", "\n\n", len, SLACK_CHARS)
         return [Push({"text": t}, ids) for t, ids in packs]
     if n.type == "feishu":
         return _feishu(alerts, secret, now_ms)
     if n.type == "email":
         out = []
         for i in range(0, len(alerts), EMAIL_BATCH):
-            chunk = alerts[i:i + EMAIL_BATCH]
+            chunk = alerts[i : i + EMAIL_BATCH]
             first = " ".join(str(chunk[0]["title"]).split())
-            subject = _trim(f"[hotspot] {first}" + (f" (+{len(chunk) - 1})"
-                                                   if len(chunk) > 1 else ""), 120)
-            out.append(Push({"subject": subject, "text": header + "\n\n".join(
-                _plain_block(a) for a in chunk) + "\n"}, tuple(a["id"] for a in chunk)))
+            subject = _trim(
+                f"[hotspot] {first}" + (f" (+{len(chunk) - 1})" if len(chunk) > 1 else ""), 120
+            )
+            out.append(
+                Push(
+                    {
+                        "subject": subject,
+                        "text": header + "\n\n".join(_plain_block(a) for a in chunk) + "\n",
+                    },
+                    tuple(a["id"] for a in chunk),
+                )
+            )
         return out
     if n.type == "webhook":
         out = []
         for i in range(0, len(alerts), WEBHOOK_BATCH):
-            chunk = alerts[i:i + WEBHOOK_BATCH]
+            chunk = alerts[i : i + WEBHOOK_BATCH]
             out.append(Push(_webhook_body(n, chunk), tuple(a["id"] for a in chunk)))
         return out
     raise DeliveryError(f"notifier {n.name!r}: unknown type {n.type!r}")
 
 
-def _feishu(alerts: Sequence[Mapping[str, Any]], secret: str | None, now_ms: int | None
-            ) -> list[Push]:
+def _feishu(
+    alerts: Sequence[Mapping[str, Any]], secret: str | None, now_ms: int | None
+) -> list[Push]:
     def paragraphs(a: Mapping[str, Any]) -> list[list[dict[str, str]]]:
         title = _trim(" ".join(str(a["title"]).split()), TITLE_MAX)
         if a.get("kind") == "source":
             return [[{"tag": "text", "text": f"⚠ {title}"}]]
         head: list[dict[str, str]] = [{"tag": "text", "text": f"[{a['theme']}] "}]
-        head.append({"tag": "a", "text": title, "href": a["url"]} if _http(a.get("url"))
-                    else {"tag": "text", "text": title})
+        head.append(
+            {"tag": "a", "text": title, "href": a["url"]}
+            if _http(a.get("url"))
+            else {"tag": "text", "text": title}
+        )
         return [head, [{"tag": "text", "text": _facts(a)}]]
 
     def body(content: list, ids: Sequence[int]) -> dict[str, Any]:
-        b: dict[str, Any] = {"msg_type": "post", "content": {"post": {"zh_cn": {
-            "title": f"hotspot · {len(ids)} alert{'s' if len(ids) != 1 else ''}",
-            "content": content}}}}
+        b: dict[str, Any] = {
+            "msg_type": "post",
+            "content": {
+                "post": {
+                    "zh_cn": {
+                        "title": f"hotspot · {len(ids)} alert{'s' if len(ids) != 1 else ''}",
+                        "content": content,
+                    }
+                }
+            },
+        }
         if secret:
             ts = (now_ms if now_ms is not None else 0) // 1000
             b["timestamp"] = str(ts)
@@ -288,8 +320,23 @@ _sandbox = ImmutableSandboxedEnvironment(autoescape=False)
 
 
 def _public(a: Mapping[str, Any]) -> dict[str, Any]:
-    keys = ("id", "kind", "account", "theme", "title", "url", "score", "terms", "platforms",
-            "best_rank", "event_heat", "state", "rising", "created_at", "event_id")
+    keys = (
+        "id",
+        "kind",
+        "account",
+        "theme",
+        "title",
+        "url",
+        "score",
+        "terms",
+        "platforms",
+        "best_rank",
+        "event_heat",
+        "state",
+        "rising",
+        "created_at",
+        "event_id",
+    )
     return {k: a.get(k) for k in keys}
 
 
@@ -301,9 +348,12 @@ def _webhook_body(n: NotifierConfig, alerts: Sequence[Mapping[str, Any]]) -> Any
         rendered = _sandbox.from_string(n.template).render(alerts=items, count=len(items))
         return json.loads(rendered)
     except json.JSONDecodeError as exc:
-        raise DeliveryError(f"notifier {n.name!r}: template did not render valid JSON ({exc});"
-                            " use the tojson filter for values, e.g. {{ a.title|tojson }}"
-                            ) from None
+        raise DeliveryError(
+            f"notifier {n.name!r}: template did not render valid JSON ({exc});"
+            " use the tojson filter for values, e.g. {{ a.title|tojson }}"
+        ) from None
     except Exception as exc:  # TemplateError, SecurityError: the operator's template is wrong
-        raise DeliveryError(f"notifier {n.name!r}: template failed: {type(exc).__name__}: "
-                            f"{exc}; fix [[notifiers]] template") from None
+        raise DeliveryError(
+            f"notifier {n.name!r}: template failed: {type(exc).__name__}: "
+            f"{exc}; fix [[notifiers]] template"
+        ) from None

@@ -10,19 +10,22 @@ reported with file and line number; they never stop the import.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Sequence
 from urllib.parse import quote
 
 from hotspot.errors import InputError
 from hotspot.models import RawItem
 from hotspot.numbers import parse_heat, split_category
 
-SEARCH_URLS = {"weibo": "https://s.weibo.com/weibo?q={}", "baidu": "https://www.baidu.com/s?wd={}",
-               "toutiao": "https://so.toutiao.com/search?keyword={}"}
+SEARCH_URLS = {
+    "weibo": "https://s.weibo.com/weibo?q={}",
+    "baidu": "https://www.baidu.com/s?wd={}",
+    "toutiao": "https://so.toutiao.com/search?keyword={}",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,17 +46,23 @@ def row_to_item(row: dict) -> RawItem:
     if not url and platform in SEARCH_URLS:
         url = _search_url(platform, row.get("query") or title)
     rank = row.get("rank")
-    return RawItem(title=title, url=url, rank=rank if isinstance(rank, int) else None,
-                   heat=heat, label=str(row["label"]) if row.get("label") is not None else None,
-                   category=row.get("category") or category,
-                   summary=row.get("summary") or row.get("desc"),
-                   pinned=bool(row.get("pinned")), is_ad=bool(row.get("is_ad")))
+    return RawItem(
+        title=title,
+        url=url,
+        rank=rank if isinstance(rank, int) else None,
+        heat=heat,
+        label=str(row["label"]) if row.get("label") is not None else None,
+        category=row.get("category") or category,
+        summary=row.get("summary") or row.get("desc"),
+        pinned=bool(row.get("pinned")),
+        is_ad=bool(row.get("is_ad")),
+    )
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
     """(line number, line) of the non-blank lines of a UTF-8 file."""
     try:
-        fh = open(path, encoding="utf-8")
+        fh = open(path, encoding="utf-8")  # noqa: SIM115 (closed by the with below)
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
     with fh:
@@ -81,8 +90,9 @@ def read_snapshots(paths: Sequence[Path], errors: list[str]) -> list[Snapshot]:
                 groups.setdefault(key, []).append(row_to_item(row))
             except (ValueError, KeyError, TypeError) as exc:
                 errors.append(f"{path}:{lineno}: skipped ({exc})")
-    snaps = [Snapshot(p, datetime.fromisoformat(t), tuple(items))
-             for (p, t), items in groups.items()]
+    snaps = [
+        Snapshot(p, datetime.fromisoformat(t), tuple(items)) for (p, t), items in groups.items()
+    ]
     snaps.sort(key=lambda s: (s.at, s.platform))
     return snaps
 

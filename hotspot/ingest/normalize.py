@@ -14,20 +14,24 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from hotspot.models import Hotspot, RawItem
 
 MAX_TITLE = 300
 MAX_SUMMARY = 1000
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-                      r"\ufeff\ufff9-\ufffb]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    r"\ufeff\ufff9-\ufffb]"
+)
 _SPACE = re.compile(r"\s+")
 _KEY_DROP = re.compile(r"[\s\W_]+", re.UNICODE)
-_TRACKING_KEYS = (r"utm_\w+|spm|from|share_\w+|sa|rsv_\w+|isappinstalled|scene|src|refer|wfr|"
-                  r"vd_source")
+_TRACKING_KEYS = (
+    r"utm_\w+|spm|from|share_\w+|sa|rsv_\w+|isappinstalled|scene|src|refer|wfr|"
+    r"vd_source"
+)
 _TRACKING = re.compile(rf"^({_TRACKING_KEYS})$", re.IGNORECASE)
 _TRACKING_ANYWHERE = re.compile(rf"(?:^|&)(?:{_TRACKING_KEYS})=", re.IGNORECASE)
 
@@ -73,8 +77,10 @@ def _canonical_url(url: str) -> str | None:
         return None
     query = parts.query
     if query and _TRACKING_ANYWHERE.search(query):  # re-encode only when something goes
-        query = urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
-                           if not _TRACKING.match(k)], doseq=True)
+        query = urlencode(
+            [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not _TRACKING.match(k)],
+            doseq=True,
+        )
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
 
 
@@ -83,8 +89,9 @@ def stable_id(platform: str, title: str, key: str | None = None) -> str:
     return f"{platform[:12]}:{hashlib.sha1(basis.encode('utf-8')).hexdigest()[:16]}"
 
 
-def normalize(raw: RawItem, *, source: str, platform: str, observed_at: datetime,
-              keyed: bool = False) -> Hotspot | None:
+def normalize(
+    raw: RawItem, *, source: str, platform: str, observed_at: datetime, keyed: bool = False
+) -> Hotspot | None:
     """The Hotspot for ``raw``, or None when nothing usable is left of its title.
 
     ``keyed``: identify the item by the platform's own ``key`` (feeds, where two articles
@@ -100,11 +107,21 @@ def normalize(raw: RawItem, *, source: str, platform: str, observed_at: datetime
     key = clean_text(raw.key, 500) if (keyed and raw.key) else None
     return Hotspot(
         id=stable_id(platform, title, key),
-        source=source, platform=platform, title=title, url=canonical_url(raw.url),
-        summary=summary, category=category, rank=_small_int(raw.rank),
-        heat=_small_int(raw.heat), label=clean_text(raw.label, 40) or None,
-        pinned=bool(raw.pinned), is_ad=bool(raw.is_ad), published=raw.published,
-        observed_at=observed_at, extras=dict(raw.extras or {}))
+        source=source,
+        platform=platform,
+        title=title,
+        url=canonical_url(raw.url),
+        summary=summary,
+        category=category,
+        rank=_small_int(raw.rank),
+        heat=_small_int(raw.heat),
+        label=clean_text(raw.label, 40) or None,
+        pinned=bool(raw.pinned),
+        is_ad=bool(raw.is_ad),
+        published=raw.published,
+        observed_at=observed_at,
+        extras=dict(raw.extras or {}),
+    )
 
 
 def _small_int(value: object) -> int | None:

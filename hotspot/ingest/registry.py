@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import pkgutil
-from typing import Iterable
+from collections.abc import Iterable
 
 from hotspot.errors import PluginError
 from hotspot.ingest.source import Source
@@ -39,8 +39,10 @@ def entry_point_plugins() -> list[type[Source]]:
         try:
             obj = ep.load()
         except Exception as exc:  # a third-party package failing to import
-            raise PluginError(f"plugin entry point {ep.name!r} ({ep.value}) failed to load: "
-                              f"{exc}; fix or uninstall that package") from exc
+            raise PluginError(
+                f"plugin entry point {ep.name!r} ({ep.value}) failed to load: "
+                f"{exc}; fix or uninstall that package"
+            ) from exc
         found.extend(_as_list(obj, f"entry point {ep.name!r}"))
     return found
 
@@ -49,10 +51,12 @@ def import_string_plugin(spec: str) -> list[type[Source]]:
     module_name, _, attr = spec.partition(":")
     try:
         module = importlib.import_module(module_name)
-        obj = getattr(module, attr) if attr else getattr(module, "SOURCES")
+        obj = getattr(module, attr) if attr else module.SOURCES
     except (ImportError, AttributeError) as exc:
-        raise PluginError(f"plugin {spec!r} cannot be imported: {exc}; use 'module:Class' "
-                          "with the module on the Python path") from exc
+        raise PluginError(
+            f"plugin {spec!r} cannot be imported: {exc}; use 'module:Class' "
+            "with the module on the Python path"
+        ) from exc
     return _as_list(obj, f"plugin {spec!r}")
 
 
@@ -65,9 +69,11 @@ def load_plugins(import_strings: Iterable[str] = ()) -> dict[str, type[Source]]:
     for origin, classes in groups:
         for cls in classes:
             if cls.type in plugins and plugins[cls.type] is not cls:
-                raise PluginError(f"two source plugins are named {cls.type!r}: "
-                                  f"{_qualname(plugins[cls.type])} ({origins[cls.type]}) and "
-                                  f"{_qualname(cls)} ({origin}); rename or remove one")
+                raise PluginError(
+                    f"two source plugins are named {cls.type!r}: "
+                    f"{_qualname(plugins[cls.type])} ({origins[cls.type]}) and "
+                    f"{_qualname(cls)} ({origin}); rename or remove one"
+                )
             plugins[cls.type] = cls
             origins[cls.type] = origin
     return plugins

@@ -18,8 +18,10 @@ can reject unknown or mistyped keys for that plugin.
 
 from __future__ import annotations
 
+import builtins
 import json
-from typing import Any, ClassVar, Mapping
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from hotspot.errors import ParseError
 from hotspot.ingest.http import HttpClient
@@ -36,11 +38,10 @@ class Source:
     endpoints: ClassVar[tuple[str, ...]] = ()
     headers: ClassVar[Mapping[str, str]] = {}
     default_interval: ClassVar[float] = 300.0
-    options: ClassVar[Mapping[str, type | tuple[type, ...]]] = {}
+    options: ClassVar[Mapping[str, builtins.type | tuple[builtins.type, ...]]] = {}
     requires_url: ClassVar[bool] = False
 
-    def __init__(self, name: str, url: str | None = None,
-                 options: Mapping[str, Any] | None = None):
+    def __init__(self, name: str, url: str | None = None, options: Mapping[str, Any] | None = None):
         self.name = name
         self.url = url
         self.config: Mapping[str, Any] = dict(options or {})
@@ -54,11 +55,18 @@ class Source:
         """Endpoints to try, in order of preference."""
         return [self.url] if self.url else list(self.endpoints)
 
-    async def fetch(self, client: HttpClient, url: str, *, etag: str | None = None,
-                    last_modified: str | None = None) -> Fetched:
+    async def fetch(
+        self,
+        client: HttpClient,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Fetched:
         """Fetch one endpoint. I/O only: no parsing here."""
-        return await client.get(self.name, url, headers=self.headers, etag=etag,
-                                last_modified=last_modified)
+        return await client.get(
+            self.name, url, headers=self.headers, etag=etag, last_modified=last_modified
+        )
 
     def parse(self, fetched: Fetched) -> list[RawItem]:
         """Turn a response into items. Pure; raises ``ParseError`` on an unknown shape."""
@@ -77,8 +85,9 @@ class Source:
         """A JSON body that must be an object ({...}); ``what`` names it in the error."""
         payload = self.json_body(fetched)
         if not isinstance(payload, dict):
-            raise self.parse_error(f"expected a {what} JSON object from {fetched.url}, got "
-                                   f"{type(payload).__name__}")
+            raise self.parse_error(
+                f"expected a {what} JSON object from {fetched.url}, got {type(payload).__name__}"
+            )
         return payload
 
 
@@ -89,11 +98,13 @@ def load_json(source: str, fetched: Fetched) -> Any:
         raise ParseError(source, f"empty body from {fetched.url}")
     if text[0] not in "{[":
         kind = "HTML" if text[:1] == "<" else "text"
-        raise ParseError(source, f"expected JSON from {fetched.url} but got {kind}: "
-                                 f"{_preview(text)}")
+        raise ParseError(
+            source, f"expected JSON from {fetched.url} but got {kind}: {_preview(text)}"
+        )
     if _nesting_exceeds(text, MAX_JSON_DEPTH):
-        raise ParseError(source, f"JSON from {fetched.url} is nested deeper than "
-                                 f"{MAX_JSON_DEPTH} levels")
+        raise ParseError(
+            source, f"JSON from {fetched.url} is nested deeper than {MAX_JSON_DEPTH} levels"
+        )
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:

@@ -33,8 +33,9 @@ def open_database(path: Path | str, *, migrate: bool = True) -> sqlite3.Connecti
         except OSError as exc:
             raise StoreError(f"database {path}: cannot create its folder: {exc}") from None
     try:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
-                               isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         applied = _check_owner(conn, path)
         if not memory:
@@ -59,15 +60,21 @@ def _check_file(path: Path) -> None:
     except OSError as exc:
         raise StoreError(f"database {path}: cannot read it: {exc}") from None
     if head != SQLITE_MAGIC:
-        raise DatabaseRefused(f"database {path} is not an SQLite file; point "
-                              "[hotspot] database at a new path (the file was not modified)")
+        raise DatabaseRefused(
+            f"database {path} is not an SQLite file; point "
+            "[hotspot] database at a new path (the file was not modified)"
+        )
 
 
 def _applied(conn: sqlite3.Connection) -> list[str]:
     try:
-        return [r[0] for r in conn.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
-            (MIGRATION_SET,))]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+                (MIGRATION_SET,),
+            )
+        ]
     except sqlite3.OperationalError:  # no migrations table yet
         return []
 
@@ -78,13 +85,17 @@ def _check_owner(conn: sqlite3.Connection, path: Path) -> set[str]:
     user_tables = {t for t in tables if not t.startswith(("sqlite_", "_sqlite_migrations"))}
     applied = set(_applied(conn))
     if user_tables and not applied:
-        raise DatabaseRefused(f"database {path} is not a hotspot database (it has tables "
-                              f"{', '.join(sorted(user_tables)[:5])}); point [hotspot] database "
-                              "at another file (this one was not modified)")
+        raise DatabaseRefused(
+            f"database {path} is not a hotspot database (it has tables "
+            f"{', '.join(sorted(user_tables)[:5])}); point [hotspot] database "
+            "at another file (this one was not modified)"
+        )
     unknown = applied - KNOWN
     if unknown:
-        raise DatabaseRefused(f"database {path} was written by a newer hotspot (schema "
-                              f"{max(unknown)}); upgrade hotspot (the database was not modified)")
+        raise DatabaseRefused(
+            f"database {path} was written by a newer hotspot (schema "
+            f"{max(unknown)}); upgrade hotspot (the database was not modified)"
+        )
     return applied
 
 
@@ -112,9 +123,11 @@ class WriterLock:
                 other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
             finally:
                 os.close(fd)
-            raise DatabaseRefused(f"database {str(self.path)[:-5]} is in use by another hotspot "
-                                  f"process (pid {other}); stop it first, or use another "
-                                  "database") from None
+            raise DatabaseRefused(
+                f"database {str(self.path)[:-5]} is in use by another hotspot "
+                f"process (pid {other}); stop it first, or use another "
+                "database"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd
@@ -125,7 +138,7 @@ class WriterLock:
             os.close(self._fd)
             self._fd = None
 
-    def __enter__(self) -> "WriterLock":
+    def __enter__(self) -> WriterLock:
         self.acquire()
         return self
 

@@ -21,7 +21,9 @@ def compact(store: Store, *, older_than_days: float, now: float | None = None) -
         cur = store.execute(
             "DELETE FROM observations WHERE observed_at < :cut AND (item_id, observed_at) NOT IN "
             "(SELECT item_id, MIN(observed_at) FROM observations WHERE observed_at < :cut "
-            "GROUP BY item_id, observed_at / 3600)", {"cut": cutoff})
+            "GROUP BY item_id, observed_at / 3600)",
+            {"cut": cutoff},
+        )
         removed = cur.rowcount
         store.execute("DELETE FROM polls WHERE started_at < ?", (cutoff,))
     log.info("retention: removed %d observations older than %.0f days", removed, older_than_days)

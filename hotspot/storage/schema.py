@@ -170,7 +170,7 @@ MIGRATIONS: list[tuple[str, str]] = [("0001_initial", M0001_INITIAL)]
 KNOWN = frozenset(name for name, _ in MIGRATIONS)
 
 
-def migration_set() -> "Migrations":
+def migration_set() -> Migrations:
     from sqlite_utils import Migrations
 
     migrations = Migrations(MIGRATION_SET)

@@ -27,7 +27,9 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-from typing import Any, Callable, ContextManager, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
 
 BACKOFF_BASE = 60.0
 BACKOFF_CAP = 3600.0
@@ -47,7 +49,7 @@ class DeliveryStore:
 
     conn: sqlite3.Connection
     rows: Callable[..., list[dict[str, Any]]]
-    transaction: Callable[[], ContextManager[None]]
+    transaction: Callable[[], AbstractContextManager[None]]
 
     # -- digests --------------------------------------------------------------------------
     def digest(self, account: str, day: str) -> dict[str, Any] | None:
@@ -56,13 +58,24 @@ class DeliveryStore:
 
     def last_sent_digests(self) -> dict[str, dict[str, Any]]:
         """account -> its sent (or empty) digest with the latest day (day, period_end, ...)."""
-        rows = self.rows("SELECT d.* FROM digests d JOIN (SELECT account, MAX(day) AS day FROM "
-                         "digests WHERE status IN ('sent', 'empty') GROUP BY account) m "
-                         "ON m.account = d.account AND m.day = d.day")
+        rows = self.rows(
+            "SELECT d.* FROM digests d JOIN (SELECT account, MAX(day) AS day FROM "
+            "digests WHERE status IN ('sent', 'empty') GROUP BY account) m "
+            "ON m.account = d.account AND m.day = d.day"
+        )
         return {r["account"]: r for r in rows}
 
-    def claim_digest(self, account: str, day: str, period_start: int, period_end: int,
-                     message_id: str, now: int, *, force: bool = False) -> dict[str, Any] | None:
+    def claim_digest(
+        self,
+        account: str,
+        day: str,
+        period_start: int,
+        period_end: int,
+        message_id: str,
+        now: int,
+        *,
+        force: bool = False,
+    ) -> dict[str, Any] | None:
         """Record (and commit) the digest as pending before sending it.
 
         Returns the row to send, or None when it is already sent (unless ``force``) or is
@@ -75,10 +88,11 @@ class DeliveryStore:
                 self.conn.execute(
                     "INSERT INTO digests (account, day, status, period_start, period_end, "
                     "attempts, message_id, created_at) VALUES (?,?,'pending',?,?,0,?,?)",
-                    (account, day, period_start, period_end, message_id, now))
-            elif row["status"] in ("sent", "empty") and not force:
-                return None
-            elif row["status"] == "pending" and not force and (row["next_attempt"] or 0) > now:
+                    (account, day, period_start, period_end, message_id, now),
+                )
+            elif (row["status"] in ("sent", "empty") and not force) or (
+                row["status"] == "pending" and not force and (row["next_attempt"] or 0) > now
+            ):
                 return None
             else:
                 self.conn.execute(
@@ -86,36 +100,51 @@ class DeliveryStore:
                     "period_start = CASE WHEN ? THEN ? ELSE period_start END, "
                     "period_end = CASE WHEN ? THEN ? ELSE period_end END "
                     "WHERE account = ? AND day = ?",
-                    (message_id, force, period_start, force, period_end, account, day))
-            self.conn.execute("UPDATE digests SET attempts = attempts + 1, next_attempt = NULL "
-                              "WHERE account = ? AND day = ?", (account, day))
+                    (message_id, force, period_start, force, period_end, account, day),
+                )
+            self.conn.execute(
+                "UPDATE digests SET attempts = attempts + 1, next_attempt = NULL "
+                "WHERE account = ? AND day = ?",
+                (account, day),
+            )
             # older digests that never went out are covered by this one's period
-            self.conn.execute("UPDATE digests SET status = 'superseded' WHERE account = ? AND "
-                              "day < ? AND status = 'pending'", (account, day))
+            self.conn.execute(
+                "UPDATE digests SET status = 'superseded' WHERE account = ? AND "
+                "day < ? AND status = 'pending'",
+                (account, day),
+            )
             return self.digest(account, day)
 
     def digest_done(self, account: str, day: str, status: str, now: int) -> None:
         """Commit ``sent`` (the server accepted it) or ``empty`` (nothing to send)."""
         with self.transaction():
-            self.conn.execute("UPDATE digests SET status = ?, sent_at = ?, error = NULL, "
-                              "next_attempt = NULL WHERE account = ? AND day = ?",
-                              (status, now, account, day))
+            self.conn.execute(
+                "UPDATE digests SET status = ?, sent_at = ?, error = NULL, "
+                "next_attempt = NULL WHERE account = ? AND day = ?",
+                (status, now, account, day),
+            )
 
-    def digest_failed(self, account: str, day: str, error: str, now: int,
-                      rng: random.Random | None = None) -> int:
+    def digest_failed(
+        self, account: str, day: str, error: str, now: int, rng: random.Random | None = None
+    ) -> int:
         """Keep it pending, schedule the next attempt; returns that time."""
         row = self.digest(account, day)
         attempts = row["attempts"] if row else 1
         at = now + int(backoff(attempts, rng))
         with self.transaction():
-            self.conn.execute("UPDATE digests SET status = 'pending', error = ?, "
-                              "next_attempt = ? WHERE account = ? AND day = ?",
-                              (error, at, account, day))
+            self.conn.execute(
+                "UPDATE digests SET status = 'pending', error = ?, "
+                "next_attempt = ? WHERE account = ? AND day = ?",
+                (error, at, account, day),
+            )
         return at
 
     def pending_digests(self, now: int) -> list[dict[str, Any]]:
-        return self.rows("SELECT * FROM digests WHERE status = 'pending' AND "
-                         "COALESCE(next_attempt, 0) <= ? ORDER BY day", (now,))
+        return self.rows(
+            "SELECT * FROM digests WHERE status = 'pending' AND "
+            "COALESCE(next_attempt, 0) <= ? ORDER BY day",
+            (now,),
+        )
 
     # -- what a digest contains -----------------------------------------------------------
     def alerts_between(self, account: str, start: int, end: int) -> list[dict[str, Any]]:
@@ -127,7 +156,9 @@ class DeliveryStore:
             "event_best_rank, e.first_seen AS event_first_seen, e.trend FROM alerts a "
             "JOIN items i ON i.id = a.item_id LEFT JOIN events e ON e.id = a.event_id "
             "WHERE a.account = ? AND a.created_at >= ? AND a.created_at < ? "
-            "ORDER BY a.created_at", (account, start, end))
+            "ORDER BY a.created_at",
+            (account, start, end),
+        )
         for r in rows:
             r["terms"] = json.loads(r["terms"])
             r["platforms"] = [p for p in (r.get("platforms") or "").split(",") if p]
@@ -136,12 +167,15 @@ class DeliveryStore:
 
     def source_alerts_between(self, start: int, end: int) -> list[dict[str, Any]]:
         """Source alerts raised in the period, plus any "down" still open at its start."""
-        rows = self.rows("SELECT * FROM source_alerts WHERE at >= ? AND at < ? ORDER BY at",
-                         (start, end))
+        rows = self.rows(
+            "SELECT * FROM source_alerts WHERE at >= ? AND at < ? ORDER BY at", (start, end)
+        )
         open_before = self.rows(
             "SELECT s.* FROM source_alerts s JOIN (SELECT source, MAX(id) AS id FROM "
             "source_alerts WHERE at < ? GROUP BY source) m ON m.id = s.id "
-            "WHERE s.kind = 'down'", (start,))
+            "WHERE s.kind = 'down'",
+            (start,),
+        )
         return open_before + rows
 
     # -- pushes ---------------------------------------------------------------------------
@@ -154,33 +188,47 @@ class DeliveryStore:
             before = self.conn.total_changes
             self.conn.executemany(
                 "INSERT OR IGNORE INTO deliveries (notifier, alert_id, status, attempts, "
-                "next_attempt) VALUES (?, ?, 'pending', 0, ?)", [(n, a, now) for n, a in pairs])
+                "next_attempt) VALUES (?, ?, 'pending', 0, ?)",
+                [(n, a, now) for n, a in pairs],
+            )
             return self.conn.total_changes - before
 
     def due_deliveries(self, notifier: str, now: int, limit: int = 50) -> list[dict[str, Any]]:
-        return self.rows("SELECT * FROM deliveries WHERE notifier = ? AND status = 'pending' "
-                         "AND COALESCE(next_attempt, 0) <= ? ORDER BY alert_id LIMIT ?",
-                         (notifier, now, limit))
+        return self.rows(
+            "SELECT * FROM deliveries WHERE notifier = ? AND status = 'pending' "
+            "AND COALESCE(next_attempt, 0) <= ? ORDER BY alert_id LIMIT ?",
+            (notifier, now, limit),
+        )
 
     def deliveries_sent(self, notifier: str, alert_ids: Sequence[int], now: int) -> None:
         with self.transaction():
             self.conn.executemany(
                 "UPDATE deliveries SET status = 'sent', sent_at = ?, error = NULL, attempts = "
                 "attempts + 1, next_attempt = NULL WHERE notifier = ? AND alert_id = ?",
-                [(now, notifier, a) for a in alert_ids])
+                [(now, notifier, a) for a in alert_ids],
+            )
 
-    def deliveries_failed(self, notifier: str, alert_ids: Sequence[int], error: str, now: int,
-                          rng: random.Random | None = None) -> None:
+    def deliveries_failed(
+        self,
+        notifier: str,
+        alert_ids: Sequence[int],
+        error: str,
+        now: int,
+        rng: random.Random | None = None,
+    ) -> None:
         with self.transaction():
             for a in alert_ids:
-                r = self.conn.execute("SELECT attempts FROM deliveries WHERE notifier = ? AND "
-                                      "alert_id = ?", (notifier, a)).fetchone()
+                r = self.conn.execute(
+                    "SELECT attempts FROM deliveries WHERE notifier = ? AND alert_id = ?",
+                    (notifier, a),
+                ).fetchone()
                 attempts = (r[0] if r else 0) + 1
                 status = "failed" if attempts >= MAX_PUSH_ATTEMPTS else "pending"
                 self.conn.execute(
                     "UPDATE deliveries SET attempts = ?, status = ?, error = ?, next_attempt = ?"
                     " WHERE notifier = ? AND alert_id = ?",
-                    (attempts, status, error, now + int(backoff(attempts, rng)), notifier, a))
+                    (attempts, status, error, now + int(backoff(attempts, rng)), notifier, a),
+                )
 
     def push_alerts(self, ids: Sequence[int]) -> list[dict[str, Any]]:
         """Alerts by id with what a push shows (title, url, platforms, rank, heat, state)."""
@@ -191,7 +239,9 @@ class DeliveryStore:
             "SELECT a.id, a.account, a.theme, a.score, a.terms, a.created_at, a.event_id, "
             "i.title, i.url, i.platform, i.best_rank, i.max_heat, e.platforms, e.state, "
             f"e.heat AS event_heat FROM alerts a JOIN items i ON i.id = a.item_id LEFT JOIN "
-            f"events e ON e.id = a.event_id WHERE a.id IN ({marks}) ORDER BY a.id", list(ids))
+            f"events e ON e.id = a.event_id WHERE a.id IN ({marks}) ORDER BY a.id",
+            list(ids),
+        )
         for r in rows:
             r["terms"] = json.loads(r["terms"])
             r["platforms"] = [p for p in (r.get("platforms") or "").split(",") if p]
@@ -204,21 +254,41 @@ class DeliveryStore:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        rows = self.rows(f"SELECT * FROM source_alerts WHERE id IN ({marks}) ORDER BY id",
-                         list(ids))
-        return [{"id": -r["id"], "kind": "source", "source": r["source"],
-                 "source_kind": r["kind"], "title": r["message"], "created_at": r["at"],
-                 "url": None, "score": 1.0, "theme": "", "account": "", "terms": [],
-                 "platforms": [], "rising": False} for r in rows]
+        rows = self.rows(
+            f"SELECT * FROM source_alerts WHERE id IN ({marks}) ORDER BY id", list(ids)
+        )
+        return [
+            {
+                "id": -r["id"],
+                "kind": "source",
+                "source": r["source"],
+                "source_kind": r["kind"],
+                "title": r["message"],
+                "created_at": r["at"],
+                "url": None,
+                "score": 1.0,
+                "theme": "",
+                "account": "",
+                "terms": [],
+                "platforms": [],
+                "rising": False,
+            }
+            for r in rows
+        ]
 
     def latest_source_alert_id(self, source: str) -> int | None:
-        r = self.conn.execute("SELECT MAX(id) FROM source_alerts WHERE source = ?",
-                              (source,)).fetchone()
+        r = self.conn.execute(
+            "SELECT MAX(id) FROM source_alerts WHERE source = ?", (source,)
+        ).fetchone()
         return r[0] if r else None
 
     def alert_ids_of_events(self, event_ids: Sequence[int]) -> list[int]:
         if not event_ids:
             return []
         marks = ",".join("?" * len(event_ids))
-        return [r[0] for r in self.conn.execute(
-            f"SELECT id FROM alerts WHERE event_id IN ({marks})", list(event_ids))]
+        return [
+            r[0]
+            for r in self.conn.execute(
+                f"SELECT id FROM alerts WHERE event_id IN ({marks})", list(event_ids)
+            )
+        ]

@@ -28,9 +28,21 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import (NOT_A_LIST_PAGE, SMALL_LIST, TITLES, VISITOR_PAGE, LocalServer, Reply,
-                       assert_no_traceback, db_check, free_port, run_cli, status_by_source,
-                       weibo_json, write_config)
+from .conftest import (
+    NOT_A_LIST_PAGE,
+    SMALL_LIST,
+    TITLES,
+    VISITOR_PAGE,
+    LocalServer,
+    Reply,
+    assert_no_traceback,
+    db_check,
+    free_port,
+    run_cli,
+    status_by_source,
+    weibo_json,
+    write_config,
+)
 
 GOOD = weibo_json(SMALL_LIST)
 OTHER_GOOD = weibo_json(TITLES[4:9])
@@ -41,8 +53,9 @@ INTERVAL = 100.0  # seconds; long enough that jitter and poll duration do not bl
 def _etag_route(headers):
     if headers.get("if-none-match") == '"v1"':
         return Reply(304, headers={"ETag": '"v1"'})
-    return Reply(200, OTHER_GOOD, headers={"ETag": '"v1"',
-                                           "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"})
+    return Reply(
+        200, OTHER_GOOD, headers={"ETag": '"v1"', "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"}
+    )
 
 
 def _fault_routes(server: LocalServer) -> dict[str, Reply]:
@@ -68,8 +81,12 @@ def _fault_routes(server: LocalServer) -> dict[str, Reply]:
         "/visitor": Reply(200, VISITOR_PAGE, content_type="text/html; charset=utf-8"),
         "/wrongtype": Reply(200, OTHER_GOOD, content_type="text/html"),
         "/etag": _etag_route,
-        "/jl": Reply(200, json.dumps({"code": 200, "data": [{"title": t} for t in SMALL_LIST]},
-                                     ensure_ascii=False).encode()),
+        "/jl": Reply(
+            200,
+            json.dumps(
+                {"code": 200, "data": [{"title": t} for t in SMALL_LIST]}, ensure_ascii=False
+            ).encode(),
+        ),
     }
 
 
@@ -116,15 +133,22 @@ def scenario(tmp_path_factory) -> Scenario:
     server = LocalServer()
     routes = _fault_routes(server)
     server.routes.update(routes)
-    sources = [{"name": n, "url": server.url(p)} for n, p in
-               [("good", "/good"), ("wrongtype", "/wrongtype"), ("etag", "/etag")]]
+    sources = [
+        {"name": n, "url": server.url(p)}
+        for n, p in [("good", "/good"), ("wrongtype", "/wrongtype"), ("etag", "/etag")]
+    ]
     for name, (path, _, _) in FAULTS.items():
-        url = {"refused": f"http://127.0.0.1:{free_port()}/list",
-               "dns": "http://hotspot-fault-test.invalid/list"}.get(name) or server.url(path)
+        url = {
+            "refused": f"http://127.0.0.1:{free_port()}/list",
+            "dns": "http://hotspot-fault-test.invalid/list",
+        }.get(name) or server.url(path)
         sources.append({"name": name, "url": url, "interval": f"{int(INTERVAL)}s"})
     sources.append({"name": "jl", "type": "jsonlist", "url": server.url("/jl")})
-    config = write_config(tmp, sources, http={"read_timeout": "1s", "connect_timeout": "2s",
-                                              "max_bytes": 4096, "max_redirects": 3})
+    config = write_config(
+        tmp,
+        sources,
+        http={"read_timeout": "1s", "connect_timeout": "2s", "max_bytes": 4096, "max_redirects": 3},
+    )
     s = Scenario()
     s.config, s.db, s.polls, s.checks, s.server = config, tmp / "hotspot.db", [], [], server
 
@@ -197,8 +221,8 @@ def test_backoff_follows_the_kind_of_fault(scenario, name):
     elif kind == "retry-after-date":
         assert hi1 >= 7200 - 70 and hi2 >= 7200 - 70, (hi1, hi2)  # an HTTP date 2 h ahead
     else:  # exponential from the interval: x1 after one failure, x2 after two
-        assert 0.9 * INTERVAL - 1 <= hi1 and lo1 <= 1.1 * INTERVAL + 1, (lo1, hi1)
-        assert 1.8 * INTERVAL - 1 <= hi2 and lo2 <= 2.2 * INTERVAL + 1, (lo2, hi2)
+        assert hi1 >= 0.9 * INTERVAL - 1 and lo1 <= 1.1 * INTERVAL + 1, (lo1, hi1)
+        assert hi2 >= 1.8 * INTERVAL - 1 and lo2 <= 2.2 * INTERVAL + 1, (lo2, hi2)
 
 
 def test_server_errors_back_off_exponentially(scenario):
@@ -217,7 +241,10 @@ def test_a_good_response_recovers(scenario, name):
 
 
 def test_network_faults_stay_failing_and_keep_escalating(scenario):
-    for name in ("refused", "dns", ):
+    for name in (
+        "refused",
+        "dns",
+    ):
         assert scenario.polls[2][3][name]["failures"] == 3
 
 

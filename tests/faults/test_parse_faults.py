@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from hotspot.errors import BlockedError, ParseError
-from hotspot.models import Fetched
 from hotspot.ingest.registry import builtin_plugins
+from hotspot.models import Fetched
 
 from .conftest import SMALL_LIST, VISITOR_PAGE, weibo_json
 
@@ -54,8 +54,13 @@ def test_there_are_plugins_to_check():
 @pytest.mark.parametrize("plugin", PLUGINS, ids=[p.type for p in PLUGINS])
 def test_broken_body_is_a_parse_error_or_a_block(plugin, body_name):
     source = plugin("fault", URL, {})
-    fetched = Fetched(source="fault", url=URL, content=BODIES[body_name], status=200,
-                      headers={"content-type": "application/json"})
+    fetched = Fetched(
+        source="fault",
+        url=URL,
+        content=BODIES[body_name],
+        status=200,
+        headers={"content-type": "application/json"},
+    )
     with pytest.raises((ParseError, BlockedError)) as info:
         source.parse(fetched)
     message = str(info.value)

@@ -6,14 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hotspot.sources.bilibili import BilibiliSource
 
 from hotspot.errors import BlockedError, ParseError
 from hotspot.models import RawItem
 
 from .conftest import fetch_and_parse, fetched_from_file
-
-
-from hotspot.sources.bilibili import BilibiliSource
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bilibili"
 SEARCH = "https://search.bilibili.com/all?keyword="
@@ -25,20 +23,50 @@ def parse(name: str) -> list[RawItem]:
 
 def test_hotword_golden():
     assert parse("hotword.json") == [
-        RawItem(title="哪吒2票房破百亿", url=SEARCH + "%E5%93%AA%E5%90%922%E7%A5%A8%E6%88%BF",
-                rank=1, heat=7_850_221, heat_raw="7850221", label="热", key="1001",
-                extras={"keyword": "哪吒2票房", "word_type": 5,
-                        "icon": "https://i0.hdslb.com/bfs/hot.png"}),
-        RawItem(title="新番开播", url=SEARCH + "%E6%96%B0%E7%95%AA%E5%BC%80%E6%92%AD", rank=2,
-                heat=3_560_000, heat_raw="356万", label="新", key="1002",
-                extras={"word_type": 4}),
+        RawItem(
+            title="哪吒2票房破百亿",
+            url=SEARCH + "%E5%93%AA%E5%90%922%E7%A5%A8%E6%88%BF",
+            rank=1,
+            heat=7_850_221,
+            heat_raw="7850221",
+            label="热",
+            key="1001",
+            extras={
+                "keyword": "哪吒2票房",
+                "word_type": 5,
+                "icon": "https://i0.hdslb.com/bfs/hot.png",
+            },
+        ),
+        RawItem(
+            title="新番开播",
+            url=SEARCH + "%E6%96%B0%E7%95%AA%E5%BC%80%E6%92%AD",
+            rank=2,
+            heat=3_560_000,
+            heat_raw="356万",
+            label="新",
+            key="1002",
+            extras={"word_type": 4},
+        ),
         # no show_name: the keyword is the title; no heat_score: score is the heat
-        RawItem(title="只有关键词", url=SEARCH + "%E5%8F%AA%E6%9C%89%E5%85%B3%E9%94%AE%E8%AF%8D",
-                rank=3, heat=800, heat_raw="800", key="1003", extras={"word_type": 8}),
-        RawItem(title="某游戏新版本上线",
-                url=SEARCH + "%E6%9F%90%E6%B8%B8%E6%88%8F%E6%96%B0%E7%89%88%E6%9C%AC", rank=5,
-                heat=700, heat_raw="700", is_ad=True, key="1005",
-                extras={"keyword": "某游戏新版本", "word_type": 8}),
+        RawItem(
+            title="只有关键词",
+            url=SEARCH + "%E5%8F%AA%E6%9C%89%E5%85%B3%E9%94%AE%E8%AF%8D",
+            rank=3,
+            heat=800,
+            heat_raw="800",
+            key="1003",
+            extras={"word_type": 8},
+        ),
+        RawItem(
+            title="某游戏新版本上线",
+            url=SEARCH + "%E6%9F%90%E6%B8%B8%E6%88%8F%E6%96%B0%E7%89%88%E6%9C%AC",
+            rank=5,
+            heat=700,
+            heat_raw="700",
+            is_ad=True,
+            key="1005",
+            extras={"keyword": "某游戏新版本", "word_type": 8},
+        ),
     ]
 
 

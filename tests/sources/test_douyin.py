@@ -5,10 +5,11 @@ without the cookie."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hotspot.sources.douyin import DouyinSource
 from werkzeug import Request, Response
 
 from hotspot.errors import BlockedError, ParseError
@@ -17,13 +18,10 @@ from hotspot.models import Fetched, RawItem
 
 from .conftest import fetch_and_parse, fetched_from_file
 
-
-from hotspot.sources.douyin import DouyinSource
-
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "douyin"
 SEARCH = "https://www.douyin.com/search/"
 API_PATH = "/aweme/v1/web/hot/search/list/"
-T0 = datetime(2025, 2, 20, 4, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 2, 20, 4, 0, tzinfo=UTC)
 
 
 def parse(name: str) -> list[RawItem]:
@@ -36,25 +34,64 @@ def cover(n: int) -> dict:
 
 def test_hot_list_golden():
     assert parse("hot_list.json") == [
-        RawItem(title="民营企业座谈会", url=SEARCH + "%E6%B0%91%E8%90%A5%E4%BC%81%E4%B8%9A%E5%BA%A7"
-                "%E8%B0%88%E4%BC%9A", rank=1, heat=11_928_371, heat_raw="11928371", label="热",
-                published=T0, key="2000001", extras={"label_code": 3, **cover(1)}),
-        RawItem(title="新剧今晚开播", url=SEARCH + "%E6%96%B0%E5%89%A7%E4%BB%8A%E6%99%9A%E5%BC%80"
-                "%E6%92%AD", rank=2, heat=9_873_312, heat_raw="9873312", label="剧集",
-                category="剧集", published=T0, key="2000002",
-                extras={"label_code": 11, **cover(2)}),
-        RawItem(title="某品牌新品", url=SEARCH + "%E6%9F%90%E5%93%81%E7%89%8C%E6%96%B0%E5%93%81",
-                rank=3, heat=8_800_000, heat_raw="8800000", label="商", is_ad=True,
-                published=T0, key="2000003", extras={"label_code": 2, **cover(3)}),
+        RawItem(
+            title="民营企业座谈会",
+            url=SEARCH + "%E6%B0%91%E8%90%A5%E4%BC%81%E4%B8%9A%E5%BA%A7%E8%B0%88%E4%BC%9A",
+            rank=1,
+            heat=11_928_371,
+            heat_raw="11928371",
+            label="热",
+            published=T0,
+            key="2000001",
+            extras={"label_code": 3, **cover(1)},
+        ),
+        RawItem(
+            title="新剧今晚开播",
+            url=SEARCH + "%E6%96%B0%E5%89%A7%E4%BB%8A%E6%99%9A%E5%BC%80%E6%92%AD",
+            rank=2,
+            heat=9_873_312,
+            heat_raw="9873312",
+            label="剧集",
+            category="剧集",
+            published=T0,
+            key="2000002",
+            extras={"label_code": 11, **cover(2)},
+        ),
+        RawItem(
+            title="某品牌新品",
+            url=SEARCH + "%E6%9F%90%E5%93%81%E7%89%8C%E6%96%B0%E5%93%81",
+            rank=3,
+            heat=8_800_000,
+            heat_raw="8800000",
+            label="商",
+            is_ad=True,
+            published=T0,
+            key="2000003",
+            extras={"label_code": 2, **cover(3)},
+        ),
         # position 4 has no word: skipped; event_time 0 is no time
-        RawItem(title="没有标签的词", url=SEARCH + "%E6%B2%A1%E6%9C%89%E6%A0%87%E7%AD%BE%E7%9A%84"
-                "%E8%AF%8D", rank=5, heat=8_600_000, heat_raw="8600000", published=None,
-                key="2000005", extras={"label_code": 0, **cover(5)}),
+        RawItem(
+            title="没有标签的词",
+            url=SEARCH + "%E6%B2%A1%E6%9C%89%E6%A0%87%E7%AD%BE%E7%9A%84%E8%AF%8D",
+            rank=5,
+            heat=8_600_000,
+            heat_raw="8600000",
+            published=None,
+            key="2000005",
+            extras={"label_code": 0, **cover(5)},
+        ),
         # trending_list: unranked; its duplicate of a word_list entry is dropped
-        RawItem(title="实时上升词", url=SEARCH + "%E5%AE%9E%E6%97%B6%E4%B8%8A%E5%8D%87%E8%AF%8D",
-                rank=None, heat=0, heat_raw="0", label="新",
-                published=datetime(2025, 2, 20, 4, 1, 40, tzinfo=timezone.utc), key="3000001",
-                extras={"label_code": 1, "list": "trending"}),
+        RawItem(
+            title="实时上升词",
+            url=SEARCH + "%E5%AE%9E%E6%97%B6%E4%B8%8A%E5%8D%87%E8%AF%8D",
+            rank=None,
+            heat=0,
+            heat_raw="0",
+            label="新",
+            published=datetime(2025, 2, 20, 4, 1, 40, tzinfo=UTC),
+            key="3000001",
+            extras={"label_code": 1, "list": "trending"},
+        ),
     ]
 
 
@@ -82,6 +119,7 @@ def test_cookie_url_follows_the_api_host_and_the_option():
 
 
 # -- the cookie dance through a real local server -------------------------------------------
+
 
 @pytest.fixture
 def douyin_server(httpserver):

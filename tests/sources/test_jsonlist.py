@@ -6,23 +6,30 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hotspot.sources.jsonlist import JsonListSource, get_path
 
 from hotspot.errors import ParseError
 from hotspot.models import Fetched, RawItem
 
 from .conftest import fetch_and_parse, fetched_from_file
 
-
-from hotspot.sources.jsonlist import JsonListSource, get_path
-
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jsonlist"
-CUSTOM = {"items": "result.board.entries", "title": "name.zh", "url": "link", "heat": "score",
-          "rank": "pos", "key": "uid", "category": "tag", "summary": "brief"}
+CUSTOM = {
+    "items": "result.board.entries",
+    "title": "name.zh",
+    "url": "link",
+    "heat": "score",
+    "rank": "pos",
+    "key": "uid",
+    "category": "tag",
+    "summary": "brief",
+}
 
 
 def parse(name: str, options: dict | None = None) -> list[RawItem]:
     return JsonListSource("agg", url="http://127.0.0.1/x", options=options).parse(
-        fetched_from_file(FIXTURES / name))
+        fetched_from_file(FIXTURES / name)
+    )
 
 
 def body(text: str, options: dict | None = None) -> list[RawItem]:
@@ -32,10 +39,23 @@ def body(text: str, options: dict | None = None) -> list[RawItem]:
 
 def test_dailyhotapi_with_no_options():
     assert parse("dailyhot.json") == [
-        RawItem(title="哪吒2票房破百亿", url="https://s.weibo.com/weibo?q=%23a%23", rank=1,
-                heat=1_854_000, heat_raw="1854000", summary="影片表现亮眼", key="a1"),
-        RawItem(title="只有移动端链接", url="https://m.weibo.cn/search?q=b", rank=2,
-                heat=3_560_000, heat_raw="356万", key="a2"),
+        RawItem(
+            title="哪吒2票房破百亿",
+            url="https://s.weibo.com/weibo?q=%23a%23",
+            rank=1,
+            heat=1_854_000,
+            heat_raw="1854000",
+            summary="影片表现亮眼",
+            key="a1",
+        ),
+        RawItem(
+            title="只有移动端链接",
+            url="https://m.weibo.cn/search?q=b",
+            rank=2,
+            heat=3_560_000,
+            heat_raw="356万",
+            key="a2",
+        ),
         # an empty title is skipped; a relative url is dropped, a number key becomes text
         RawItem(title="热度为空", url=None, rank=4, key="4"),
     ]
@@ -43,18 +63,40 @@ def test_dailyhotapi_with_no_options():
 
 def test_newsnow_with_no_options():
     assert parse("newsnow.json") == [
-        RawItem(title="newsnow 第一条", url="https://www.zhihu.com/question/1", rank=1,
-                heat=18_540_000, heat_raw="1854 万热度", summary="摘要一", key="q1"),
+        RawItem(
+            title="newsnow 第一条",
+            url="https://www.zhihu.com/question/1",
+            rank=1,
+            heat=18_540_000,
+            heat_raw="1854 万热度",
+            summary="摘要一",
+            key="q1",
+        ),
         RawItem(title="newsnow 第二条", url="https://www.zhihu.com/question/2", rank=2, key="q2"),
     ]
 
 
 def test_custom_paths():
     assert parse("custom.json", CUSTOM) == [
-        RawItem(title="自定义一", url="https://example.com/1", rank=3, heat=12_000,
-                heat_raw="1.2万", summary="简介", key="77", category="科技"),
-        RawItem(title="自定义二", url="https://example.com/2", rank=1, heat=15, heat_raw="15",
-                key="78", category="财经"),
+        RawItem(
+            title="自定义一",
+            url="https://example.com/1",
+            rank=3,
+            heat=12_000,
+            heat_raw="1.2万",
+            summary="简介",
+            key="77",
+            category="科技",
+        ),
+        RawItem(
+            title="自定义二",
+            url="https://example.com/2",
+            rank=1,
+            heat=15,
+            heat_raw="15",
+            key="78",
+            category="财经",
+        ),
     ]
 
 
@@ -64,8 +106,11 @@ def test_root_list_and_index_paths():
 
 
 def test_items_path_leading_nowhere_names_the_path():
-    with pytest.raises(ParseError, match=r"items path 'result\.list' leads to nothing.*"
-                                         r"keys result"):
+    with pytest.raises(
+        ParseError,
+        match=r"items path 'result\.list' leads to nothing.*"
+        r"keys result",
+    ):
         parse("custom.json", {**CUSTOM, "items": "result.list"})
 
 

@@ -24,18 +24,29 @@ def test_every_command_and_option_has_help_text():
     for name, cmd in walk(cli):
         for p in cmd.params:
             if isinstance(p, click.Option) and not p.hidden:
-                assert p.help or p.name in {"fmt", "config_path", "account", "limit"} or \
-                    p.is_flag or p.default is not None, f"{name} --{p.name} has no help"
+                assert (
+                    p.help
+                    or p.name in {"fmt", "config_path", "account", "limit"}
+                    or p.is_flag
+                    or p.default is not None
+                ), f"{name} --{p.name} has no help"
 
 
-READ_COMMANDS = [["alerts", "list"], ["hotspots", "list", "--search", "哪吒"], ["events", "list"],
-                 ["trends"], ["sources", "status"], ["db", "stats"]]
+READ_COMMANDS = [
+    ["alerts", "list"],
+    ["hotspots", "list", "--search", "哪吒"],
+    ["events", "list"],
+    ["trends"],
+    ["sources", "status"],
+    ["db", "stats"],
+]
 
 
 def test_read_commands_never_import_jieba_or_plugins(tmp_path):
     cfg = tmp_path / "hotspot.toml"
-    cfg.write_text('[hotspot]\ndatabase = "h.db"\n[[sources]]\nname = "w"\ntype = "weibo"\n',
-                   encoding="utf-8")
+    cfg.write_text(
+        '[hotspot]\ndatabase = "h.db"\n[[sources]]\nname = "w"\ntype = "weibo"\n', encoding="utf-8"
+    )
     script = textwrap.dedent(f"""
         import sys
         from click.testing import CliRunner
@@ -47,7 +58,8 @@ def test_read_commands_never_import_jieba_or_plugins(tmp_path):
                         if m.split(".")[0] in ("jieba", "rjieba", "sources", "feedparser", "bs4"))
         print(",".join(loaded) or "none")
     """)
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "none"

@@ -1,0 +1,169 @@
+"""Commands that run the pipeline and write the database: poll, run, import, learn.
+They load jieba and the plugins."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from hotspot.cli import Context, cli
+from hotspot.cli.output import table, to_json
+
+
+def build_engine(obj: Context, store):
+    from hotspot.engine import Engine
+
+    return Engine.from_config(obj.config(), store)
+
+
+@cli.command()
+@click.option("--source", "names", multiple=True, help="Only this source (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+def poll(obj: Context, names: tuple[str, ...], fmt: str) -> None:
+    """Poll sources now, once, and print a summary."""
+    from hotspot.poller import Poller
+    from hotspot.storage.db import WriterLock
+    from hotspot.storage.store import Store
+
+    config = obj.config(check_plugins=True)
+    unknown = [n for n in names if n not in {s.name for s in config.sources}]
+    if unknown:
+        raise click.BadParameter(
+            f"no source named {', '.join(unknown)} in {config.path}", param_hint="--source"
+        )
+    with WriterLock(config.database):
+        store = Store(config.database)
+        poller = Poller(config, store, build_engine(obj, store), obj.plugins())
+        poller.config = _no_host_gap(config)
+        reports = poller.poll(list(names) or None)
+    rows = [
+        {
+            "source": r.source,
+            "items": r.items,
+            "new": r.new_items,
+            "alerts": r.alerts,
+            "ms": r.duration_ms,
+            "error": r.error,
+        }
+        for r in reports
+    ]
+    if fmt == "json":
+        click.echo(to_json(rows))
+    else:
+        click.echo(
+            table(
+                rows,
+                [
+                    ("source", "SOURCE", 16),
+                    ("items", "ITEMS", 5),
+                    ("new", "NEW", 5),
+                    ("alerts", "ALERTS", 6),
+                    ("ms", "MS", 6),
+                    ("error", "ERROR", 70),
+                ],
+            )
+        )
+    if reports and all(r.error for r in reports):
+        sys.exit(1)
+
+
+def _no_host_gap(config):
+    """A manual poll asks for every named source now: the per-host gap is for the daemon."""
+    from dataclasses import replace
+
+    return replace(config, min_host_interval=0.0)
+
+
+@cli.command()
+@click.pass_obj
+def run(obj: Context) -> None:
+    """Run the daemon in the foreground (systemd style) until SIGTERM/SIGINT."""
+    from hotspot.daemon import Daemon
+
+    config = obj.config(check_plugins=True)
+    daemon = Daemon(obj.config_path, config)
+    daemon.install_signals()
+    sys.exit(daemon.run())
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--no-learn", is_flag=True, help="Skip relearning expansions afterwards.")
+@click.pass_obj
+def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
+    """Load archived hot-list history (JSON Lines) through the normal pipeline."""
+    from hotspot.analysis.learn import relearn
+    from hotspot.ingest.history import read_snapshots
+    from hotspot.storage.db import WriterLock
+    from hotspot.storage.store import Store
+
+    config = obj.config()
+    errors: list[str] = []
+    snapshots = read_snapshots(files, errors)
+    for e in errors[:20]:
+        click.echo(f"warning: {e}", err=True)
+    if len(errors) > 20:
+        click.echo(f"warning: ... and {len(errors) - 20} more skipped lines", err=True)
+    started = time.perf_counter()
+    with WriterLock(config.database):
+        store = Store(config.database)
+        engine = build_engine(obj, store)
+        new = alerts = rows = 0
+        touched_until = 0
+        with click.progressbar(
+            length=len(snapshots), label="importing", file=sys.stderr, show_pos=True
+        ) as bar:
+            for batch in _batches(snapshots, IMPORT_BATCH):
+                with store.transaction():  # many snapshots per commit; each stays atomic
+                    for snap in batch:
+                        result = engine.ingest(
+                            snap.platform, snap.platform, snap.items, snap.at, with_trends=False
+                        )
+                        new += result.new_items
+                        alerts += len(result.alert_ids)
+                        rows += len(snap.items)
+                        touched_until = max(touched_until, int(snap.at.timestamp()))
+                bar.update(len(batch))
+        with store.transaction():
+            if not no_learn:
+                relearn(store, engine.verticals)
+                engine.reload(engine.themes)
+            store.recount_events()
+            # trends are only meaningful near "now": compute them for the last day of history
+            recent = [e["id"] for e in store.events(since=touched_until - 86400, limit=100_000)]
+            engine.refresh_trends(recent, touched_until)
+    click.echo(
+        f"imported {rows:,} rows in {len(snapshots):,} snapshots: {new:,} new items, "
+        f"{alerts:,} alerts, {len(errors):,} lines skipped "
+        f"({time.perf_counter() - started:.1f}s)"
+    )
+
+
+IMPORT_BATCH = 100  # snapshots per transaction
+
+
+def _batches(seq: list, n: int):
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+@cli.command("learn")
+@click.pass_obj
+def learn_cmd(obj: Context) -> None:
+    """Relearn expansions from the stored history now (the daemon does it hourly)."""
+    from hotspot.analysis.learn import relearn
+    from hotspot.analysis.lexicon import load_verticals
+    from hotspot.storage.store import Store
+
+    config = obj.config()
+    store = Store(config.database)
+    with store.transaction():
+        learned = relearn(store, load_verticals(config.lexicons))
+    click.echo(
+        f"learned {sum(len(t) for t in learned.terms.values())} terms, "
+        f"{sum(len(t) for t in learned.demoted.values())} demotions"
+    )

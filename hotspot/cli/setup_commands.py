@@ -1,0 +1,115 @@
+"""Setup and maintenance commands: init, config check, plugins / sources list, db vacuum,
+doctor."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from hotspot.cli import Context, cli
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=".")
+@click.option("--force", is_flag=True, help="Overwrite an existing hotspot.toml.")
+def init(directory: Path, force: bool) -> None:
+    """Write a commented starter hotspot.toml into DIRECTORY."""
+    from importlib import resources
+
+    target = directory / "hotspot.toml"
+    if target.exists() and not force:
+        raise click.ClickException(f"{target} exists; pass --force to overwrite it")
+    directory.mkdir(parents=True, exist_ok=True)
+    target.write_text(
+        resources.files("hotspot.data").joinpath("starter.toml").read_text("utf-8"),
+        encoding="utf-8",
+    )
+    click.echo(f"wrote {target}; edit the accounts and themes, then run 'hotspot config check'")
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Configuration."""
+
+
+@config_group.command("check")
+@click.pass_obj
+def config_check(obj: Context) -> None:
+    """Validate the config without running anything."""
+    config = obj.config(check_plugins=True)
+    themes = sum(len(a.themes) for a in config.accounts)
+    click.echo(
+        f"{config.path}: ok ({len(config.sources)} sources, {len(config.accounts)} "
+        f"accounts, {themes} themes, {len(config.notifiers)} notifiers)"
+    )
+
+
+@cli.command("plugins")
+@click.pass_obj
+def plugins_cmd(obj: Context) -> None:
+    """List installed source plugins (same as 'sources list')."""
+    _sources_list(obj)
+
+
+def _sources_list(obj: Context) -> None:
+    plugins = obj.plugins()
+    click.echo("plugins:")
+    for name, cls in sorted(plugins.items()):
+        doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+        click.echo(f"  {name:<10} {cls.__module__}  {doc}")
+    click.echo("configured sources:")
+    for s in obj.config().sources:
+        state = "" if s.enabled else " (disabled)"
+        click.echo(
+            f"  {s.name:<14} type={s.type:<9} every {int(s.interval)}s "
+            f"{s.url or '(default endpoints)'}{state}"
+        )
+
+
+from hotspot.cli.read_commands import sources as sources_group  # noqa: E402
+
+
+@sources_group.command("list")
+@click.pass_obj
+def sources_list(obj: Context) -> None:
+    """Installed plugins and configured source instances."""
+    _sources_list(obj)
+
+
+from hotspot.cli.read_commands import db as db_group  # noqa: E402
+
+
+@db_group.command("vacuum")
+@click.pass_obj
+def db_vacuum(obj: Context) -> None:
+    """Compact old observations (retention) and reclaim disk space."""
+    import os
+
+    from hotspot.storage.retention import compact
+    from hotspot.storage.store import Store
+
+    config = obj.config()
+    store = Store(config.database)
+    before = os.path.getsize(config.database)
+    removed = compact(store, older_than_days=config.retention_days)
+    store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.execute("VACUUM")
+    after = os.path.getsize(config.database)
+    click.echo(
+        f"removed {removed:,} old observations; {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB"
+    )
+
+
+@cli.command()
+@click.pass_obj
+def doctor(obj: Context) -> None:
+    """Check config, database, every source's reachability and the SMTP login."""
+    from hotspot.doctor import run_checks
+
+    checks = run_checks(obj.config_path)
+    for c in checks:
+        click.echo(f"{c.status:<4}  {c.area:<16} {c.detail}")
+    if any(c.status == "FAIL" for c in checks):
+        sys.exit(1)

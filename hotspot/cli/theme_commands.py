@@ -1,0 +1,268 @@
+"""Commands about themes and matching quality: match, eval, themes explain/suggest.
+They load jieba (and the stored history, read-only where they can)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from hotspot.cli import Context, cli
+from hotspot.cli.output import table, to_json
+from hotspot.errors import InputError
+
+
+def _load_items(path: Path) -> list[dict]:
+    from hotspot.ingest.history import iter_jsonl
+
+    items = []
+    for lineno, obj in iter_jsonl(path):
+        if not isinstance(obj.get("title"), str) or "id" not in obj:
+            raise InputError(f'{path}:{lineno}: each line needs "id" and a string "title"')
+        items.append(obj)
+    return items
+
+
+def _match_engine(obj: Context, themes):
+    """An engine over ``themes`` using what the configured database has learned, if any."""
+    from hotspot.analysis.lexicon import load_verticals
+    from hotspot.engine import Engine
+    from hotspot.storage.store import Store
+
+    path = obj.config_path
+    if path.exists():
+        config = obj.config()
+        store = Store(config.database)
+        verticals = load_verticals(config.lexicons)
+    else:
+        store = Store(":memory:")
+        verticals = load_verticals()
+    engine = Engine(store, [("", t) for t in themes], verticals)
+    engine.learn_unlinked_themes()
+    return engine
+
+
+@cli.command()
+@click.option(
+    "--themes",
+    "themes_file",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="TOML file with [[themes]] tables.",
+)
+@click.option(
+    "--input",
+    "input_file",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="JSON Lines: id, title, optional summary, platform, category.",
+)
+@click.option("--all", "show_all", is_flag=True, help="Also print matches below threshold.")
+@click.pass_obj
+def match(obj: Context, themes_file: Path, input_file: Path, show_all: bool) -> None:
+    """Batch-match items against themes; one JSON line per item."""
+    from hotspot.config import load_themes_file
+
+    themes = load_themes_file(themes_file)
+    items = _load_items(input_file)
+    engine = _match_engine(obj, themes)
+    for it in items:
+        doc = engine.document(
+            it["title"], it.get("summary"), it.get("category"), it.get("platform")
+        )
+        matches = engine.matcher.match(doc, all_scores=show_all)
+        click.echo(
+            json.dumps(
+                {
+                    "id": it["id"],
+                    "matches": [
+                        {
+                            "theme": m.theme,
+                            "score": round(m.score, 4),
+                            "terms": m.terms,
+                            **({"passed": m.passed} if show_all else {}),
+                        }
+                        for m in sorted(matches, key=lambda m: -m.score)
+                        if show_all or m.passed
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
+
+
+@cli.command("eval")
+@click.option("--themes", "themes_file", required=True, type=click.Path(path_type=Path))
+@click.option("--items", "items_file", required=True, type=click.Path(path_type=Path))
+@click.option("--labels", "labels_file", required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+def eval_(obj: Context, themes_file: Path, items_file: Path, labels_file: Path, fmt: str) -> None:
+    """Precision/recall/F1 per theme against hand labels, beside the substring baseline."""
+    from hotspot.analysis import evaluation as ev
+    from hotspot.config import load_themes_file
+    from hotspot.ingest.history import iter_jsonl
+
+    themes = load_themes_file(themes_file)
+    items = _load_items(items_file)
+    gold = {str(o["id"]): set(o.get("labels") or []) for _, o in iter_jsonl(labels_file)}
+    engine = _match_engine(obj, themes)
+    ours, base = {}, {}
+    for it in items:
+        doc = engine.document(
+            it["title"], it.get("summary"), it.get("category"), it.get("platform")
+        )
+        ours[str(it["id"])] = {m.theme for m in engine.matcher.match(doc)}
+        base[str(it["id"])] = ev.baseline(themes, f"{it['title']} {it.get('summary') or ''}")
+    gold = {k: v for k, v in gold.items() if k in ours}
+    names = [t.name for t in themes]
+    s_ours, s_base = ev.score(names, ours, gold), ev.score(names, base, gold)
+    rows = []
+    for name in names:
+        o, b = s_ours[name], s_base[name]
+        rows.append(
+            {
+                "theme": name,
+                "relevant": o.tp + o.fn,
+                "P": round(o.precision, 3),
+                "R": round(o.recall, 3),
+                "F1": round(o.f1, 3),
+                "base_P": round(b.precision, 3),
+                "base_R": round(b.recall, 3),
+                "base_F1": round(b.f1, 3),
+            }
+        )
+    mo, mb = ev.micro(s_ours), ev.micro(s_base)
+    rows.append(
+        {
+            "theme": "(micro)",
+            "relevant": mo.tp + mo.fn,
+            "P": round(mo.precision, 3),
+            "R": round(mo.recall, 3),
+            "F1": round(mo.f1, 3),
+            "base_P": round(mb.precision, 3),
+            "base_R": round(mb.recall, 3),
+            "base_F1": round(mb.f1, 3),
+        }
+    )
+    rows.append(
+        {
+            "theme": "(macro F1)",
+            "relevant": "",
+            "P": "",
+            "R": "",
+            "F1": round(ev.macro_f1(s_ours), 3),
+            "base_P": "",
+            "base_R": "",
+            "base_F1": round(ev.macro_f1(s_base), 3),
+        }
+    )
+    if fmt == "json":
+        click.echo(to_json(rows))
+    else:
+        click.echo(table(rows, [(k, k, 10) for k in rows[0]]))
+
+
+@cli.group()
+def themes() -> None:
+    """Inspect and tune themes."""
+
+
+@themes.command("explain")
+@click.argument("text")
+@click.option("--account", help="Only this account's themes.")
+@click.option("--summary", default=None, help="A summary to match as well.")
+@click.option("--category", default=None, help="The platform's category tag, e.g. 电影.")
+@click.option("--platform", default=None, help="The platform the title came from, e.g. weibo.")
+@click.pass_obj
+def themes_explain(
+    obj: Context,
+    text: str,
+    account: str | None,
+    summary: str | None,
+    category: str | None,
+    platform: str | None,
+) -> None:
+    """Show how TEXT scores against each theme, and why."""
+    from hotspot.analysis.lexicon import load_verticals
+    from hotspot.engine import Engine, theme_pairs
+    from hotspot.storage.store import Store
+
+    config = obj.config()
+    pairs = [(a, t) for a, t in theme_pairs(config) if not account or a == account]
+    if account and not pairs:
+        raise click.BadParameter(
+            f"no account named {account!r} with themes", param_hint="--account"
+        )
+    engine = Engine(Store(config.database), pairs, load_verticals(config.lexicons))
+    doc = engine.document(text, summary, category, platform)
+    click.echo(
+        f"tokens: {' '.join(doc.title_tokens)}"
+        + (f"  (persons: {' '.join(doc.persons)})" if doc.persons else "")
+    )
+    for m in sorted(engine.matcher.match(doc, all_scores=True), key=lambda m: -m.score):
+        verdict = "MATCH" if m.passed else "no"
+        why = f"excluded by {m.excluded_by}" if m.excluded_by else ""
+        click.echo(
+            f"{m.account}/{m.theme}: {m.score:.3f} (threshold {m.threshold}) "
+            f"{verdict} {why}".rstrip()
+        )
+        linked = engine.matcher.linked(m.account, m.theme)
+        if linked:
+            click.echo(f"  linked verticals: {', '.join(linked)}")
+        for e in m.evidence[:12]:
+            click.echo(f"  {e.weight:.2f}  {e.term}  via {e.via} in {e.field}")
+        if m.damped_by:
+            click.echo(f"  x0.6: stronger evidence for {m.damped_by}")
+
+
+@themes.command("suggest")
+@click.argument("theme")
+@click.option("--account", help="The account the theme belongs to.")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.pass_obj
+def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) -> None:
+    """Propose keywords and exclusions for THEME from the stored history, with counts."""
+    from collections import Counter
+
+    from hotspot.analysis.keywords import content_keywords
+    from hotspot.analysis.learn import learn_theme
+    from hotspot.analysis.lexicon import load_verticals
+    from hotspot.engine import Engine, theme_pairs
+    from hotspot.storage.store import Store
+
+    config = obj.config()
+    pairs = [
+        (a, t) for a, t in theme_pairs(config) if t.name == theme and (not account or a == account)
+    ]
+    if not pairs:
+        raise click.BadParameter(f"no theme named {theme!r}", param_hint="THEME")
+    store = Store(config.database)
+    engine = Engine(store, pairs[:1], load_verticals(config.lexicons))
+    docs = [(tokens, cat) for _, tokens, cat, _ in store.iter_documents()]
+    if not docs:
+        raise click.ClickException("no history yet: poll for a while or 'hotspot import' first")
+    keywords = learn_theme(pairs[0][1], (d[0] for d in docs), engine.matcher)
+    matched: Counter[str] = Counter()
+    near: Counter[str] = Counter()
+    for tokens, cat in docs:
+        ms = engine.matcher.match(
+            engine.document("", title_tokens=tokens, category=cat), all_scores=True
+        )
+        if not ms:
+            continue
+        m = ms[0]
+        words = content_keywords(tokens)
+        if m.passed:
+            matched.update(words)
+        elif m.score >= m.threshold * 0.6:
+            near.update(words)
+    click.echo(f"suggested keywords for {theme} (co-occur with its keywords in history):")
+    for word, (_weight, support, precision) in sorted(keywords.items(), key=lambda kv: -kv[1][1])[
+        :limit
+    ]:
+        click.echo(f"  {word:<12} in {support} titles, {precision:.0%} of them matched")
+    click.echo("frequent words in near-misses (candidates for keywords or exclusions):")
+    for word, n in near.most_common(limit):
+        click.echo(f"  {word:<12} {n} near-miss titles, {matched[word]} matched titles")

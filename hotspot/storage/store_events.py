@@ -1,0 +1,167 @@
+"""The story side of the store: events, their terms, trend refreshes and the observation
+series the trend baseline learns from (mixed into ``Store``)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from hotspot.storage.columns import chunks, to_json
+
+
+class EventStore:
+    """Queries and writes about events (mixed into ``Store``)."""
+
+    conn: sqlite3.Connection
+    rows: Callable[..., list[dict[str, Any]]]  # provided by Store
+
+    def oldest_recent_event(self, since: int) -> int | None:
+        """The smallest id among events seen since ``since`` (None when there is none)."""
+        return self.conn.execute(
+            "SELECT MIN(id) FROM events WHERE last_seen >= ?", (since,)
+        ).fetchone()[0]
+
+    def candidate_events(
+        self, terms: Sequence[str], since: int, oldest: int | None, limit: int = 30
+    ) -> list[dict[str, Any]]:
+        """Recent events sharing at least one keyword, most shared first. ``oldest`` is
+        ``oldest_recent_event(since)``: ids grow with time, so the term index is scanned
+        from there on, not over the whole history. Events created later are included."""
+        if not terms or oldest is None:
+            return []
+        marks = ",".join("?" * len(terms))
+        return self.rows(
+            f"SELECT e.id, e.title, e.terms, e.last_seen, COUNT(*) AS shared FROM "
+            f"event_terms t JOIN events e ON e.id = t.event_id WHERE t.term IN ({marks}) "
+            f"AND t.event_id >= ? AND e.last_seen >= ? GROUP BY e.id "
+            f"ORDER BY shared DESC, e.last_seen DESC LIMIT ?",
+            [*terms, oldest, since, limit],
+        )
+
+    def create_event(self, title: str, at: int, terms: Sequence[str]) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO events (title, first_seen, last_seen, terms) VALUES (?,?,?,?)",
+            (title, at, at, " ".join(terms)),
+        )
+        event_id = int(cur.lastrowid or 0)
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO event_terms (term, event_id) VALUES (?,?)",
+            [(t, event_id) for t in terms],
+        )
+        return event_id
+
+    def touch_events(self, sightings: dict[int, tuple[str, int | None]], at: int) -> None:
+        """Fold one poll's sightings (event id -> (platform, best rank)) into the events."""
+        ids = list(sightings)
+        current = {}
+        for chunk in chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for eid, platforms in self.conn.execute(
+                f"SELECT id, platforms FROM events WHERE id IN ({marks})", chunk
+            ):
+                current[eid] = platforms
+        rows = []
+        for eid, (platform, rank) in sightings.items():
+            platforms = set((current.get(eid) or "").split(",")) - {""}
+            platforms.add(platform)
+            rows.append((at, at, ",".join(sorted(platforms)), rank, rank, rank, eid))
+        self.conn.executemany(
+            "UPDATE events SET last_seen = MAX(last_seen, ?), first_seen = MIN(first_seen, ?), "
+            "platforms = ?, best_rank = CASE WHEN ? IS NULL THEN best_rank WHEN best_rank IS "
+            "NULL THEN ? ELSE MIN(best_rank, ?) END WHERE id = ?",
+            rows,
+        )
+
+    def refresh_event(
+        self, event_id: int, state: str | None, trend: dict | None, rising_at: int | None
+    ) -> None:
+        """Recompute items/heat from members and store the trend summary."""
+        self.conn.execute(
+            "UPDATE events SET items = (SELECT COUNT(*) FROM items WHERE event_id = :id), "
+            "heat = (SELECT SUM(last_heat) FROM items WHERE event_id = :id), "
+            "state = COALESCE(:state, state), trend = COALESCE(:trend, trend), "
+            "rising_at = COALESCE(rising_at, :rising) WHERE id = :id",
+            {
+                "id": event_id,
+                "state": state,
+                "trend": to_json(trend) if trend else None,
+                "rising": rising_at,
+            },
+        )
+
+    def recount_events(self) -> None:
+        """Recompute every event's item count and combined heat (after a bulk import)."""
+        self.conn.execute(
+            "UPDATE events SET items = (SELECT COUNT(*) FROM items WHERE event_id = events.id), "
+            "heat = (SELECT SUM(last_heat) FROM items WHERE event_id = events.id)"
+        )
+
+    def event(self, event_id: int) -> dict[str, Any] | None:
+        rows = self.rows("SELECT * FROM events WHERE id = ?", (event_id,))
+        return rows[0] if rows else None
+
+    def event_items(self, event_id: int) -> list[dict[str, Any]]:
+        return self.rows(
+            "SELECT id, platform, source, title, url, best_rank, last_rank, "
+            "max_heat, last_heat, first_seen, last_seen FROM items WHERE "
+            "event_id = ? ORDER BY first_seen",
+            (event_id,),
+        )
+
+    def event_observations(self, event_id: int, since: int = 0) -> list[dict[str, Any]]:
+        return self.rows(
+            "SELECT i.platform, o.observed_at, o.rank, o.heat FROM observations o "
+            "JOIN items i ON i.id = o.item_id WHERE i.event_id = ? AND "
+            "o.observed_at >= ? ORDER BY o.observed_at",
+            (event_id, since),
+        )
+
+    def events(
+        self,
+        *,
+        since: int | None = None,
+        platform: str | None = None,
+        search: str | None = None,
+        state: str | None = None,
+        multi: bool = False,
+        limit: int = 50,
+    ) -> list[dict[str, Any]]:
+        where: list[str] = []
+        params: list[Any] = []
+        if since is not None:
+            where.append("last_seen >= ?")
+            params.append(since)
+        if platform:
+            where.append("(',' || platforms || ',') LIKE ?")
+            params.append(f"%,{platform},%")
+        if search:
+            where.append("id IN (SELECT event_id FROM items WHERE title LIKE ?)")
+            params.append(f"%{search}%")
+        if state:
+            where.append("state = ?")
+            params.append(state)
+        if multi:
+            where.append("platforms LIKE '%,%'")
+        sql = "SELECT * FROM events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY last_seen DESC, heat DESC LIMIT ?"
+        params.append(limit)
+        return self.rows(sql, params)
+
+    def observation_series(self) -> Iterator[tuple[str, list[tuple[int, int | None, int | None]]]]:
+        """(platform, [(observed_at, rank, heat)...]) per item, for the trend baseline."""
+        current, platform = None, ""
+        series: list[tuple[int, int | None, int | None]] = []
+        for item_id, plat, at, rank, heat in self.conn.execute(
+            "SELECT o.item_id, i.platform, o.observed_at, o.rank, o.heat FROM observations o "
+            "JOIN items i ON i.id = o.item_id ORDER BY o.item_id, o.observed_at"
+        ):
+            if item_id != current:
+                if series:
+                    yield platform, series
+                current, platform, series = item_id, plat, []
+            series.append((at, rank, heat))
+        if series:
+            yield platform, series
