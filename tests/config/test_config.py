@@ -114,6 +114,6 @@ def test_invalid_toml_is_one_line(tmp_path):
 
 
 def test_shipped_default_config_is_valid():
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     config = load_config(root / "hotspot.toml", load_plugins())
     assert {s.type for s in config.sources} >= {"weibo", "rss"}
