@@ -139,6 +139,7 @@ def parse_since(value: str | None) -> int | None:
 
 from hotspot.cli import (  # noqa: E402,F401
     digest_commands,
+    feedback_commands,
     pipeline_commands,
     read_commands,
     setup_commands,

@@ -45,14 +45,22 @@ def alerts() -> None:
 @click.option("--since", help="Only alerts newer than this, e.g. 24h, 7d.")
 @click.option("--min-score", type=float, help="Only alerts scoring at least this.")
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option(
+    "--all", "show_all", is_flag=True, help="Also list alerts marked irrelevant by feedback."
+)
 @FORMAT
 @click.pass_obj
-def alerts_list(obj: Context, account, theme, since, min_score, limit, fmt) -> None:
-    """List alerts, newest first."""
+def alerts_list(obj: Context, account, theme, since, min_score, limit, show_all, fmt) -> None:
+    """List alerts, newest first (alerts marked irrelevant are left out unless --all)."""
     store = obj.store()
     tz = obj.config().tz
     rows = store.alerts(
-        account=account, theme=theme, since=parse_since(since), min_score=min_score, limit=limit
+        account=account,
+        theme=theme,
+        since=parse_since(since),
+        min_score=min_score,
+        limit=limit,
+        include_irrelevant=show_all,
     )
     out = [
         {
@@ -73,6 +81,7 @@ def alerts_list(obj: Context, account, theme, since, min_score, limit, fmt) -> N
             "state": r["state"],
             "created_at": iso(r["created_at"], tz),
             "terms": r["terms"],
+            "verdict": r["verdict"],
         }
         for r in rows
     ]
@@ -111,7 +120,9 @@ def alerts_show(obj: Context, alert_id: int, fmt: str) -> None:
         raise click.ClickException(f"no alert with id {alert_id}; see 'hotspot alerts list'")
     history = store.item_history(a["item_id"])
     appearances = store.event_items(a["event_id"])
+    feedback = store.feedback_for_alert(alert_id)
     if fmt == "json":
+        a["feedback"] = [{**f, "at": iso(f["at"], tz)} for f in feedback]
         a["created_at"] = iso(a["created_at"], tz)
         a["history"] = [{**h, "observed_at": iso(h["observed_at"], tz)} for h in history]
         a["appearances"] = appearances
@@ -136,6 +147,11 @@ def alerts_show(obj: Context, alert_id: int, fmt: str) -> None:
         )
     if e.get("damped_by"):
         click.echo(f"  damped: stronger evidence for {e['damped_by']}")
+    if feedback:
+        click.echo("feedback:")
+        for fb in feedback:
+            about = f" (term {clean_text(fb['term'])})" if fb["term"] else ""
+            click.echo(f"  {when(fb['at'], tz)}  {fb['verdict']}{about} via {fb['origin']}")
     if len(appearances) > 1:
         click.echo("appearances:")
         for it in appearances:

@@ -165,8 +165,29 @@ M0001_INITIAL = """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
+# Operator judgements on alerts, append-only: the newest row per alert is its current verdict.
+# Written by `hotspot alerts mark`, the web workspace and the MCP server alike.
+M0002_FEEDBACK = """
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        alert_id INTEGER NOT NULL,
+        account TEXT NOT NULL,
+        theme TEXT NOT NULL,
+        event_id INTEGER,
+        verdict TEXT NOT NULL CHECK (verdict IN ('useful', 'irrelevant', 'chased')),
+        term TEXT,
+        origin TEXT NOT NULL DEFAULT 'cli',
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX feedback_alert ON feedback (alert_id, id);
+    CREATE INDEX feedback_scope ON feedback (account, theme);
+"""
+
 #: (name, SQL) in order; the names are what ``_sqlite_migrations`` records.
-MIGRATIONS: list[tuple[str, str]] = [("0001_initial", M0001_INITIAL)]
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_initial", M0001_INITIAL),
+    ("0002_feedback", M0002_FEEDBACK),
+]
 KNOWN = frozenset(name for name, _ in MIGRATIONS)
 
 

@@ -22,6 +22,7 @@ from hotspot.storage.columns import chunks, to_json
 from hotspot.storage.db import open_database
 from hotspot.storage.store_delivery import DeliveryStore
 from hotspot.storage.store_events import EventStore
+from hotspot.storage.store_feedback import FeedbackStore
 from hotspot.storage.store_sources import SourceStore
 
 
@@ -50,7 +51,7 @@ class KnownItem:
     persons: list[str] | None = None
 
 
-class Store(EventStore, SourceStore, DeliveryStore):
+class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore):
     """The database of one hotspot installation."""
 
     def __init__(self, path: Path | str, *, migrate: bool = True):
@@ -287,7 +288,10 @@ class Store(EventStore, SourceStore, DeliveryStore):
         min_score: float | None = None,
         limit: int | None = 50,
         ids: Sequence[int] | None = None,
+        include_irrelevant: bool = True,
     ) -> list[dict[str, Any]]:
+        """Alerts newest first, each with its current operator ``verdict`` (or None).
+        ``include_irrelevant=False`` leaves out alerts whose current verdict is irrelevant."""
         where: list[str] = []
         params: list[Any] = []
         for col, val in (("a.account", account), ("a.theme", theme)):
@@ -300,6 +304,11 @@ class Store(EventStore, SourceStore, DeliveryStore):
         if min_score is not None:
             where.append("a.score >= ?")
             params.append(min_score)
+        if not include_irrelevant:
+            where.append(
+                "COALESCE((SELECT f.verdict FROM feedback f WHERE f.alert_id = a.id "
+                "ORDER BY f.id DESC LIMIT 1), '') != 'irrelevant'"
+            )
         if ids is not None:
             where.append(f"a.id IN ({','.join('?' * len(ids))})")
             params.extend(ids)
@@ -308,7 +317,9 @@ class Store(EventStore, SourceStore, DeliveryStore):
             "a.event_id, a.item_id, i.title, i.url, i.platform, i.source, i.last_rank AS rank,"
             " i.best_rank, i.last_heat AS heat, i.max_heat, i.category, e.platforms, "
             "e.state, e.title AS event_title, e.heat AS event_heat, e.best_rank AS "
-            "event_best_rank FROM alerts a JOIN items i ON i.id = a.item_id "
+            "event_best_rank, (SELECT f.verdict FROM feedback f WHERE f.alert_id = a.id "
+            "ORDER BY f.id DESC LIMIT 1) AS verdict "
+            "FROM alerts a JOIN items i ON i.id = a.item_id "
             "LEFT JOIN events e ON e.id = a.event_id"
         )
         if where:
