@@ -12,13 +12,16 @@ import json
 import logging
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
-from hotspot import __version__
+from hotspot import __version__, i18n
 from hotspot.config import Config, default_config_path, load_config
 from hotspot.errors import ConfigError, HotspotError
+from hotspot.i18n import _, _l
 
 log = logging.getLogger("hotspot")
 
@@ -84,24 +87,84 @@ class Context:
         return Store(self.config().database)
 
 
-class HotspotGroup(click.Group):
+def error_line(message: object) -> str:
+    """The one error style: ``错误：…`` / ``error: …``."""
+    return _("error: {message}").format(message=message)
+
+
+@contextmanager
+def _translated(*objects: Any):
+    """Show click help (stored as English msgids) in the active language while rendering."""
+    saved = [(o, o.help, getattr(o, "short_help", None)) for o in objects]
+    try:
+        for o, help_, short in saved:
+            o.help = i18n.help_text(help_)
+            if short:
+                o.short_help = i18n.help_text(short)
+        yield
+    finally:
+        for o, help_, short in saved:
+            o.help = help_
+            if short:
+                o.short_help = short
+
+
+class TranslatedHelp:
+    """Mixin for click commands and groups: help texts and option help translated when shown,
+    so ``--lang`` (parsed after the texts were defined) applies."""
+
+    help: str | None
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated(self):
+            super().format_help_text(ctx, formatter)  # type: ignore[misc]
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with _translated(self):
+            return super().get_short_help_str(limit)  # type: ignore[misc]
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        params = [p for p in self.get_params(ctx) if getattr(p, "help", None)]  # type: ignore[attr-defined]
+        with _translated(*params):
+            super().format_options(ctx, formatter)  # type: ignore[misc]
+
+
+class HotspotCommand(TranslatedHelp, click.Command):
+    pass
+
+
+class HotspotGroup(TranslatedHelp, click.Group):
     """Turns every HotspotError into one line on stderr instead of a traceback."""
+
+    command_class = HotspotCommand
+    group_class = type
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ConfigError as exc:
             for line in exc.problems:
-                click.echo(f"error: {line}", err=True)
+                click.echo(error_line(line), err=True)
             sys.exit(2)
         except HotspotError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(error_line(exc), err=True)
             sys.exit(1)
+        except click.ClickException as exc:
+            if type(exc) is click.ClickException:
+                click.echo(error_line(exc.format_message()), err=True)
+                sys.exit(exc.exit_code)
+            raise
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            click.echo(_("interrupted"), err=True)
             sys.exit(130)
         except BrokenPipeError:
             sys.exit(0)
+
+
+def _lang_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value:
+        i18n.activate(value)
+    return value
 
 
 @click.group(cls=HotspotGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,18 +173,32 @@ class HotspotGroup(click.Group):
     "config_path",
     type=click.Path(path_type=Path),
     default=None,
-    help="Config file (default: ./hotspot.toml or $HOTSPOT_CONFIG).",
+    help=_l("Config file (default: ./hotspot.toml or $HOTSPOT_CONFIG)."),
 )
-@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh-CN", "en"], case_sensitive=False),
+    default=None,
+    is_eager=True,
+    expose_value=True,
+    callback=_lang_option,
+    help=_l(
+        "Language: zh-CN (default) or en. Else [hotspot] language in the config, else LC_ALL/LANG."
+    ),
+)
+@click.option("-v", "--verbose", is_flag=True, help=_l("Debug logging."))
 @click.version_option(__version__, prog_name="hotspot")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
+def cli(ctx: click.Context, config_path: Path | None, lang: str | None, verbose: bool) -> None:
     """hotspot: watch hot lists and news feeds, alert accounts about topics that fit them."""
+    path = config_path or default_config_path()
+    i18n.activate(i18n.resolve(lang, i18n.config_language(path)))
     setup_logging(verbose)
-    ctx.obj = Context(config_path or default_config_path(), verbose)
+    ctx.obj = Context(path, verbose)
 
 
 def main() -> None:
+    i18n.activate(i18n.resolve(None, i18n.config_language(default_config_path())))
     cli(prog_name="hotspot")
 
 
@@ -134,7 +211,7 @@ def parse_since(value: str | None) -> int | None:
     try:
         return int(time.time() - parse_duration(value))
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--since") from None
+        raise click.BadParameter(_(str(exc)), param_hint="--since") from None
 
 
 from hotspot.cli import (  # noqa: E402,F401

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from hotspot.cli import Context, cli
+from hotspot.i18n import _l
 
 
 @cli.group()
@@ -48,13 +49,13 @@ def _day(config, account, date: str | None) -> str:
 
 
 @digest.command("preview")
-@click.option("--account", help="Only this account (default: every account with digest_at).")
-@click.option("--date", help="Local date YYYY-MM-DD of the digest (default: the latest).")
+@click.option("--account", help=_l("Only this account (default: every account with digest_at)."))
+@click.option("--date", help=_l("Local date YYYY-MM-DD of the digest (default: the latest)."))
 @click.option(
     "--html",
     "html_path",
     type=click.Path(path_type=Path),
-    help="Also write the HTML part to this file.",
+    help=_l("Also write the HTML part to this file."),
 )
 @click.pass_obj
 def digest_preview(
@@ -92,9 +93,9 @@ def digest_preview(
 
 
 @digest.command("send")
-@click.option("--account", help="Only this account (default: every account with digest_at).")
-@click.option("--date", help="Local date YYYY-MM-DD of the digest (default: the latest).")
-@click.option("--force", is_flag=True, help="Send even if that day's digest was already sent.")
+@click.option("--account", help=_l("Only this account (default: every account with digest_at)."))
+@click.option("--date", help=_l("Local date YYYY-MM-DD of the digest (default: the latest)."))
+@click.option("--force", is_flag=True, help=_l("Send even if that day's digest was already sent."))
 @click.pass_obj
 def digest_send(obj: Context, account: str | None, date: str | None, force: bool) -> None:
     """Send the digest now (once per account and day unless --force)."""

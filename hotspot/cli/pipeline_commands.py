@@ -11,6 +11,7 @@ import click
 
 from hotspot.cli import Context, cli
 from hotspot.cli.output import table, to_json
+from hotspot.i18n import _l
 
 
 def build_engine(obj: Context, store):
@@ -20,7 +21,7 @@ def build_engine(obj: Context, store):
 
 
 @cli.command()
-@click.option("--source", "names", multiple=True, help="Only this source (repeatable).")
+@click.option("--source", "names", multiple=True, help=_l("Only this source (repeatable)."))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_obj
 def poll(obj: Context, names: tuple[str, ...], fmt: str) -> None:
@@ -92,7 +93,7 @@ def run(obj: Context) -> None:
 
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--no-learn", is_flag=True, help="Skip relearning expansions afterwards.")
+@click.option("--no-learn", is_flag=True, help=_l("Skip relearning expansions afterwards."))
 @click.pass_obj
 def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
     """Load archived hot-list history (JSON Lines) through the normal pipeline."""

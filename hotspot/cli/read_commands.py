@@ -13,6 +13,7 @@ import click
 from hotspot.analysis.trends import sparkline
 from hotspot.cli import Context, cli, parse_since
 from hotspot.cli.output import iso, table, to_csv, to_json, when
+from hotspot.i18n import _l
 from hotspot.ingest.normalize import clean_text
 
 FORMAT = click.option(
@@ -21,7 +22,7 @@ FORMAT = click.option(
     type=click.Choice(["table", "json", "csv"]),
     default="table",
     show_default=True,
-    help="Output format.",
+    help=_l("Output format."),
 )
 
 
@@ -40,10 +41,10 @@ def alerts() -> None:
 
 
 @alerts.command("list")
-@click.option("--account", help="Only this account.")
-@click.option("--theme", help="Only this theme.")
-@click.option("--since", help="Only alerts newer than this, e.g. 24h, 7d.")
-@click.option("--min-score", type=float, help="Only alerts scoring at least this.")
+@click.option("--account", help=_l("Only this account."))
+@click.option("--theme", help=_l("Only this theme."))
+@click.option("--since", help=_l("Only alerts newer than this, e.g. 24h, 7d."))
+@click.option("--min-score", type=float, help=_l("Only alerts scoring at least this."))
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
 @click.option(
     "--all", "show_all", is_flag=True, help="Also list alerts marked irrelevant by feedback."
@@ -175,10 +176,10 @@ def hotspots() -> None:
 
 
 @hotspots.command("list")
-@click.option("--source", help="Only this source instance.")
-@click.option("--platform", help="Only this platform.")
-@click.option("--since", help="Seen within this long, e.g. 2h.")
-@click.option("--search", help="Titles containing this text.")
+@click.option("--source", help=_l("Only this source instance."))
+@click.option("--platform", help=_l("Only this platform."))
+@click.option("--since", help=_l("Seen within this long, e.g. 2h."))
+@click.option("--search", help=_l("Titles containing this text."))
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
 @FORMAT
 @click.pass_obj
@@ -212,10 +213,10 @@ def events() -> None:
 
 
 @events.command("list")
-@click.option("--since", help="Seen within this long, e.g. 24h.")
-@click.option("--platform", help="Only events that appeared on this platform.")
-@click.option("--search", help="Events with an appearance containing this text.")
-@click.option("--multi", is_flag=True, help="Only events on two or more platforms.")
+@click.option("--since", help=_l("Seen within this long, e.g. 24h."))
+@click.option("--platform", help=_l("Only events that appeared on this platform."))
+@click.option("--search", help=_l("Events with an appearance containing this text."))
+@click.option("--multi", is_flag=True, help=_l("Only events on two or more platforms."))
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
 @FORMAT
 @click.pass_obj
@@ -296,11 +297,11 @@ def events_show(obj: Context, event_id: int, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--platform", help="Only events on this platform.")
+@click.option("--platform", help=_l("Only events on this platform."))
 @click.option(
     "--state",
     type=click.Choice(["new", "rising", "peaking", "fading", "gone"]),
-    help="Only events in this state.",
+    help=_l("Only events in this state."),
 )
 @click.option("--since", default="24h", show_default=True)
 @click.option("--limit", type=click.IntRange(1), default=30, show_default=True)

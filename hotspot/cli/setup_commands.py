@@ -9,11 +9,12 @@ from pathlib import Path
 import click
 
 from hotspot.cli import Context, cli
+from hotspot.i18n import _l
 
 
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path), default=".")
-@click.option("--force", is_flag=True, help="Overwrite an existing hotspot.toml.")
+@click.option("--force", is_flag=True, help=_l("Overwrite an existing hotspot.toml."))
 def init(directory: Path, force: bool) -> None:
     """Write a commented starter hotspot.toml into DIRECTORY."""
     from importlib import resources

@@ -11,6 +11,7 @@ import click
 from hotspot.cli import Context, cli
 from hotspot.cli.output import table, to_json
 from hotspot.errors import InputError
+from hotspot.i18n import _l
 
 
 def _load_items(path: Path) -> list[dict]:
@@ -49,16 +50,16 @@ def _match_engine(obj: Context, themes):
     "themes_file",
     required=True,
     type=click.Path(path_type=Path),
-    help="TOML file with [[themes]] tables.",
+    help=_l("TOML file with [[themes]] tables."),
 )
 @click.option(
     "--input",
     "input_file",
     required=True,
     type=click.Path(path_type=Path),
-    help="JSON Lines: id, title, optional summary, platform, category.",
+    help=_l("JSON Lines: id, title, optional summary, platform, category."),
 )
-@click.option("--all", "show_all", is_flag=True, help="Also print matches below threshold.")
+@click.option("--all", "show_all", is_flag=True, help=_l("Also print matches below threshold."))
 @click.pass_obj
 def match(obj: Context, themes_file: Path, input_file: Path, show_all: bool) -> None:
     """Batch-match items against themes; one JSON line per item."""
@@ -171,10 +172,10 @@ def themes() -> None:
 
 @themes.command("explain")
 @click.argument("text")
-@click.option("--account", help="Only this account's themes.")
-@click.option("--summary", default=None, help="A summary to match as well.")
-@click.option("--category", default=None, help="The platform's category tag, e.g. 电影.")
-@click.option("--platform", default=None, help="The platform the title came from, e.g. weibo.")
+@click.option("--account", help=_l("Only this account's themes."))
+@click.option("--summary", default=None, help=_l("A summary to match as well."))
+@click.option("--category", default=None, help=_l("The platform's category tag, e.g. 电影."))
+@click.option("--platform", default=None, help=_l("The platform the title came from, e.g. weibo."))
 @click.pass_obj
 def themes_explain(
     obj: Context,
@@ -219,7 +220,7 @@ def themes_explain(
 
 @themes.command("suggest")
 @click.argument("theme")
-@click.option("--account", help="The account the theme belongs to.")
+@click.option("--account", help=_l("The account the theme belongs to."))
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
 @click.pass_obj
 def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) -> None:

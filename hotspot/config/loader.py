@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hotspot import i18n
 from hotspot.config.checker import Checker
 from hotspot.config.model import DEFAULT_CONFIG_NAME, Config, ThemeConfig
 from hotspot.config.sections import accounts, http, notifiers, parse_theme, smtp, sources
 from hotspot.errors import ConfigError
+from hotspot.i18n import _
 
 
 def default_config_path() -> Path:
@@ -32,15 +34,29 @@ def load_config(path: Path | str, plugins: Mapping[str, type] | None = None) -> 
     """Read and check ``path``; raise ``ConfigError`` listing every problem."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a UTF-8 BOM (Windows Notepad) is accepted.
+        raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(
-            f"{path}: no such config file; create one with 'hotspot init' or pass --config PATH"
+            _(
+                "{path}: no such config file; create one with 'hotspot init' or pass --config PATH"
+            ).format(path=path)
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            _(
+                "{path}: the config file is not UTF-8 (GBK/GB18030?); save it as UTF-8 "
+                "(in Notepad: Save as -> Encoding UTF-8)"
+            ).format(path=path)
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            _("{path}: cannot read the config file: {reason}").format(path=path, reason=exc)
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(
+            _("{path}: not valid TOML: {reason}").format(path=path, reason=exc)
+        ) from None
     return parse_config(raw, path, plugins)
 
 
@@ -57,6 +73,7 @@ def parse_config(
         {
             "database",
             "timezone",
+            "language",
             "plugins",
             "log_format",
             "retention",
@@ -76,6 +93,12 @@ def parse_config(
             f'unknown timezone {timezone!r}; use an IANA name such as "Asia/Shanghai"',
         )
         timezone = "Asia/Shanghai"
+    language = c.get(top, "hotspot", "language", str, i18n.DEFAULT_LANGUAGE)
+    if language not in i18n.LANGUAGES:
+        c.err(
+            "hotspot.language", _('must be "zh-CN" or "en", not {value!r}').format(value=language)
+        )
+        language = i18n.DEFAULT_LANGUAGE
     log_format = c.get(top, "hotspot", "log_format", str, "text")
     if log_format not in ("text", "json"):
         c.err("hotspot.log_format", f'must be "text" or "json", not {log_format!r}')
@@ -84,6 +107,7 @@ def parse_config(
         path=path,
         database=(base / database) if database != ":memory:" else Path(database),
         timezone=timezone,
+        language=language,
         plugins=tuple(c.strings(top, "hotspot", "plugins")),
         log_format=log_format,
         retention_days=c.duration(top, "hotspot", "retention", 30 * 86400.0) / 86400,

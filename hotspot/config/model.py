@@ -105,6 +105,7 @@ class Config:
     path: Path
     database: Path
     timezone: str = "Asia/Shanghai"
+    language: str = "zh-CN"
     sources: tuple[SourceConfig, ...] = ()
     accounts: tuple[AccountConfig, ...] = ()
     notifiers: tuple[NotifierConfig, ...] = ()

@@ -29,8 +29,10 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from hotspot import display, i18n
 from hotspot.analysis.trends import sparkline
 from hotspot.config import AccountConfig
+from hotspot.i18n import _, _l, ngettext
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DAY = 86400
@@ -244,14 +246,7 @@ _text_env = jinja2.Environment(
 )
 
 
-def _heat(value: int | None) -> str:
-    if not value:
-        return ""
-    if value >= 100_000_000:
-        return f"{value / 100_000_000:.1f}亿"
-    if value >= 10_000:
-        return f"{value / 10_000:.1f}万"
-    return str(value)
+_heat = display.heat
 
 
 def _safe_url(url: str | None) -> str | None:
@@ -260,10 +255,27 @@ def _safe_url(url: str | None) -> str | None:
 
 
 for _env in (_html_env, _text_env):
+    i18n.install_jinja(_env)
     _env.filters["heat"] = _heat
     _env.filters["safe_url"] = _safe_url
 
-STATE_LABEL = {"new": "新", "rising": "上升", "peaking": "高位", "fading": "回落", "gone": "已下榜"}
+STATE_NAMES = {
+    "new": _l("new"),
+    "rising": _l("rising"),
+    "peaking": _l("peaking"),
+    "fading": _l("fading"),
+    "gone": _l("off the list"),
+}
+
+
+class _StateLabels(dict):
+    """State -> label in the active language (looked up when the template renders)."""
+
+    def get(self, key, default=None):
+        return _(STATE_NAMES[key]) if key in STATE_NAMES else default
+
+
+STATE_LABEL = _StateLabels(STATE_NAMES)
 STATE_COLOR = {
     "new": "#2563eb",
     "rising": "#dc2626",
@@ -275,8 +287,14 @@ STATE_COLOR = {
 
 def subject(d: Digest) -> str:
     if d.empty:
-        return f"[hotspot] {d.account} · {d.day} · nothing matched"
-    return f"[hotspot] {d.account} · {d.day} · {d.count} alert{'s' if d.count != 1 else ''}"
+        return _("[hotspot] {account} · {day} · nothing matched").format(
+            account=d.account, day=d.day
+        )
+    return ngettext(
+        "[hotspot] {account} · {day} · {n} alert",
+        "[hotspot] {account} · {day} · {n} alerts",
+        d.count,
+    ).format(account=d.account, day=d.day, n=d.count)
 
 
 def render(d: Digest) -> tuple[str, str, str]:

@@ -14,7 +14,15 @@ PACKAGE = ROOT / "hotspot"
 
 # Lower stages first; a module may import its own stage, the shared modules and lower stages.
 STAGES = ["shared", "config", "ingest", "analysis", "storage", "delivery", "wiring", "cli"]
-SHARED = {"hotspot", "hotspot.errors", "hotspot.models", "hotspot.durations", "hotspot.numbers"}
+SHARED = {
+    "hotspot",
+    "hotspot.errors",
+    "hotspot.models",
+    "hotspot.durations",
+    "hotspot.numbers",
+    "hotspot.i18n",
+    "hotspot.display",
+}
 
 
 def module_name(path: Path) -> str:
