@@ -15,7 +15,16 @@ from pathlib import Path
 import click
 
 from hotspot.cli import Context, cli
-from hotspot.i18n import _l
+from hotspot.i18n import _, _l
+
+SEND_STATUS = {
+    "sent": _l("{account} {day}: sent"),
+    "skipped": _l(
+        "{account} {day}: skipped (already sent or waiting for a retry; --force sends again)"
+    ),
+    "failed": _l("{account} {day}: failed (left pending; see the log line above)"),
+    "empty": _l("{account} {day}: empty (nothing matched and digest_empty = false)"),
+}
 
 
 @cli.group()
@@ -28,7 +37,12 @@ def _accounts(config, name: str | None):
         acc = config.account(name)
         if acc is None:
             raise click.BadParameter(
-                f"no account named {name!r} in {config.path}", param_hint="--account"
+                _("no account named {name!r} in {path}; known accounts: {known}").format(
+                    name=name,
+                    path=config.path,
+                    known=", ".join(a.name for a in config.accounts) or "-",
+                ),
+                param_hint="--account",
             )
         return [acc]
     return [a for a in config.accounts if a.digest_at is not None] or list(config.accounts)
@@ -40,7 +54,7 @@ def _day(config, account, date: str | None) -> str:
             return dt.date.fromisoformat(date).isoformat()
         except ValueError:
             raise click.BadParameter(
-                f"{date!r} is not a date YYYY-MM-DD", param_hint="--date"
+                _("{value!r} is not a date YYYY-MM-DD").format(value=date), param_hint="--date"
             ) from None
     now = dt.datetime.now(config.tz)
     at = account.digest_at or dt.time(0, 0)
@@ -80,7 +94,11 @@ def digest_preview(
             day=day,
         )
         subject, html, text = render(d)
-        click.echo(f"Subject: {subject}\nTo: {', '.join(acc.digest_to) or '(no digest_to)'}\n")
+        click.echo(
+            _("Subject: {subject}\nTo: {to}\n").format(
+                subject=subject, to=", ".join(acc.digest_to) or _("(no digest_to)")
+            )
+        )
         click.echo(text)
         if html_path:
             target = (
@@ -89,7 +107,7 @@ def digest_preview(
                 else html_path.with_name(f"{html_path.stem}-{acc.name}{html_path.suffix}")
             )
             target.write_text(html, encoding="utf-8")
-            click.echo(f"HTML written to {target}", err=True)
+            click.echo(_("HTML written to {path}").format(path=target), err=True)
 
 
 @digest.command("send")
@@ -113,12 +131,11 @@ def digest_send(obj: Context, account: str | None, date: str | None, force: bool
             day = _day(config, acc, date)
             start, end = period_for(acc, day, config.tz, last.get(acc.name))
             status = send_digest(config, store, acc, day, start, end, force=force, now=time.time())
-            hint = {
-                "skipped": " (already sent or waiting for a retry; --force sends again)",
-                "failed": " (left pending; see the log line above)",
-                "empty": " (nothing matched and digest_empty = false)",
-            }.get(status, "")
-            click.echo(f"{acc.name} {day}: {status}{hint}")
+            click.echo(
+                _(SEND_STATUS.get(status, "{account} {day}: {status}")).format(
+                    account=acc.name, day=day, status=status
+                )
+            )
             failed = failed or status == "failed"
     if failed:
         raise SystemExit(1)

@@ -16,13 +16,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hotspot.display import local_time
+from hotspot.i18n import _
 from hotspot.ingest.normalize import clean_text
 
 
 def when(ts: int | None, tz: ZoneInfo) -> str:
-    if not ts:
-        return "-"
-    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M")
+    return local_time(ts, tz)
 
 
 def iso(ts: int | None, tz: ZoneInfo) -> str | None:
@@ -51,7 +51,8 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, int]
     """``columns``: (key, header, max width). Cells are cleaned and fitted; lists are shown
     comma-separated."""
     if not rows:
-        return "(none)"
+        return _("(none)")
+    columns = [(key, _(header), cap) for key, header, cap in columns]
     rows = [
         {k: ",".join(map(str, v)) if isinstance(v, (list, tuple)) else v for k, v in r.items()}
         for r in rows

@@ -11,7 +11,7 @@ import click
 
 from hotspot.cli import Context, cli
 from hotspot.cli.output import table, to_json
-from hotspot.i18n import _l
+from hotspot.i18n import _, _l
 
 
 def build_engine(obj: Context, store):
@@ -34,7 +34,12 @@ def poll(obj: Context, names: tuple[str, ...], fmt: str) -> None:
     unknown = [n for n in names if n not in {s.name for s in config.sources}]
     if unknown:
         raise click.BadParameter(
-            f"no source named {', '.join(unknown)} in {config.path}", param_hint="--source"
+            _("no source named {names} in {path}; known sources: {known}").format(
+                names=", ".join(unknown),
+                path=config.path,
+                known=", ".join(s.name for s in config.sources) or "-",
+            ),
+            param_hint="--source",
         )
     with WriterLock(config.database):
         store = Store(config.database)
@@ -59,12 +64,12 @@ def poll(obj: Context, names: tuple[str, ...], fmt: str) -> None:
             table(
                 rows,
                 [
-                    ("source", "SOURCE", 16),
-                    ("items", "ITEMS", 5),
-                    ("new", "NEW", 5),
-                    ("alerts", "ALERTS", 6),
-                    ("ms", "MS", 6),
-                    ("error", "ERROR", 70),
+                    ("source", _l("SOURCE"), 16),
+                    ("items", _l("ITEMS"), 5),
+                    ("new", _l("NEW"), 5),
+                    ("alerts", _l("ALERTS"), 6),
+                    ("ms", _l("MS"), 6),
+                    ("error", _l("ERROR"), 70),
                 ],
             )
         )
@@ -106,9 +111,11 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
     errors: list[str] = []
     snapshots = read_snapshots(files, errors)
     for e in errors[:20]:
-        click.echo(f"warning: {e}", err=True)
+        click.echo(_("warning: {message}").format(message=e), err=True)
     if len(errors) > 20:
-        click.echo(f"warning: ... and {len(errors) - 20} more skipped lines", err=True)
+        click.echo(
+            _("warning: ... and {n} more skipped lines").format(n=len(errors) - 20), err=True
+        )
     started = time.perf_counter()
     with WriterLock(config.database):
         store = Store(config.database)
@@ -138,9 +145,17 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
             recent = [e["id"] for e in store.events(since=touched_until - 86400, limit=100_000)]
             engine.refresh_trends(recent, touched_until)
     click.echo(
-        f"imported {rows:,} rows in {len(snapshots):,} snapshots: {new:,} new items, "
-        f"{alerts:,} alerts, {len(errors):,} lines skipped "
-        f"({time.perf_counter() - started:.1f}s)"
+        _(
+            "imported {rows} rows in {snapshots} snapshots: {new} new items, {alerts} alerts, "
+            "{skipped} lines skipped ({seconds}s)"
+        ).format(
+            rows=f"{rows:,}",
+            snapshots=f"{len(snapshots):,}",
+            new=f"{new:,}",
+            alerts=f"{alerts:,}",
+            skipped=f"{len(errors):,}",
+            seconds=f"{time.perf_counter() - started:.1f}",
+        )
     )
 
 
@@ -165,6 +180,8 @@ def learn_cmd(obj: Context) -> None:
     with store.transaction():
         learned = relearn(store, load_verticals(config.lexicons))
     click.echo(
-        f"learned {sum(len(t) for t in learned.terms.values())} terms, "
-        f"{sum(len(t) for t in learned.demoted.values())} demotions"
+        _("learned {terms} terms, {demotions} demotions").format(
+            terms=sum(len(t) for t in learned.terms.values()),
+            demotions=sum(len(t) for t in learned.demoted.values()),
+        )
     )

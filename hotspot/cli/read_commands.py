@@ -7,13 +7,15 @@ source plugins.
 from __future__ import annotations
 
 import json
+import time
 
 import click
 
+from hotspot import display
 from hotspot.analysis.trends import sparkline
 from hotspot.cli import Context, cli, parse_since
 from hotspot.cli.output import iso, table, to_csv, to_json, when
-from hotspot.i18n import _l
+from hotspot.i18n import _, _l
 from hotspot.ingest.normalize import clean_text
 
 FORMAT = click.option(
@@ -95,15 +97,15 @@ def alerts_list(obj: Context, account, theme, since, min_score, limit, show_all,
         out,
         fmt,
         [
-            ("id", "ID", 7),
-            ("created", "CREATED", 16),
-            ("account", "ACCOUNT", 12),
-            ("theme", "THEME", 10),
-            ("score", "SCORE", 5),
-            ("rank", "RANK", 4),
-            ("where", "WHERE", 18),
-            ("title", "TITLE", 40),
-            ("matched", "MATCHED", 24),
+            ("id", _l("ID"), 7),
+            ("created", _l("CREATED"), 16),
+            ("account", _l("ACCOUNT"), 12),
+            ("theme", _l("THEME"), 10),
+            ("score", _l("SCORE"), 5),
+            ("rank", _l("RANK"), 4),
+            ("where", _l("WHERE"), 18),
+            ("title", _l("TITLE"), 40),
+            ("matched", _l("MATCHED"), 24),
         ],
     )
 
@@ -118,7 +120,9 @@ def alerts_show(obj: Context, alert_id: int, fmt: str) -> None:
     tz = obj.config().tz
     a = store.alert(alert_id)
     if a is None:
-        raise click.ClickException(f"no alert with id {alert_id}; see 'hotspot alerts list'")
+        raise click.ClickException(
+            _("no alert with id {id}; see 'hotspot alerts list'").format(id=alert_id)
+        )
     history = store.item_history(a["item_id"])
     appearances = store.event_items(a["event_id"])
     feedback = store.feedback_for_alert(alert_id)
@@ -131,42 +135,73 @@ def alerts_show(obj: Context, alert_id: int, fmt: str) -> None:
         return
     e = a["explanation"]
     click.echo(
-        f"alert {a['id']}  {a['account']} / {a['theme']}  score {a['score']:.3f} "
-        f"(threshold {e.get('threshold')})"
+        _("alert {id}  {account} / {theme}  score {score} (threshold {threshold})").format(
+            id=a["id"],
+            account=a["account"],
+            theme=a["theme"],
+            score=f"{a['score']:.3f}",
+            threshold=e.get("threshold"),
+        )
     )
-    click.echo(f"title:    {clean_text(a['title'])}")
-    click.echo(f"url:      {a['url'] or '-'}")
-    click.echo(f"source:   {a['source']} ({a['platform']})  category: {a['category'] or '-'}")
+    click.echo(_("title:    {title}").format(title=clean_text(a["title"])))
+    click.echo(_("url:      {url}").format(url=a["url"] or "-"))
     click.echo(
-        f"created:  {when(a['created_at'], tz)}   event {a['event_id']} "
-        f"[{a['state'] or '-'}] on {', '.join(a['platforms'])}"
+        _("source:   {source} ({platform})  category: {category}").format(
+            source=a["source"], platform=a["platform"], category=a["category"] or "-"
+        )
     )
-    click.echo("why:")
+    click.echo(
+        _("created:  {time} ({ago})   event {event} [{state}] on {platforms}").format(
+            time=when(a["created_at"], tz),
+            ago=display.ago(a["created_at"], time.time()),
+            event=a["event_id"],
+            state=a["state"] or "-",
+            platforms=", ".join(a["platforms"]),
+        )
+    )
+    click.echo(_("why:"))
     for ev in e.get("evidence", []):
         click.echo(
-            f"  {ev['weight']:.2f}  {clean_text(ev['term'])}  via {ev['via']} in {ev['field']}"
+            _("  {weight}  {term}  via {via} in {field}").format(
+                weight=f"{ev['weight']:.2f}",
+                term=clean_text(ev["term"]),
+                via=ev["via"],
+                field=ev["field"],
+            )
         )
     if e.get("damped_by"):
-        click.echo(f"  damped: stronger evidence for {e['damped_by']}")
+        click.echo(_("  damped: stronger evidence for {theme}").format(theme=e["damped_by"]))
     if feedback:
-        click.echo("feedback:")
+        click.echo(_("feedback:"))
         for fb in feedback:
-            about = f" (term {clean_text(fb['term'])})" if fb["term"] else ""
-            click.echo(f"  {when(fb['at'], tz)}  {fb['verdict']}{about} via {fb['origin']}")
+            about = (
+                _(" (term {term})").format(term=clean_text(fb["term"])) if fb["term"] else ""
+            )
+            click.echo(
+                _("  {time}  {verdict}{about} via {origin}").format(
+                    time=when(fb["at"], tz), verdict=fb["verdict"], about=about, origin=fb["origin"]
+                )
+            )
     if len(appearances) > 1:
-        click.echo("appearances:")
+        click.echo(_("appearances:"))
         for it in appearances:
             click.echo(
-                f"  {it['platform']:<10} best #{it['best_rank'] or '-':<4} "
-                f"{clean_text(it['title'])}"
+                f"  {it['platform']:<10} "
+                + _("best #{rank}").format(rank=it["best_rank"] or "-")
+                + f"  {clean_text(it['title'])}"
             )
     click.echo(
-        f"history ({len(history)} sightings): "
-        f"{sparkline([h['rank'] for h in history], invert=True)}"
+        _("history ({n} sightings): {spark}").format(
+            n=len(history), spark=sparkline([h["rank"] for h in history], invert=True)
+        )
     )
     for h in history[-12:]:
         click.echo(
-            f"  {when(h['observed_at'], tz)}  rank {h['rank'] or '-':<4} heat {h['heat'] or '-'}"
+            _("  {time}  rank {rank}  heat {heat}").format(
+                time=when(h["observed_at"], tz),
+                rank=h["rank"] or "-",
+                heat=display.heat(h["heat"]) or "-",
+            )
         )
 
 
@@ -196,13 +231,13 @@ def hotspots_list(obj: Context, source, platform, since, search, limit, fmt) -> 
         rows,
         fmt,
         [
-            ("last_seen", "LAST SEEN", 16),
-            ("platform", "PLATFORM", 10),
-            ("last_rank", "RANK", 4),
-            ("best_rank", "BEST", 4),
-            ("last_heat", "HEAT", 10),
-            ("category", "TAG", 4),
-            ("title", "TITLE", 50),
+            ("last_seen", _l("LAST SEEN"), 16),
+            ("platform", _l("PLATFORM"), 10),
+            ("last_rank", _l("RANK"), 4),
+            ("best_rank", _l("BEST"), 4),
+            ("last_heat", _l("HEAT"), 10),
+            ("category", _l("TAG"), 4),
+            ("title", _l("TITLE"), 50),
         ],
     )
 
@@ -247,12 +282,12 @@ def events_list(obj: Context, since, platform, search, multi, limit, fmt) -> Non
         out,
         fmt,
         [
-            ("id", "ID", 7),
-            ("state", "STATE", 7),
-            ("best_rank", "BEST", 4),
-            ("platforms", "PLATFORMS", 24),
-            ("trend", "TREND", 16),
-            ("title", "TITLE", 46),
+            ("id", _l("ID"), 7),
+            ("state", _l("STATE"), 7),
+            ("best_rank", _l("BEST"), 4),
+            ("platforms", _l("PLATFORMS"), 24),
+            ("trend", _l("TREND"), 16),
+            ("title", _l("TITLE"), 46),
         ],
     )
 
@@ -267,7 +302,9 @@ def events_show(obj: Context, event_id: int, fmt: str) -> None:
     tz = obj.config().tz
     e = store.event(event_id)
     if e is None:
-        raise click.ClickException(f"no event with id {event_id}; see 'hotspot events list'")
+        raise click.ClickException(
+            _("no event with id {id}; see 'hotspot events list'").format(id=event_id)
+        )
     items = store.event_items(event_id)
     obs = store.event_observations(event_id)
     if fmt == "json":
@@ -276,14 +313,24 @@ def events_show(obj: Context, event_id: int, fmt: str) -> None:
         e["observations"] = obs
         click.echo(to_json(e))
         return
-    click.echo(f"event {e['id']} [{e['state']}]  {clean_text(e['title'])}")
     click.echo(
-        f"first seen {when(e['first_seen'], tz)}, last seen {when(e['last_seen'], tz)};"
-        f" best rank {e['best_rank'] or '-'}; platforms {e['platforms']}"
+        _("event {id} [{state}]  {title}").format(
+            id=e["id"], state=e["state"], title=clean_text(e["title"])
+        )
+    )
+    click.echo(
+        _("first seen {first}, last seen {last}; best rank {rank}; platforms {platforms}").format(
+            first=when(e["first_seen"], tz),
+            last=when(e["last_seen"], tz),
+            rank=e["best_rank"] or "-",
+            platforms=e["platforms"],
+        )
     )
     for it in items:
         click.echo(
-            f"  {it['platform']:<10} best #{it['best_rank'] or '-':<4} {clean_text(it['title'])}"
+            f"  {it['platform']:<10} "
+            + _("best #{rank}").format(rank=it["best_rank"] or "-")
+            + f"  {clean_text(it['title'])}"
         )
     by_platform: dict[str, list] = {}
     for o in obs:
@@ -291,8 +338,11 @@ def events_show(obj: Context, event_id: int, fmt: str) -> None:
     for platform, series in by_platform.items():
         click.echo(
             f"  {platform:<10} {sparkline([o['rank'] for o in series], invert=True)}  "
-            f"({len(series)} sightings, {when(series[0]['observed_at'], tz)} → "
-            f"{when(series[-1]['observed_at'], tz)})"
+            + _("({n} sightings, {first} → {last})").format(
+                n=len(series),
+                first=when(series[0]["observed_at"], tz),
+                last=when(series[-1]["observed_at"], tz),
+            )
         )
 
 
@@ -330,13 +380,13 @@ def trends(obj: Context, platform, state, since, limit, fmt) -> None:
         out,
         fmt,
         [
-            ("id", "ID", 7),
-            ("state", "STATE", 7),
-            ("velocity", "RANKS/H", 7),
-            ("best_rank", "BEST", 4),
-            ("trend", "TREND", 16),
-            ("platforms", "PLATFORMS", 20),
-            ("title", "TITLE", 44),
+            ("id", _l("ID"), 7),
+            ("state", _l("STATE"), 7),
+            ("velocity", _l("RANKS/H"), 7),
+            ("best_rank", _l("BEST"), 4),
+            ("trend", _l("TREND"), 16),
+            ("platforms", _l("PLATFORMS"), 20),
+            ("title", _l("TITLE"), 44),
         ],
     )
 
@@ -391,13 +441,13 @@ def sources_status(obj: Context, fmt: str) -> None:
         rows,
         fmt,
         [
-            ("source", "SOURCE", 14),
-            ("type", "TYPE", 8),
-            ("health", "HEALTH", 12),
-            ("last_success", "LAST SUCCESS", 16),
-            ("failures", "FAILS", 5),
-            ("next_poll", "NEXT POLL", 16),
-            ("last_error", "LAST ERROR", 60),
+            ("source", _l("SOURCE"), 14),
+            ("type", _l("TYPE"), 8),
+            ("health", _l("HEALTH"), 12),
+            ("last_success", _l("LAST SUCCESS"), 16),
+            ("failures", _l("FAILS"), 5),
+            ("next_poll", _l("NEXT POLL"), 16),
+            ("last_error", _l("LAST ERROR"), 60),
         ],
     )
 
@@ -415,7 +465,7 @@ def db_stats(obj: Context) -> None:
 
     store = obj.store()
     path = obj.config().database
-    click.echo(f"database: {path}")
+    click.echo(_("database: {path}").format(path=path))
     for table_name in (
         "items",
         "observations",
@@ -426,7 +476,9 @@ def db_stats(obj: Context) -> None:
         "deliveries",
         "learned_terms",
     ):
-        click.echo(f"  {table_name:<14} {store.count(table_name):>12,} rows")
+        click.echo(
+            f"  {table_name:<14} " + _("{n} rows").format(n=f"{store.count(table_name):>12,}")
+        )
     for suffix in ("", "-wal"):
         p = f"{path}{suffix}"
         if os.path.exists(p):

@@ -8,26 +8,42 @@ from pathlib import Path
 
 import click
 
+from hotspot import i18n
 from hotspot.cli import Context, cli
-from hotspot.i18n import _l
+from hotspot.i18n import _, _l
 
 
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path), default=".")
 @click.option("--force", is_flag=True, help=_l("Overwrite an existing hotspot.toml."))
-def init(directory: Path, force: bool) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["zh-CN", "en"], case_sensitive=False),
+    default=None,
+    help=_l("Language of the starter's comments and its [hotspot] language (default: zh-CN)."),
+)
+def init(directory: Path, force: bool, lang: str | None) -> None:
     """Write a commented starter hotspot.toml into DIRECTORY."""
     from importlib import resources
 
+    if lang:
+        i18n.activate(lang)
     target = directory / "hotspot.toml"
     if target.exists() and not force:
-        raise click.ClickException(f"{target} exists; pass --force to overwrite it")
+        raise click.ClickException(
+            _("{path} exists; pass --force to overwrite it").format(path=target)
+        )
+    name = "starter.en.toml" if i18n.current() == "en" else "starter.toml"
     directory.mkdir(parents=True, exist_ok=True)
     target.write_text(
-        resources.files("hotspot.data").joinpath("starter.toml").read_text("utf-8"),
+        resources.files("hotspot.data").joinpath(name).read_text("utf-8"),
         encoding="utf-8",
     )
-    click.echo(f"wrote {target}; edit the accounts and themes, then run 'hotspot config check'")
+    click.echo(
+        _("wrote {path}; edit the accounts and themes, then run 'hotspot config check'").format(
+            path=target
+        )
+    )
 
 
 @cli.group("config")
@@ -42,8 +58,16 @@ def config_check(obj: Context) -> None:
     config = obj.config(check_plugins=True)
     themes = sum(len(a.themes) for a in config.accounts)
     click.echo(
-        f"{config.path}: ok ({len(config.sources)} sources, {len(config.accounts)} "
-        f"accounts, {themes} themes, {len(config.notifiers)} notifiers)"
+        _(
+            "{path}: ok ({sources} sources, {accounts} accounts, {themes} themes, "
+            "{notifiers} notifiers)"
+        ).format(
+            path=config.path,
+            sources=len(config.sources),
+            accounts=len(config.accounts),
+            themes=themes,
+            notifiers=len(config.notifiers),
+        )
     )
 
 
@@ -56,16 +80,16 @@ def plugins_cmd(obj: Context) -> None:
 
 def _sources_list(obj: Context) -> None:
     plugins = obj.plugins()
-    click.echo("plugins:")
+    click.echo(_("plugins:"))
     for name, cls in sorted(plugins.items()):
         doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
         click.echo(f"  {name:<10} {cls.__module__}  {doc}")
-    click.echo("configured sources:")
+    click.echo(_("configured sources:"))
     for s in obj.config().sources:
-        state = "" if s.enabled else " (disabled)"
+        state = "" if s.enabled else _(" (disabled)")
         click.echo(
             f"  {s.name:<14} type={s.type:<9} every {int(s.interval)}s "
-            f"{s.url or '(default endpoints)'}{state}"
+            f"{s.url or _('(default endpoints)')}{state}"
         )
 
 
@@ -99,7 +123,9 @@ def db_vacuum(obj: Context) -> None:
     store.execute("VACUUM")
     after = os.path.getsize(config.database)
     click.echo(
-        f"removed {removed:,} old observations; {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB"
+        _("removed {removed} old observations; {before} MB -> {after} MB").format(
+            removed=f"{removed:,}", before=f"{before / 1e6:.1f}", after=f"{after / 1e6:.1f}"
+        )
     )
 
 
