@@ -39,14 +39,10 @@ def ago(ts: int | float | None, now: float) -> str:
     if not ts:
         return "-"
     delta = int(now - ts)
-    if delta < 60:
-        return _("just now")
-    for size, one, many in (
-        (86400, "{n} day ago", "{n} days ago"),
-        (3600, "{n} hour ago", "{n} hours ago"),
-        (60, "{n} minute ago", "{n} minutes ago"),
-    ):
-        if delta >= size:
-            n = delta // size
-            return ngettext(one, many, n).format(n=n)
+    if delta >= 86400:
+        return ngettext("{n} day ago", "{n} days ago", delta // 86400).format(n=delta // 86400)
+    if delta >= 3600:
+        return ngettext("{n} hour ago", "{n} hours ago", delta // 3600).format(n=delta // 3600)
+    if delta >= 60:
+        return ngettext("{n} minute ago", "{n} minutes ago", delta // 60).format(n=delta // 60)
     return _("just now")

@@ -42,6 +42,23 @@ def alerts() -> None:
     """Query alerts: hotspots that matched an account's theme."""
 
 
+def empty_alerts_reason(config, account: str | None, theme: str | None, since: str | None) -> str:
+    """Why ``alerts list`` found nothing: a name that is not configured, or the filters."""
+    known = [a.name for a in config.accounts]
+    if account and account not in known:
+        return _("no alerts for account {name!r} — known accounts: {known}").format(
+            name=account, known=", ".join(known) or "-"
+        )
+    themes = sorted({t.name for a in config.accounts for t in a.themes})
+    if theme and theme not in themes:
+        return _("no alerts for theme {name!r} — known themes: {known}").format(
+            name=theme, known=", ".join(themes) or "-"
+        )
+    if account or theme or since:
+        return _("no alerts match these filters (try a longer --since, or fewer filters)")
+    return _("no alerts yet: run 'hotspot poll' (or 'hotspot run') first")
+
+
 @alerts.command("list")
 @click.option("--account", help=_l("Only this account."))
 @click.option("--theme", help=_l("Only this theme."))
@@ -88,6 +105,9 @@ def alerts_list(obj: Context, account, theme, since, min_score, limit, show_all,
         }
         for r in rows
     ]
+    if not rows and fmt == "table":
+        click.echo(empty_alerts_reason(obj.config(), account, theme, since))
+        return
     if fmt == "table":
         for o, r in zip(out, rows):
             o["created"] = when(r["created_at"], tz)

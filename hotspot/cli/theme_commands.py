@@ -11,7 +11,7 @@ import click
 from hotspot.cli import Context, cli
 from hotspot.cli.output import table, to_json
 from hotspot.errors import InputError
-from hotspot.i18n import _l
+from hotspot.i18n import _, _l
 
 
 def _load_items(path: Path) -> list[dict]:
@@ -20,7 +20,11 @@ def _load_items(path: Path) -> list[dict]:
     items = []
     for lineno, obj in iter_jsonl(path):
         if not isinstance(obj.get("title"), str) or "id" not in obj:
-            raise InputError(f'{path}:{lineno}: each line needs "id" and a string "title"')
+            raise InputError(
+                _('{path}:{line}: each line needs "id" and a string "title"').format(
+                    path=path, line=lineno
+                )
+            )
         items.append(obj)
     return items
 
@@ -194,28 +198,43 @@ def themes_explain(
     pairs = [(a, t) for a, t in theme_pairs(config) if not account or a == account]
     if account and not pairs:
         raise click.BadParameter(
-            f"no account named {account!r} with themes", param_hint="--account"
+            _("no account named {name!r} with themes; known accounts: {known}").format(
+                name=account, known=", ".join(a.name for a in config.accounts) or "-"
+            ),
+            param_hint="--account",
         )
     engine = Engine(Store(config.database), pairs, load_verticals(config.lexicons))
     doc = engine.document(text, summary, category, platform)
     click.echo(
-        f"tokens: {' '.join(doc.title_tokens)}"
-        + (f"  (persons: {' '.join(doc.persons)})" if doc.persons else "")
+        _("tokens: {tokens}").format(tokens=" ".join(doc.title_tokens))
+        + (_("  (persons: {persons})").format(persons=" ".join(doc.persons)) if doc.persons else "")
     )
     for m in sorted(engine.matcher.match(doc, all_scores=True), key=lambda m: -m.score):
-        verdict = "MATCH" if m.passed else "no"
-        why = f"excluded by {m.excluded_by}" if m.excluded_by else ""
+        verdict = _("MATCH") if m.passed else _("no")
+        why = _("excluded by {word}").format(word=m.excluded_by) if m.excluded_by else ""
         click.echo(
-            f"{m.account}/{m.theme}: {m.score:.3f} (threshold {m.threshold}) "
-            f"{verdict} {why}".rstrip()
+            _("{account}/{theme}: {score} (threshold {threshold}) {verdict} {why}")
+            .format(
+                account=m.account,
+                theme=m.theme,
+                score=f"{m.score:.3f}",
+                threshold=m.threshold,
+                verdict=verdict,
+                why=why,
+            )
+            .rstrip()
         )
         linked = engine.matcher.linked(m.account, m.theme)
         if linked:
-            click.echo(f"  linked verticals: {', '.join(linked)}")
+            click.echo(_("  linked verticals: {names}").format(names=", ".join(linked)))
         for e in m.evidence[:12]:
-            click.echo(f"  {e.weight:.2f}  {e.term}  via {e.via} in {e.field}")
+            click.echo(
+                _("  {weight}  {term}  via {via} in {field}").format(
+                    weight=f"{e.weight:.2f}", term=e.term, via=e.via, field=e.field
+                )
+            )
         if m.damped_by:
-            click.echo(f"  x0.6: stronger evidence for {m.damped_by}")
+            click.echo(_("  x0.6: stronger evidence for {theme}").format(theme=m.damped_by))
 
 
 @themes.command("suggest")
@@ -238,12 +257,18 @@ def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) ->
         (a, t) for a, t in theme_pairs(config) if t.name == theme and (not account or a == account)
     ]
     if not pairs:
-        raise click.BadParameter(f"no theme named {theme!r}", param_hint="THEME")
+        raise click.BadParameter(
+            _("no theme named {name!r}; known themes: {known}").format(
+                name=theme,
+                known=", ".join(sorted({t.name for a in config.accounts for t in a.themes})) or "-",
+            ),
+            param_hint="THEME",
+        )
     store = Store(config.database)
     engine = Engine(store, pairs[:1], load_verticals(config.lexicons))
     docs = [(tokens, cat) for _, tokens, cat, _ in store.iter_documents()]
     if not docs:
-        raise click.ClickException("no history yet: poll for a while or 'hotspot import' first")
+        raise click.ClickException(_("no history yet: poll for a while or 'hotspot import' first"))
     keywords = learn_theme(pairs[0][1], (d[0] for d in docs), engine.matcher)
     matched: Counter[str] = Counter()
     near: Counter[str] = Counter()
@@ -259,11 +284,23 @@ def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) ->
             matched.update(words)
         elif m.score >= m.threshold * 0.6:
             near.update(words)
-    click.echo(f"suggested keywords for {theme} (co-occur with its keywords in history):")
+    click.echo(
+        _("suggested keywords for {theme} (co-occur with its keywords in history):").format(
+            theme=theme
+        )
+    )
     for word, (_weight, support, precision) in sorted(keywords.items(), key=lambda kv: -kv[1][1])[
         :limit
     ]:
-        click.echo(f"  {word:<12} in {support} titles, {precision:.0%} of them matched")
-    click.echo("frequent words in near-misses (candidates for keywords or exclusions):")
+        click.echo(
+            f"  {word:<12} "
+            + _("in {n} titles, {share} of them matched").format(
+                n=support, share=f"{precision:.0%}"
+            )
+        )
+    click.echo(_("frequent words in near-misses (candidates for keywords or exclusions):"))
     for word, n in near.most_common(limit):
-        click.echo(f"  {word:<12} {n} near-miss titles, {matched[word]} matched titles")
+        click.echo(
+            f"  {word:<12} "
+            + _("{n} near-miss titles, {matched} matched titles").format(n=n, matched=matched[word])
+        )
