@@ -68,10 +68,10 @@ class Context:
         if self._config is None or check_plugins:
             plugins = None
             if check_plugins:
+                from hotspot.config.loader import plugin_modules
                 from hotspot.ingest.registry import load_plugins
 
-                pre = load_config(self.config_path, None)
-                plugins = load_plugins(pre.plugins)
+                plugins = load_plugins(plugin_modules(self.config_path))
             self._config = load_config(self.config_path, plugins)
             setup_logging(self.verbose, self._config.log_format)
         return self._config

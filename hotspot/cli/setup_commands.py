@@ -57,6 +57,30 @@ def config_check(obj: Context) -> None:
     """Validate the config without running anything."""
     config = obj.config(check_plugins=True)
     themes = sum(len(a.themes) for a in config.accounts)
+    from hotspot.durations import format_duration
+    from hotspot.ingest.politeness import schedules
+    from hotspot.ingest.registry import load_plugins
+
+    warnings = list(config.warnings)
+    for plan in schedules(config, load_plugins(config.plugins)).values():
+        if plan.effective > plan.interval:
+            warnings.append(
+                _(
+                    "{path}: sources ({name}): cannot keep its interval {interval}: "
+                    "{n} sources share {host} and min_host_interval is {gap}, so it is "
+                    "fetched every {effective} at most"
+                ).format(
+                    path=config.path,
+                    name=plan.source,
+                    interval=format_duration(plan.interval),
+                    n=len(plan.sharing),
+                    host=plan.host,
+                    gap=format_duration(config.min_host_interval),
+                    effective=format_duration(plan.effective),
+                )
+            )
+    for line in warnings:
+        click.echo(_("warning: {message}").format(message=line), err=True)
     click.echo(
         _(
             "{path}: ok ({sources} sources, {accounts} accounts, {themes} themes, "
@@ -85,11 +109,22 @@ def _sources_list(obj: Context) -> None:
         doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
         click.echo(f"  {name:<10} {cls.__module__}  {doc}")
     click.echo(_("configured sources:"))
-    for s in obj.config().sources:
+    from hotspot.durations import format_duration
+    from hotspot.ingest.politeness import schedules
+
+    config = obj.config()
+    plan = schedules(config, plugins)
+    for s in config.sources:
         state = "" if s.enabled else _(" (disabled)")
+        every = format_duration(s.interval)
+        if s.name in plan and plan[s.name].effective > s.interval:
+            every = _("{effective} (configured {configured}, min_host_interval)").format(
+                effective=format_duration(plan[s.name].effective), configured=every
+            )
         click.echo(
-            f"  {s.name:<14} type={s.type:<9} every {int(s.interval)}s "
-            f"{s.url or _('(default endpoints)')}{state}"
+            f"  {s.name:<14} type={s.type:<9} "
+            + _("every {interval}").format(interval=every)
+            + f" {s.url or _('(default endpoints)')}{state}"
         )
 
 

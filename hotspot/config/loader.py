@@ -14,6 +14,7 @@ commands do that, so they never import the plugins).
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,6 +25,10 @@ from hotspot.config.model import DEFAULT_CONFIG_NAME, Config, ThemeConfig
 from hotspot.config.sections import accounts, http, notifiers, parse_theme, smtp, sources
 from hotspot.errors import ConfigError
 from hotspot.i18n import _
+
+# The daemon never hits one host more often than this, whatever min_host_interval says
+# ("0s" used to mean "no gap at all"; a manual `hotspot poll` still skips the gap).
+MIN_HOST_INTERVAL_FLOOR = 1.0
 
 
 def default_config_path() -> Path:
@@ -90,7 +95,9 @@ def parse_config(
     except (ZoneInfoNotFoundError, ValueError):
         c.err(
             "hotspot.timezone",
-            f'unknown timezone {timezone!r}; use an IANA name such as "Asia/Shanghai"',
+            _('unknown timezone {value!r}; use an IANA name such as "Asia/Shanghai"').format(
+                value=timezone
+            ),
         )
         timezone = "Asia/Shanghai"
     language = c.get(top, "hotspot", "language", str, i18n.DEFAULT_LANGUAGE)
@@ -101,7 +108,10 @@ def parse_config(
         language = i18n.DEFAULT_LANGUAGE
     log_format = c.get(top, "hotspot", "log_format", str, "text")
     if log_format not in ("text", "json"):
-        c.err("hotspot.log_format", f'must be "text" or "json", not {log_format!r}')
+        c.err(
+            "hotspot.log_format",
+            _('must be "text" or "json", not {value!r}').format(value=log_format),
+        )
     http_settings = http(c, c.table(raw, "http"))
     config = Config(
         path=path,
@@ -112,7 +122,9 @@ def parse_config(
         log_format=log_format,
         retention_days=c.duration(top, "hotspot", "retention", 30 * 86400.0) / 86400,
         source_alert_after=c.duration(top, "hotspot", "source_alert_after", 1800.0),
-        min_host_interval=c.duration(top, "hotspot", "min_host_interval", 30.0),
+        min_host_interval=max(
+            c.duration(top, "hotspot", "min_host_interval", 30.0), MIN_HOST_INTERVAL_FLOOR
+        ),
         max_concurrent=c.get(top, "hotspot", "max_concurrent", int, 20, minimum=1),
         lexicons=tuple(base / p for p in c.strings(top, "hotspot", "lexicons")),
         http=http_settings,
@@ -125,21 +137,47 @@ def parse_config(
     for i, n in enumerate(config.notifiers):
         for a in n.accounts:
             if a not in names:
-                c.err(f"notifiers[{i}].accounts", f"no account named {a!r}")
+                c.err(
+                    f"notifiers[{i}].accounts",
+                    _("no account named {name!r}; known accounts: {known}").format(
+                        name=a, known=", ".join(sorted(names)) or "-"
+                    ),
+                )
+    if not config.sources:
+        c.warn("sources", _("no [[sources]]: the daemon would fetch nothing"))
+    if not config.accounts:
+        c.warn("accounts", _("no [[accounts]]: nothing would ever alert"))
     if c.problems:
         raise ConfigError(c.problems)
-    return config
+    return replace(config, warnings=tuple(c.warnings))
+
+
+def plugin_modules(path: Path | str) -> list[str]:
+    """``[hotspot] plugins`` read leniently, so the plugin-aware check can run even when other
+    parts of the file are wrong (every mistake is then reported in one run)."""
+    try:
+        raw = tomllib.loads(Path(path).read_bytes().decode("utf-8-sig"))
+        value = raw.get("hotspot", {}).get("plugins", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    if isinstance(value, str):
+        value = [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def load_themes_file(path: Path | str) -> tuple[ThemeConfig, ...]:
     """The ``[[themes]]`` of a standalone TOML file (``hotspot match``/``eval``)."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the themes file: {exc}") from None
+        raise ConfigError(
+            _("{path}: cannot read the themes file: {reason}").format(path=path, reason=exc)
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(
+            _("{path}: not valid TOML: {reason}").format(path=path, reason=exc)
+        ) from None
     c = Checker(path)
     c.keys(raw, "", {"themes"})
     themes = [
@@ -147,10 +185,10 @@ def load_themes_file(path: Path | str) -> tuple[ThemeConfig, ...]:
         for i, t in enumerate(c.array(raw.get("themes", []), "themes"))
     ]
     if not themes and not c.problems:
-        c.err("themes", "no [[themes]] tables in this file")
+        c.err("themes", _("no [[themes]] tables in this file"))
     names = [t.name for t in themes]
     for n in {n for n in names if names.count(n) > 1}:
-        c.err("themes", f"duplicate theme name {n!r}")
+        c.err("themes", _("duplicate theme name {name!r}").format(name=n))
     if c.problems:
         raise ConfigError(c.problems)
     return tuple(themes)

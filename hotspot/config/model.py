@@ -118,6 +118,7 @@ class Config:
     min_host_interval: float = 30.0
     max_concurrent: int = 20
     lexicons: tuple[Path, ...] = ()
+    warnings: tuple[str, ...] = ()  # the config loads, but the operator should know these
 
     @property
     def tz(self) -> ZoneInfo:

@@ -16,6 +16,8 @@ from hotspot.config.model import (
     SourceConfig,
     ThemeConfig,
 )
+from hotspot.durations import format_duration
+from hotspot.i18n import _
 
 
 def http(c: Checker, t: Mapping[str, Any]) -> HttpSettings:
@@ -42,6 +44,9 @@ def http(c: Checker, t: Mapping[str, Any]) -> HttpSettings:
     )
 
 
+MIN_SOURCE_INTERVAL = 10.0  # seconds; below that we would hammer the platform
+
+
 def sources(c: Checker, items: Any, plugins: Mapping[str, type] | None) -> tuple[SourceConfig, ...]:
     result = []
     seen: set[str] = set()
@@ -49,12 +54,15 @@ def sources(c: Checker, items: Any, plugins: Mapping[str, type] | None) -> tuple
         where = f"sources[{i}]"
         name = c.get(t, where, "name", str, None, required=True)
         type_ = c.get(t, where, "type", str, None, required=True)
+        c.label(where, name)
         common = {"name", "type", "interval", "url", "enabled"}
         plugin = plugins.get(type_) if (plugins is not None and type_) else None
         if plugins is not None and type_ and plugin is None:
             c.err(
                 f"{where}.type",
-                f"unknown source type {type_!r}; known types: {', '.join(sorted(plugins))}",
+                _("unknown source type {type!r}; known types: {known}").format(
+                    type=type_, known=", ".join(sorted(plugins))
+                ),
             )
         option_types: Mapping[str, Any] = {
             k: v
@@ -73,20 +81,31 @@ def sources(c: Checker, items: Any, plugins: Mapping[str, type] | None) -> tuple
                 else:
                     c.err(
                         f"{where}.{key}",
-                        f"expected {type_name(expected)}, got {type_name(type(t[key]))}",
+                        _("expected {expected}, got {got}").format(
+                            expected=type_name(expected), got=type_name(type(t[key]))
+                        ),
                     )
         if plugins is None:  # keep unknown keys for later use without checking
             options = {k: v for k, v in t.items() if k not in common}
         url = c.get(t, where, "url", str, None)
         if plugin is not None and getattr(plugin, "requires_url", False) and not url:
-            c.err(f"{where}.url", f"a {type_!r} source needs a url")
+            c.err(f"{where}.url", _("a {type!r} source needs a url").format(type=type_))
         default_interval = getattr(plugin, "default_interval", 300.0) if plugin else 300.0
         interval = c.duration(t, where, "interval", default_interval)
-        if interval and interval < 10:
-            c.err(f"{where}.interval", "must be at least 10s, to be polite to the platform")
+        if interval < MIN_SOURCE_INTERVAL:
+            c.err(
+                f"{where}.interval",
+                _("must be at least {floor}, to be polite to the platform").format(
+                    floor=format_duration(MIN_SOURCE_INTERVAL)
+                ),
+            )
+            interval = max(interval, MIN_SOURCE_INTERVAL)
         if name:
             if name in seen:
-                c.err(f"{where}.name", f"duplicate source name {name!r}; names must be unique")
+                c.err(
+                    f"{where}.name",
+                    _("duplicate source name {name!r}; names must be unique").format(name=name),
+                )
             seen.add(name)
         result.append(
             SourceConfig(
@@ -108,9 +127,10 @@ def accounts(c: Checker, items: Any) -> tuple[AccountConfig, ...]:
         where = f"accounts[{i}]"
         c.keys(t, where, {"name", "themes", "digest_to", "digest_at", "digest_empty"})
         name = c.get(t, where, "name", str, None, required=True)
+        c.label(where, name)
         if name:
             if name in seen:
-                c.err(f"{where}.name", f"duplicate account name {name!r}")
+                c.err(f"{where}.name", _("duplicate account name {name!r}").format(name=name))
             seen.add(name)
         themes = []
         theme_names: set[str] = set()
@@ -119,10 +139,19 @@ def accounts(c: Checker, items: Any) -> tuple[AccountConfig, ...]:
             if theme.name in theme_names:
                 c.err(
                     f"{where}.themes[{j}].name",
-                    f"duplicate theme name {theme.name!r} in account {name!r}",
+                    _("duplicate theme name {theme!r} in account {account!r}").format(
+                        theme=theme.name, account=name
+                    ),
                 )
             theme_names.add(theme.name)
             themes.append(theme)
+        if not themes and "themes" not in t:
+            c.err(
+                where,
+                _("an account without themes never gets an alert; add [[accounts.themes]]"),
+            )
+        elif not themes:
+            c.err(f"{where}.themes", _("no themes; an account without themes never gets an alert"))
         digest_at = None
         if "digest_at" in t:
             digest_at = c.clock(t["digest_at"], f"{where}.digest_at")
@@ -156,29 +185,38 @@ def parse_theme(c: Checker, t: Mapping[str, Any], where: str) -> ThemeConfig:
         },
     )
     name = c.get(t, where, "name", str, None, required=True) or "?"
-    keywords = c.strings(t, where, "keywords")
-    synonyms = c.strings(t, where, "synonyms")
+    c.label(where, name if name != "?" else None)
+    keywords = c.strings(t, where, "keywords", no_empty=True)
+    synonyms = c.strings(t, where, "synonyms", no_empty=True)
     if not keywords and not synonyms and not name:
-        c.err(where, "a theme needs a name or keywords")
+        c.err(where, _("a theme needs a name or keywords"))
+    if not keywords and not synonyms and t.get("verticals") == []:
+        c.err(
+            where,
+            _(
+                "this theme can never match: no keywords and no linked vertical "
+                '(verticals = []); add keywords, or list a vertical such as verticals = ["美食"]'
+            ),
+        )
     weights: dict[str, float] = {}
     raw_w = t.get("weights", {})
     if not isinstance(raw_w, dict):
-        c.err(f"{where}.weights", "expected a table of keyword = weight")
+        c.err(f"{where}.weights", _("expected a table of keyword = weight"))
     else:
         for k, v in raw_w.items():
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 5:
-                c.err(f"{where}.weights.{k}", "expected a number greater than 0 and at most 5")
+                c.err(f"{where}.weights.{k}", _("expected a number greater than 0 and at most 5"))
             else:
                 weights[k] = float(v)
     min_score = c.get(t, where, "min_score", float, 0.5)
     if not 0 <= min_score <= 1:
-        c.err(f"{where}.min_score", "must be between 0 and 1")
+        c.err(f"{where}.min_score", _("must be between 0 and 1"))
     verticals = tuple(c.strings(t, where, "verticals")) if "verticals" in t else None
     return ThemeConfig(
         name=name,
         keywords=tuple(keywords),
-        exclude=tuple(c.strings(t, where, "exclude")),
-        required=tuple(c.strings(t, where, "required")),
+        exclude=tuple(c.strings(t, where, "exclude", no_empty=True)),
+        required=tuple(c.strings(t, where, "required", no_empty=True)),
         synonyms=tuple(synonyms),
         weights=weights,
         min_score=min_score,
@@ -189,12 +227,15 @@ def parse_theme(c: Checker, t: Mapping[str, Any], where: str) -> ThemeConfig:
 
 def smtp(c: Checker, t: Any) -> SmtpConfig:
     if not isinstance(t, dict):
-        c.err("smtp", "expected a table [smtp]")
+        c.err("smtp", _("expected a table [smtp]"))
         return SmtpConfig()
     c.keys(t, "smtp", {"host", "port", "security", "username", "password_env", "from", "timeout"})
     security = c.get(t, "smtp", "security", str, "starttls")
     if security not in ("starttls", "ssl", "none"):
-        c.err("smtp.security", f'must be "starttls", "ssl" or "none", not {security!r}')
+        c.err(
+            "smtp.security",
+            _('must be "starttls", "ssl" or "none", not {value!r}').format(value=security),
+        )
     default_port = {"ssl": 465, "none": 25}.get(security, 587)
     return SmtpConfig(
         host=c.get(t, "smtp", "host", str, "localhost"),
@@ -231,20 +272,23 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
         )
         type_ = c.get(t, where, "type", str, None, required=True)
         name = c.get(t, where, "name", str, type_ or f"#{i}")
+        c.label(where, name)
         if type_ and type_ not in NOTIFIER_TYPES:
             c.err(
                 f"{where}.type",
-                f"unknown notifier type {type_!r}; use one of {', '.join(NOTIFIER_TYPES)}",
+                _("unknown notifier type {type!r}; use one of {known}").format(
+                    type=type_, known=", ".join(NOTIFIER_TYPES)
+                ),
             )
         if name in seen:
-            c.err(f"{where}.name", f"duplicate notifier name {name!r}")
+            c.err(f"{where}.name", _("duplicate notifier name {name!r}").format(name=name))
         seen.add(name)
         url = c.get(t, where, "url", str, None)
         to = tuple(c.strings(t, where, "to"))
         if type_ == "email" and not to:
-            c.err(f"{where}.to", "an email notifier needs a list of addresses")
+            c.err(f"{where}.to", _("an email notifier needs a list of addresses"))
         elif type_ and type_ != "email" and not url:
-            c.err(f"{where}.url", f"a {type_} notifier needs the webhook url")
+            c.err(f"{where}.url", _("a {type} notifier needs the webhook url").format(type=type_))
         quiet = None
         if "quiet_hours" in t:
             q = t["quiet_hours"]
@@ -256,7 +300,7 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
                 )
                 quiet = (ta, tb) if ta and tb else None
             else:
-                c.err(f"{where}.quiet_hours", 'expected "HH:MM-HH:MM", e.g. "23:00-07:30"')
+                c.err(f"{where}.quiet_hours", _('expected "HH:MM-HH:MM", e.g. "23:00-07:30"'))
         result.append(
             NotifierConfig(
                 name=name,
