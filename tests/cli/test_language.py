@@ -120,7 +120,7 @@ def test_precedence_lang_over_config_over_environment(polled):
     proc = run("--config", cfg, "config", "check")
     assert proc.returncode == 2
     # an unusable language falls back to the environment (none here: zh-CN) and is reported
-    assert "hotspot.language: 只能是 \"zh-CN\" 或 \"en\"，而不是 'klingon'" in proc.stderr
+    assert 'hotspot.language: 只能是 "zh-CN" 或 "en"，而不是 \'klingon\'' in proc.stderr
 
 
 def test_help_is_translated_and_follows_lang(tmp_path):
