@@ -174,5 +174,6 @@ def test_sources_list_and_config_check_show_what_min_host_interval_does(tmp_path
     )
     line = next(x for x in listed.stdout.splitlines() if "feed-a" in x)
     assert "every 2m (configured 15s, min_host_interval)" in line
-    weibo = next(x for x in listed.stdout.splitlines() if x.strip().startswith("weibo "))
+    configured = listed.stdout.split("configured sources:")[1]
+    weibo = next(x for x in configured.splitlines() if x.strip().startswith("weibo "))
     assert "every 2m " in weibo and "configured" not in weibo
