@@ -13,8 +13,10 @@ import logging
 import sys
 import time
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -26,10 +28,23 @@ from hotspot.i18n import _, _l
 log = logging.getLogger("hotspot")
 
 
-class JsonFormatter(logging.Formatter):
+class LocalFormatter(logging.Formatter):
+    """Log times in the configured timezone with its offset (``2026-12-04 00:23:05+08:00``),
+    the same clock every table shows; the machine's own timezone does not matter."""
+
+    def __init__(self, fmt: str | None = None, tz: ZoneInfo | None = None):
+        super().__init__(fmt)
+        self.tz = tz
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        when = datetime.fromtimestamp(record.created, self.tz or ZoneInfo("Asia/Shanghai"))
+        return when.isoformat(sep="T" if datefmt == "iso" else " ", timespec="seconds")
+
+
+class JsonFormatter(LocalFormatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "time": self.formatTime(record, "iso"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -39,15 +54,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup_logging(verbose: bool, fmt: str = "text") -> None:
+def setup_logging(verbose: bool, fmt: str = "text", tz: ZoneInfo | None = None) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
-        handler.setFormatter(JsonFormatter())
+        handler.setFormatter(JsonFormatter(tz=tz))
     else:
         handler.setFormatter(
-            logging.Formatter(
-                "%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"
-            )
+            LocalFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", tz=tz)
         )
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -73,7 +86,7 @@ class Context:
 
                 plugins = load_plugins(plugin_modules(self.config_path))
             self._config = load_config(self.config_path, plugins)
-            setup_logging(self.verbose, self._config.log_format)
+            setup_logging(self.verbose, self._config.log_format, self._config.tz)
         return self._config
 
     def plugins(self):

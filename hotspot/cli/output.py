@@ -77,17 +77,27 @@ def to_json(rows: Any) -> str:
     return json.dumps(rows, ensure_ascii=False, indent=2, default=str)
 
 
+BOM = "\ufeff"
+
+
 def to_csv(rows: Sequence[dict[str, Any]]) -> str:
+    """CSV that Excel on Chinese Windows opens correctly: UTF-8 with a BOM (without it Excel
+    reads the bytes as GBK), always, so a file written by ``> alerts.csv`` just works; programs
+    read it with ``encoding="utf-8-sig"``. Lists are comma-separated text (``weibo,baidu``), not
+    JSON inside a cell; a nested table (rare) stays JSON."""
     if not rows:
         return ""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(rows[0]), extrasaction="ignore")
     writer.writeheader()
     for r in rows:
-        writer.writerow(
-            {
-                k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v)
-                for k, v in r.items()
-            }
-        )
-    return buf.getvalue()
+        writer.writerow({k: _cell(v) for k, v in r.items()})
+    return BOM + buf.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return ",".join("" if v is None else str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value

@@ -150,3 +150,40 @@ def test_starter_config_is_chinese_by_default_english_with_lang(tmp_path):
     for d in ("zh", "en"):
         proc = run("--config", str(tmp_path / d / "hotspot.toml"), "config", "check")
         assert proc.returncode == 0, proc.stderr
+
+
+def test_csv_opens_in_excel_and_lists_are_text(polled):
+    proc = subprocess.run(
+        [sys.executable, "-m", "hotspot", "--config", str(polled), "alerts", "list"]
+        + ["--format", "csv"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    raw = proc.stdout
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel on Chinese Windows reads UTF-8
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    milk = next(r for r in rows if r["title"] == "冬天第一杯奶茶")
+    assert milk["platforms"] == "weibo" and milk["terms"] == "奶茶"  # not '["奶茶"]'
+    assert not any(v.startswith("[") for r in rows for v in r.values() if v)
+
+
+def test_log_lines_carry_the_configured_timezone_with_offset(polled):
+    text = polled.read_text("utf-8").replace(
+        "[hotspot]", '[hotspot]\ntimezone = "America/New_York"'
+    )
+    polled.write_text(text, encoding="utf-8")
+    proc = run("--config", str(polled), "poll", "--source", "weibo")
+    assert proc.returncode == 0, proc.stderr
+    stamps = [line.split(" ")[:2] for line in proc.stderr.splitlines() if " INFO " in line]
+    assert stamps, proc.stderr
+    now = dt.datetime.now(ZoneInfo("America/New_York"))
+    offset = now.strftime("%z")
+    offset = offset[:3] + ":" + offset[3:]
+    day, clock = stamps[0]
+    assert clock.endswith(offset), stamps[0]
+    logged = dt.datetime.fromisoformat(f"{day} {clock}")
+    assert abs((logged - now).total_seconds()) < 3600  # the local clock, not UTC's
