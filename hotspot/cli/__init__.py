@@ -54,7 +54,9 @@ class JsonFormatter(LocalFormatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup_logging(verbose: bool, fmt: str = "text", tz: ZoneInfo | None = None) -> None:
+def setup_logging(
+    verbose: bool, fmt: str = "text", tz: ZoneInfo | None = None, quiet: bool = False
+) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter(tz=tz))
@@ -64,7 +66,7 @@ def setup_logging(verbose: bool, fmt: str = "text", tz: ZoneInfo | None = None) 
         )
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
     for noisy in ("httpx", "httpcore", "jieba", "mail.log", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -72,9 +74,10 @@ def setup_logging(verbose: bool, fmt: str = "text", tz: ZoneInfo | None = None) 
 class Context:
     """What every command shares: the config path, loaded lazily."""
 
-    def __init__(self, config_path: Path, verbose: bool):
+    def __init__(self, config_path: Path, verbose: bool, quiet: bool = False):
         self.config_path = config_path
         self.verbose = verbose
+        self.quiet = quiet
         self._config: Config | None = None
 
     def config(self, *, check_plugins: bool = False) -> Config:
@@ -86,7 +89,7 @@ class Context:
 
                 plugins = load_plugins(plugin_modules(self.config_path))
             self._config = load_config(self.config_path, plugins)
-            setup_logging(self.verbose, self._config.log_format, self._config.tz)
+            setup_logging(self.verbose, self._config.log_format, self._config.tz, self.quiet)
         return self._config
 
     def plugins(self):
@@ -200,14 +203,30 @@ def _lang_option(ctx: click.Context, param: click.Parameter, value: str | None) 
     ),
 )
 @click.option("-v", "--verbose", is_flag=True, help=_l("Debug logging."))
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help=_l("For scripts: no summaries or confirmations, only warnings, errors and data."),
+)
 @click.version_option(__version__, prog_name="hotspot")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, lang: str | None, verbose: bool) -> None:
+def cli(
+    ctx: click.Context, config_path: Path | None, lang: str | None, verbose: bool, quiet: bool
+) -> None:
     """hotspot: watch hot lists and news feeds, alert accounts about topics that fit them."""
     path = config_path or default_config_path()
     i18n.activate(i18n.resolve(lang, i18n.config_language(path)))
-    setup_logging(verbose)
-    ctx.obj = Context(path, verbose)
+    setup_logging(verbose, quiet=quiet)
+    ctx.obj = Context(path, verbose, quiet)
+
+
+def say(message: str) -> None:
+    """A summary or confirmation line (not data): silent under ``--quiet``."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_object(Context) if ctx else None
+    if not (obj and obj.quiet):
+        click.echo(message)
 
 
 def main() -> None:
@@ -236,4 +255,4 @@ from hotspot.cli import (  # noqa: E402,F401
     theme_commands,
 )
 
-__all__ = ["Context", "cli", "main", "parse_since"]
+__all__ = ["Context", "cli", "main", "parse_since", "say"]

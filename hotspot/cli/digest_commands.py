@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from hotspot.cli import Context, cli
+from hotspot.cli import Context, cli, say
 from hotspot.i18n import _, _l
 
 SEND_STATUS = {
@@ -131,7 +131,7 @@ def digest_send(obj: Context, account: str | None, date: str | None, force: bool
             day = _day(config, acc, date)
             start, end = period_for(acc, day, config.tz, last.get(acc.name))
             status = send_digest(config, store, acc, day, start, end, force=force, now=time.time())
-            click.echo(
+            say(
                 _(SEND_STATUS.get(status, "{account} {day}: {status}")).format(
                     account=acc.name, day=day, status=status
                 )

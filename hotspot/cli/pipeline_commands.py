@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from hotspot.cli import Context, cli
+from hotspot.cli import Context, cli, say
 from hotspot.cli.output import table, to_json
 from hotspot.i18n import _, _l
 
@@ -60,7 +60,7 @@ def poll(obj: Context, names: tuple[str, ...], fmt: str) -> None:
     if fmt == "json":
         click.echo(to_json(rows))
     else:
-        click.echo(
+        say(
             table(
                 rows,
                 [
@@ -144,7 +144,7 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
             # trends are only meaningful near "now": compute them for the last day of history
             recent = [e["id"] for e in store.events(since=touched_until - 86400, limit=100_000)]
             engine.refresh_trends(recent, touched_until)
-    click.echo(
+    say(
         _(
             "imported {rows} rows in {snapshots} snapshots: {new} new items, {alerts} alerts, "
             "{skipped} lines skipped ({seconds}s)"
@@ -179,7 +179,7 @@ def learn_cmd(obj: Context) -> None:
     store = Store(config.database)
     with store.transaction():
         learned = relearn(store, load_verticals(config.lexicons))
-    click.echo(
+    say(
         _("learned {terms} terms, {demotions} demotions").format(
             terms=sum(len(t) for t in learned.terms.values()),
             demotions=sum(len(t) for t in learned.demoted.values()),

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from hotspot import i18n
-from hotspot.cli import Context, cli
+from hotspot.cli import Context, cli, say
 from hotspot.i18n import _, _l
 
 
@@ -39,7 +39,7 @@ def init(directory: Path, force: bool, lang: str | None) -> None:
         resources.files("hotspot.data").joinpath(name).read_text("utf-8"),
         encoding="utf-8",
     )
-    click.echo(
+    say(
         _("wrote {path}; edit the accounts and themes, then run 'hotspot config check'").format(
             path=target
         )
@@ -81,7 +81,7 @@ def config_check(obj: Context) -> None:
             )
     for line in warnings:
         click.echo(_("warning: {message}").format(message=line), err=True)
-    click.echo(
+    say(
         _(
             "{path}: ok ({sources} sources, {accounts} accounts, {themes} themes, "
             "{notifiers} notifiers)"
@@ -157,7 +157,7 @@ def db_vacuum(obj: Context) -> None:
     store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.execute("VACUUM")
     after = os.path.getsize(config.database)
-    click.echo(
+    say(
         _("removed {removed} old observations; {before} MB -> {after} MB").format(
             removed=f"{removed:,}", before=f"{before / 1e6:.1f}", after=f"{after / 1e6:.1f}"
         )

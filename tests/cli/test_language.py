@@ -187,3 +187,17 @@ def test_log_lines_carry_the_configured_timezone_with_offset(polled):
     assert clock.endswith(offset), stamps[0]
     logged = dt.datetime.fromisoformat(f"{day} {clock}")
     assert abs((logged - now).total_seconds()) < 3600  # the local clock, not UTC's
+
+
+def test_quiet_for_scripts(polled, tmp_path):
+    proc = run("--quiet", "--config", str(polled), "poll")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "" and " INFO " not in proc.stderr
+    loud = run("--config", str(polled), "poll")
+    assert "weibo" in loud.stdout and " INFO " in loud.stderr
+    init = run("-q", "init", str(tmp_path / "q"))
+    assert init.returncode == 0 and init.stdout == ""
+    assert (tmp_path / "q" / "hotspot.toml").exists()
+    # data is still printed
+    data = run("-q", "--config", str(polled), "alerts", "list", "--format", "json")
+    assert "冬天第一杯奶茶" in data.stdout
