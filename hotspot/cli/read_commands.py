@@ -66,7 +66,7 @@ def empty_alerts_reason(config, account: str | None, theme: str | None, since: s
 @click.option("--min-score", type=float, help=_l("Only alerts scoring at least this."))
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
 @click.option(
-    "--all", "show_all", is_flag=True, help="Also list alerts marked irrelevant by feedback."
+    "--all", "show_all", is_flag=True, help=_l("Also list alerts marked irrelevant by feedback.")
 )
 @FORMAT
 @click.pass_obj
@@ -194,9 +194,7 @@ def alerts_show(obj: Context, alert_id: int, fmt: str) -> None:
     if feedback:
         click.echo(_("feedback:"))
         for fb in feedback:
-            about = (
-                _(" (term {term})").format(term=clean_text(fb["term"])) if fb["term"] else ""
-            )
+            about = _(" (term {term})").format(term=clean_text(fb["term"])) if fb["term"] else ""
             click.echo(
                 _("  {time}  {verdict}{about} via {origin}").format(
                     time=when(fb["at"], tz), verdict=fb["verdict"], about=about, origin=fb["origin"]

@@ -80,3 +80,28 @@ def test_the_mo_is_compiled_from_the_current_po():
                 assert mo.ngettext(msg.id[0], msg.id[1], n + 1) == s
         else:
             assert mo.gettext(msg.id) == msg.string, f"stale .mo (run scripts/i18n): {msg.id!r}"
+
+
+def test_every_click_help_text_is_in_the_catalog():
+    """Catches help that was never wrapped (a plain ``help="..."``): walk the real CLI."""
+    import inspect
+
+    import click
+
+    from hotspot.cli import cli
+
+    cat = catalog()
+    missing = []
+
+    def walk(cmd: click.Command, path: str) -> None:
+        texts = [cmd.help] + [getattr(p, "help", None) for p in cmd.params]
+        for text in texts:
+            if text and text not in ("Show this message and exit.", "Show the version and exit."):
+                msgid = inspect.cleandoc(text).partition("\f")[0]
+                if msgid not in cat or not cat[msgid].string:
+                    missing.append(f"{path}: {msgid}")
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, f"{path} {name}")
+
+    walk(cli, "hotspot")
+    assert not missing, "help without a zh-CN translation: " + "; ".join(missing)
