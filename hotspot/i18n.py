@@ -157,7 +157,7 @@ COMMAND_DECORATORS = {"command", "group"}
 
 def extract_python_and_help(
     fileobj: Any, keywords: Any, comment_tags: Any, options: Any
-) -> Iterator[tuple[int, Any, Any, list[str]]]:
+) -> Iterator[tuple[Any, ...]]:
     """Babel extractor (``babel.cfg``): Babel's python extraction plus the docstrings of click
     commands (``@x.command``/``@x.group``), which are their help texts, as click shows them
     (cleaned, cut at ``\\f``)."""
