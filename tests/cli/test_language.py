@@ -126,9 +126,9 @@ def test_precedence_lang_over_config_over_environment(polled):
 def test_help_is_translated_and_follows_lang(tmp_path):
     zh = run("alerts", "list", "--help", cwd=tmp_path)
     assert zh.returncode == 0
-    assert "列出告警，最新的在前。" in zh.stdout and "只看这个账号。" in zh.stdout
+    assert "列出告警，最新的在前" in zh.stdout and "只看这个账号。" in zh.stdout
     en = run("--lang", "en", "alerts", "list", "--help", cwd=tmp_path)
-    assert "List alerts, newest first." in en.stdout and "Only this account." in en.stdout
+    assert "List alerts, newest first" in en.stdout and "Only this account." in en.stdout
     top = run("--lang", "en", "--help", cwd=tmp_path)
     assert "Query alerts" in top.stdout
     assert "查询告警" in run("--help", cwd=tmp_path).stdout
