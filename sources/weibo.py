@@ -21,7 +21,10 @@ any of them. Decisions, taken from the recorded responses in ``../shared/fixture
   ``realpos:16`` with a ``promotion`` object): they keep that rank and are flagged ``is_ad``.
 * **Pinned** (``pinned=True, rank=None``): a mobile row with neither ``realpos`` nor
   ``promotion``; an HTML row with the pinned icon, or an unnumbered row before the first numbered
-  one; the PC JSON ``hotgov`` rows. **Ads** (``is_ad=True``): a ``promotion`` object or
+  one; the PC JSON ``hotgov`` / ``hotgovs[]`` rows. The live PC JSON describes its pinned
+  topic in both ``hotgov`` and ``hotgovs[0]`` with different fields; rows that share a topic
+  identity (word without ``#``, ``mid``, or scheme) are merged into one item, the richer
+  copy's fields winning, so a poll yields 50+1 items, not 50+2. **Ads** (``is_ad=True``): a ``promotion`` object or
   ``is_ad_pos`` in the mobile JSON, truthy ``is_ad`` in the PC JSON, an unnumbered HTML row after
   the numbered ones began, or an HTML link that is ``javascript:`` (Weibo's ad links).
 * **Heat**: ``desc_extr``/``num``/``<em>``/``td-02 span``; strings such as ``"剧集 598919"`` give
@@ -268,14 +271,62 @@ def _from_pc_ajax(data: dict) -> Iterable[RawItem]:
 
 
 def _pinned_gov_rows(data: dict) -> list[dict]:
-    rows: list[Any] = []
-    gov = data.get("hotgov")
-    if isinstance(gov, dict):
-        rows.append(gov)
+    """The pinned rows of ``hotgov`` and ``hotgovs[]``, one per topic.
+
+    The live endpoint describes the same pinned topic in both places with different fields
+    (``hotgov`` has ``mid``/``url``/``note``/``stime``, ``hotgovs[0]`` only the badge fields),
+    so rows are merged by the topic's identity rather than dropped only when identical."""
+    rows: list[Any] = [data.get("hotgov")]
     govs = data.get("hotgovs")
     if isinstance(govs, list):
-        rows.extend(g for g in govs if isinstance(g, dict) and g is not gov and g != gov)
-    return [r for r in rows if isinstance(r, dict)]
+        rows.extend(govs)
+    merged: list[dict] = []
+    for row in rows:
+        if not isinstance(row, dict):
+            continue
+        same = next((m for m in merged if _same_topic(m, row)), None)
+        if same is None:
+            merged.append(dict(row))
+        else:
+            _merge_richer(same, row)
+    return merged
+
+
+def _topic_identity(row: dict) -> set[tuple[str, str]]:
+    """What identifies a pinned topic: its word (without ``#``), its post ``mid``, its scheme."""
+    found: set[tuple[str, str]] = set()
+    for key in ("word", "name", "note"):
+        text = text_or_none(row.get(key))
+        if text and text.strip("#").strip():
+            found.add(("word", text.strip("#").strip()))
+    for key in ("mid", "word_scheme", "scheme"):
+        text = text_or_none(row.get(key))
+        if text:
+            found.add((key, text))
+    return found
+
+
+def _same_topic(a: dict, b: dict) -> bool:
+    return bool(_topic_identity(a) & _topic_identity(b))
+
+
+def _merge_richer(into: dict, other: dict) -> None:
+    """Keep every field either copy has; where both have one, the non-empty value wins, and
+    between two non-empty values the copy with more fields (the richer one) wins."""
+    other_richer = _filled(other) > _filled(into)
+    for key, value in other.items():
+        if _empty(value):
+            continue
+        if _empty(into.get(key)) or other_richer:
+            into[key] = value
+
+
+def _filled(row: dict) -> int:
+    return sum(1 for value in row.values() if not _empty(value))
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
 
 
 def _pc_row(row: dict, *, pinned: bool, position: int | None) -> RawItem | None:
@@ -306,6 +357,7 @@ def _pc_row(row: dict, *, pinned: bool, position: int | None) -> RawItem | None:
             "flag": flag,
             "raw_rank": int_or_none(row.get("rank")),
             "raw_category": text_or_none(row.get("category")),
+            "mid": text_or_none(row.get("mid")) if pinned else None,
         }
     )
     return RawItem(

@@ -75,6 +75,22 @@ def test_pc_ajax_json_golden():
     assert items[1].extras["raw_category"] == "综艺,晚会"
 
 
+def test_pc_ajax_pinned_topic_listed_in_hotgov_and_hotgovs_is_one_item():
+    # The live endpoint describes its pinned topic twice: hotgov (mid, url, note, stime) and
+    # hotgovs[0] (badge fields only). One item per topic, with the richer copy's fields.
+    items = parse_file("pc_ajax_hotgov_twice.json")
+    assert summary(items) == [
+        (None, "全国秋粮收获进度过半", None, None, "热", True, False),
+        (None, "第二条置顶话题", None, None, None, True, False),
+        (1, "高铁站回应行李被误拿", 1189449, None, "新", False, False),
+        (2, "秋天的第一场雨", 845210, None, None, False, False),
+    ]
+    assert items[0].extras["mid"] == "5172783836303111"
+    assert items[0].extras["flag"] == 2
+    # the post URL in hotgov is not a search link: the topic search is used
+    assert items[0].url == q("#全国秋粮收获进度过半#")
+
+
 def test_mobile_json_golden():
     items = parse_file("mobile_getindex.json")
     assert summary(items) == [
