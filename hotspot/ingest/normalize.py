@@ -114,7 +114,7 @@ def normalize(
         summary=summary,
         category=category,
         rank=_small_int(raw.rank),
-        heat=_small_int(raw.heat),
+        heat=_small_int(raw.heat) or None,  # 0 is a placeholder (see hotspot.numbers)
         label=clean_text(raw.label, 40) or None,
         pinned=bool(raw.pinned),
         is_ad=bool(raw.is_ad),

@@ -51,7 +51,7 @@ def test_pc_ajax_json_golden():
         (None, "两会今日看点", None, None, "热", True, False),
         (1, "春晚节目单公布", 1203456, "综艺", "新", False, False),
         (2, "苹果新品发布会", 845210, "数码", "热", False, False),
-        (None, "某品牌新车上市", 0, None, "荐", False, True),
+        (None, "某品牌新车上市", None, None, "荐", False, True),  # num 0: unknown
         (3, "庆余年2定档", 598919, "剧集", "爆", False, False),
         (4, "台风路径", 12000, None, "沸", False, False),
     ]
