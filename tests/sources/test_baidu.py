@@ -87,6 +87,16 @@ def test_html_page_with_s_data_gives_the_same_items():
     assert parse("board_page.html") == EXPECTED
 
 
+def test_page_pinned_row_inside_content_is_pinned_not_rank_1():
+    items = parse("board_page_istop.html")
+    assert [(i.rank, i.title, i.pinned, i.label) for i in items] == [
+        (None, "置顶要闻", True, None),
+        (1, "开学第一课", False, "热"),
+        (2, "台风最新路径", False, "新"),
+    ]
+    assert items[1].heat == 7_906_715
+
+
 def test_html_is_recognised_by_content_not_url():
     body = (FIXTURES / "board_page.html").read_bytes()
     fetched = Fetched(source="baidu", url=API_URL, content=body, encoding="utf-8")
