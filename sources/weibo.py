@@ -58,7 +58,7 @@ from bs4 import BeautifulSoup, Tag
 
 from hotspot.errors import BlockedError
 from hotspot.ingest.http import HttpClient
-from hotspot.ingest.source import Source, dig, int_or_none, load_json, text_or_none
+from hotspot.ingest.source import Source, dig, int_or_none, load_json, text_or_none, truthy
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import split_category
 
@@ -262,7 +262,7 @@ def _from_pc_ajax(data: dict) -> Iterable[RawItem]:
     for row in realtime if isinstance(realtime, list) else ():
         if not isinstance(row, dict):
             continue
-        is_ad = _truthy(row.get("is_ad"))
+        is_ad = truthy(row.get("is_ad"))
         if not is_ad:
             position += 1
         item = _pc_row(row, pinned=False, position=None if is_ad else position)
@@ -336,7 +336,7 @@ def _pc_row(row: dict, *, pinned: bool, position: int | None) -> RawItem | None:
         title = text_or_none(row.get("note"))
     if not title:
         return None
-    is_ad = _truthy(row.get("is_ad"))
+    is_ad = truthy(row.get("is_ad"))
     query = text_or_none(row.get("word_scheme")) or f"#{title}#"
     heat_value = row.get("num") if row.get("num") is not None else row.get("raw_hot")
     category, heat = split_category(heat_value)
@@ -665,13 +665,6 @@ def _known_label(value: Any) -> str | None:
 def _rank_or_none(value: Any) -> int | None:
     number = int_or_none(value)
     return number if number is not None and 1 <= number <= MAX_RANK else None
-
-
-def _truthy(value: Any) -> bool:
-    """Weibo flags come as 1/0, "1"/"0", true/false."""
-    if isinstance(value, str):
-        return value.strip() not in ("", "0", "false")
-    return isinstance(value, (int, float)) and bool(value)
 
 
 def _compact(extras: dict[str, Any]) -> dict[str, Any]:

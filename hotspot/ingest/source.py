@@ -137,6 +137,20 @@ def text_or_none(value: Any) -> str | None:
     return None
 
 
+def truthy(value: Any) -> bool:
+    """A platform's yes/no marker (``is_ad``, ``isTop``, ``ads``) as a bool: true, non-zero
+    numbers, non-empty objects and strings other than "0"/"false"/"no"/"null" are yes."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false", "no", "none", "null", "off")
+    if isinstance(value, (dict, list)):
+        return bool(value)
+    return False
+
+
 def int_or_none(value: Any) -> int | None:
     """An int from an int or a short digit string ("12"); None for anything else (bools too)."""
     if isinstance(value, bool):
