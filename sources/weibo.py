@@ -112,7 +112,6 @@ PINNED_ICON_WORDS = frozenset({"pinned", "top", "stick"})
 
 _FLAG_ICON = re.compile(r"/flags/(\d{1,9})_\d+\.png")
 _ICON_WORD = re.compile(r"[a-z]+")
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:\-]{1,40})""", re.I)
 _VISITOR_MARKERS = (b"sina visitor system", b"passport.weibo.com/visitor")
 
 
@@ -495,27 +494,10 @@ def _icon_label(icon: str | None, flag: int | None) -> str | None:
 
 
 def _soup(fetched: Fetched) -> BeautifulSoup:
-    """Parse with lxml from text we decoded ourselves (see ``_decode_html``)."""
-    return BeautifulSoup(_decode_html(fetched), "lxml")
-
-
-def _decode_html(fetched: Fetched) -> str:
-    """The declared charset (header, else ``<meta charset>``), else UTF-8, with replacement.
-
-    Decoding here rather than handing bytes to bs4 keeps a garbled meta charset (control
-    characters in the name) from ever reaching lxml, which raises ValueError on it."""
-    for candidate in (fetched.encoding, _meta_charset(fetched.content)):
-        if candidate:
-            try:
-                return fetched.content.decode(candidate, errors="replace")
-            except LookupError:
-                continue
-    return fetched.content.decode("utf-8", errors="replace")
-
-
-def _meta_charset(body: bytes) -> str | None:
-    m = _META_CHARSET.search(body[:4096])
-    return m.group(1).decode("ascii") if m else None
+    """Parse with lxml from text decoded by the shared rules (``hotspot.charsets``: header,
+    BOM, ``<meta charset>``, UTF-8, detection), never from bytes: a garbled meta charset
+    (control characters in the name) must not reach lxml, which raises ValueError on it."""
+    return BeautifulSoup(fetched.text(), "lxml")
 
 
 def _from_h5(ul: Tag) -> Iterable[RawItem]:
