@@ -128,11 +128,13 @@ class RssFeed(Source):
                 f"large for a feed (limit {MAX_BODY_BYTES:,})"
             )
         self._reject_json(fetched)
-        parsed = self._feedparse(fetched)
+        parsed, misdecoded = self._feedparse(fetched)
         if not parsed.get("version"):
             raise self.parse_error(
                 f"{fetched.url} is not an RSS or Atom feed: got {_describe(fetched)}"
             )
+        if misdecoded:
+            raise self.parse_error(misdecoded)
         entries = [e for e in parsed.get("entries") or [] if isinstance(e, Mapping)]
         if not entries:
             if parsed.get("bozo"):
@@ -159,7 +161,8 @@ class RssFeed(Source):
                 f"{fetched.url} is not an RSS or Atom feed: got {_describe(fetched)}"
             )
 
-    def _feedparse(self, fetched: Fetched) -> Any:
+    def _feedparse(self, fetched: Fetched) -> tuple[Any, str | None]:
+        """feedparser's result, and why its text is garbled if feedparser had to re-decode."""
         # No content-location: feedparser would "resolve" bare Atom ids (``on-the-net``) against
         # it, and a key must not change when the feed URL does. Links are resolved here instead.
         body, charset, decoded = self._body_and_charset(fetched)
@@ -173,15 +176,15 @@ class RssFeed(Source):
         except (ValueError, TypeError) as exc:  # feedparser's loose parser on NULs and such
             raise self.parse_error(f"feed from {fetched.url} cannot be read: {exc}") from None
         problem = parsed.get("bozo_exception")
-        if isinstance(problem, MISDECODED):
-            raise self.parse_error(
-                f"feed from {fetched.url} is not readable as {charset} "
-                f"({_charset_origin(decoded)}); feedparser could only read it as "
-                f"{parsed.get('encoding') or 'nothing'}, which garbles its titles "
-                f"({' '.join(str(problem).split())[:120]}); the site must send the charset it "
-                "really uses"
-            )
-        return parsed
+        if not isinstance(problem, MISDECODED):
+            return parsed, None
+        return parsed, (
+            f"feed from {fetched.url} is not readable as {charset} "
+            f"({_charset_origin(decoded)}); feedparser could only read it as "
+            f"{parsed.get('encoding') or 'nothing'}, which garbles its titles "
+            f"({' '.join(str(problem).split())[:120]}); the site must send the charset it "
+            "really uses"
+        )
 
     def _body_and_charset(self, fetched: Fetched) -> tuple[bytes, str, Decoded]:
         """The bytes for feedparser and the charset to tell it, decided by the shared rules
