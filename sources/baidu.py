@@ -30,7 +30,15 @@ import dataclasses
 from typing import Any
 from urllib.parse import quote_plus
 
-from hotspot.ingest.source import Source, dig, key_list, load_json, rank_or_position, text_or_none
+from hotspot.ingest.source import (
+    Source,
+    dig,
+    key_list,
+    load_json,
+    rank_or_position,
+    text_or_none,
+    truthy,
+)
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
 
@@ -122,12 +130,7 @@ def _rows(card: dict[str, Any], key: str) -> list[Any]:
 
 def _is_top(row: Any) -> bool:
     """The board page marks its pinned row with ``isTop`` (true, 1 or "1") inside content."""
-    if not isinstance(row, dict):
-        return False
-    flag = row.get("isTop")
-    if isinstance(flag, str):
-        return flag.strip().lower() in ("1", "true")
-    return flag is True or (isinstance(flag, int) and flag == 1)
+    return isinstance(row, dict) and truthy(row.get("isTop"))
 
 
 def _unique(items: list[RawItem | None]) -> list[RawItem | None]:
