@@ -40,6 +40,7 @@ SHORT_SAMPLE = 64  # fewer non-ASCII bytes than this: detectors guess at random 
 TIE = 0.01  # chaos scores this close are a tie, which GB18030 wins
 DAMAGED_RATIO = 10  # at least 10 valid non-ASCII characters per broken sequence is "damaged"
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030"}
+_LABEL = re.compile(r"[a-z0-9._:\-]{1,40}")
 _XML_DECL = re.compile(
     rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:\-]{1,40})["']"""
 )
@@ -71,11 +72,15 @@ def codec_name(label: str | None) -> str | None:
     if not label:
         return None
     label = label.strip().strip("\"'").lower()
+    if not _LABEL.fullmatch(label):
+        return None
     label = _SUPERSETS.get(label, label)
     try:
-        return codecs.lookup(label).name
+        info = codecs.lookup(label)
     except LookupError:
         return None
+    # bytes-to-bytes "codecs" (base64, rot13...) are no character encodings
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def header_charset(headers: Mapping[str, str]) -> str | None:
@@ -146,9 +151,10 @@ def detect(content: bytes) -> str | None:
     chinese = list(from_bytes(sample, cp_isolation=["gb18030"])) if gb_fits else []
     if chinese and chinese[0].chaos <= best + TIE:
         return "gb18030"
+    ascii_compatible = b"\x00" not in sample[:256]  # markup/JSON in UTF-16 has NULs
     for match in sorted(matches, key=lambda m: m.chaos):
         name = codec_name(match.encoding)
-        if name:
+        if name and not (ascii_compatible and name.startswith(("utf-16", "utf-32"))):
             return name
     return None
 
@@ -156,7 +162,7 @@ def detect(content: bytes) -> str | None:
 def _strict(content: bytes, encoding: str) -> str | None:
     try:
         return content.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError, ValueError):  # punycode & co raise plain UnicodeError
         return None
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from hotspot.charsets import decode, header_charset
 
 ARTICLE = "不归移民漫画系列 第一话：出发。今天我们来聊聊移民的故事，以及作者的创作经历。" * 2
@@ -47,3 +50,17 @@ def test_damaged_utf8_stays_utf8_and_garbage_is_unreliable():
 def test_header_charset():
     assert header_charset({"Content-Type": 'text/xml; charset="GB2312"'}) == "GB2312"
     assert header_charset({"content-type": "application/json"}) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.binary(max_size=400),
+    st.one_of(
+        st.none(),
+        st.text(max_size=12),
+        st.sampled_from(["utf-8", "gbk", "base64", "rot13", "punycode", "utf-16", "x-nope"]),
+    ),
+)
+def test_decode_never_raises_whatever_the_bytes_and_the_declared_label(body, label):
+    decoded = decode(body, label)
+    assert isinstance(decoded.text, str) and decoded.encoding
