@@ -27,8 +27,8 @@ Decisions about the real-world mess (all seen in ``../shared/fixtures/rss``):
   ``CharacterEncodingOverride``/``CharacterEncodingUnknown``, i.e. the bytes fit no encoding
   and it fell back to windows-1252), the feed is a ParseError naming the encoding, never a
   success with mojibake titles.
-* **Entries**: ``rank`` is the position among the kept entries, 1-based, in feed order. ``key`` is the guid/id, else the
-  link. ``url`` is the entry link (CDATA and Atom ``<link ref=...>`` are handled by feedparser),
+* **Entries**: ``rank`` is the position among the kept entries, 1-based, in feed order.
+  ``key`` is the guid/id, else the link. ``url`` is the entry link (CDATA and Atom ``<link ref=...>`` are handled by feedparser),
   kept only when it is http(s). ``summary`` is plain text: HTML stripped with BeautifulSoup,
   whitespace collapsed, cut to 500 characters.
 * **ttl**: an RSS ``<ttl>`` (minutes) is put in every item's ``extras["ttl_minutes"]`` so the

@@ -24,9 +24,10 @@ any of them. Decisions, taken from the recorded responses in ``../shared/fixture
   one; the PC JSON ``hotgov`` / ``hotgovs[]`` rows. The live PC JSON describes its pinned
   topic in both ``hotgov`` and ``hotgovs[0]`` with different fields; rows that share a topic
   identity (word without ``#``, ``mid``, or scheme) are merged into one item, the richer
-  copy's fields winning, so a poll yields 50+1 items, not 50+2. **Ads** (``is_ad=True``): a ``promotion`` object or
-  ``is_ad_pos`` in the mobile JSON, truthy ``is_ad`` in the PC JSON, an unnumbered HTML row after
-  the numbered ones began, or an HTML link that is ``javascript:`` (Weibo's ad links).
+  copy's fields winning, so a poll yields 50+1 items, not 50+2.
+* **Ads** (``is_ad=True``): a ``promotion`` object or ``is_ad_pos`` in the mobile JSON, truthy
+  ``is_ad`` in the PC JSON, an unnumbered HTML row after the numbered ones began, or an HTML
+  link that is ``javascript:`` (Weibo's ad links).
 * **Heat**: ``desc_extr``/``num``/``<em>``/``td-02 span``; strings such as ``"剧集 598919"`` give
   heat 598919 and ``category="剧集"`` (``split_category``), ``"1.2万"`` gives 12000.
 * **Label**: the platform's own text when it gives one (``label_name``, ``icon_desc``, the
