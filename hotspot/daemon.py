@@ -2,7 +2,9 @@
 
 One main thread runs a ``schedule.Scheduler`` (an instance, not the module-level one):
 
-    every 1 s     poll the sources that are due (fetched concurrently, processed in turn)
+    every 1 s     start fetching the sources that are due, process those that finished
+                  (fetches run on a background loop thread, so a stalled source holds
+                  back nothing: see ``Poller.step``)
     every 30 s    send due digests (also once at start-up: a digest missed while down)
     every 10 s    send pending instant pushes (polling only enqueues them)
     every 1 h     relearn expansions from the collected history
@@ -10,7 +12,7 @@ One main thread runs a ``schedule.Scheduler`` (an instance, not the module-level
 
 Every job is wrapped, so an exception is logged with its traceback and the loop goes on
 (``schedule`` itself catches nothing). SIGTERM/SIGINT stop the loop: an in-flight fetch is
-abandoned (nothing is written while fetching) and a started transaction finishes, so the
+cancelled (nothing is written while fetching) and a started transaction finishes, so the
 process exits 0 within a few seconds. SIGHUP reloads the config; a broken new config is
 reported and the old one kept. A writer lock keeps a second daemon off the same database.
 """
@@ -85,6 +87,8 @@ class Daemon:
             self._schedule()
             self._loop()
         finally:
+            if getattr(self, "poller", None) is not None:
+                self.poller.close()
             if getattr(self, "store", None) is not None:
                 self.store.close()
             lock.release()
@@ -92,6 +96,8 @@ class Daemon:
         return 0
 
     def _build_poller(self) -> None:
+        if getattr(self, "poller", None) is not None:
+            self.poller.close()  # its in-flight fetches wrote nothing: they stay due
         self.poller = Poller(
             self.config,
             self.store,
@@ -137,10 +143,9 @@ class Daemon:
         delivery.send_due_digests(self.config, self.store, warned=self.warned)
 
     def poll_due(self) -> list:
-        due = self.poller.due()
-        if not due:
+        reports = self.poller.step()
+        if not reports:
             return []
-        reports = self.poller.poll(due)
         try:  # only inserts rows (even when stopping); the push job does the sending
             delivery.enqueue(self.config, self.store, reports)
         except Exception:

@@ -16,6 +16,8 @@ Hosts are protected from misconfiguration: two sources on one host are not fetch
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import logging
 import random
 import time
@@ -27,6 +29,7 @@ from hotspot.config import Config, SourceConfig
 from hotspot.engine import Engine, IngestResult
 from hotspot.errors import HotspotError, ParseError, SourceError
 from hotspot.ingest import health
+from hotspot.ingest.fetch_loop import FetchLoop
 from hotspot.ingest.http import HttpClient
 from hotspot.ingest.source import Source
 from hotspot.models import Fetched, RawItem
@@ -85,6 +88,52 @@ class Poller:
                 cls = plugins[sc.type]
                 self.instances[sc.name] = (sc, cls(sc.name, sc.url, sc.options))
         self._host_last: dict[str, float] = {}
+        self._inflight: dict[str, concurrent.futures.Future[_Fetch]] = {}
+        self._background: FetchLoop | None = None
+
+    # -- the daemon's non-blocking cycle ----------------------------------------------------
+    def step(self) -> list[PollReport]:
+        """One tick of the daemon: process the fetches that finished since the last tick,
+        then start fetching the due sources not already in flight. Never waits on the
+        network, so a stalled source holds back neither the others nor the daemon's other
+        jobs (its own fetch ends at ``http.deadline``)."""
+        if self._background is None:
+            self._background = FetchLoop(self.config.http, self.config.max_concurrent)
+        reports = []
+        finished = [n for n, fut in self._inflight.items() if fut.done()]
+        states = self.store.source_states() if finished else {}
+        for name in finished:
+            fut = self._inflight.pop(name)
+            try:
+                f = fut.result()
+            except concurrent.futures.CancelledError:
+                continue
+            except Exception as exc:  # a bug in the fetch path: this source's error
+                log.error("source %s: fetch failed: %s: %s", name, type(exc).__name__, exc)
+                f = _Fetch(error=SourceError(name, f"fetch failed: {type(exc).__name__}"))
+            reports.append(self._process(name, f, states.get(name)))
+        due = [n for n in self.due() if n not in self._inflight]
+        if due:
+            states = self.store.source_states()
+            for name in self._polite(due, states):
+                state = dict(states.get(name) or {})
+                self._inflight[name] = self._background.submit(
+                    functools.partial(self._fetch_one_with, name=name, state=state)
+                )
+        return reports
+
+    def in_flight(self) -> list[str]:
+        return sorted(self._inflight)
+
+    def close(self) -> None:
+        """Abandon fetches in flight (nothing was written for them: they stay due)."""
+        if self._background is not None:
+            self._background.close()
+            self._background = None
+        self._inflight.clear()
+
+    async def _fetch_one_with(self, client: HttpClient, *, name: str, state: dict) -> _Fetch:
+        return await self._fetch_one(client, name, state)
 
     def due(self) -> list[str]:
         """Names of sources whose next poll time has come."""

@@ -262,7 +262,7 @@ def _peer_address(response: httpx.Response) -> str | None:
         return None
     try:
         addr = stream.get_extra_info("server_addr")
-    except Exception:  # noqa: BLE001 - a transport without the info
+    except Exception:
         return None
     return str(addr[0]) if addr else None
 

@@ -40,7 +40,7 @@ def _peak_while(fn) -> tuple[int, BaseException | None]:
     error: BaseException | None = None
     try:
         fn()
-    except BaseException as exc:  # noqa: BLE001 - returned to the caller
+    except BaseException as exc:
         error = exc
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
