@@ -47,9 +47,7 @@ class FetchLoop:
         self._ready.set()
         self._loop.run_forever()
 
-    def submit(
-        self, fn: Callable[[HttpClient], Awaitable[T]]
-    ) -> concurrent.futures.Future[T]:
+    def submit(self, fn: Callable[[HttpClient], Awaitable[T]]) -> concurrent.futures.Future[T]:
         async def limited() -> T:
             async with self._limit:
                 return await fn(self.client)
