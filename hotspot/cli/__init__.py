@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from hotspot import __version__, i18n
+from hotspot import __version__, i18n, safetext
 from hotspot.config import Config, default_config_path, load_config
 from hotspot.errors import ConfigError, HotspotError
 from hotspot.i18n import _, _l
@@ -40,6 +40,15 @@ class LocalFormatter(logging.Formatter):
         when = datetime.fromtimestamp(record.created, self.tz or ZoneInfo("Asia/Shanghai"))
         return when.isoformat(sep="T" if datefmt == "iso" else " ", timespec="seconds")
 
+    # Log lines without control or bidi characters: messages quote remote text (titles,
+    # server error texts), and an ESC in them must not act on the operator's terminal.
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = safetext.lines(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+        return safetext.lines(super().formatException(ei))
+
 
 class JsonFormatter(LocalFormatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -47,7 +56,7 @@ class JsonFormatter(LocalFormatter):
             "time": self.formatTime(record, "iso"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": safetext.lines(record.getMessage()),
         }
         if record.exc_info:
             entry["traceback"] = self.formatException(record.exc_info)
@@ -163,7 +172,7 @@ class HotspotGroup(TranslatedHelp, click.Group):
                 click.echo(error_line(line), err=True)
             sys.exit(2)
         except HotspotError as exc:
-            click.echo(error_line(exc), err=True)
+            click.echo(error_line(safetext.lines(str(exc))), err=True)
             sys.exit(1)
         except click.ClickException as exc:
             if type(exc) is click.ClickException:

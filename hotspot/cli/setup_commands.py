@@ -11,6 +11,7 @@ import click
 from hotspot import i18n
 from hotspot.cli import Context, cli, say
 from hotspot.i18n import _, _l
+from hotspot.safetext import one_line
 
 
 @cli.command()
@@ -172,6 +173,6 @@ def doctor(obj: Context) -> None:
 
     checks = run_checks(obj.config_path)
     for c in checks:
-        click.echo(f"{c.status:<4}  {c.area:<16} {c.detail}")
+        click.echo(f"{c.status:<4}  {c.area:<16} {one_line(c.detail)}")
     if any(c.status == "FAIL" for c in checks):
         sys.exit(1)

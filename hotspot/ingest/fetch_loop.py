@@ -69,7 +69,7 @@ class FetchLoop:
 
         try:
             asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(timeout)
-        except Exception:  # noqa: BLE001 - best effort at shutdown
+        except Exception:
             log.debug("fetch loop shutdown was not clean", exc_info=True)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout)

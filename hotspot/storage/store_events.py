@@ -9,7 +9,6 @@ from typing import Any
 
 from hotspot.storage.columns import chunks, to_json
 
-
 CANDIDATES_PER_TERM = 200
 
 

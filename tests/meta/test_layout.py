@@ -22,6 +22,7 @@ SHARED = {
     "hotspot.numbers",
     "hotspot.i18n",
     "hotspot.display",
+    "hotspot.safetext",
 }
 
 
