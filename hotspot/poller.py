@@ -9,6 +9,9 @@ For every due source (bounded concurrency, one shared ``HttpClient``):
 A failure of one source (network, HTTP status, block, parse) is recorded on that source's
 state and logged in one line; the others go on. A bug (any other exception) in processing is
 logged with its traceback and recorded as that source's error, never stopping the cycle.
+A database failure (full disk, damaged page, a writer holding the database too long) is the
+store's, not the source's: it ends the cycle with one ``StoreError`` line, no source is
+backed off, and the sources stay due, so the next cycle retries them.
 Hosts are protected from misconfiguration: two sources on one host are not fetched within
 ``min_host_interval`` of each other.
 """
@@ -20,6 +23,7 @@ import concurrent.futures
 import functools
 import logging
 import random
+import sqlite3
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,12 +31,13 @@ from urllib.parse import urlsplit
 
 from hotspot.config import Config, SourceConfig
 from hotspot.engine import Engine, IngestResult
-from hotspot.errors import HotspotError, ParseError, SourceError
+from hotspot.errors import HotspotError, ParseError, SourceError, StoreError
 from hotspot.ingest import health
 from hotspot.ingest.fetch_loop import FetchLoop
 from hotspot.ingest.http import HttpClient
 from hotspot.ingest.source import Source
 from hotspot.models import Fetched, RawItem
+from hotspot.storage.db import storage_error
 from hotspot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -289,6 +294,10 @@ class Poller:
                 result = self.engine.ingest(
                     name, src.platform, f.items, keyed=getattr(src, "keyed", False)
                 )
+            except sqlite3.DatabaseError as exc:  # the store's fault, not the source's
+                raise storage_error(self.store.path, exc) from None
+            except StoreError:
+                raise
             except HotspotError as exc:
                 error = SourceError(name, str(exc))
             except Exception as exc:  # core bug: keep the traceback, keep the daemon
@@ -322,6 +331,14 @@ class Poller:
         report.rising_events = tuple(result.rising_events)
         report.duration_ms = f.fetch_ms + _ms(started)
         report.source_alert = t.source_alert
+        try:
+            self._save(name, now, report, t)
+        except sqlite3.DatabaseError as exc:
+            raise storage_error(self.store.path, exc) from None
+        _log_report(report)
+        return report
+
+    def _save(self, name: str, now: float, report: PollReport, t: health.Transition) -> None:
         with self.store.transaction():
             self.store.save_source_state(t.state)
             self.store.record_poll(
@@ -335,8 +352,6 @@ class Poller:
             )
             if t.source_alert:
                 self.store.add_source_alert(name, t.source_alert[0], t.source_alert[1], int(now))
-        _log_report(report)
-        return report
 
 
 def _log_report(r: PollReport) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 import time
 from contextlib import contextmanager
@@ -26,6 +27,11 @@ from hotspot.errors import ConfigError, HotspotError
 from hotspot.i18n import _, _l
 
 log = logging.getLogger("hotspot")
+
+#: Bounds of numeric arguments, so a huge number is a one-line usage error, not an SQLite
+#: overflow traceback.
+MAX_LIMIT = 1_000_000
+ROW_ID = click.IntRange(1, 2**63 - 1)
 
 
 class LocalFormatter(logging.Formatter):
@@ -107,9 +113,16 @@ class Context:
         return load_plugins(self.config().plugins)
 
     def store(self):
+        """The database for a read command: opened read-only, never created. Before the
+        first poll there is none: the command then reads an empty in-memory one (and says so
+        on stderr), so it shows its empty result without creating a file or folder."""
         from hotspot.storage.store import Store
 
-        return Store(self.config().database)
+        path = self.config().database
+        if not path.exists():
+            click.echo(f"note: no database at {path} yet (nothing polled so far)", err=True)
+            return Store(":memory:")
+        return Store(path, readonly=True)
 
 
 def error_line(message: object) -> str:
@@ -179,6 +192,14 @@ class HotspotGroup(TranslatedHelp, click.Group):
                 click.echo(error_line(exc.format_message()), err=True)
                 sys.exit(exc.exit_code)
             raise
+        except sqlite3.DatabaseError as exc:  # a read hit a damaged, full or locked file
+            from hotspot.storage.db import storage_error
+
+            obj = ctx.obj
+            loaded = getattr(obj, "_config", None)
+            where = loaded.database if loaded is not None else "(the configured database)"
+            click.echo(error_line(str(storage_error(where, exc))), err=True)
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo(_("interrupted"), err=True)
             sys.exit(130)

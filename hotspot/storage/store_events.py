@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from hotspot.storage.columns import chunks, to_json
+from hotspot.storage.columns import chunks, like_contains, to_json
 
 CANDIDATES_PER_TERM = 200
 
@@ -150,8 +150,8 @@ class EventStore:
             where.append("(',' || platforms || ',') LIKE ?")
             params.append(f"%,{platform},%")
         if search:
-            where.append("id IN (SELECT event_id FROM items WHERE title LIKE ?)")
-            params.append(f"%{search}%")
+            where.append("id IN (SELECT event_id FROM items WHERE title LIKE ? ESCAPE '\\')")
+            params.append(like_contains(search))
         if state:
             where.append("state = ?")
             params.append(state)
