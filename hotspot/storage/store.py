@@ -77,7 +77,8 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore):
             self.flush_search()
         except BaseException:
             self._pending_grams.clear()
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLITE_FULL and some I/O errors roll back already
+                self.conn.execute("ROLLBACK")
             raise
         else:
             self.conn.execute("COMMIT")
