@@ -31,6 +31,19 @@ from hotspot.i18n import _
 MIN_HOST_INTERVAL_FLOOR = 1.0
 
 
+DEFAULT_DATABASE = "var/hotspot.db"
+
+
+def _inside_package_data(path: Path) -> bool:
+    from importlib import resources
+
+    try:
+        data = Path(str(resources.files("hotspot.data"))).resolve()
+    except (ModuleNotFoundError, TypeError):
+        return False
+    return path.resolve().is_relative_to(data)
+
+
 def default_config_path() -> Path:
     return Path(os.environ.get("HOTSPOT_CONFIG") or DEFAULT_CONFIG_NAME)
 
@@ -88,7 +101,15 @@ def parse_config(
             "lexicons",
         },
     )
-    database = c.get(top, "hotspot", "database", str, "data/hotspot.db")
+    # Default: var/hotspot.db beside the config file. Not data/: in a repository checkout
+    # that is the package's own data folder (lexicons, starter config), never state.
+    database = c.get(top, "hotspot", "database", str, DEFAULT_DATABASE)
+    if database != ":memory:" and _inside_package_data(base / database):
+        c.err(
+            "hotspot.database",
+            f"{base / database} is inside hotspot's own data folder (the package's lexicons); "
+            f'point it elsewhere, e.g. database = "{DEFAULT_DATABASE}"',
+        )
     timezone = c.get(top, "hotspot", "timezone", str, "Asia/Shanghai")
     try:
         ZoneInfo(timezone)
