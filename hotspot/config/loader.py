@@ -30,7 +30,6 @@ from hotspot.i18n import _
 # ("0s" used to mean "no gap at all"; a manual `hotspot poll` still skips the gap).
 MIN_HOST_INTERVAL_FLOOR = 1.0
 
-
 DEFAULT_DATABASE = "var/hotspot.db"
 
 
