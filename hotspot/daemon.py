@@ -7,8 +7,11 @@ One main thread runs a ``schedule.Scheduler`` (an instance, not the module-level
                   back nothing: see ``Poller.step``)
     every 30 s    send due digests (also once at start-up: a digest missed while down)
     every 10 s    send pending instant pushes (polling only enqueues them)
-    every 1 h     relearn expansions from the collected history
-    every 6 h     retention: compact old observations
+    every 60 s    maintenance that is due, judged from the time of its last run stored in
+                  the database (``meta``), so a daemon restarted more often than the period
+                  still runs it, and the first check is at start:
+                    relearn expansions from the collected history   every 1 h
+                    retention: compact old observations             every 6 h
 
 Every job is wrapped, so an exception is logged with its traceback and the loop goes on
 (``schedule`` itself catches nothing). SIGTERM/SIGINT stop the loop: an in-flight fetch is
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -34,10 +38,13 @@ from hotspot.engine import Engine, theme_pairs
 from hotspot.errors import ConfigError, HotspotError
 from hotspot.ingest.registry import load_plugins
 from hotspot.poller import Poller
-from hotspot.storage.db import WriterLock
+from hotspot.storage.db import WriterLock, storage_error
 from hotspot.storage.store import Store
 
 log = logging.getLogger(__name__)
+
+LEARN_EVERY = 3600.0
+RETENTION_EVERY = 6 * 3600.0
 
 
 class Daemon:
@@ -74,6 +81,7 @@ class Daemon:
         try:
             self.store = Store(self.config.database)
             started = time.perf_counter()
+            _refuse_damaged(self.store)
             self.engine = Engine.from_config(self.config, self.store)
             self._build_poller()
             log.info(
@@ -108,8 +116,7 @@ class Daemon:
 
     def _schedule(self) -> None:
         self.scheduler.every(1).seconds.do(self._guard("poll", self.poll_due))
-        self.scheduler.every(1).hours.do(self._guard("learn", self.learn))
-        self.scheduler.every(6).hours.do(self._guard("retention", self.retention))
+        self.scheduler.every(60).seconds.do(self._guard("maintenance", self.maintenance))
         self.scheduler.every(30).seconds.do(self._guard("digest", self._send_due_digests))
         self.scheduler.every(10).seconds.do(
             self._guard("push", lambda: delivery.deliver_pushes(self.config, self.store))
@@ -118,6 +125,7 @@ class Daemon:
     def _loop(self) -> None:
         self._guard("digest", self._send_due_digests)()  # missed while down
         self.poll_due()  # every source once at start (their next_poll is due or unset)
+        self._guard("maintenance", self.maintenance)()  # what came due while down
         while not self._stop.is_set():
             if self._reload.is_set():
                 self._reload.clear()
@@ -151,6 +159,23 @@ class Daemon:
         except Exception:
             log.exception("queueing pushes failed; the daemon goes on")
         return reports
+
+    def maintenance(self, now: float | None = None) -> None:
+        """Run each maintenance job whose period has passed since its stored last run."""
+        now = time.time() if now is None else now
+        for name, period, job in (
+            ("learn", LEARN_EVERY, self.learn),
+            ("retention", RETENTION_EVERY, self.retention),
+        ):
+            if self._stop.is_set():
+                return
+            last = float(self.store.meta(f"last_{name}") or 0)
+            if now - last < period:
+                continue
+            job()
+            with self.store.transaction():
+                self.store.set_meta(f"last_{name}", str(int(now)))
+            log.info("maintenance: %s done (next in %.0f h)", name, period / 3600)
 
     def learn(self) -> None:
         from hotspot.analysis.learn import relearn
@@ -187,3 +212,13 @@ class Daemon:
             len(self.poller.instances),
             len(new.accounts),
         )
+
+
+def _refuse_damaged(store: Store) -> None:
+    """A damaged database is reported at start in one line instead of failing every cycle."""
+    try:
+        result = store.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise storage_error(store.path, exc) from None
+    if result != "ok":
+        raise storage_error(store.path, ValueError(f"corrupt: {result}"))

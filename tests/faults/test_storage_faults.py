@@ -66,7 +66,12 @@ def test_a_damaged_database_is_one_clear_line_everywhere(tmp_path, server):
     assert run_cli("poll", config=cfg).returncode == 0
     _damage(tmp_path / "hotspot.db")
 
-    for args in (("hotspots", "list", "--search", "奶茶"), ("alerts", "list"), ("poll",)):
+    for args in (
+        ("hotspots", "list", "--search", "奶茶"),
+        ("alerts", "list"),
+        ("poll",),
+        ("run",),  # the daemon refuses to start on it instead of failing every cycle
+    ):
         _one_error_line(run_cli(*args, config=cfg), "is damaged", "restore a backup")
     doc = run_cli("doctor", config=cfg)
     assert doc.returncode == 1 and "Traceback" not in doc.stderr + doc.stdout
