@@ -100,13 +100,30 @@ def _config(folder: Path, sources: dict[str, str]) -> Path:
 
 
 def _env(code: Path | None) -> dict[str, str]:
-    env = dict(os.environ)
-    if code:
-        env["PYTHONPATH"] = f"{code}{os.pathsep}{env.get('PYTHONPATH', '')}"
-    return env
+    return dict(os.environ)
 
 
-def peak_rss_of_poll(cfg: Path, env: dict[str, str]) -> tuple[float, str]:
+#: Runs the hotspot of another checkout: the editable install's finder is removed so that
+#: checkout's ``hotspot`` (with ``sources`` and ``data`` linked in as the installed layout has
+#: them) is imported instead of this one.
+_BOOT = (
+    "import sys; code = sys.argv.pop(1); "
+    "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]; "
+    "sys.path.insert(0, code); from hotspot.cli import main; sys.argv[0] = 'hotspot'; main()"
+)
+
+
+def _hotspot(code: Path | None) -> list[str]:
+    if code is None:
+        return [sys.executable, "-m", "hotspot"]
+    for name in ("sources", "data"):
+        link = code / "hotspot" / name
+        if not link.exists():
+            link.symlink_to(code / name)
+    return [sys.executable, "-c", _BOOT, str(code)]
+
+
+def peak_rss_of_poll(cfg: Path, env: dict[str, str], code: Path | None) -> tuple[float, str]:
     """Peak RSS (MB) of one ``hotspot poll`` and its last stderr line."""
     probe = (
         "import resource, subprocess, sys\n"
@@ -146,7 +163,7 @@ def bombs(code: Path | None) -> None:
     for path, (body, headers, _) in cases.items():
         with tempfile.TemporaryDirectory() as tmp:
             cfg = _config(Path(tmp), {"s": server.url(path)})
-            rss, line = peak_rss_of_poll(cfg, _env(code))
+            rss, line = peak_rss_of_poll(cfg, _env(code), code)
             what = "1 GiB decoded" if headers else "a normal list (baseline)"
             print(
                 f"bomb {headers.get('Content-Encoding', 'none'):>10}: body {len(body):>9,} B "
@@ -162,7 +179,7 @@ def stall(code: Path | None, seconds: float = 40.0) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cfg = _config(Path(tmp), {"slow": server.url("/slow"), "fast": server.url("/fast")})
         d = subprocess.Popen(
-            [sys.executable, "-m", "hotspot", "--config", str(cfg), "run"],
+            [*_hotspot(code), "--config", str(cfg), "run"],
             stderr=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             env=_env(code),
