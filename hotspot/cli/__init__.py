@@ -124,6 +124,18 @@ class Context:
             return Store(":memory:")
         return Store(path, readonly=True)
 
+    def write_store(self):
+        """The database for a short write without the writer lock (``alerts mark``): SQLite's
+        own locking serialises it with the daemon. Never creates a database."""
+        from hotspot.storage.store import Store
+
+        path = self.config().database
+        if not path.exists():
+            raise HotspotError(
+                f"no database at {path} yet: run `hotspot poll` or `hotspot run` first"
+            )
+        return Store(path)
+
 
 def error_line(message: object) -> str:
     """The one error style: ``错误：…`` / ``error: …``."""
