@@ -132,17 +132,7 @@ def peak_rss_of_poll(cfg: Path, env: dict[str, str], code: Path | None) -> tuple
         "print((r.stderr.strip().splitlines() or [''])[-1][:160])\n"
     )
     out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            probe,
-            sys.executable,
-            "-m",
-            "hotspot",
-            "--config",
-            str(cfg),
-            "poll",
-        ],
+        [sys.executable, "-c", probe, *_hotspot(code), "--config", str(cfg), "poll"],
         capture_output=True,
         text=True,
         env=env,
