@@ -141,6 +141,8 @@ class Daemon:
                 job()
             except HotspotError as exc:
                 log.error("%s job failed: %s", name, exc)
+            except sqlite3.DatabaseError as exc:  # the store's fault: one line, no traceback
+                log.error("%s job failed: %s", name, storage_error(self.config.database, exc))
             except Exception:
                 log.exception("%s job failed with a bug; the daemon goes on", name)
 

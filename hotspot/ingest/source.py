@@ -195,6 +195,8 @@ def body_note(source: str, url: str, text: str | bytes) -> str:
     pushes and mails; its (sanitised) start goes to the local debug log only."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
+    if not text.strip():
+        return "an empty body"
     log.debug(
         "source %s: unexpected body from %s starts: %s", source, url, " ".join(text[:80].split())
     )

@@ -142,14 +142,14 @@ def test_a_write_held_longer_than_the_busy_timeout_costs_one_cycle_not_a_source(
     assert d.wait(15) == 0
 
 
-def test_concurrent_first_opens_never_fail(tmp_path, server):
+def test_concurrent_first_opens_never_fail(tmp_path, server):  # 2 writers, 4 readers
     server.routes["/a"] = Reply(200, weibo_json(TITLES))
     cfg = write_config(tmp_path, [{"name": "a", "url": server.url("/a")}], database="db/h.db")
     procs = [
         subprocess.Popen(
             hotspot_argv(cfg, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        for args in [("poll",), ("poll",)] + [("hotspots", "list")] * 6
+        for args in [("poll",), ("poll",)] + [("hotspots", "list")] * 4
     ]
     results = [(p.args[5:], *p.communicate(60), p.returncode) for p in procs]
     for args, _out, err, code in results:
