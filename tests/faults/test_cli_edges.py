@@ -5,6 +5,7 @@ traceback. Driven through the CLI against a real local server."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from .conftest import Reply, assert_no_traceback, run_cli, weibo_json, write_config
 
@@ -69,3 +70,20 @@ def test_percent_and_underscore_in_search_are_literal(tmp_path, server):
             assert r.returncode == 0, r.stderr
             titles = {row["title"] for row in json.loads(r.stdout)}
             assert titles == expected, (cmd, needle, titles)
+
+
+def test_the_database_may_not_live_in_the_packages_own_data_folder(tmp_path):
+    from importlib import resources
+
+    data = Path(str(resources.files("hotspot.data")))
+    cfg = write_config(tmp_path, [], database=str(data / "hotspot.db"))
+    r = run_cli("config", "check", config=cfg)
+    assert r.returncode == 2 and "hotspot.database" in r.stderr and "data folder" in r.stderr
+    assert_no_traceback(r.stderr)
+    assert not (data / "hotspot.db").exists()
+    # and the default is var/hotspot.db beside the config
+    from hotspot.config import load_config
+
+    plain = tmp_path / "plain.toml"
+    plain.write_text('[[accounts]]\nname = "a"\n', encoding="utf-8")
+    assert load_config(plain).database == tmp_path / "var" / "hotspot.db"
