@@ -16,6 +16,7 @@ from pathlib import Path
 
 from hotspot.config import Config, load_config
 from hotspot.errors import ConfigError, HotspotError
+from hotspot.i18n import _
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,9 @@ def _database(config: Config, checks: list[Check]):
             Check(
                 "warn",
                 "database",
-                f"no database at {config.database} yet; `hotspot run` or `hotspot poll` creates it",
+                _("no database at {path} yet; `hotspot run` or `hotspot poll` creates it").format(
+                    path=config.database
+                ),
             )
         )
         return None

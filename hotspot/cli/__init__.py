@@ -48,11 +48,11 @@ class LocalFormatter(logging.Formatter):
 
     # Log lines without control or bidi characters: messages quote remote text (titles,
     # server error texts), and an ESC in them must not act on the operator's terminal.
-    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+    def formatMessage(self, record: logging.LogRecord) -> str:
         record.message = safetext.lines(record.message)
         return super().formatMessage(record)
 
-    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+    def formatException(self, ei) -> str:
         return safetext.lines(super().formatException(ei))
 
 
@@ -120,7 +120,10 @@ class Context:
 
         path = self.config().database
         if not path.exists():
-            click.echo(f"note: no database at {path} yet (nothing polled so far)", err=True)
+            click.echo(
+                _("note: no database at {path} yet (nothing polled so far)").format(path=path),
+                err=True,
+            )
             return Store(":memory:")
         return Store(path, readonly=True)
 
@@ -132,7 +135,9 @@ class Context:
         path = self.config().database
         if not path.exists():
             raise HotspotError(
-                f"no database at {path} yet: run `hotspot poll` or `hotspot run` first"
+                _("no database at {path} yet: run `hotspot poll` or `hotspot run` first").format(
+                    path=path
+                )
             )
         return Store(path)
 

@@ -64,7 +64,7 @@ def _day(config, account, date: str | None) -> str:
             ) from None
         if not 1971 <= day.year <= 9998:
             raise click.BadParameter(
-                f"{date!r} is out of range; give a date between 1971 and 9998",
+                _("{date!r} is out of range; give a date between 1971 and 9998").format(date=date),
                 param_hint="--date",
             )
         return day.isoformat()

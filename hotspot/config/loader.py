@@ -106,8 +106,10 @@ def parse_config(
     if database != ":memory:" and _inside_package_data(base / database):
         c.err(
             "hotspot.database",
-            f"{base / database} is inside hotspot's own data folder (the package's lexicons); "
-            f'point it elsewhere, e.g. database = "{DEFAULT_DATABASE}"',
+            _(
+                "{path} is inside hotspot's own data folder (the package's lexicons); "
+                'point it elsewhere, e.g. database = "{default}"'
+            ).format(path=base / database, default=DEFAULT_DATABASE),
         )
     timezone = c.get(top, "hotspot", "timezone", str, "Asia/Shanghai")
     try:

@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from hotspot.errors import DatabaseRefused, StoreError
+from hotspot.i18n import _
 from hotspot.storage.schema import KNOWN, MIGRATION_SET, migration_set
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -39,25 +40,37 @@ def storage_error(path: Path | str, exc: BaseException) -> StoreError:
     low = text.lower()
     if "full" in low:
         return StoreError(
-            f"database {path} is full ({text}): free disk space (or raise the quota); "
-            "hotspot resumes by itself, no source is blamed"
+            _(
+                "database {path} is full ({reason}): free disk space (or raise the quota); "
+                "hotspot resumes by itself, no source is blamed"
+            ).format(path=path, reason=text)
         )
     if "malformed" in low or "not a database" in low or "corrupt" in low:
         return StoreError(
-            f"database {path} is damaged ({text}): stop hotspot, move the file aside and "
-            f"restore a backup, or rebuild it with `sqlite3 {path} .recover`"
+            _(
+                "database {path} is damaged ({reason}): stop hotspot, move the file aside and "
+                "restore a backup, or rebuild it with `sqlite3 {path} .recover`"
+            ).format(path=path, reason=text)
         )
     if "locked" in low or "busy" in low:
         return StoreError(
-            f"database {path} is busy ({text}): another process held a write for more than "
-            f"{BUSY_TIMEOUT_MS // 1000}s; the cycle is retried"
+            _(
+                "database {path} is busy ({reason}): another process held a write for more "
+                "than {seconds}s; the cycle is retried"
+            ).format(path=path, reason=text, seconds=BUSY_TIMEOUT_MS // 1000)
         )
     if "readonly" in low or "read-only" in low or "unable to open" in low:
         return StoreError(
-            f"database {path} cannot be written ({text}): check the permissions of the file "
-            "and its folder, or point [hotspot] database elsewhere"
+            _(
+                "database {path} cannot be written ({reason}): check the permissions of the "
+                "file and its folder, or point [hotspot] database elsewhere"
+            ).format(path=path, reason=text)
         )
-    return StoreError(f"database {path}: {text}; check the file and its permissions")
+    return StoreError(
+        _("database {path}: {reason}; check the file and its permissions").format(
+            path=path, reason=text
+        )
+    )
 
 
 def open_database(
@@ -100,8 +113,10 @@ def _open_reader(path: Path) -> sqlite3.Connection:
     while True:
         if not path.exists():
             raise StoreError(
-                f"no database at {path} yet: run `hotspot poll` or `hotspot run` first "
-                "(read commands never create it)"
+                _(
+                    "no database at {path} yet: run `hotspot poll` or `hotspot run` first "
+                    "(read commands never create it)"
+                ).format(path=path)
             )
         _check_file(path)
         writable = os.access(path.parent, os.W_OK) and os.access(path, os.W_OK)
@@ -125,11 +140,15 @@ def _open_reader(path: Path) -> sqlite3.Connection:
             continue  # an older schema and no writer running: upgraded, open again
         if time.monotonic() > deadline:
             raise StoreError(
-                f"database {path} is being created or upgraded by another hotspot process; "
-                "try again in a moment"
+                _(
+                    "database {path} is being created or upgraded by another hotspot process; "
+                    "try again in a moment"
+                ).format(path=path)
                 if writable
-                else f"database {path} has an older schema and its folder is read-only; "
-                "upgrade it once from a writable copy"
+                else _(
+                    "database {path} has an older schema and its folder is read-only; "
+                    "upgrade it once from a writable copy"
+                ).format(path=path)
             )
         time.sleep(0.1)
 
@@ -216,9 +235,10 @@ class WriterLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise StoreError(
-                f"database {str(self.path)[:-5]}: cannot write in {self.path.parent} "
-                f"({exc.strerror}); fix the folder's permissions or point [hotspot] "
-                "database at a writable place"
+                _(
+                    "database {path}: cannot write in {folder} ({reason}); fix the folder's "
+                    "permissions or point [hotspot] database at a writable place"
+                ).format(path=str(self.path)[:-5], folder=self.path.parent, reason=exc.strerror)
             ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
