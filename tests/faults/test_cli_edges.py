@@ -85,5 +85,8 @@ def test_the_database_may_not_live_in_the_packages_own_data_folder(tmp_path):
     from hotspot.config import load_config
 
     plain = tmp_path / "plain.toml"
-    plain.write_text('[[accounts]]\nname = "a"\n', encoding="utf-8")
+    plain.write_text(
+        '[[accounts]]\nname = "a"\n\n[[accounts.themes]]\nname = "t"\nkeywords = ["奶茶"]\n',
+        encoding="utf-8",
+    )
     assert load_config(plain).database == tmp_path / "var" / "hotspot.db"
