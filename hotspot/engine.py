@@ -30,6 +30,11 @@ from hotspot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
+#: Items kept from one response. A platform's hot list has about 50 entries and a busy feed
+#: 100; beyond this a response is hostile or broken, and its tail is dropped (the first
+#: entries are kept: a hot list's top ranks, a feed's newest entries).
+MAX_ITEMS_PER_POLL = 200
+
 MATCHED_MEMORY = (
     20_000  # item ids remembered as matched; past that, forget (matching is idempotent)
 )
@@ -165,6 +170,15 @@ class Engine:
         """
         observed_at = observed_at or datetime.now(UTC)
         at = int(observed_at.timestamp())
+        if len(raw_items) > MAX_ITEMS_PER_POLL:
+            log.warning(
+                "source %s: %d items in one response; keeping the first %d "
+                "(the top of the list, as the platform orders it)",
+                source,
+                len(raw_items),
+                MAX_ITEMS_PER_POLL,
+            )
+            raw_items = raw_items[:MAX_ITEMS_PER_POLL]
         hotspots: dict[str, Hotspot] = {}
         for raw in raw_items:
             h = normalize(

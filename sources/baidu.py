@@ -32,6 +32,7 @@ from urllib.parse import quote_plus
 
 from hotspot.ingest.source import (
     Source,
+    body_note,
     dig,
     key_list,
     load_json,
@@ -85,7 +86,7 @@ class BaiduSource(Source):
             if embedded is None:
                 raise self.parse_error(
                     f"expected baidu board JSON, got HTML without "
-                    f"<!--s-data:...--> from {fetched.url}: {_preview(text)}"
+                    f"<!--s-data:...--> from {fetched.url}: {body_note(self.name, fetched.url, text)}"
                 )
             fetched = dataclasses.replace(
                 fetched, content=embedded.encode("utf-8"), encoding="utf-8"
@@ -183,10 +184,6 @@ def _extras(row: dict[str, Any], hot_tag: str | None, query: str, title: str) ->
 
 def _short(value: Any, n: int = 120) -> str:
     return " ".join(str(value)[:n].split()) or "none"
-
-
-def _preview(text: str, n: int = 80) -> str:
-    return " ".join(text[:n].split())
 
 
 SOURCES = [BaiduSource]

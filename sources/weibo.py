@@ -59,7 +59,15 @@ from bs4 import BeautifulSoup, Tag
 
 from hotspot.errors import BlockedError
 from hotspot.ingest.http import HttpClient
-from hotspot.ingest.source import Source, dig, int_or_none, load_json, text_or_none, truthy
+from hotspot.ingest.source import (
+    Source,
+    body_note,
+    dig,
+    int_or_none,
+    load_json,
+    text_or_none,
+    truthy,
+)
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import split_category
 
@@ -160,7 +168,8 @@ class WeiboHotSearch(Source):
             items = self._parse_html(fetched)
         else:
             raise self.parse_error(
-                f"expected Weibo JSON or HTML from {fetched.url} but got {_preview(fetched)!r}"
+                f"expected Weibo JSON or HTML from {fetched.url} but got "
+                f"{body_note(self.name, fetched.url, fetched.content)}"
             )
         if not items:
             raise self.parse_error(
@@ -666,7 +675,3 @@ def _first_char(body: bytes) -> str:
 def _is_visitor_page(body: bytes) -> bool:
     head = body[:65536].lower()
     return any(marker in head for marker in _VISITOR_MARKERS)
-
-
-def _preview(fetched: Fetched, n: int = 80) -> str:
-    return " ".join(fetched.content[: n * 4].decode("utf-8", "replace")[:n].split())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 import time
 from contextlib import contextmanager
@@ -20,12 +21,17 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from hotspot import __version__, i18n
+from hotspot import __version__, i18n, safetext
 from hotspot.config import Config, default_config_path, load_config
 from hotspot.errors import ConfigError, HotspotError
 from hotspot.i18n import _, _l
 
 log = logging.getLogger("hotspot")
+
+#: Bounds of numeric arguments, so a huge number is a one-line usage error, not an SQLite
+#: overflow traceback.
+MAX_LIMIT = 1_000_000
+ROW_ID = click.IntRange(1, 2**63 - 1)
 
 
 class LocalFormatter(logging.Formatter):
@@ -40,6 +46,15 @@ class LocalFormatter(logging.Formatter):
         when = datetime.fromtimestamp(record.created, self.tz or ZoneInfo("Asia/Shanghai"))
         return when.isoformat(sep="T" if datefmt == "iso" else " ", timespec="seconds")
 
+    # Log lines without control or bidi characters: messages quote remote text (titles,
+    # server error texts), and an ESC in them must not act on the operator's terminal.
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = safetext.lines(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei) -> str:
+        return safetext.lines(super().formatException(ei))
+
 
 class JsonFormatter(LocalFormatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -47,7 +62,7 @@ class JsonFormatter(LocalFormatter):
             "time": self.formatTime(record, "iso"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": safetext.lines(record.getMessage()),
         }
         if record.exc_info:
             entry["traceback"] = self.formatException(record.exc_info)
@@ -98,9 +113,33 @@ class Context:
         return load_plugins(self.config().plugins)
 
     def store(self):
+        """The database for a read command: opened read-only, never created. Before the
+        first poll there is none: the command then reads an empty in-memory one (and says so
+        on stderr), so it shows its empty result without creating a file or folder."""
         from hotspot.storage.store import Store
 
-        return Store(self.config().database)
+        path = self.config().database
+        if not path.exists():
+            click.echo(
+                _("note: no database at {path} yet (nothing polled so far)").format(path=path),
+                err=True,
+            )
+            return Store(":memory:")
+        return Store(path, readonly=True)
+
+    def write_store(self):
+        """The database for a short write without the writer lock (``alerts mark``): SQLite's
+        own locking serialises it with the daemon. Never creates a database."""
+        from hotspot.storage.store import Store
+
+        path = self.config().database
+        if not path.exists():
+            raise HotspotError(
+                _("no database at {path} yet: run `hotspot poll` or `hotspot run` first").format(
+                    path=path
+                )
+            )
+        return Store(path)
 
 
 def error_line(message: object) -> str:
@@ -163,13 +202,21 @@ class HotspotGroup(TranslatedHelp, click.Group):
                 click.echo(error_line(line), err=True)
             sys.exit(2)
         except HotspotError as exc:
-            click.echo(error_line(exc), err=True)
+            click.echo(error_line(safetext.lines(str(exc))), err=True)
             sys.exit(1)
         except click.ClickException as exc:
             if type(exc) is click.ClickException:
                 click.echo(error_line(exc.format_message()), err=True)
                 sys.exit(exc.exit_code)
             raise
+        except sqlite3.DatabaseError as exc:  # a read hit a damaged, full or locked file
+            from hotspot.storage.db import storage_error
+
+            obj = ctx.obj
+            loaded = getattr(obj, "_config", None)
+            where = loaded.database if loaded is not None else "(the configured database)"
+            click.echo(error_line(str(storage_error(where, exc))), err=True)
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo(_("interrupted"), err=True)
             sys.exit(130)

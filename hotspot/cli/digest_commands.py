@@ -9,6 +9,7 @@ daemon uses. Neither command imports jieba.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from pathlib import Path
 
@@ -48,14 +49,25 @@ def _accounts(config, name: str | None):
     return [a for a in config.accounts if a.digest_at is not None] or list(config.accounts)
 
 
+def _file_part(name: str) -> str:
+    """An account name made safe as part of a file name (``a/b`` would be a folder)."""
+    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "account"
+
+
 def _day(config, account, date: str | None) -> str:
     if date:
         try:
-            return dt.date.fromisoformat(date).isoformat()
+            day = dt.date.fromisoformat(date)
         except ValueError:
             raise click.BadParameter(
                 _("{value!r} is not a date YYYY-MM-DD").format(value=date), param_hint="--date"
             ) from None
+        if not 1971 <= day.year <= 9998:
+            raise click.BadParameter(
+                _("{date!r} is out of range; give a date between 1971 and 9998").format(date=date),
+                param_hint="--date",
+            )
+        return day.isoformat()
     now = dt.datetime.now(config.tz)
     at = account.digest_at or dt.time(0, 0)
     day = now.date() if now.time() >= at else now.date() - dt.timedelta(days=1)
@@ -104,9 +116,18 @@ def digest_preview(
             target = (
                 html_path
                 if len(_accounts(config, account)) == 1
-                else html_path.with_name(f"{html_path.stem}-{acc.name}{html_path.suffix}")
+                else html_path.with_name(
+                    f"{html_path.stem}-{_file_part(acc.name)}{html_path.suffix}"
+                )
             )
-            target.write_text(html, encoding="utf-8")
+            try:
+                target.write_text(html, encoding="utf-8")
+            except OSError as exc:
+                raise click.ClickException(
+                    _("cannot write the HTML to {path}: {reason}").format(
+                        path=target, reason=exc.strerror
+                    )
+                ) from None
             click.echo(_("HTML written to {path}").format(path=target), err=True)
 
 

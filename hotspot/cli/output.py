@@ -78,6 +78,7 @@ def to_json(rows: Any) -> str:
 
 
 BOM = "\ufeff"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def to_csv(rows: Sequence[dict[str, Any]]) -> str:
@@ -96,8 +97,13 @@ def to_csv(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def _cell(value: Any) -> Any:
+    """Lists as comma-separated text; a string starting like a formula (``=``, ``+``, ``-``,
+    ``@``, tab, CR) gets a leading ``'`` so a spreadsheet shows it as text (OWASP's advice);
+    numbers stay numbers."""
     if isinstance(value, (list, tuple)):
-        return ",".join("" if v is None else str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
+        value = ",".join("" if v is None else str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
     return value

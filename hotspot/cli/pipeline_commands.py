@@ -170,15 +170,19 @@ def _batches(seq: list, n: int):
 @cli.command("learn")
 @click.pass_obj
 def learn_cmd(obj: Context) -> None:
-    """Relearn expansions from the stored history now (the daemon does it hourly)."""
+    """Relearn expansions from the stored history now (the daemon does it hourly).
+    Takes the writer lock: refused while a daemon runs on this database."""
     from hotspot.analysis.learn import relearn
     from hotspot.analysis.lexicon import load_verticals
+    from hotspot.storage.db import WriterLock
     from hotspot.storage.store import Store
 
     config = obj.config()
-    store = Store(config.database)
-    with store.transaction():
-        learned = relearn(store, load_verticals(config.lexicons))
+    with WriterLock(config.database):
+        store = Store(config.database)
+        with store.transaction():
+            learned = relearn(store, load_verticals(config.lexicons))
+        store.close()
     say(
         _("learned {terms} terms, {demotions} demotions").format(
             terms=sum(len(t) for t in learned.terms.values()),

@@ -13,7 +13,7 @@ import click
 
 from hotspot import display
 from hotspot.analysis.trends import sparkline
-from hotspot.cli import Context, cli, parse_since
+from hotspot.cli import MAX_LIMIT, ROW_ID, Context, cli, parse_since
 from hotspot.cli.output import iso, table, to_csv, to_json, when
 from hotspot.i18n import _, _l
 from hotspot.ingest.normalize import clean_text
@@ -64,7 +64,7 @@ def empty_alerts_reason(config, account: str | None, theme: str | None, since: s
 @click.option("--theme", help=_l("Only this theme."))
 @click.option("--since", help=_l("Only alerts newer than this, e.g. 24h, 7d."))
 @click.option("--min-score", type=float, help=_l("Only alerts scoring at least this."))
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=50, show_default=True)
 @click.option(
     "--all", "show_all", is_flag=True, help=_l("Also list alerts marked irrelevant by feedback.")
 )
@@ -131,7 +131,7 @@ def alerts_list(obj: Context, account, theme, since, min_score, limit, show_all,
 
 
 @alerts.command("show")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=ROW_ID)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
 def alerts_show(obj: Context, alert_id: int, fmt: str) -> None:
@@ -233,7 +233,7 @@ def hotspots() -> None:
 @click.option("--platform", help=_l("Only this platform."))
 @click.option("--since", help=_l("Seen within this long, e.g. 2h."))
 @click.option("--search", help=_l("Titles containing this text."))
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=50, show_default=True)
 @FORMAT
 @click.pass_obj
 def hotspots_list(obj: Context, source, platform, since, search, limit, fmt) -> None:
@@ -270,7 +270,7 @@ def events() -> None:
 @click.option("--platform", help=_l("Only events that appeared on this platform."))
 @click.option("--search", help=_l("Events with an appearance containing this text."))
 @click.option("--multi", is_flag=True, help=_l("Only events on two or more platforms."))
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=50, show_default=True)
 @FORMAT
 @click.pass_obj
 def events_list(obj: Context, since, platform, search, multi, limit, fmt) -> None:
@@ -311,7 +311,7 @@ def events_list(obj: Context, since, platform, search, multi, limit, fmt) -> Non
 
 
 @events.command("show")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=ROW_ID)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
 def events_show(obj: Context, event_id: int, fmt: str) -> None:
@@ -372,7 +372,7 @@ def events_show(obj: Context, event_id: int, fmt: str) -> None:
     help=_l("Only events in this state."),
 )
 @click.option("--since", default="24h", show_default=True)
-@click.option("--limit", type=click.IntRange(1), default=30, show_default=True)
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=30, show_default=True)
 @FORMAT
 @click.pass_obj
 def trends(obj: Context, platform, state, since, limit, fmt) -> None:

@@ -11,6 +11,7 @@ import click
 from hotspot import i18n
 from hotspot.cli import Context, cli, say
 from hotspot.i18n import _, _l
+from hotspot.safetext import one_line
 
 
 @cli.command()
@@ -144,19 +145,27 @@ from hotspot.cli.read_commands import db as db_group  # noqa: E402
 @db_group.command("vacuum")
 @click.pass_obj
 def db_vacuum(obj: Context) -> None:
-    """Compact old observations (retention) and reclaim disk space."""
+    """Compact old observations (retention) and reclaim disk space. Takes the writer lock:
+    refused while a daemon runs on this database (the daemon compacts every 6 h itself)."""
     import os
 
+    from hotspot.storage.db import WriterLock
     from hotspot.storage.retention import compact
     from hotspot.storage.store import Store
 
     config = obj.config()
-    store = Store(config.database)
-    before = os.path.getsize(config.database)
-    removed = compact(store, older_than_days=config.retention_days)
-    store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    store.execute("VACUUM")
-    after = os.path.getsize(config.database)
+    if not config.database.exists():
+        raise click.ClickException(
+            _("no database at {path} yet; nothing to vacuum").format(path=config.database)
+        )
+    with WriterLock(config.database):
+        store = Store(config.database)
+        before = os.path.getsize(config.database)
+        removed = compact(store, older_than_days=config.retention_days)
+        store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.execute("VACUUM")
+        after = os.path.getsize(config.database)
+        store.close()
     say(
         _("removed {removed} old observations; {before} MB -> {after} MB").format(
             removed=f"{removed:,}", before=f"{before / 1e6:.1f}", after=f"{after / 1e6:.1f}"
@@ -172,6 +181,6 @@ def doctor(obj: Context) -> None:
 
     checks = run_checks(obj.config_path)
     for c in checks:
-        click.echo(f"{c.status:<4}  {c.area:<16} {c.detail}")
+        click.echo(f"{c.status:<4}  {c.area:<16} {one_line(c.detail)}")
     if any(c.status == "FAIL" for c in checks):
         sys.exit(1)

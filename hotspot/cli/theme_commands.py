@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from hotspot.cli import Context, cli
+from hotspot.cli import MAX_LIMIT, Context, cli
 from hotspot.cli.output import table, to_json
 from hotspot.errors import InputError
 from hotspot.i18n import _, _l
@@ -36,9 +36,13 @@ def _match_engine(obj: Context, themes):
     from hotspot.storage.store import Store
 
     path = obj.config_path
-    if path.exists():
+    if path.exists() and obj.config().database.exists():
         config = obj.config()
-        store = Store(config.database)
+        store = Store(config.database, readonly=True)
+        verticals = load_verticals(config.lexicons)
+    elif path.exists():  # no database yet: match with what the lexicons know
+        config = obj.config()
+        store = Store(":memory:")
         verticals = load_verticals(config.lexicons)
     else:
         store = Store(":memory:")
@@ -203,7 +207,8 @@ def themes_explain(
             ),
             param_hint="--account",
         )
-    engine = Engine(Store(config.database), pairs, load_verticals(config.lexicons))
+    store = Store(config.database, readonly=True) if config.database.exists() else Store(":memory:")
+    engine = Engine(store, pairs, load_verticals(config.lexicons))
     doc = engine.document(text, summary, category, platform)
     click.echo(
         _("tokens: {tokens}").format(tokens=" ".join(doc.title_tokens))
@@ -240,7 +245,7 @@ def themes_explain(
 @themes.command("suggest")
 @click.argument("theme")
 @click.option("--account", help=_l("The account the theme belongs to."))
-@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=20, show_default=True)
 @click.pass_obj
 def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) -> None:
     """Propose keywords and exclusions for THEME from the stored history, with counts."""
@@ -264,7 +269,7 @@ def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) ->
             ),
             param_hint="THEME",
         )
-    store = Store(config.database)
+    store = Store(config.database, readonly=True)
     engine = Engine(store, pairs[:1], load_verticals(config.lexicons))
     docs = [(tokens, cat) for _, tokens, cat, _ in store.iter_documents()]
     if not docs:

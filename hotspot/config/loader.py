@@ -30,6 +30,18 @@ from hotspot.i18n import _
 # ("0s" used to mean "no gap at all"; a manual `hotspot poll` still skips the gap).
 MIN_HOST_INTERVAL_FLOOR = 1.0
 
+DEFAULT_DATABASE = "var/hotspot.db"
+
+
+def _inside_package_data(path: Path) -> bool:
+    from importlib import resources
+
+    try:
+        data = Path(str(resources.files("hotspot.data"))).resolve()
+    except (ModuleNotFoundError, TypeError):
+        return False
+    return path.resolve().is_relative_to(data)
+
 
 def default_config_path() -> Path:
     return Path(os.environ.get("HOTSPOT_CONFIG") or DEFAULT_CONFIG_NAME)
@@ -88,7 +100,17 @@ def parse_config(
             "lexicons",
         },
     )
-    database = c.get(top, "hotspot", "database", str, "data/hotspot.db")
+    # Default: var/hotspot.db beside the config file. Not data/: in a repository checkout
+    # that is the package's own data folder (lexicons, starter config), never state.
+    database = c.get(top, "hotspot", "database", str, DEFAULT_DATABASE)
+    if database != ":memory:" and _inside_package_data(base / database):
+        c.err(
+            "hotspot.database",
+            _(
+                "{path} is inside hotspot's own data folder (the package's lexicons); "
+                'point it elsewhere, e.g. database = "{default}"'
+            ).format(path=base / database, default=DEFAULT_DATABASE),
+        )
     timezone = c.get(top, "hotspot", "timezone", str, "Asia/Shanghai")
     try:
         ZoneInfo(timezone)

@@ -27,6 +27,7 @@ class HttpSettings:
 
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
+    deadline: float = 60.0  # total time for one fetch, redirects and body included
     max_bytes: int = 5 * 1024 * 1024
     max_redirects: int = 5
     user_agent: str = DEFAULT_USER_AGENT

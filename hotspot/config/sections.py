@@ -27,6 +27,7 @@ def http(c: Checker, t: Mapping[str, Any]) -> HttpSettings:
         {
             "connect_timeout",
             "read_timeout",
+            "deadline",
             "max_bytes",
             "max_redirects",
             "user_agent",
@@ -37,6 +38,7 @@ def http(c: Checker, t: Mapping[str, Any]) -> HttpSettings:
     return HttpSettings(
         connect_timeout=c.duration(t, "http", "connect_timeout", d.connect_timeout),
         read_timeout=c.duration(t, "http", "read_timeout", d.read_timeout),
+        deadline=c.duration(t, "http", "deadline", d.deadline),
         max_bytes=c.get(t, "http", "max_bytes", int, d.max_bytes, minimum=1024),
         max_redirects=c.get(t, "http", "max_redirects", int, d.max_redirects, minimum=0),
         user_agent=c.get(t, "http", "user_agent", str, d.user_agent),

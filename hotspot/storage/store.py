@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hotspot.models import Hotspot
-from hotspot.storage.columns import chunks, to_json
+from hotspot.storage.columns import chunks, like_contains, to_json
 from hotspot.storage.db import open_database
 from hotspot.storage.store_delivery import DeliveryStore
 from hotspot.storage.store_events import EventStore
@@ -54,9 +54,10 @@ class KnownItem:
 class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore):
     """The database of one hotspot installation."""
 
-    def __init__(self, path: Path | str, *, migrate: bool = True):
+    def __init__(self, path: Path | str, *, migrate: bool = True, readonly: bool = False):
         self.path = Path(path)
-        self.conn: sqlite3.Connection = open_database(path, migrate=migrate)
+        self.readonly = readonly
+        self.conn: sqlite3.Connection = open_database(path, migrate=migrate, readonly=readonly)
         self._pending_grams: list[tuple[int, str]] = []
 
     def close(self) -> None:
@@ -76,7 +77,8 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore):
             self.flush_search()
         except BaseException:
             self._pending_grams.clear()
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLITE_FULL and some I/O errors roll back already
+                self.conn.execute("ROLLBACK")
             raise
         else:
             self.conn.execute("COMMIT")
@@ -244,8 +246,8 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore):
                 )
                 params.append('"' + grams.replace('"', "") + '"')
             else:
-                where.append("i.title LIKE ?")
-                params.append(f"%{search}%")
+                where.append("i.title LIKE ? ESCAPE '\\'")
+                params.append(like_contains(search))
         sql = (
             "SELECT i.id, i.platform, i.source, i.title, i.url, i.category, i.best_rank, "
             "i.last_rank, i.max_heat, i.last_heat, i.first_seen, i.last_seen, i.event_id, "

@@ -23,6 +23,7 @@ SHARED = {
     "hotspot.i18n",
     "hotspot.display",
     "hotspot.charsets",
+    "hotspot.safetext",
 }
 
 
