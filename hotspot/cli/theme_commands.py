@@ -113,12 +113,16 @@ def eval_(obj: Context, themes_file: Path, items_file: Path, labels_file: Path, 
     items = _load_items(items_file)
     gold = {str(o["id"]): set(o.get("labels") or []) for _, o in iter_jsonl(labels_file)}
     engine = _match_engine(obj, themes)
-    ours, base = {}, {}
+    ours: dict[str, set[str]] = {}
+    base: dict[str, set[str]] = {}
+    scored: list[tuple[str, str, float]] = []
     for it in items:
         doc = engine.document(
             it["title"], it.get("summary"), it.get("category"), it.get("platform")
         )
-        ours[str(it["id"])] = {m.theme for m in engine.matcher.match(doc)}
+        matches = engine.matcher.match(doc, all_scores=True)
+        ours[str(it["id"])] = {m.theme for m in matches if m.passed}
+        scored.extend((str(it["id"]), m.theme, m.score) for m in matches if m.score > 0)
         base[str(it["id"])] = ev.baseline(themes, f"{it['title']} {it.get('summary') or ''}")
     gold = {k: v for k, v in gold.items() if k in ours}
     names = [t.name for t in themes]
@@ -163,10 +167,27 @@ def eval_(obj: Context, themes_file: Path, items_file: Path, labels_file: Path, 
             "base_F1": round(ev.macro_f1(s_base), 3),
         }
     )
+    bins = ev.reliability([(sc, th in gold[i]) for i, th, sc in scored if i in gold])
+    calibration = [
+        {
+            "score": f"[{b.low:.1f}, {b.high:.1f})",
+            "pairs": b.n,
+            "relevant": b.relevant,
+            "share": round(b.share, 3) if b.n else "",
+        }
+        for b in bins
+    ]
+    ece = round(ev.expected_calibration_error(bins), 3)
     if fmt == "json":
-        click.echo(to_json(rows))
+        click.echo(to_json({"themes": rows, "reliability": calibration, "ece": ece}))
     else:
         click.echo(table(rows, [(k, k, 10) for k in rows[0]]))
+        click.echo("")
+        click.echo(
+            "reliability: of the (entry, theme) pairs scored in each range, how many are relevant"
+        )
+        click.echo(table(calibration, [(k, k, 12) for k in calibration[0]]))
+        click.echo(f"expected calibration error: {ece}")
 
 
 @cli.group()
