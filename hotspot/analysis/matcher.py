@@ -24,6 +24,7 @@ How a theme is scored (the README's "How matching works" says the same for opera
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -41,6 +42,15 @@ PERSON_QUIET = 0.5  # the prior applies only when no vertical could match on its
 FOREIGN_DAMPING = 0.6
 FOREIGN_MARGIN = 0.25
 MAX_EVIDENCE = 0.97
+SUMMARY_CAP = 0.4  # all summary evidence together adds at most this: context, not votes
+SHORT_FACTOR = 0.5  # a lexicon term of one Han character (猫, 车) is ambiguous
+import os
+_OFF = os.environ.get("HS_OFF", "")
+if "summary" in _OFF:
+    SUMMARY_CAP = 1.0
+if "short" in _OFF:
+    SHORT_FACTOR = 1.0
+_SHORT_LATIN = re.compile(r"[a-z]{1,3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,44 +137,64 @@ def _definition(theme: ThemeConfig) -> tuple:
         tuple(sorted(theme.weights.items())),
         theme.min_score,
         theme.verticals,
+        theme.exclude_verticals,
         theme.expand,
     )
 
 
 def link_verticals(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[int, float]:
-    """Which verticals a theme inherits, and how strongly.
+    """Which verticals a theme inherits, and how strongly (``link_reasons`` says why).
 
     Strong (1.0): the theme's name is the vertical's title, or (when no vertical has that
-    title) one of the vertical's names, or two or more of its
-    keywords are the vertical's names or strong terms. Weak (0.8): one keyword names the
-    vertical; kept only when the theme has no strong link, or when the vertical is listed as
-    related by every strongly linked vertical (影视娱乐 with 演唱会 -> music), so one stray
-    keyword (电竞 under 游戏) cannot pull in a whole neighbouring domain.
+    title) one of the vertical's names, or two or more of its keywords are the vertical's
+    names or strong terms. A keyword that is exactly one vertical's title (汽车, 美食) names
+    that vertical only, not every vertical that lists the word (traffic_driving lists 汽车).
+    Weak (0.8): one keyword names the vertical; kept only when
+    the theme has no strong link, or when every strongly linked vertical lists it as related
+    (影视娱乐 with 演唱会 -> music), so one stray keyword (电竞 under 游戏) cannot pull in a
+    whole neighbouring domain. ``verticals`` replaces all of this; ``exclude_verticals``
+    removes links.
     """
+    return {i: f for i, (f, _) in link_reasons(theme, verticals).items()}
+
+
+def link_reasons(
+    theme: ThemeConfig, verticals: Sequence[Vertical]
+) -> dict[int, tuple[float, str]]:
+    """vertical index -> (link factor, why): "explicit", "name 汽车", "keywords 足球, 国足"."""
+    excluded = set(theme.exclude_verticals)
     if theme.verticals is not None:
         wanted = set(theme.verticals)
-        return {i: 1.0 for i, v in enumerate(verticals) if v.id in wanted}
+        return {
+            i: (1.0, "explicit")
+            for i, v in enumerate(verticals)
+            if v.id in wanted and v.id not in excluded
+        }
     name = term_key(theme.name)
     words = {term_key(k) for k in (*theme.keywords, *theme.synonyms)} - {""}
-    strong: dict[int, float] = {}
-    weak: dict[int, float] = {}
+    titles = {term_key(v.title): i for i, v in enumerate(verticals)}
+    strong: dict[int, tuple[float, str]] = {}
+    weak: dict[int, tuple[float, str]] = {}
     # a name that is exactly one vertical's title ("篮球") means that vertical, not every
     # vertical that lists the word among its names (体育 lists 篮球 too)
-    titled = any(term_key(v.title) == name for v in verticals)
+    titled = name in titles
     for i, v in enumerate(verticals):
-        if name and (term_key(v.title) == name or (not titled and name in v.names)):
-            strong[i] = 1.0
+        if v.id in excluded:
             continue
-        hits = sum(1 for w in words if w in v.names or v.terms.get(w, 0) >= 0.7)
-        if hits >= 2:
-            strong[i] = 1.0
-        elif hits == 1 and any(w in v.names for w in words):
-            weak[i] = WEAK_LINK_FACTOR
+        if name and (term_key(v.title) == name or (not titled and name in v.names)):
+            strong[i] = (1.0, f"name {theme.name}")
+            continue
+        own = [w for w in words if titles.get(w, i) == i]  # others' titles name the others
+        hits = sorted(w for w in own if w in v.names or v.terms.get(w, 0) >= 0.7)
+        if len(hits) >= 2:
+            strong[i] = (1.0, "keywords " + ", ".join(hits))
+        elif hits and hits[0] in v.names:
+            weak[i] = (WEAK_LINK_FACTOR, f"keyword {hits[0]}")
     if not strong:
         return weak
-    for i, factor in weak.items():
+    for i, link in weak.items():
         if all(verticals[i].id in verticals[j].related for j in strong):
-            strong[i] = factor
+            strong[i] = link
     return strong
 
 
@@ -189,7 +219,8 @@ class Matcher:
             demoted = learned.demoted.get(v.id, {})
             via_lexicon, via_learned = f"lexicon:{v.id}", f"learned:{v.id}"  # one string each
             for term, w in v.terms.items():
-                self._post(term, (1, vi, w * LEXICON_FACTOR * demoted.get(term, 1.0), via_lexicon))
+                w *= LEXICON_FACTOR * demoted.get(term, 1.0) * short_factor(term)
+                self._post(term, (1, vi, w, via_lexicon))
             for term, w in learned.terms.get(f"v:{v.id}", {}).items():
                 if term not in v.terms:
                     self._post(term, (1, vi, w, via_learned))
@@ -263,8 +294,10 @@ class Matcher:
         self._index.setdefault(term, []).append(posting)
 
     def spans(self, tokens: Sequence[str]) -> set[str]:
-        """Every run of 1..MAX_SPAN whole tokens that is an index term."""
-        found = set()
+        """The runs of 1..MAX_SPAN whole tokens that are index terms, except runs that lie
+        inside a longer matched run: the phrase owns its words (过马路 owns 马路, 电子科技大学
+        owns 科技, 政府工作报告 owns 工作), so a generic word counts only in its own sense."""
+        found: list[tuple[int, int, str]] = []
         index, limit, n = self._index, self._max_len, len(tokens)
         for i in range(n):
             key = ""
@@ -273,8 +306,14 @@ class Matcher:
                 if len(key) > limit:
                     break
                 if key in index:
-                    found.add(key)
-        return found
+                    found.append((i, j, key))
+        if "own" in _OFF:
+            return {k for _, _, k in found}
+        kept = set()
+        for i, j, key in found:
+            if not any(a <= i and j <= b and (a, b) != (i, j) for a, b, _ in found):
+                kept.add(key)
+        return kept
 
     def _evidence(
         self, doc: Document
@@ -358,7 +397,7 @@ class Matcher:
                         evidence[term] = Evidence(e.term, weight, e.via, e.field)
             if not evidence and not all_scores:
                 continue
-            score = noisy_or(e.weight for e in evidence.values())
+            score = combine(evidence.values())
             damped = None
             direct = ti in theme_ev
             if score > 0 and not direct:
@@ -389,6 +428,26 @@ class Matcher:
                 results.append(m)
                 results.extend(replace(m, account=a) for a in theme.accounts[1:])
         return results
+
+
+def short_factor(term: str) -> float:
+    """Lexicon terms of one Han character (猫, 车, 药) count for less: they are parts of too
+    many words. Short Latin tokens are not penalised here (KPL, LOL, NBA are distinctive);
+    history demotes the ambiguous ones (pro, max) by how they are used."""
+    if len(term) == 1 and not term.isascii():
+        return SHORT_FACTOR
+    return 1.0
+
+
+def combine(evidence: Iterable[Evidence]) -> float:
+    """Noisy-OR of the title and tag evidence, plus the summary's noisy-OR capped at
+    ``SUMMARY_CAP``: a long summary full of weak words cannot make a confident score, and a
+    summary alone cannot pass the default threshold."""
+    main: list[float] = []
+    side: list[float] = []
+    for e in evidence:
+        (side if e.field == "summary" else main).append(e.weight)
+    return 1.0 - (1.0 - noisy_or(main)) * (1.0 - min(SUMMARY_CAP, noisy_or(side)))
 
 
 def noisy_or(weights: Iterable[float]) -> float:
