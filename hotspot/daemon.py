@@ -151,7 +151,7 @@ class Daemon:
         from hotspot.analysis.learn import relearn
 
         with self.store.transaction():
-            relearn(self.store, self.engine.verticals)
+            relearn(self.store, self.engine.verticals, flag=self.engine.segmenter.word_flag)
         self.engine.reload(theme_pairs(self.config))
 
     def retention(self) -> None:

@@ -15,14 +15,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from hotspot.analysis import events as ev
 from hotspot.analysis import trends
 from hotspot.analysis.keywords import Segmenter, content_keywords
 from hotspot.analysis.lexicon import Vertical, load_verticals
-from hotspot.analysis.matcher import Document, Learned, Matcher
+from hotspot.analysis.matcher import Document, Learned, Match, Matcher
 from hotspot.config import Config, ThemeConfig
 from hotspot.ingest.normalize import normalize
 from hotspot.models import Hotspot, RawItem
@@ -61,12 +61,15 @@ def build_segmenter(themes: Iterable[ThemeConfig]) -> Segmenter:
 def load_learned(store: Store) -> Learned:
     terms: dict[str, dict[str, float]] = {}
     demoted: dict[str, dict[str, float]] = {}
+    alone: dict[str, dict[str, float]] = {}
     for scope, entries in store.learned_terms().items():
         if scope.startswith("d:"):
             demoted[scope[2:]] = entries
+        elif scope.startswith("a:"):
+            alone[scope[2:]] = entries
         else:
             terms[scope] = entries
-    return Learned(terms=terms, demoted=demoted)
+    return Learned(terms=terms, demoted=demoted, alone=alone)
 
 
 def load_baseline(store: Store) -> trends.Baseline:
@@ -93,6 +96,7 @@ class Engine:
         self.learned = load_learned(store)
         self.segmenter = build_segmenter(t for _, t in self.themes)
         self.matcher = Matcher(self.themes, self.verticals, self.learned)
+        self._base: Matcher | None = None  # the same themes without anything learned
         self._matched: set[str] = set()  # item ids matched by the current matcher
         self.baseline = load_baseline(store)
 
@@ -106,8 +110,28 @@ class Engine:
         self.learned = load_learned(self.store)
         self.segmenter.add_words(w for _, t in self.themes for w in (*t.keywords, *t.synonyms))
         self.matcher = Matcher(self.themes, self.verticals, self.learned)
+        self._base = None
         self._matched = set()  # a new matcher looks at every item again
         self.baseline = load_baseline(self.store)
+
+    def base_matcher(self) -> Matcher:
+        """The themes and lexicons alone, without learned terms or demotions (built lazily)."""
+        if self._base is None:
+            self._base = Matcher(self.themes, self.verticals)
+        return self._base
+
+    def _realerts(self, doc: Document, matches: list[Match]) -> list[Match]:
+        """Of the matches of an item stored before this poll, those that stand on the item's
+        own evidence (keywords, lexicons, category), i.e. that pass without anything learned.
+
+        The rule for old items (``README``: "Re-alerting"): an item is alerted by the
+        matcher that first sees it. A later matcher (after a relearn, a restart or a
+        re-import) alerts an item it has seen before only when the match passes on the
+        theme's configured evidence alone, so relearning never creates an alert on old
+        history; a changed theme (new keywords, a lower ``min_score``) does.
+        """
+        base = {(m.account, m.theme) for m in self.base_matcher().match(doc)}
+        return [m for m in matches if (m.account, m.theme) in base]
 
     def learn_unlinked_themes(self) -> None:
         """Themes no lexicon covers learn, from the stored history, the words that co-occur
@@ -121,7 +145,7 @@ class Engine:
         terms = dict(self.learned.terms)
         for t in unlinked:
             terms[f"t:{t.name}"] = {w: v[0] for w, v in learn_theme(t, docs, self.matcher).items()}
-        self.learned = Learned(terms=terms, demoted=self.learned.demoted)
+        self.learned = replace(self.learned, terms=terms)
         self.matcher = Matcher(self.themes, self.verticals, self.learned)
         self._matched = set()
 
@@ -178,6 +202,7 @@ class Engine:
         window = _Window(self.store, at - ev.WINDOW)
         with self.store.transaction():
             to_match: list[tuple[Hotspot, int, list[str], list[str] | None, list[str]]] = []
+            stored_before: set[str] = set(known)
             for hid, h in hotspots.items():
                 k = known.get(hid)
                 if k is None:
@@ -214,7 +239,10 @@ class Engine:
                     platform=platform,
                     persons=persons,
                 )
-                for m in self.matcher.match(doc):
+                matches = self.matcher.match(doc)
+                if matches and h.id in stored_before:
+                    matches = self._realerts(doc, matches)
+                for m in matches:
                     alert_id = self.store.insert_alert(
                         account=m.account,
                         theme=m.theme,

@@ -45,6 +45,7 @@ MAX_EVIDENCE = 0.97
 SUMMARY_CAP = 0.4  # all summary evidence together adds at most this: context, not votes
 SHORT_FACTOR = 0.5  # a lexicon term of one Han character (猫, 车) is ambiguous
 import os
+
 _OFF = os.environ.get("HS_OFF", "")
 if "summary" in _OFF:
     SUMMARY_CAP = 1.0
@@ -114,6 +115,9 @@ class Learned:
 
     terms: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # scope -> term -> w
     demoted: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # vertical -> term
+    # vertical -> term -> factor applied when the term is a theme's only evidence: history
+    # shows it mostly without the vertical's other evidence (救援, 首秀: ambiguous alone)
+    alone: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -158,9 +162,7 @@ def link_verticals(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[in
     return {i: f for i, (f, _) in link_reasons(theme, verticals).items()}
 
 
-def link_reasons(
-    theme: ThemeConfig, verticals: Sequence[Vertical]
-) -> dict[int, tuple[float, str]]:
+def link_reasons(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[int, tuple[float, str]]:
     """vertical index -> (link factor, why): "explicit", "name 汽车", "keywords 足球, 国足"."""
     excluded = set(theme.exclude_verticals)
     if theme.verticals is not None:
@@ -215,11 +217,14 @@ class Matcher:
         self._index: dict[str, list[tuple[int, int, float, str]]] = {}
         self._category: dict[str, list[int]] = {}
         self._person_prior: dict[str, list[tuple[int, float]]] = {}
+        self._alone: dict[str, dict[str, float]] = {}  # via string -> term -> factor
         for vi, v in enumerate(self.verticals):
             demoted = learned.demoted.get(v.id, {})
             via_lexicon, via_learned = f"lexicon:{v.id}", f"learned:{v.id}"  # one string each
+            if v.id in learned.alone:
+                self._alone[via_lexicon] = dict(learned.alone[v.id])
             for term, w in v.terms.items():
-                w *= LEXICON_FACTOR * demoted.get(term, 1.0) * short_factor(term)
+                w *= LEXICON_FACTOR * demoted.get(term, 1.0)
                 self._post(term, (1, vi, w, via_lexicon))
             for term, w in learned.terms.get(f"v:{v.id}", {}).items():
                 if term not in v.terms:
@@ -228,6 +233,19 @@ class Matcher:
                 self._category.setdefault(cat, []).append(vi)
             for platform, weight in v.person_prior.items():
                 self._person_prior.setdefault(platform, []).append((vi, weight))
+        # a term one vertical holds weakly and another strongly (苹果: food 0.6, tech 1.0) is,
+        # in the weak vertical, the minority sense: alone it counts for less
+        strong_in: dict[str, set[int]] = {}
+        for vi, v in enumerate(self.verticals):
+            for term, w in v.terms.items():
+                if w >= 0.7:
+                    strong_in.setdefault(term, set()).add(vi)
+        self._contested = {
+            (vi, term)
+            for vi, v in enumerate(self.verticals)
+            for term, w in v.terms.items()
+            if w < 0.7 and strong_in.get(term, set()) - {vi}
+        }
         by_definition: dict[tuple, int] = {}
         for account, theme in themes:
             self._pairs.append((account, theme))
@@ -334,6 +352,12 @@ class Matcher:
                     old = bucket.get(term)
                     if old is None or old.weight < weight:
                         bucket[term] = Evidence(term, weight, via, field_name)
+        if "contest" not in _OFF:
+            for vi, ev in vert_ev.items():
+                if len(ev) == 1:
+                    (only,) = ev.values()
+                    if (vi, only.term) in self._contested and only.via.startswith("lexicon:"):
+                        ev[only.term] = replace(only, weight=only.weight * SHORT_FACTOR)
         if doc.category:
             for vi in self._category.get(doc.category, ()):
                 vert_ev.setdefault(vi, {})[f"#{doc.category}"] = Evidence(
@@ -397,6 +421,15 @@ class Matcher:
                         evidence[term] = Evidence(e.term, weight, e.via, e.field)
             if not evidence and not all_scores:
                 continue
+            if len(evidence) == 1:
+                (only,) = evidence.values()
+                factor = (
+                    self._alone.get(only.via, {}).get(only.term, SHORT_FACTOR)
+                    if only.via.startswith("lexicon:") and is_short(only.term)
+                    else None
+                )
+                if factor is not None:  # one short, ambiguous word alone is not enough
+                    evidence = {only.term: replace(only, weight=only.weight * factor)}
             score = combine(evidence.values())
             damped = None
             direct = ti in theme_ev
@@ -428,6 +461,11 @@ class Matcher:
                 results.append(m)
                 results.extend(replace(m, account=a) for a in theme.accounts[1:])
         return results
+
+
+def is_short(term: str) -> bool:
+    """1-3 Latin letters (pro, max, ai) or one Han character (猫, 车): parts of many words."""
+    return bool(_SHORT_LATIN.fullmatch(term)) or (len(term) == 1 and not term.isascii())
 
 
 def short_factor(term: str) -> float:

@@ -216,6 +216,11 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore):
         for r in self.conn.execute("SELECT id, tokens, category, platform FROM items"):
             yield r[0], r[1].split(" ") if r[1] else [], r[2], r[3]
 
+    def iter_learning_documents(self) -> Iterator[tuple[list[str], str | None, int | None, int]]:
+        """(tokens, category, event id, last seen) of stored items: what relearning reads."""
+        for r in self.conn.execute("SELECT tokens, category, event_id, last_seen FROM items"):
+            yield r[0].split(" ") if r[0] else [], r[1], r[2], r[3]
+
     def hotspots(
         self,
         *,
