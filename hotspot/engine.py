@@ -69,7 +69,30 @@ def load_learned(store: Store) -> Learned:
             alone[scope[2:]] = entries
         else:
             terms[scope] = entries
-    return Learned(terms=terms, demoted=demoted, alone=alone)
+    return Learned(terms=terms, demoted=demoted, alone=alone, feedback=load_feedback(store))
+
+
+def load_feedback(store: Store) -> dict[tuple[str, str], dict[str, tuple[int, int]]]:
+    """(account, theme) -> evidence term -> (alerts judged irrelevant, alerts judged useful
+    or chased), from each alert's current verdict. A verdict that names a ``term`` is about
+    that term; otherwise it is about every evidence term of the alert."""
+    newest: dict[int, dict] = {}
+    for row in store.feedback():
+        newest[row["alert_id"]] = row  # rows come oldest first
+    out: dict[tuple[str, str], dict[str, list[int]]] = {}
+    for row in newest.values():
+        if row["term"]:
+            terms = [row["term"]]
+        else:
+            try:
+                terms = json.loads(row.get("alert_terms") or "[]")
+            except ValueError:
+                terms = []
+        slot = 0 if row["verdict"] == "irrelevant" else 1
+        scope = out.setdefault((row["account"], row["theme"]), {})
+        for term in terms:
+            scope.setdefault(term, [0, 0])[slot] += 1
+    return {key: {t: (c[0], c[1]) for t, c in terms.items() if c[0]} for key, terms in out.items()}
 
 
 def load_baseline(store: Store) -> trends.Baseline:

@@ -84,6 +84,7 @@ class Match:
     evidence: tuple[Evidence, ...] = ()
     excluded_by: str | None = None
     damped_by: str | None = None
+    feedback: tuple[tuple[str, int, int], ...] = ()  # (term, irrelevant, useful) applied
 
     @property
     def passed(self) -> bool:
@@ -102,6 +103,15 @@ class Match:
             "threshold": self.threshold,
             "excluded_by": self.excluded_by,
             "damped_by": self.damped_by,
+            **(
+                {
+                    "feedback": [
+                        {"term": t, "irrelevant": i, "useful": u} for t, i, u in self.feedback
+                    ]
+                }
+                if self.feedback
+                else {}
+            ),
             "evidence": [
                 {"term": e.term, "weight": round(e.weight, 3), "via": e.via, "field": e.field}
                 for e in self.evidence
@@ -118,6 +128,8 @@ class Learned:
     # vertical -> term -> factor applied when the term is a theme's only evidence: history
     # shows it mostly without the vertical's other evidence (救援, 首秀: ambiguous alone)
     alone: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # (account, theme) -> term -> (alerts marked irrelevant, alerts marked useful/chased)
+    feedback: Mapping[tuple[str, str], Mapping[str, tuple[int, int]]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -218,6 +230,7 @@ class Matcher:
         self._category: dict[str, list[int]] = {}
         self._person_prior: dict[str, list[tuple[int, float]]] = {}
         self._alone: dict[str, dict[str, float]] = {}  # via string -> term -> factor
+        self._feedback = learned.feedback
         for vi, v in enumerate(self.verticals):
             demoted = learned.demoted.get(v.id, {})
             via_lexicon, via_learned = f"lexicon:{v.id}", f"learned:{v.id}"  # one string each
@@ -457,10 +470,41 @@ class Matcher:
                 excluded_by=excluded,
                 damped_by=damped,
             )
-            if all_scores or m.passed:
-                results.append(m)
-                results.extend(replace(m, account=a) for a in theme.accounts[1:])
+            for account in theme.accounts:
+                mine = replace(m, account=account) if account != m.account else m
+                judged = self._feedback.get((account, m.theme))
+                if judged and not excluded:
+                    mine = _with_feedback(mine, judged)
+                if all_scores or mine.passed:
+                    results.append(mine)
         return results
+
+
+def feedback_factor(irrelevant: int, useful: int) -> float:
+    """How much of a term's weight is left for a theme after the operator's judgements of
+    alerts it was evidence for: (useful + 1) / (useful + irrelevant + 1). One irrelevant mark
+    halves it, three leave a quarter; useful marks confirm the term and undo the muting."""
+    return (useful + 1) / (useful + irrelevant + 1)
+
+
+def _with_feedback(m: Match, judged: Mapping[str, tuple[int, int]]) -> Match:
+    """``m`` with its evidence re-weighted by the operator's feedback on this theme."""
+    applied = []
+    evidence = []
+    for e in m.evidence:
+        counts = judged.get(e.term)
+        if counts is None:
+            evidence.append(e)
+            continue
+        applied.append((e.term, *counts))
+        evidence.append(replace(e, weight=e.weight * feedback_factor(*counts)))
+    if not applied:
+        return m
+    score = combine(evidence)
+    if m.damped_by:
+        score *= FOREIGN_DAMPING
+    ordered = tuple(sorted(evidence, key=lambda e: -e.weight))
+    return replace(m, score=round(score, 4), evidence=ordered, feedback=tuple(applied))
 
 
 def is_short(term: str) -> bool:

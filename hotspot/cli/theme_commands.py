@@ -11,7 +11,7 @@ import click
 from hotspot.cli import Context, cli
 from hotspot.cli.output import table, to_json
 from hotspot.errors import InputError
-from hotspot.i18n import _, _l
+from hotspot.i18n import _, _l, ngettext
 
 
 def _load_items(path: Path) -> list[dict]:
@@ -248,14 +248,71 @@ def themes_explain(
         linked = engine.matcher.linked(m.account, m.theme)
         if linked:
             click.echo(_("  linked verticals: {names}").format(names=", ".join(linked)))
+        judged = {t: (i, u) for t, i, u in m.feedback}
         for e in m.evidence[:12]:
+            note = ""
+            if e.term in judged:
+                bad, good = judged[e.term]
+                if good:
+                    note = ngettext(
+                        "  (muted for this theme by feedback on {n} alert, confirmed on {good})",
+                        "  (muted for this theme by feedback on {n} alerts, confirmed on {good})",
+                        bad,
+                    ).format(n=bad, good=good)
+                else:
+                    note = ngettext(
+                        "  (muted for this theme by feedback on {n} alert)",
+                        "  (muted for this theme by feedback on {n} alerts)",
+                        bad,
+                    ).format(n=bad)
             click.echo(
                 _("  {weight}  {term}  via {via} in {field}").format(
                     weight=f"{e.weight:.2f}", term=e.term, via=e.via, field=e.field
                 )
+                + note
             )
         if m.damped_by:
             click.echo(_("  x0.6: stronger evidence for {theme}").format(theme=m.damped_by))
+
+
+@themes.command("show")
+@click.option("--account", help="Only this account's themes.")
+@click.pass_obj
+def themes_show(obj: Context, account: str | None) -> None:
+    """Per theme: the verticals it is linked to, why (name, keyword, explicit) and their sizes."""
+    from hotspot.analysis.lexicon import load_verticals
+    from hotspot.analysis.matcher import link_reasons
+    from hotspot.engine import load_feedback, load_learned, theme_pairs
+    from hotspot.storage.store import Store
+
+    config = obj.config()
+    pairs = [(a, t) for a, t in theme_pairs(config) if not account or a == account]
+    if account and not pairs:
+        raise click.BadParameter(
+            f"no account named {account!r} with themes", param_hint="--account"
+        )
+    verticals = load_verticals(config.lexicons)
+    store = Store(config.database)
+    learned = load_learned(store)
+    feedback = load_feedback(store)
+    for acc, theme in pairs:
+        click.echo(f"{acc}/{theme.name}: keywords {', '.join(theme.keywords) or '-'}")
+        links = link_reasons(theme, verticals)
+        if not links:
+            click.echo("  linked to no vertical: only its keywords and what history adds")
+        for i, (factor, why) in sorted(links.items(), key=lambda kv: -kv[1][0]):
+            v = verticals[i]
+            n_learned = len(learned.terms.get(f"v:{v.id}", {}))
+            click.echo(
+                f"  {v.id} ({v.title}): {len(v.terms)} terms, {n_learned} learned, "
+                f"x{factor:g}, because of {why}"
+            )
+        if theme.exclude_verticals:
+            click.echo(f"  excluded: {', '.join(theme.exclude_verticals)}")
+        muted = feedback.get((acc, theme.name), {})
+        if muted:
+            words = ", ".join(f"{t} ({i})" for t, (i, _u) in sorted(muted.items()))
+            click.echo(f"  muted by feedback: {words}")
 
 
 @themes.command("suggest")
