@@ -164,10 +164,12 @@ class Engine:
         unlinked = [t for a, t in self.themes if t.expand and not self.matcher.linked(a, t.name)]
         if not unlinked or self.store.count("items") == 0:
             return
-        docs = [tokens for _, tokens, _, _ in self.store.iter_documents()]
+        docs = list(self.store.iter_learning_documents())
         terms = dict(self.learned.terms)
+        flag = self.segmenter.word_flag
         for t in unlinked:
-            terms[f"t:{t.name}"] = {w: v[0] for w, v in learn_theme(t, docs, self.matcher).items()}
+            found = learn_theme(t, docs, self.matcher, flag=flag)
+            terms[f"t:{t.name}"] = {w: s.weight for w, s in found.items()}
         self.learned = replace(self.learned, terms=terms)
         self.matcher = Matcher(self.themes, self.verticals, self.learned)
         self._matched = set()

@@ -23,11 +23,19 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from hotspot.analysis.keywords import content_keywords, learnable
 from hotspot.analysis.lexicon import Vertical
-from hotspot.analysis.matcher import Document, Learned, Matcher, is_short, noisy_or
+from hotspot.analysis.matcher import (
+    Document,
+    Learned,
+    Matcher,
+    is_short,
+    link_verticals,
+    noisy_or,
+)
 from hotspot.config import ThemeConfig
 
 log = logging.getLogger(__name__)
@@ -179,24 +187,68 @@ def learn_verticals(
     return Learned(terms=learned, demoted=demoted, alone=alone)
 
 
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A word history proposes for a theme, with the evidence that it is one."""
+
+    word: str
+    weight: float
+    support: int  # titles with the theme's keywords that contain it
+    events: int  # distinct events among them
+    precision: float  # share of all titles containing it that have the theme's keywords
+    examples: tuple[str, ...] = ()
+
+
 def learn_theme(
-    theme: ThemeConfig, docs: Iterable[Sequence[str]], matcher: Matcher
-) -> dict[str, tuple[float, int, float]]:
-    """Words that co-occur with ``theme``'s own keywords: term -> (weight, support, precision)."""
+    theme: ThemeConfig,
+    docs: Iterable[Sequence[Any]],
+    matcher: Matcher,
+    flag: Callable[[str], str | None] | None = None,
+    titles: Callable[[int], str] | None = None,
+) -> dict[str, Suggestion]:
+    """Words that co-occur with ``theme``'s own keywords, under the same guardrails as
+    vertical expansion: support in ``MIN_EVENTS`` distinct events, precision on history,
+    a whole naming word (``flag``), not a fragment, and not another vertical's strong term
+    (京东 is e-commerce's, not 美食's). Docs are (tokens, category, event id, last seen);
+    ``titles(i)`` gives the i-th doc's title for the examples shown."""
     df: Counter[str] = Counter()
     pos: Counter[str] = Counter()
+    events: dict[str, set[Any]] = {}
+    examples: dict[str, list[int]] = {}
     own = {w for w in (*theme.keywords, *theme.synonyms)}
-    for tokens in docs:
+    linked = {matcher.verticals[i].id for i in link_verticals(theme, matcher.verticals)}
+    elsewhere = {
+        t for v in matcher.verticals if v.id not in linked for t, w in v.terms.items() if w >= 0.7
+    }
+    neighbours = Neighbours()
+    for i, doc in enumerate(docs):
+        tokens = doc[0]
+        event = doc[2] if len(doc) > 2 and doc[2] is not None else f"doc{i}"
         words = set(content_keywords(tokens))
         df.update(words)
+        neighbours.add(tokens)
         hits = matcher.keyword_hits(Document(title_tokens=tokens))
         if any(theme.name == name for (_, name) in hits):
-            pos.update(words - own)
+            fresh = words - own
+            pos.update(fresh)
+            for word in fresh:
+                events.setdefault(word, set()).add(event)
+                if len(examples.setdefault(word, [])) < 3:
+                    examples[word].append(i)
     out = {}
     for word, support in pos.items():
         precision = support / df[word]
-        if support >= MIN_SUPPORT and precision >= MIN_PRECISION:
-            out[word] = (_weight(support, precision), support, precision)
+        n_events = len(events[word])
+        if support < MIN_SUPPORT or precision < MIN_PRECISION or n_events < MIN_EVENTS:
+            continue
+        if word in elsewhere or neighbours.fragment(word):
+            continue
+        if flag is not None and not learnable(word, flag(word)):
+            continue
+        shown = tuple(titles(i) for i in examples[word]) if titles else ()
+        out[word] = Suggestion(
+            word, _weight(n_events, precision), support, n_events, precision, shown
+        )
     return out
 
 

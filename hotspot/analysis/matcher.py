@@ -169,7 +169,8 @@ def link_verticals(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[in
     the theme has no strong link, or when every strongly linked vertical lists it as related
     (影视娱乐 with 演唱会 -> music), so one stray keyword (电竞 under 游戏) cannot pull in a
     whole neighbouring domain. ``verticals`` replaces all of this; ``exclude_verticals``
-    removes links.
+    removes links. A vertical that declares itself ``part_of`` a strongly linked one is
+    linked too: it is inside the theme's own domain.
     """
     return {i: f for i, (f, _) in link_reasons(theme, verticals).items()}
 
@@ -205,10 +206,20 @@ def link_reasons(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[int,
         elif hits and hits[0] in v.names:
             weak[i] = (WEAK_LINK_FACTOR, f"keyword {hits[0]}")
     if not strong:
-        return weak
-    for i, link in weak.items():
-        if all(verticals[i].id in verticals[j].related for j in strong):
-            strong[i] = link
+        strong = weak
+    else:
+        for i, link in weak.items():
+            if all(verticals[i].id in verticals[j].related for j in strong):
+                strong[i] = link
+    # the theme's own domain includes its parts (体育 -> football, basketball; 游戏 -> esports)
+    if "part" not in _OFF:
+        ids = {verticals[i].id: f for i, (f, _) in strong.items()}
+        for i, v in enumerate(verticals):
+            if i in strong or v.id in excluded:
+                continue
+            parents = [p for p in v.part_of if ids.get(p) == 1.0]
+            if parents:
+                strong[i] = (1.0, f"part of {parents[0]}")
     return strong
 
 
@@ -365,6 +376,8 @@ class Matcher:
                     old = bucket.get(term)
                     if old is None or old.weight < weight:
                         bucket[term] = Evidence(term, weight, via, field_name)
+        if len(vert_ev) > 1 and "sense" not in _OFF:
+            _share_by_context(vert_ev)
         if "contest" not in _OFF:
             for vi, ev in vert_ev.items():
                 if len(ev) == 1:
@@ -478,6 +491,32 @@ class Matcher:
                 if all_scores or mine.passed:
                     results.append(mine)
         return results
+
+
+def _share_by_context(vert_ev: dict[int, dict[str, Evidence]]) -> None:
+    """A word several verticals hold (首秀: a car's debut, an athlete's first race) takes the
+    sense of the vertical whose *other* evidence in this item is strongest; for the others
+    it counts half (苏炳添全运年首秀夺冠 is an athlete's 首秀)."""
+    holders: dict[str, list[int]] = {}
+    for vi, ev in vert_ev.items():
+        for term in ev:
+            if not term.startswith(("#", "@")):
+                holders.setdefault(term, []).append(vi)
+    shared = {t for t, vis in holders.items() if len(vis) > 1}
+    if not shared:
+        return
+    context = {
+        vi: noisy_or(e.weight for t, e in ev.items() if t not in shared)
+        for vi, ev in vert_ev.items()
+    }
+    for term in shared:
+        top = max(context[vi] for vi in holders[term])
+        if top <= 0:
+            continue
+        for vi in holders[term]:
+            if context[vi] < top:
+                e = vert_ev[vi][term]
+                vert_ev[vi][term] = replace(e, weight=e.weight * SHORT_FACTOR)
 
 
 def feedback_factor(irrelevant: int, useful: int) -> float:

@@ -344,13 +344,21 @@ def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) ->
         )
     store = Store(config.database)
     engine = Engine(store, pairs[:1], load_verticals(config.lexicons))
-    docs = [(tokens, cat) for _, tokens, cat, _ in store.iter_documents()]
+    docs = list(store.iter_learning_documents())
     if not docs:
         raise click.ClickException(_("no history yet: poll for a while or 'hotspot import' first"))
-    keywords = learn_theme(pairs[0][1], (d[0] for d in docs), engine.matcher)
+    ids = [row[0] for row in store.iter_documents()]  # same order as iter_learning_documents
+
+    def title(i: int) -> str:
+        found = store.rows("SELECT title FROM items WHERE id = ?", (ids[i],))
+        return found[0]["title"] if found else ""
+
+    keywords = learn_theme(
+        pairs[0][1], docs, engine.matcher, flag=engine.segmenter.word_flag, titles=title
+    )
     matched: Counter[str] = Counter()
     near: Counter[str] = Counter()
-    for tokens, cat in docs:
+    for tokens, cat, _event, _seen in docs:
         ms = engine.matcher.match(
             engine.document("", title_tokens=tokens, category=cat), all_scores=True
         )
@@ -363,19 +371,22 @@ def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) ->
         elif m.score >= m.threshold * 0.6:
             near.update(words)
     click.echo(
-        _("suggested keywords for {theme} (co-occur with its keywords in history):").format(
-            theme=theme
-        )
+        _(
+            "suggested keywords for {theme} (co-occur with its keywords in history, in at least"
+            " 3 separate events; whole naming words only, none another domain's own word):"
+        ).format(theme=theme)
     )
-    for word, (_weight, support, precision) in sorted(keywords.items(), key=lambda kv: -kv[1][1])[
-        :limit
-    ]:
+    ranked = sorted(keywords.values(), key=lambda s: (-s.events, -s.support))
+    for s in ranked[:limit]:
         click.echo(
-            f"  {word:<12} "
-            + _("in {n} titles, {share} of them matched").format(
-                n=support, share=f"{precision:.0%}"
-            )
+            f"  {s.word:<12} "
+            + _(
+                "in {n} titles of {events} events, {share} of all its titles have the theme's"
+                " keywords"
+            ).format(n=s.support, events=s.events, share=f"{s.precision:.0%}")
         )
+        for example in s.examples:
+            click.echo(_("      e.g. {title}").format(title=example))
     click.echo(_("frequent words in near-misses (candidates for keywords or exclusions):"))
     for word, n in near.most_common(limit):
         click.echo(
