@@ -153,6 +153,7 @@ class Daemon:
         with self.store.transaction():
             relearn(self.store, self.engine.verticals, flag=self.engine.segmenter.word_flag)
         self.engine.reload(theme_pairs(self.config))
+        self.engine.learn_unlinked_themes()  # and which of the themes' keywords are generic
 
     def retention(self) -> None:
         from hotspot.storage.retention import compact

@@ -120,6 +120,7 @@ class Engine:
         self.segmenter = build_segmenter(t for _, t in self.themes)
         self.matcher = Matcher(self.themes, self.verticals, self.learned)
         self._base: Matcher | None = None  # the same themes without anything learned
+        self._title_events: dict[str, int] | None = None
         self._matched: set[str] = set()  # item ids matched by the current matcher
         self.baseline = load_baseline(store)
 
@@ -157,14 +158,20 @@ class Engine:
         return [m for m in matches if (m.account, m.theme) in base]
 
     def learn_unlinked_themes(self) -> None:
-        """Themes no lexicon covers learn, from the stored history, the words that co-occur
-        with their own keywords (see ``hotspot.analysis.learn.learn_theme``); used by match/eval."""
+        """From the stored history: themes no lexicon covers learn the words that co-occur
+        with their own keywords (``learn.learn_theme``), and every theme learns which of its
+        keywords are generic alone (``learn.keyword_alone_factors``). Used by match/eval and
+        after the daemon's hourly relearn."""
         from hotspot.analysis.learn import learn_theme
 
+        from hotspot.analysis.learn import keyword_alone_factors
+
         unlinked = [t for a, t in self.themes if t.expand and not self.matcher.linked(a, t.name)]
-        if not unlinked or self.store.count("items") == 0:
+        if self.store.count("items") == 0:
             return
         docs = list(self.store.iter_learning_documents())
+        alone = keyword_alone_factors((t for _, t in self.themes), docs, self.matcher)
+        self.learned = replace(self.learned, keyword_alone=alone)
         terms = dict(self.learned.terms)
         flag = self.segmenter.word_flag
         for t in unlinked:
@@ -181,10 +188,23 @@ class Engine:
         category: str | None = None,
         platform: str | None = None,
         title_tokens: list[str] | None = None,
+        *,
+        in_context: bool = False,
     ) -> Document:
+        """A document to match; ``in_context``: when the title is already stored, the other
+        items of its event (the same story on other platforms) are its context."""
         persons: list[str] = []
         if title_tokens is None:
             title_tokens, persons = self.segmenter.analyse(title)
+        context: list[list[str]] = []
+        if in_context:
+            if self._title_events is None:
+                self._title_events = self.store.title_events()
+            event_id = self._title_events.get(title)
+            if event_id is not None:
+                context = [
+                    t for t in self.store.event_siblings(event_id) if t != list(title_tokens)
+                ]
         return Document(
             title_tokens=title_tokens,
             summary_tokens=self.segmenter.tokens(summary) if summary else (),
@@ -193,6 +213,7 @@ class Engine:
             category=category,
             platform=platform,
             persons=persons,
+            context=context,
         )
 
     def ingest(
@@ -263,6 +284,7 @@ class Engine:
                     category=h.category,
                     platform=platform,
                     persons=persons,
+                    context=self.store.event_siblings(event_id, h.id),
                 )
                 matches = self.matcher.match(doc)
                 if matches and h.id in stored_before:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hotspot.analysis.keywords import content_keywords, learnable
-from hotspot.analysis.lexicon import Vertical
+from hotspot.analysis.lexicon import Vertical, term_key
 from hotspot.analysis.matcher import (
     Document,
     Learned,
@@ -249,6 +249,44 @@ def learn_theme(
         out[word] = Suggestion(
             word, _weight(n_events, precision), support, n_events, precision, shown
         )
+    return out
+
+
+def keyword_alone_factors(
+    themes: Iterable[ThemeConfig], docs: Iterable[Sequence[Any]], matcher: Matcher
+) -> dict[str, dict[str, float]]:
+    """theme name -> keyword -> factor for a keyword that history shows mostly *without* any
+    other evidence of its theme (孩子, 学生, 酒店: generic words an operator lists): alone in
+    a title, such a keyword counts for less; beside other evidence it counts in full.
+    Keywords the theme's linked lexicons hold as strong terms are vouched for and exempt."""
+    themes = {t.name: t for t in themes}
+    vouched: dict[str, set[str]] = {}
+    for name, t in themes.items():
+        linked = link_verticals(t, matcher.verticals)
+        vouched[name] = {
+            term_key(k)
+            for k in (*t.keywords, *t.synonyms)
+            if any(matcher.verticals[i].terms.get(term_key(k), 0) >= 0.7 for i in linked)
+        }
+    seen: Counter[tuple[str, str]] = Counter()
+    backed: Counter[tuple[str, str]] = Counter()
+    for doc in docs:
+        d = Document(title_tokens=doc[0], category=doc[1] if len(doc) > 1 else None)
+        for m in matcher.match(d):
+            for e in m.evidence:
+                if e.via != "keyword" or e.term in vouched.get(m.theme, ()):
+                    continue
+                key = (m.theme, e.term)
+                seen[key] += 1
+                if noisy_or(x.weight for x in m.evidence if x.term != e.term) >= 0.3:
+                    backed[key] += 1
+    out: dict[str, dict[str, float]] = {}
+    for (theme, term), n in seen.items():
+        if n < DISTINCT_MIN_DOCS:
+            continue
+        share = (backed[(theme, term)] + 1) / (n + 2)
+        if share < DISTINCT_SHARE:
+            out.setdefault(theme, {})[term] = round(max(DISTINCT_FLOOR, share / DISTINCT_SHARE), 3)
     return out
 
 

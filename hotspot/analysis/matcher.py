@@ -43,6 +43,7 @@ FOREIGN_DAMPING = 0.6
 FOREIGN_MARGIN = 0.25
 MAX_EVIDENCE = 0.97
 SUMMARY_CAP = 0.4  # all summary evidence together adds at most this: context, not votes
+CONTEXT_FACTOR = 0.8  # evidence from another item of the same event (another platform's title)
 SHORT_FACTOR = 0.5  # a lexicon term of one Han character (猫, 车) is ambiguous
 import os
 
@@ -51,6 +52,7 @@ if "summary" in _OFF:
     SUMMARY_CAP = 1.0
 if "short" in _OFF:
     SHORT_FACTOR = 1.0
+SIDE_FIELDS = ("summary", "event")
 _SHORT_LATIN = re.compile(r"[a-z]{1,3}")
 
 
@@ -65,6 +67,8 @@ class Document:
     category: str | None = None
     platform: str | None = None
     persons: Sequence[str] = ()
+    # title tokens of other items of the same event: the story as other platforms tell it
+    context: Sequence[Sequence[str]] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +76,7 @@ class Evidence:
     term: str
     weight: float
     via: str  # keyword | synonym | lexicon:<vertical> | category:<vertical> | learned:<scope>
-    field: str  # title | summary | tag
+    field: str  # title | summary | tag | event
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +132,8 @@ class Learned:
     # vertical -> term -> factor applied when the term is a theme's only evidence: history
     # shows it mostly without the vertical's other evidence (救援, 首秀: ambiguous alone)
     alone: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # theme name -> keyword -> factor when the keyword is the theme's only evidence
+    keyword_alone: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     # (account, theme) -> term -> (alerts marked irrelevant, alerts marked useful/chased)
     feedback: Mapping[tuple[str, str], Mapping[str, tuple[int, int]]] = field(default_factory=dict)
 
@@ -242,6 +248,7 @@ class Matcher:
         self._person_prior: dict[str, list[tuple[int, float]]] = {}
         self._alone: dict[str, dict[str, float]] = {}  # via string -> term -> factor
         self._feedback = learned.feedback
+        self._keyword_alone = learned.keyword_alone
         for vi, v in enumerate(self.verticals):
             demoted = learned.demoted.get(v.id, {})
             via_lexicon, via_learned = f"lexicon:{v.id}", f"learned:{v.id}"  # one string each
@@ -366,6 +373,7 @@ class Matcher:
         for field_name, tokens, factor in (
             ("title", doc.title_tokens, 1.0),
             ("summary", doc.summary_tokens, SUMMARY_FACTOR),
+            *(("event", ctx, CONTEXT_FACTOR) for ctx in doc.context),
         ):
             if not tokens:
                 continue
@@ -452,6 +460,8 @@ class Matcher:
                 factor = (
                     self._alone.get(only.via, {}).get(only.term, SHORT_FACTOR)
                     if only.via.startswith("lexicon:") and is_short(only.term)
+                    else self._keyword_alone.get(theme.config.name, {}).get(only.term)
+                    if only.via == "keyword" and "kwalone" not in _OFF
                     else None
                 )
                 if factor is not None:  # one short, ambiguous word alone is not enough
@@ -567,7 +577,7 @@ def combine(evidence: Iterable[Evidence]) -> float:
     main: list[float] = []
     side: list[float] = []
     for e in evidence:
-        (side if e.field == "summary" else main).append(e.weight)
+        (side if e.field in SIDE_FIELDS else main).append(e.weight)
     return 1.0 - (1.0 - noisy_or(main)) * (1.0 - min(SUMMARY_CAP, noisy_or(side)))
 
 

@@ -118,7 +118,7 @@ def eval_(obj: Context, themes_file: Path, items_file: Path, labels_file: Path, 
     scored: list[tuple[str, str, float]] = []
     for it in items:
         doc = engine.document(
-            it["title"], it.get("summary"), it.get("category"), it.get("platform")
+            it["title"], it.get("summary"), it.get("category"), it.get("platform"), in_context=True
         )
         matches = engine.matcher.match(doc, all_scores=True)
         ours[str(it["id"])] = {m.theme for m in matches if m.passed}
