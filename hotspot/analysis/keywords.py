@@ -116,7 +116,7 @@ _MEASURE_EDGE = set("元起块个只件次岁年月日号天周倍款辆套份")
 # jieba tags of words that are not names of things: verbs, adjectives, adverbs, numerals,
 # measure words, time words, pronouns, function words, directions, onomatopoeia
 _NOT_A_NAME = {"v", "vd", "vg", "vi", "vq", "a", "ad", "ag", "d", "dg", "m", "mq", "q"}
-_NOT_A_NAME |= {"t", "tg", "r", "rr", "rz", "p", "c", "u", "uj", "ul", "f", "y", "e", "o", "z"}
+_NOT_A_NAME |= {"t", "tg", "r", "rr", "rz", "p", "c", "u", "uj", "ul", "f", "y", "e", "o"}
 
 
 def learnable(word: str, flag: str | None) -> bool:

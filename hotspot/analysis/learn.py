@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
+import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -61,8 +62,8 @@ def _weight(support: int, precision: float) -> float:
 
 
 class Neighbours:
-    """Which token stands next to a word in history: a word that nearly always has the same
-    neighbour is a fragment of a longer name jieba split (丁禹|兮, 泽|连斯基), not a word."""
+    """Which lone character stands next to a word in history: a word that nearly always has
+    the same one beside it is a fragment of a longer name jieba split (丁禹|兮, 泽|连斯基)."""
 
     def __init__(self) -> None:
         self.count: Counter[str] = Counter()
@@ -74,9 +75,10 @@ class Neighbours:
             if len(tok) < 2:
                 continue
             self.count[tok] += 1
-            if i > 0 and tokens[i - 1].isalpha():
+            # a lone character beside it is what a split name leaves (丁禹|兮, 米哈|游)
+            if i > 0 and len(tokens[i - 1]) == 1 and tokens[i - 1].isalpha():
                 self.left.setdefault(tok, Counter())[tokens[i - 1]] += 1
-            if i + 1 < len(tokens) and tokens[i + 1].isalpha():
+            if i + 1 < len(tokens) and len(tokens[i + 1]) == 1 and tokens[i + 1].isalpha():
                 self.right.setdefault(tok, Counter())[tokens[i + 1]] += 1
 
     def fragment(self, word: str) -> bool:
@@ -280,13 +282,17 @@ def keyword_alone_factors(
                 seen[key] += 1
                 if noisy_or(x.weight for x in m.evidence if x.term != e.term) >= 0.3:
                     backed[key] += 1
-    out: dict[str, dict[str, float]] = {}
+    shares: dict[str, dict[str, float]] = {}
     for (theme, term), n in seen.items():
-        if n < DISTINCT_MIN_DOCS:
-            continue
-        share = (backed[(theme, term)] + 1) / (n + 2)
-        if share < DISTINCT_SHARE:
-            out.setdefault(theme, {})[term] = round(max(DISTINCT_FLOOR, share / DISTINCT_SHARE), 3)
+        if n >= DISTINCT_MIN_DOCS:
+            shares.setdefault(theme, {})[term] = (backed[(theme, term)] + 1) / (n + 2)
+    out: dict[str, dict[str, float]] = {}
+    for theme, by_term in shares.items():
+        typical = max(DISTINCT_SHARE, statistics.median(by_term.values()))
+        for term, share in by_term.items():
+            if share < typical:
+                factor = max(DISTINCT_FLOOR, share / typical)
+                out.setdefault(theme, {})[term] = round(factor, 3)
     return out
 
 

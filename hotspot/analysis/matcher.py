@@ -48,6 +48,7 @@ SHORT_FACTOR = 0.5  # a lexicon term of one Han character (猫, 车) is ambiguou
 import os
 
 _OFF = os.environ.get("HS_OFF", "")
+LONE_MARGIN = 0.1  # a lone word loses to a story elsewhere that is clearly stronger
 if "summary" in _OFF:
     SUMMARY_CAP = 1.0
 if "short" in _OFF:
@@ -473,7 +474,10 @@ class Matcher:
                 foreign = [(s, vi) for vi, s in strength.items() if vi not in theme.links]
                 if foreign:
                     best, fvi = max(foreign)
-                    if best >= score + FOREIGN_MARGIN:
+                    margin = FOREIGN_MARGIN
+                    if len(evidence) == 1 and "lone" not in _OFF:
+                        margin = LONE_MARGIN  # one word here, a whole story elsewhere
+                    if best >= score + margin:
                         score *= FOREIGN_DAMPING
                         damped = self.verticals[fvi].id
             excluded = next((x for x in theme.exclude if x in text_key), None)
