@@ -162,9 +162,7 @@ class Engine:
         with their own keywords (``learn.learn_theme``), and every theme learns which of its
         keywords are generic alone (``learn.keyword_alone_factors``). Used by match/eval and
         after the daemon's hourly relearn."""
-        from hotspot.analysis.learn import learn_theme
-
-        from hotspot.analysis.learn import keyword_alone_factors
+        from hotspot.analysis.learn import keyword_alone_factors, learn_theme
 
         unlinked = [t for a, t in self.themes if t.expand and not self.matcher.linked(a, t.name)]
         if self.store.count("items") == 0:

@@ -261,9 +261,9 @@ def keyword_alone_factors(
     other evidence of its theme (孩子, 学生, 酒店: generic words an operator lists): alone in
     a title, such a keyword counts for less; beside other evidence it counts in full.
     Keywords the theme's linked lexicons hold as strong terms are vouched for and exempt."""
-    themes = {t.name: t for t in themes}
+    by_name = {t.name: t for t in themes}
     vouched: dict[str, set[str]] = {}
-    for name, t in themes.items():
+    for name, t in by_name.items():
         linked = link_verticals(t, matcher.verticals)
         vouched[name] = {
             term_key(k)

@@ -44,15 +44,8 @@ FOREIGN_MARGIN = 0.25
 MAX_EVIDENCE = 0.97
 SUMMARY_CAP = 0.4  # all summary evidence together adds at most this: context, not votes
 CONTEXT_FACTOR = 0.8  # evidence from another item of the same event (another platform's title)
-SHORT_FACTOR = 0.5  # a lexicon term of one Han character (猫, 车) is ambiguous
-import os
-
-_OFF = os.environ.get("HS_OFF", "")
+SHORT_FACTOR = 0.5  # a short or contested word alone, or a word in its minority sense
 LONE_MARGIN = 0.1  # a lone word loses to a story elsewhere that is clearly stronger
-if "summary" in _OFF:
-    SUMMARY_CAP = 1.0
-if "short" in _OFF:
-    SHORT_FACTOR = 1.0
 SIDE_FIELDS = ("summary", "event")
 _SHORT_LATIN = re.compile(r"[a-z]{1,3}")
 
@@ -219,14 +212,13 @@ def link_reasons(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[int,
             if all(verticals[i].id in verticals[j].related for j in strong):
                 strong[i] = link
     # the theme's own domain includes its parts (体育 -> football, basketball; 游戏 -> esports)
-    if "part" not in _OFF:
-        ids = {verticals[i].id: f for i, (f, _) in strong.items()}
-        for i, v in enumerate(verticals):
-            if i in strong or v.id in excluded:
-                continue
-            parents = [p for p in v.part_of if ids.get(p) == 1.0]
-            if parents:
-                strong[i] = (1.0, f"part of {parents[0]}")
+    ids = {verticals[i].id: f for i, (f, _) in strong.items()}
+    for i, v in enumerate(verticals):
+        if i in strong or v.id in excluded:
+            continue
+        parents = [p for p in v.part_of if ids.get(p) == 1.0]
+        if parents:
+            strong[i] = (1.0, f"part of {parents[0]}")
     return strong
 
 
@@ -357,8 +349,6 @@ class Matcher:
                     break
                 if key in index:
                     found.append((i, j, key))
-        if "own" in _OFF:
-            return {k for _, _, k in found}
         kept = set()
         for i, j, key in found:
             if not any(a <= i and j <= b and (a, b) != (i, j) for a, b, _ in found):
@@ -385,14 +375,13 @@ class Matcher:
                     old = bucket.get(term)
                     if old is None or old.weight < weight:
                         bucket[term] = Evidence(term, weight, via, field_name)
-        if len(vert_ev) > 1 and "sense" not in _OFF:
+        if len(vert_ev) > 1:
             _share_by_context(vert_ev)
-        if "contest" not in _OFF:
-            for vi, ev in vert_ev.items():
-                if len(ev) == 1:
-                    (only,) = ev.values()
-                    if (vi, only.term) in self._contested and only.via.startswith("lexicon:"):
-                        ev[only.term] = replace(only, weight=only.weight * SHORT_FACTOR)
+        for vi, ev in vert_ev.items():
+            if len(ev) == 1:
+                (only,) = ev.values()
+                if (vi, only.term) in self._contested and only.via.startswith("lexicon:"):
+                    ev[only.term] = replace(only, weight=only.weight * SHORT_FACTOR)
         if doc.category:
             for vi in self._category.get(doc.category, ()):
                 vert_ev.setdefault(vi, {})[f"#{doc.category}"] = Evidence(
@@ -458,15 +447,14 @@ class Matcher:
                 continue
             if len(evidence) == 1:
                 (only,) = evidence.values()
-                factor = (
-                    self._alone.get(only.via, {}).get(only.term, SHORT_FACTOR)
-                    if only.via.startswith("lexicon:") and is_short(only.term)
-                    else self._keyword_alone.get(theme.config.name, {}).get(only.term)
-                    if only.via == "keyword" and "kwalone" not in _OFF
-                    else None
-                )
-                if factor is not None:  # one short, ambiguous word alone is not enough
-                    evidence = {only.term: replace(only, weight=only.weight * factor)}
+                alone: float | None = None
+                if only.via.startswith("lexicon:") and is_short(only.term):
+                    # a short word alone (pro, max, 猫) counts half unless history vouches
+                    alone = self._alone.get(only.via, {}).get(only.term, SHORT_FACTOR)
+                elif only.via == "keyword":  # a keyword history shows is generic alone
+                    alone = self._keyword_alone.get(theme.config.name, {}).get(only.term)
+                if alone is not None:
+                    evidence = {only.term: replace(only, weight=only.weight * alone)}
             score = combine(evidence.values())
             damped = None
             direct = ti in theme_ev
@@ -475,7 +463,7 @@ class Matcher:
                 if foreign:
                     best, fvi = max(foreign)
                     margin = FOREIGN_MARGIN
-                    if len(evidence) == 1 and "lone" not in _OFF:
+                    if len(evidence) == 1:
                         margin = LONE_MARGIN  # one word here, a whole story elsewhere
                     if best >= score + margin:
                         score *= FOREIGN_DAMPING
@@ -563,15 +551,6 @@ def _with_feedback(m: Match, judged: Mapping[str, tuple[int, int]]) -> Match:
 def is_short(term: str) -> bool:
     """1-3 Latin letters (pro, max, ai) or one Han character (猫, 车): parts of many words."""
     return bool(_SHORT_LATIN.fullmatch(term)) or (len(term) == 1 and not term.isascii())
-
-
-def short_factor(term: str) -> float:
-    """Lexicon terms of one Han character (猫, 车, 药) count for less: they are parts of too
-    many words. Short Latin tokens are not penalised here (KPL, LOL, NBA are distinctive);
-    history demotes the ambiguous ones (pro, max) by how they are used."""
-    if len(term) == 1 and not term.isascii():
-        return SHORT_FACTOR
-    return 1.0
 
 
 def combine(evidence: Iterable[Evidence]) -> float:
