@@ -22,7 +22,13 @@ from hotspot.analysis import events as ev
 from hotspot.analysis import trends
 from hotspot.analysis.keywords import Segmenter, content_keywords
 from hotspot.analysis.lexicon import Vertical, load_verticals
-from hotspot.analysis.matcher import Document, Learned, Match, Matcher
+from hotspot.analysis.matcher import (
+    Document,
+    Learned,
+    Match,
+    Matcher,
+    passes_without_learned,
+)
 from hotspot.config import Config, ThemeConfig
 from hotspot.ingest.normalize import normalize
 from hotspot.models import Hotspot, RawItem
@@ -119,7 +125,6 @@ class Engine:
         self.learned = load_learned(store)
         self.segmenter = build_segmenter(t for _, t in self.themes)
         self.matcher = Matcher(self.themes, self.verticals, self.learned)
-        self._base: Matcher | None = None  # the same themes without anything learned
         self._title_events: dict[str, int] | None = None
         self._matched: set[str] = set()  # item ids matched by the current matcher
         self.baseline = load_baseline(store)
@@ -134,19 +139,13 @@ class Engine:
         self.learned = load_learned(self.store)
         self.segmenter.add_words(w for _, t in self.themes for w in (*t.keywords, *t.synonyms))
         self.matcher = Matcher(self.themes, self.verticals, self.learned)
-        self._base = None
         self._matched = set()  # a new matcher looks at every item again
         self.baseline = load_baseline(self.store)
 
-    def base_matcher(self) -> Matcher:
-        """The themes and lexicons alone, without learned terms or demotions (built lazily)."""
-        if self._base is None:
-            self._base = Matcher(self.themes, self.verticals)
-        return self._base
-
-    def _realerts(self, doc: Document, matches: list[Match]) -> list[Match]:
+    @staticmethod
+    def _realerts(matches: list[Match]) -> list[Match]:
         """Of the matches of an item stored before this poll, those that stand on the item's
-        own evidence (keywords, lexicons, category), i.e. that pass without anything learned.
+        own evidence (keywords, lexicons, category), i.e. that pass without learned terms.
 
         The rule for old items (``README``: "Re-alerting"): an item is alerted by the
         matcher that first sees it. A later matcher (after a relearn, a restart or a
@@ -154,8 +153,7 @@ class Engine:
         theme's configured evidence alone, so relearning never creates an alert on old
         history; a changed theme (new keywords, a lower ``min_score``) does.
         """
-        base = {(m.account, m.theme) for m in self.base_matcher().match(doc)}
-        return [m for m in matches if (m.account, m.theme) in base]
+        return [m for m in matches if passes_without_learned(m)]
 
     def learn_unlinked_themes(self) -> None:
         """From the stored history: themes no lexicon covers learn the words that co-occur
@@ -286,7 +284,7 @@ class Engine:
                 )
                 matches = self.matcher.match(doc)
                 if matches and h.id in stored_before:
-                    matches = self._realerts(doc, matches)
+                    matches = self._realerts(matches)
                 for m in matches:
                     alert_id = self.store.insert_alert(
                         account=m.account,
