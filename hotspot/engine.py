@@ -22,13 +22,7 @@ from hotspot.analysis import events as ev
 from hotspot.analysis import trends
 from hotspot.analysis.keywords import Segmenter, content_keywords
 from hotspot.analysis.lexicon import Vertical, load_verticals
-from hotspot.analysis.matcher import (
-    Document,
-    Learned,
-    Match,
-    Matcher,
-    passes_without_learned,
-)
+from hotspot.analysis.matcher import Document, Learned, Match, Matcher
 from hotspot.config import Config, ThemeConfig
 from hotspot.ingest.normalize import normalize
 from hotspot.models import Hotspot, RawItem
@@ -47,6 +41,28 @@ class IngestResult:
     new_items: int = 0
     alert_ids: list[int] = field(default_factory=list)
     rising_events: list[int] = field(default_factory=list)
+
+
+def theme_key(account: str, theme: ThemeConfig) -> str:
+    """A stable fingerprint of one account's theme definition (what it matches on)."""
+    import hashlib
+
+    text = repr(
+        (
+            account,
+            theme.name,
+            theme.keywords,
+            theme.synonyms,
+            theme.exclude,
+            theme.required,
+            sorted(theme.weights.items()),
+            theme.min_score,
+            theme.verticals,
+            theme.exclude_verticals,
+            theme.expand,
+        )
+    )
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
 def theme_pairs(config: Config) -> list[tuple[str, ThemeConfig]]:
@@ -128,6 +144,7 @@ class Engine:
         self._title_events: dict[str, int] | None = None
         self._matched: set[str] = set()  # item ids matched by the current matcher
         self.baseline = load_baseline(store)
+        self._epochs: dict[tuple[str, str], int] | None = None  # read at the first ingest
 
     @classmethod
     def from_config(cls, config: Config, store: Store) -> Engine:
@@ -141,19 +158,40 @@ class Engine:
         self.matcher = Matcher(self.themes, self.verticals, self.learned)
         self._matched = set()  # a new matcher looks at every item again
         self.baseline = load_baseline(self.store)
+        self._epochs = None
 
-    @staticmethod
-    def _realerts(matches: list[Match]) -> list[Match]:
-        """Of the matches of an item stored before this poll, those that stand on the item's
-        own evidence (keywords, lexicons, category), i.e. that pass without learned terms.
+    def _refresh_epochs(self) -> dict[tuple[str, str], int]:
+        """Record, for every theme definition not seen before, the newest stored item id at
+        the time it first appeared ("epoch"): older items were never matched against it."""
+        try:
+            stored = json.loads(self.store.meta("theme_epochs") or "{}")
+        except ValueError:
+            stored = {}
+        latest = None
+        epochs: dict[tuple[str, str], int] = {}
+        for account, theme in self.themes:
+            key = theme_key(account, theme)
+            if key not in stored:
+                if latest is None:
+                    row = self.store.execute("SELECT MAX(rowid) FROM items").fetchone()
+                    latest = int(row[0] or 0)
+                stored[key] = latest
+            epochs[(account, theme.name)] = int(stored[key])
+        self.store.set_meta("theme_epochs", json.dumps(stored, sort_keys=True))
+        return epochs
 
-        The rule for old items (``README``: "Re-alerting"): an item is alerted by the
-        matcher that first sees it. A later matcher (after a relearn, a restart or a
-        re-import) alerts an item it has seen before only when the match passes on the
-        theme's configured evidence alone, so relearning never creates an alert on old
-        history; a changed theme (new keywords, a lower ``min_score``) does.
+    def _realerts(self, rowid: int, matches: list[Match]) -> list[Match]:
+        """Of the matches of an item stored before this poll, those of themes the item has
+        never been matched against: themes defined (or changed) after it was stored.
+
+        The rule for old items (``README``: "Re-alerting"): an item is matched against a
+        theme definition once, by the matcher that first sees them together. Relearning,
+        event context growing, a restart or a re-import never alert it again; a new or
+        changed theme (other keywords, another ``min_score``) is the operator asking, and
+        matches the items stored before it.
         """
-        return [m for m in matches if passes_without_learned(m)]
+        epochs = self._epochs or {}
+        return [m for m in matches if rowid <= epochs.get((m.account, m.theme), 0)]
 
     def learn_unlinked_themes(self) -> None:
         """From the stored history: themes no lexicon covers learn the words that co-occur
@@ -238,13 +276,14 @@ class Engine:
             )
             if h is not None and h.id not in hotspots:
                 hotspots[h.id] = h
+        if self._epochs is None:  # before anything is stored under these theme definitions
+            self._epochs = self._refresh_epochs()
         known = self.store.known_items(list(hotspots))
         result = IngestResult(items=len(hotspots), new_items=len(hotspots) - len(known))
         sightings: dict[int, tuple[str, int | None]] = {}
         window = _Window(self.store, at - ev.WINDOW)
         with self.store.transaction():
             to_match: list[tuple[Hotspot, int, list[str], list[str] | None, list[str]]] = []
-            stored_before: set[str] = set(known)
             for hid, h in hotspots.items():
                 k = known.get(hid)
                 if k is None:
@@ -283,8 +322,8 @@ class Engine:
                     context=self.store.event_siblings(event_id, h.id),
                 )
                 matches = self.matcher.match(doc)
-                if matches and h.id in stored_before:
-                    matches = self._realerts(matches)
+                if matches and h.id in known:
+                    matches = self._realerts(known[h.id].rowid, matches)
                 for m in matches:
                     alert_id = self.store.insert_alert(
                         account=m.account,

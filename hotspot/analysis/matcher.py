@@ -548,16 +548,6 @@ def _with_feedback(m: Match, judged: Mapping[str, tuple[int, int]]) -> Match:
     return replace(m, score=round(score, 4), evidence=ordered, feedback=tuple(applied))
 
 
-def passes_without_learned(m: Match) -> bool:
-    """Whether ``m`` still passes on the theme's configured evidence alone: its evidence
-    without terms learned from history (demotions and feedback only ever lower weights)."""
-    own = [e for e in m.evidence if not e.via.startswith("learned:")]
-    if len(own) == len(m.evidence):
-        return m.passed
-    score = combine(own) * (FOREIGN_DAMPING if m.damped_by else 1.0)
-    return m.excluded_by is None and score >= m.threshold and score > 0
-
-
 def is_short(term: str) -> bool:
     """1-3 Latin letters (pro, max, ai) or one Han character (猫, 车): parts of many words."""
     return bool(_SHORT_LATIN.fullmatch(term)) or (len(term) == 1 and not term.isascii())
