@@ -65,14 +65,14 @@ def test_themes_show_prints_links_reasons_and_sizes(tmp_path):
         encoding="utf-8",
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "hotspot", "--config", str(cfg), "themes", "show"],
+        [sys.executable, "-m", "hotspot", "--lang", "en", "--config", str(cfg), "themes", "show"],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     car_part, sport_part = proc.stdout.split("cars/体育")
-    assert "cars (汽车):" in car_part and "because of name 汽车" in car_part
+    assert "cars (汽车):" in car_part and "because of its name 汽车" in car_part
     assert "traffic_driving" not in car_part  # a neighbouring domain nobody asked for
-    assert "basketball (篮球):" in sport_part and "part of sports" in sport_part
+    assert "basketball (篮球):" in sport_part and "because of being part of sports" in sport_part
     assert "football (" not in sport_part and "excluded: football" in sport_part

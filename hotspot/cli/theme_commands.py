@@ -184,10 +184,12 @@ def eval_(obj: Context, themes_file: Path, items_file: Path, labels_file: Path, 
         click.echo(table(rows, [(k, k, 10) for k in rows[0]]))
         click.echo("")
         click.echo(
-            "reliability: of the (entry, theme) pairs scored in each range, how many are relevant"
+            _(
+                "reliability: of the (entry, theme) pairs scored in each range, how many are relevant"
+            )
         )
         click.echo(table(calibration, [(k, k, 12) for k in calibration[0]]))
-        click.echo(f"expected calibration error: {ece}")
+        click.echo(_("expected calibration error: {ece}").format(ece=ece))
 
 
 @cli.group()
@@ -289,30 +291,52 @@ def themes_show(obj: Context, account: str | None) -> None:
     pairs = [(a, t) for a, t in theme_pairs(config) if not account or a == account]
     if account and not pairs:
         raise click.BadParameter(
-            f"no account named {account!r} with themes", param_hint="--account"
+            _("no account named {name!r} with themes").format(name=account), param_hint="--account"
         )
     verticals = load_verticals(config.lexicons)
     store = Store(config.database)
     learned = load_learned(store)
     feedback = load_feedback(store)
     for acc, theme in pairs:
-        click.echo(f"{acc}/{theme.name}: keywords {', '.join(theme.keywords) or '-'}")
+        click.echo(
+            _("{account}/{theme}: keywords {keywords}").format(
+                account=acc, theme=theme.name, keywords=", ".join(theme.keywords) or "-"
+            )
+        )
         links = link_reasons(theme, verticals)
         if not links:
-            click.echo("  linked to no vertical: only its keywords and what history adds")
+            click.echo(_("  linked to no vertical: only its keywords and what history adds"))
+        reasons = {
+            "name": _("its name {detail}"),
+            "keyword": _("its keyword {detail}"),
+            "keywords": _("its keywords {detail}"),
+            "part": _("being part of {detail}"),
+            "explicit": _("the theme's verticals setting"),
+        }
         for i, (factor, why) in sorted(links.items(), key=lambda kv: -kv[1][0]):
             v = verticals[i]
-            n_learned = len(learned.terms.get(f"v:{v.id}", {}))
+            kind, _sep, detail = why.partition(" ")
+            if kind == "part":
+                detail = detail.removeprefix("of ")
             click.echo(
-                f"  {v.id} ({v.title}): {len(v.terms)} terms, {n_learned} learned, "
-                f"x{factor:g}, because of {why}"
+                _(
+                    "  {id} ({title}): {terms} terms, {learned} learned, x{factor}, because of"
+                    " {why}"
+                ).format(
+                    id=v.id,
+                    title=v.title,
+                    terms=len(v.terms),
+                    learned=len(learned.terms.get(f"v:{v.id}", {})),
+                    factor=f"{factor:g}",
+                    why=reasons.get(kind, "{detail}").format(detail=detail),
+                )
             )
         if theme.exclude_verticals:
-            click.echo(f"  excluded: {', '.join(theme.exclude_verticals)}")
+            click.echo(_("  excluded: {ids}").format(ids=", ".join(theme.exclude_verticals)))
         muted = feedback.get((acc, theme.name), {})
         if muted:
             words = ", ".join(f"{t} ({i})" for t, (i, _u) in sorted(muted.items()))
-            click.echo(f"  muted by feedback: {words}")
+            click.echo(_("  muted by feedback: {words}").format(words=words))
 
 
 @themes.command("suggest")
