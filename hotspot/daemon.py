@@ -183,8 +183,9 @@ class Daemon:
         from hotspot.analysis.learn import relearn
 
         with self.store.transaction():
-            relearn(self.store, self.engine.verticals)
+            relearn(self.store, self.engine.verticals, flag=self.engine.segmenter.word_flag)
         self.engine.reload(theme_pairs(self.config))
+        self.engine.learn_unlinked_themes()  # and which of the themes' keywords are generic
 
     def retention(self) -> None:
         from hotspot.storage.retention import compact

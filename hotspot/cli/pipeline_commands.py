@@ -138,7 +138,7 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
                 bar.update(len(batch))
         with store.transaction():
             if not no_learn:
-                relearn(store, engine.verticals)
+                relearn(store, engine.verticals, flag=engine.segmenter.word_flag)
                 engine.reload(engine.themes)
             store.recount_events()
             # trends are only meaningful near "now": compute them for the last day of history
@@ -172,6 +172,7 @@ def _batches(seq: list, n: int):
 def learn_cmd(obj: Context) -> None:
     """Relearn expansions from the stored history now (the daemon does it hourly).
     Takes the writer lock: refused while a daemon runs on this database."""
+    from hotspot.analysis.keywords import Segmenter
     from hotspot.analysis.learn import relearn
     from hotspot.analysis.lexicon import load_verticals
     from hotspot.storage.db import WriterLock
@@ -181,7 +182,7 @@ def learn_cmd(obj: Context) -> None:
     with WriterLock(config.database):
         store = Store(config.database)
         with store.transaction():
-            learned = relearn(store, load_verticals(config.lexicons))
+            learned = relearn(store, load_verticals(config.lexicons), flag=Segmenter().word_flag)
         store.close()
     say(
         _("learned {terms} terms, {demotions} demotions").format(

@@ -11,7 +11,7 @@ import click
 from hotspot.cli import MAX_LIMIT, Context, cli
 from hotspot.cli.output import table, to_json
 from hotspot.errors import InputError
-from hotspot.i18n import _, _l
+from hotspot.i18n import _, _l, ngettext
 
 
 def _load_items(path: Path) -> list[dict]:
@@ -117,12 +117,16 @@ def eval_(obj: Context, themes_file: Path, items_file: Path, labels_file: Path, 
     items = _load_items(items_file)
     gold = {str(o["id"]): set(o.get("labels") or []) for _, o in iter_jsonl(labels_file)}
     engine = _match_engine(obj, themes)
-    ours, base = {}, {}
+    ours: dict[str, set[str]] = {}
+    base: dict[str, set[str]] = {}
+    scored: list[tuple[str, str, float]] = []
     for it in items:
         doc = engine.document(
-            it["title"], it.get("summary"), it.get("category"), it.get("platform")
+            it["title"], it.get("summary"), it.get("category"), it.get("platform"), in_context=True
         )
-        ours[str(it["id"])] = {m.theme for m in engine.matcher.match(doc)}
+        matches = engine.matcher.match(doc, all_scores=True)
+        ours[str(it["id"])] = {m.theme for m in matches if m.passed}
+        scored.extend((str(it["id"]), m.theme, m.score) for m in matches if m.score > 0)
         base[str(it["id"])] = ev.baseline(themes, f"{it['title']} {it.get('summary') or ''}")
     gold = {k: v for k, v in gold.items() if k in ours}
     names = [t.name for t in themes]
@@ -167,10 +171,29 @@ def eval_(obj: Context, themes_file: Path, items_file: Path, labels_file: Path, 
             "base_F1": round(ev.macro_f1(s_base), 3),
         }
     )
+    bins = ev.reliability([(sc, th in gold[i]) for i, th, sc in scored if i in gold])
+    calibration = [
+        {
+            "score": f"[{b.low:.1f}, {b.high:.1f})",
+            "pairs": b.n,
+            "relevant": b.relevant,
+            "share": round(b.share, 3) if b.n else "",
+        }
+        for b in bins
+    ]
+    ece = round(ev.expected_calibration_error(bins), 3)
     if fmt == "json":
-        click.echo(to_json(rows))
+        click.echo(to_json({"themes": rows, "reliability": calibration, "ece": ece}))
     else:
         click.echo(table(rows, [(k, k, 10) for k in rows[0]]))
+        click.echo("")
+        click.echo(
+            _(
+                "reliability: of the (entry, theme) pairs scored in each range, how many are relevant"
+            )
+        )
+        click.echo(table(calibration, [(k, k, 12) for k in calibration[0]]))
+        click.echo(_("expected calibration error: {ece}").format(ece=ece))
 
 
 @cli.group()
@@ -232,14 +255,93 @@ def themes_explain(
         linked = engine.matcher.linked(m.account, m.theme)
         if linked:
             click.echo(_("  linked verticals: {names}").format(names=", ".join(linked)))
+        judged = {t: (i, u) for t, i, u in m.feedback}
         for e in m.evidence[:12]:
+            note = ""
+            if e.term in judged:
+                bad, good = judged[e.term]
+                if good:
+                    note = ngettext(
+                        "  (muted for this theme by feedback on {n} alert, confirmed on {good})",
+                        "  (muted for this theme by feedback on {n} alerts, confirmed on {good})",
+                        bad,
+                    ).format(n=bad, good=good)
+                else:
+                    note = ngettext(
+                        "  (muted for this theme by feedback on {n} alert)",
+                        "  (muted for this theme by feedback on {n} alerts)",
+                        bad,
+                    ).format(n=bad)
             click.echo(
                 _("  {weight}  {term}  via {via} in {field}").format(
                     weight=f"{e.weight:.2f}", term=e.term, via=e.via, field=e.field
                 )
+                + note
             )
         if m.damped_by:
             click.echo(_("  x0.6: stronger evidence for {theme}").format(theme=m.damped_by))
+
+
+@themes.command("show")
+@click.option("--account", help="Only this account's themes.")
+@click.pass_obj
+def themes_show(obj: Context, account: str | None) -> None:
+    """Per theme: the verticals it is linked to, why (name, keyword, explicit) and their sizes."""
+    from hotspot.analysis.lexicon import load_verticals
+    from hotspot.analysis.matcher import link_reasons
+    from hotspot.engine import load_feedback, load_learned, theme_pairs
+    from hotspot.storage.store import Store
+
+    config = obj.config()
+    pairs = [(a, t) for a, t in theme_pairs(config) if not account or a == account]
+    if account and not pairs:
+        raise click.BadParameter(
+            _("no account named {name!r} with themes").format(name=account), param_hint="--account"
+        )
+    verticals = load_verticals(config.lexicons)
+    store = Store(config.database)
+    learned = load_learned(store)
+    feedback = load_feedback(store)
+    for acc, theme in pairs:
+        click.echo(
+            _("{account}/{theme}: keywords {keywords}").format(
+                account=acc, theme=theme.name, keywords=", ".join(theme.keywords) or "-"
+            )
+        )
+        links = link_reasons(theme, verticals)
+        if not links:
+            click.echo(_("  linked to no vertical: only its keywords and what history adds"))
+        reasons = {
+            "name": _("its name {detail}"),
+            "keyword": _("its keyword {detail}"),
+            "keywords": _("its keywords {detail}"),
+            "part": _("being part of {detail}"),
+            "explicit": _("the theme's verticals setting"),
+        }
+        for i, (factor, why) in sorted(links.items(), key=lambda kv: -kv[1][0]):
+            v = verticals[i]
+            kind, _sep, detail = why.partition(" ")
+            if kind == "part":
+                detail = detail.removeprefix("of ")
+            click.echo(
+                _(
+                    "  {id} ({title}): {terms} terms, {learned} learned, x{factor}, because of"
+                    " {why}"
+                ).format(
+                    id=v.id,
+                    title=v.title,
+                    terms=len(v.terms),
+                    learned=len(learned.terms.get(f"v:{v.id}", {})),
+                    factor=f"{factor:g}",
+                    why=reasons.get(kind, "{detail}").format(detail=detail),
+                )
+            )
+        if theme.exclude_verticals:
+            click.echo(_("  excluded: {ids}").format(ids=", ".join(theme.exclude_verticals)))
+        muted = feedback.get((acc, theme.name), {})
+        if muted:
+            words = ", ".join(f"{t} ({i})" for t, (i, _u) in sorted(muted.items()))
+            click.echo(_("  muted by feedback: {words}").format(words=words))
 
 
 @themes.command("suggest")
@@ -271,13 +373,21 @@ def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) ->
         )
     store = Store(config.database, readonly=True)
     engine = Engine(store, pairs[:1], load_verticals(config.lexicons))
-    docs = [(tokens, cat) for _, tokens, cat, _ in store.iter_documents()]
+    docs = list(store.iter_learning_documents())
     if not docs:
         raise click.ClickException(_("no history yet: poll for a while or 'hotspot import' first"))
-    keywords = learn_theme(pairs[0][1], (d[0] for d in docs), engine.matcher)
+    ids = [row[0] for row in store.iter_documents()]  # same order as iter_learning_documents
+
+    def title(i: int) -> str:
+        found = store.rows("SELECT title FROM items WHERE id = ?", (ids[i],))
+        return found[0]["title"] if found else ""
+
+    keywords = learn_theme(
+        pairs[0][1], docs, engine.matcher, flag=engine.segmenter.word_flag, titles=title
+    )
     matched: Counter[str] = Counter()
     near: Counter[str] = Counter()
-    for tokens, cat in docs:
+    for tokens, cat, _event, _seen in docs:
         ms = engine.matcher.match(
             engine.document("", title_tokens=tokens, category=cat), all_scores=True
         )
@@ -290,19 +400,22 @@ def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) ->
         elif m.score >= m.threshold * 0.6:
             near.update(words)
     click.echo(
-        _("suggested keywords for {theme} (co-occur with its keywords in history):").format(
-            theme=theme
-        )
+        _(
+            "suggested keywords for {theme} (co-occur with its keywords in history, in at least"
+            " 3 separate events; whole naming words only, none another domain's own word):"
+        ).format(theme=theme)
     )
-    for word, (_weight, support, precision) in sorted(keywords.items(), key=lambda kv: -kv[1][1])[
-        :limit
-    ]:
+    ranked = sorted(keywords.values(), key=lambda s: (-s.events, -s.support))
+    for s in ranked[:limit]:
         click.echo(
-            f"  {word:<12} "
-            + _("in {n} titles, {share} of them matched").format(
-                n=support, share=f"{precision:.0%}"
-            )
+            f"  {s.word:<12} "
+            + _(
+                "in {n} titles of {events} events, {share} of all its titles have the theme's"
+                " keywords"
+            ).format(n=s.support, events=s.events, share=f"{s.precision:.0%}")
         )
+        for example in s.examples:
+            click.echo(_("      e.g. {title}").format(title=example))
     click.echo(_("frequent words in near-misses (candidates for keywords or exclusions):"))
     for word, n in near.most_common(limit):
         click.echo(

@@ -61,6 +61,7 @@ class ThemeConfig:
     min_score: float = 0.5
     verticals: tuple[str, ...] | None = None  # None: link by name and keywords
     expand: bool = True
+    exclude_verticals: tuple[str, ...] = ()  # never link these (ids), whatever else says so
 
 
 @dataclass(frozen=True, slots=True)

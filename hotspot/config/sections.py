@@ -183,6 +183,7 @@ def parse_theme(c: Checker, t: Mapping[str, Any], where: str) -> ThemeConfig:
             "weights",
             "min_score",
             "verticals",
+            "exclude_verticals",
             "expand",
         },
     )
@@ -224,6 +225,7 @@ def parse_theme(c: Checker, t: Mapping[str, Any], where: str) -> ThemeConfig:
         min_score=min_score,
         verticals=verticals,
         expand=c.get(t, where, "expand", bool, True),
+        exclude_verticals=tuple(c.strings(t, where, "exclude_verticals")),
     )
 
 

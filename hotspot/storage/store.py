@@ -218,6 +218,31 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore):
         for r in self.conn.execute("SELECT id, tokens, category, platform FROM items"):
             yield r[0], r[1].split(" ") if r[1] else [], r[2], r[3]
 
+    def event_siblings(
+        self, event_id: int, exclude_item: str | None = None, limit: int = 6
+    ) -> list[list[str]]:
+        """Title tokens of other items of one event (the same story on other platforms)."""
+        rows = self.conn.execute(
+            "SELECT tokens FROM items WHERE event_id = ? AND id != ? AND tokens != '' "
+            "ORDER BY first_seen LIMIT ?",
+            (event_id, exclude_item or "", limit),
+        )
+        return [r[0].split(" ") for r in rows]
+
+    def title_events(self) -> dict[str, int]:
+        """title -> event id of stored items (for matching archived entries in context)."""
+        return {
+            r[0]: r[1]
+            for r in self.conn.execute(
+                "SELECT title, event_id FROM items WHERE event_id IS NOT NULL"
+            )
+        }
+
+    def iter_learning_documents(self) -> Iterator[tuple[list[str], str | None, int | None, int]]:
+        """(tokens, category, event id, last seen) of stored items: what relearning reads."""
+        for r in self.conn.execute("SELECT tokens, category, event_id, last_seen FROM items"):
+            yield r[0].split(" ") if r[0] else [], r[1], r[2], r[3]
+
     def hotspots(
         self,
         *,
