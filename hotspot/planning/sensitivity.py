@@ -30,7 +30,9 @@ from hotspot.errors import ConfigError
 MODES = ("strict", "normal", "off")
 THRESHOLDS = {"normal": 1.0, "strict": 0.5}
 STRONG, WEAK, SUMMARY_FACTOR = 1.0, 0.5, 0.5
-ENTERTAINMENT_TAGS = frozenset({"电影", "剧集", "综艺", "演出", "晚会", "盛典", "音乐", "动漫", "游戏"})
+ENTERTAINMENT_TAGS = frozenset(
+    {"电影", "剧集", "综艺", "演出", "晚会", "盛典", "音乐", "动漫", "游戏"}
+)
 ENTERTAINMENT_FACTOR = 0.5
 CATEGORIES = (
     "disaster",
@@ -81,7 +83,9 @@ class Sensitivity:
         """The shipped lexicon, or ``path`` (same format) instead of it."""
         try:
             if path is None:
-                text = resources.files("hotspot.data").joinpath("sensitivity.toml").read_text("utf-8")
+                text = (
+                    resources.files("hotspot.data").joinpath("sensitivity.toml").read_text("utf-8")
+                )
             else:
                 text = Path(path).read_text("utf-8")
             data = tomllib.loads(text)
