@@ -13,7 +13,8 @@ when the best category reaches the mode's threshold:
 
 "Safe" phrases cancel the terms inside them ("死亡之组", "信息爆炸"). A platform category tag
 naming entertainment (电影, 剧集, 综艺, ...) halves the score: a film character's death is
-not a death. The verdict names the category and the terms that decided it.
+not a death. When deaths come with their cause (a disaster, a crime, a war, an outbreak),
+the cause is the category. The verdict names the category and the terms that decided it.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ CATEGORIES = (
     "military_conflict",
     "social_conflict",
 )
+
+CAUSES = frozenset({"disaster", "crime", "military_conflict", "health_scare"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,4 +175,9 @@ class Sensitivity:
         )
         if score < threshold:
             return None
+        if cat == "death":  # a cause outranks its consequence: "地震致3人死亡" is a disaster
+            causes = [(sc, c) for c, (sc, _) in scored.items() if c in CAUSES and sc >= threshold]
+            if causes:
+                cat = max(causes, key=lambda x: (x[0], -CATEGORIES.index(x[1])))[1]
+                score, terms = scored[cat][0], scored[cat][1] + scored["death"][1]
         return Verdict(cat, self.labels[cat], tuple(terms), round(score, 3))

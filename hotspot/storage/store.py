@@ -315,7 +315,8 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore):
         sql = (
             "SELECT a.id, a.account, a.theme, a.score, a.terms, a.explanation, a.created_at, "
             "a.event_id, a.item_id, i.title, i.url, i.platform, i.source, i.last_rank AS rank,"
-            " i.best_rank, i.last_heat AS heat, i.max_heat, i.category, e.platforms, "
+            " i.best_rank, i.last_heat AS heat, i.max_heat, i.category, i.summary, "
+            "e.terms AS event_terms, e.first_seen AS event_first_seen, e.platforms, "
             "e.state, e.title AS event_title, e.heat AS event_heat, e.best_rank AS "
             "event_best_rank, (SELECT f.verdict FROM feedback f WHERE f.alert_id = a.id "
             "ORDER BY f.id DESC LIMIT 1) AS verdict "

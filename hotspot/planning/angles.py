@@ -1,0 +1,107 @@
+"""Content angles (九宫格): where the account's audience and pillars meet the story. Pure.
+
+For one alert, up to nine entry points, each saying where it came from:
+
+* ``受众``: a salient term of the story × an audience facet ("哪吒2 × 学生党");
+* ``内容支柱``: a salient term × one of the account's pillars ("哪吒2 × 平价");
+* ``领域模板``: a salient term × an angle template of a vertical the alert's theme is linked
+  to (``data/angles.toml``: 美食 → 平替, 在家复刻, 热量对比, 探店打卡 ...);
+* ``节点``: a salient term × an angle of a calendar node inside the lead time
+  ("哪吒2 × 母亲节·礼品").
+
+Salient terms are the event's own terms (what the story is about) before the alert's
+matched terms (why it fits the theme), minus terms contained in a longer one already taken.
+No language model: the cells are combinations the operator then writes; the README says
+which kinds tend to be usable.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+from hotspot.errors import ConfigError
+
+MAX_ANGLES = 9
+MAX_TERMS = 2
+GENERIC = frozenset({"回应", "网友", "视频", "最新", "官方", "曝光", "热议", "现场", "中国"})
+
+
+@dataclass(frozen=True, slots=True)
+class Angle:
+    term: str
+    facet: str
+    source: str  # 受众 | 内容支柱 | 领域模板:<vertical> | 节点:<node>
+
+    @property
+    def text(self) -> str:
+        return f"{self.term} × {self.facet}"
+
+    def as_dict(self) -> dict:
+        return {"angle": self.text, "term": self.term, "facet": self.facet, "from": self.source}
+
+
+def load_templates() -> dict[str, tuple[str, ...]]:
+    """vertical id -> angle templates, from ``data/angles.toml``."""
+    try:
+        text = resources.files("hotspot.data").joinpath("angles.toml").read_text("utf-8")
+        raw = tomllib.loads(text).get("verticals", {})
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(
+            f"hotspot.data/angles.toml: cannot read the angle templates: {exc}"
+        ) from exc
+    return {k: tuple(v) for k, v in raw.items()}
+
+
+def salient_terms(
+    event_terms: Iterable[str], matched: Iterable[str], limit: int = MAX_TERMS
+) -> list[str]:
+    out: list[str] = []
+    for term in [*event_terms, *matched]:
+        term = term.strip()
+        if len(term) < 2 or term in GENERIC or term.isdigit():
+            continue
+        if any(term in t or t in term for t in out):
+            continue
+        out.append(term)
+        if len(out) == limit:
+            break
+    return out
+
+
+def propose(
+    terms: Sequence[str],
+    *,
+    audience: Sequence[str] = (),
+    pillars: Sequence[str] = (),
+    verticals: Sequence[str] = (),
+    templates: Mapping[str, Sequence[str]] | None = None,
+    nodes: Sequence[tuple[str, Sequence[str]]] = (),
+    limit: int = MAX_ANGLES,
+) -> list[Angle]:
+    """The entry points, interleaved by kind so a short list still shows every kind."""
+    if not terms:
+        return []
+    lead, second = terms[0], terms[-1]
+    kinds: list[list[Angle]] = [
+        [Angle(lead, a, "受众") for a in audience]
+        + [Angle(second, a, "受众") for a in audience if second != lead],
+        [Angle(lead, p, "内容支柱") for p in pillars],
+        [Angle(lead, t, f"领域模板:{v}") for v in verticals for t in (templates or {}).get(v, ())],
+        [Angle(lead, f"{name}·{a}", f"节点:{name}") for name, angles in nodes for a in angles],
+    ]
+    out: list[Angle] = []
+    seen: set[tuple[str, str]] = set()
+    while len(out) < limit and any(kinds):
+        for k in kinds:
+            while k:
+                a = k.pop(0)
+                if (a.term, a.facet) not in seen:
+                    seen.add((a.term, a.facet))
+                    out.append(a)
+                    break
+            if len(out) == limit:
+                break
+    return out
