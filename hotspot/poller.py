@@ -84,6 +84,18 @@ class Poller:
             if sc.enabled:
                 cls = plugins[sc.type]
                 self.instances[sc.name] = (sc, cls(sc.name, sc.url, sc.options))
+        # benchmark accounts' feeds are polled like sources (same health, backoff and
+        # conditional GET), but their posts are linked to events, not matched as hotspots
+        self.benchmarks: dict[str, tuple[str, str]] = {}
+        rss = plugins.get("rss")
+        for acc in config.accounts:
+            for b in acc.benchmarks:
+                if rss is None:
+                    break
+                name = benchmark_source_name(acc.name, b.name)
+                sc = SourceConfig(name=name, type="rss", interval=b.interval, url=b.url)
+                self.instances[name] = (sc, rss(name, b.url, {}))
+                self.benchmarks[name] = (acc.name, b.name)
         self._host_last: dict[str, float] = {}
 
     def due(self) -> list[str]:
@@ -237,9 +249,12 @@ class Poller:
         error = f.error
         if error is None and f.items is not None:
             try:
-                result = self.engine.ingest(
-                    name, src.platform, f.items, keyed=getattr(src, "keyed", False)
-                )
+                if name in self.benchmarks:
+                    result = self._ingest_posts(name, f.items, int(now))
+                else:
+                    result = self.engine.ingest(
+                        name, src.platform, f.items, keyed=getattr(src, "keyed", False)
+                    )
             except HotspotError as exc:
                 error = SourceError(name, str(exc))
             except Exception as exc:  # core bug: keep the traceback, keep the daemon
@@ -288,6 +303,33 @@ class Poller:
                 self.store.add_source_alert(name, t.source_alert[0], t.source_alert[1], int(now))
         _log_report(report)
         return report
+
+    def _ingest_posts(self, name: str, items: Sequence[RawItem], now: int) -> IngestResult:
+        """Store a benchmark feed's new posts, each linked to the events it covers."""
+        from hotspot.planning.benchmarks import post_id
+
+        account, bench = self.benchmarks[name]
+        ids = [post_id(account, bench, it.key or it.url or it.title) for it in items]
+        known = self.store.known_posts(ids)
+        result = IngestResult()
+        result.items = len(items)
+        with self.store.transaction():
+            for pid, it in zip(ids, items):
+                if pid in known:
+                    continue
+                known.add(pid)
+                at = int(it.published.timestamp()) if it.published else now
+                links = self.engine.link_post(it.title, it.summary, at)
+                self.store.add_post(
+                    pid, account, bench, it.title, it.url, it.summary, at, now, links
+                )
+                result.new_items += 1
+        return result
+
+
+def benchmark_source_name(account: str, benchmark: str) -> str:
+    """The source name a benchmark feed's health is kept under (``hotspot sources status``)."""
+    return f"benchmark:{account}/{benchmark}"
 
 
 def _log_report(r: PollReport) -> None:

@@ -68,7 +68,6 @@ def _match_engine(obj: Context, themes):
 def match(obj: Context, themes_file: Path, input_file: Path, show_all: bool) -> None:
     """Batch-match items against themes; one JSON line per item."""
     from hotspot.config import load_themes_file
-
     from hotspot.planning.desk import verdict_dict
 
     themes = load_themes_file(themes_file)
@@ -358,7 +357,8 @@ def _eval_sensitivity(labels_file: Path, items_file: Path | None, mode: str, fmt
         tp = fp = fn = 0
         for i in ids:
             g = bool(gold[i].get("sensitive")) and (cat is None or gold[i].get("category") == cat)
-            p = pred[i] is not None and (cat is None or pred[i]["category"] == cat)
+            v = pred[i]
+            p = v is not None and (cat is None or v["category"] == cat)
             tp += p and g
             fp += p and not g
             fn += g and not p

@@ -9,8 +9,9 @@ For one alert, up to nine entry points, each saying where it came from:
 * ``节点``: a salient term × an angle of a calendar node inside the lead time
   ("哪吒2 × 母亲节·礼品").
 
-Salient terms are the event's own terms (what the story is about) before the alert's
+Salient terms are the event's lead term (what the story is about), then the alert's
 matched terms (why it fits the theme), minus terms contained in a longer one already taken.
+Each cell carries a working title built from a fixed phrase per kind ("学生党眼中的哪吒").
 No language model: the cells are combinations the operator then writes; the README says
 which kinds tend to be usable.
 """
@@ -37,10 +38,28 @@ class Angle:
 
     @property
     def text(self) -> str:
-        return f"{self.term} × {self.facet}"
+        return f"{self.term} × {self.facet} → {self.hint}"
+
+    @property
+    def hint(self) -> str:
+        """A working title for the cell: a fixed phrase per kind, nothing generated."""
+        if self.source == "受众":
+            return f"{self.facet}眼中的{self.term}"
+        if self.source == "内容支柱":
+            return f"从{self.term}聊到{self.facet}"
+        if self.source.startswith("节点:"):
+            node, _, angle = self.facet.partition("·")
+            return f"{node}借势{self.term}：{angle}"
+        return f"{self.term}的{self.facet}"
 
     def as_dict(self) -> dict:
-        return {"angle": self.text, "term": self.term, "facet": self.facet, "from": self.source}
+        return {
+            "angle": self.text,
+            "term": self.term,
+            "facet": self.facet,
+            "hint": self.hint,
+            "from": self.source,
+        }
 
 
 def load_templates() -> dict[str, tuple[str, ...]]:
@@ -58,8 +77,11 @@ def load_templates() -> dict[str, tuple[str, ...]]:
 def salient_terms(
     event_terms: Iterable[str], matched: Iterable[str], limit: int = MAX_TERMS
 ) -> list[str]:
+    """The story's lead term (the event's first keyword), then the theme's reason (the
+    first matched term), then more of the story."""
+    event_terms, matched = list(event_terms), list(matched)
     out: list[str] = []
-    for term in [*event_terms, *matched]:
+    for term in [*event_terms[:1], *matched, *event_terms[1:]]:
         term = term.strip()
         if len(term) < 2 or term in GENERIC or term.isdigit():
             continue

@@ -206,7 +206,9 @@ def occurrences(nodes: Sequence[Node], start: dt.date, end: dt.date) -> list[Occ
             e = s + dt.timedelta(days=node.days - 1)
             if e < start or s > end:
                 continue
-            note, off, work = "", (), ()
+            note = ""
+            off: tuple[dt.date, ...] = ()
+            work: tuple[dt.date, ...] = ()
             if node.holiday:
                 if first <= year <= last:
                     off, work = official(node.holiday, year, day)

@@ -135,7 +135,7 @@ class Sensitivity:
         factor = ENTERTAINMENT_FACTOR if category in ENTERTAINMENT_TAGS else 1.0
         out: dict[str, tuple[float, list[str]]] = {}
         for cat in CATEGORIES:
-            total, found = 0.0, []
+            total, found = 0.0, list[str]()
             for terms, weight in ((self.strong[cat], STRONG), (self.weak[cat], WEAK)):
                 for term in terms:
                     hit, shown = 0.0, term

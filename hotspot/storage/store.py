@@ -20,6 +20,7 @@ from typing import Any
 from hotspot.models import Hotspot
 from hotspot.storage.columns import chunks, to_json
 from hotspot.storage.db import open_database
+from hotspot.storage.store_benchmarks import BenchmarkStore
 from hotspot.storage.store_delivery import DeliveryStore
 from hotspot.storage.store_events import EventStore
 from hotspot.storage.store_feedback import FeedbackStore
@@ -51,7 +52,7 @@ class KnownItem:
     persons: list[str] | None = None
 
 
-class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore):
+class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStore):
     """The database of one hotspot installation."""
 
     def __init__(self, path: Path | str, *, migrate: bool = True):
