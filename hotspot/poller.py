@@ -30,6 +30,7 @@ from hotspot.ingest import health
 from hotspot.ingest.http import HttpClient
 from hotspot.ingest.source import Source
 from hotspot.models import Fetched, RawItem
+from hotspot.planning.benchmarks import benchmark_sources
 from hotspot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -88,14 +89,9 @@ class Poller:
         # conditional GET), but their posts are linked to events, not matched as hotspots
         self.benchmarks: dict[str, tuple[str, str]] = {}
         rss = plugins.get("rss")
-        for acc in config.accounts:
-            for b in acc.benchmarks:
-                if rss is None:
-                    break
-                name = benchmark_source_name(acc.name, b.name)
-                sc = SourceConfig(name=name, type="rss", interval=b.interval, url=b.url)
-                self.instances[name] = (sc, rss(name, b.url, {}))
-                self.benchmarks[name] = (acc.name, b.name)
+        for sc, account, bench in benchmark_sources(config) if rss else ():
+            self.instances[sc.name] = (sc, rss(sc.name, sc.url, {}))
+            self.benchmarks[sc.name] = (account, bench)
         self._host_last: dict[str, float] = {}
 
     def due(self) -> list[str]:
@@ -325,11 +321,6 @@ class Poller:
                 )
                 result.new_items += 1
         return result
-
-
-def benchmark_source_name(account: str, benchmark: str) -> str:
-    """The source name a benchmark feed's health is kept under (``hotspot sources status``)."""
-    return f"benchmark:{account}/{benchmark}"
 
 
 def _log_report(r: PollReport) -> None:

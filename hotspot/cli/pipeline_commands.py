@@ -26,14 +26,13 @@ def build_engine(obj: Context, store):
 @click.pass_obj
 def poll(obj: Context, names: tuple[str, ...], fmt: str) -> None:
     """Poll sources now, once, and print a summary."""
-    from hotspot.poller import Poller, benchmark_source_name
+    from hotspot.planning.benchmarks import benchmark_sources
+    from hotspot.poller import Poller
     from hotspot.storage.db import WriterLock
     from hotspot.storage.store import Store
 
     config = obj.config(check_plugins=True)
-    known = {s.name for s in config.sources} | {
-        benchmark_source_name(a.name, b.name) for a in config.accounts for b in a.benchmarks
-    }
+    known = {s.name for s in config.sources} | {s.name for s, _, _ in benchmark_sources(config)}
     unknown = [n for n in names if n not in known]
     if unknown:
         raise click.BadParameter(

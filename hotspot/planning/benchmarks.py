@@ -20,9 +20,34 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hotspot.analysis.events import Candidate, similarity
+from hotspot.config import Config, SourceConfig
 
 MAX_LINKS = 3
 DAY = 86400
+
+
+def benchmark_source_name(account: str, benchmark: str) -> str:
+    """The source name a benchmark feed's health is kept under (``hotspot sources status``)."""
+    return f"benchmark:{account}/{benchmark}"
+
+
+def benchmark_sources(config: Config) -> list[tuple[SourceConfig, str, str]]:
+    """Each benchmark feed as an RSS source (its health, backoff and conditional GET are a
+    source's), with its account and benchmark name."""
+    return [
+        (
+            SourceConfig(
+                name=benchmark_source_name(a.name, b.name),
+                type="rss",
+                interval=b.interval,
+                url=b.url,
+            ),
+            a.name,
+            b.name,
+        )
+        for a in config.accounts
+        for b in a.benchmarks
+    ]
 
 
 def post_id(account: str, benchmark: str, key: str) -> str:
