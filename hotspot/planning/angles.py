@@ -112,7 +112,12 @@ def propose(
         + [Angle(second, a, "受众") for a in audience if second != lead],
         [Angle(lead, p, "内容支柱") for p in pillars],
         [Angle(lead, t, f"领域模板:{v}") for v in verticals for t in (templates or {}).get(v, ())],
-        [Angle(lead, f"{name}·{a}", f"节点:{name}") for name, angles in nodes for a in angles],
+        [  # every node's first angle, then every node's second, ...
+            Angle(lead, f"{name}·{angles[i]}", f"节点:{name}")
+            for i in range(max((len(a) for _, a in nodes), default=0))
+            for name, angles in nodes
+            if i < len(angles)
+        ],
     ]
     out: list[Angle] = []
     seen: set[tuple[str, str]] = set()
