@@ -89,9 +89,10 @@ class Poller:
         # conditional GET), but their posts are linked to events, not matched as hotspots
         self.benchmarks: dict[str, tuple[str, str]] = {}
         rss = plugins.get("rss")
-        for sc, account, bench in benchmark_sources(config) if rss else ():
-            self.instances[sc.name] = (sc, rss(sc.name, sc.url, {}))
-            self.benchmarks[sc.name] = (account, bench)
+        if rss is not None:
+            for sc, account, bench in benchmark_sources(config):
+                self.instances[sc.name] = (sc, rss(sc.name, sc.url, {}))
+                self.benchmarks[sc.name] = (account, bench)
         self._host_last: dict[str, float] = {}
 
     def due(self) -> list[str]:
