@@ -18,6 +18,7 @@ which kinds tend to be usable.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,13 @@ from hotspot.errors import ConfigError
 MAX_ANGLES = 9
 MAX_TERMS = 2
 GENERIC = frozenset({"回应", "网友", "视频", "最新", "官方", "曝光", "热议", "现场", "中国"})
+# where a story happens is rarely its angle: places go after the other terms
+PLACES = frozenset(
+    "北京 上海 天津 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 "
+    "广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 深圳 广州 "
+    "杭州 成都 武汉 南京 西安 苏州 长沙 郑州 青岛 厦门 哈尔滨 沈阳 大连 济南 昆明 全国 多地".split()
+)
+LEADING_NOISE = ("曝", "被", "竟")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,14 +83,24 @@ def load_templates() -> dict[str, tuple[str, ...]]:
 
 
 def salient_terms(
-    event_terms: Iterable[str], matched: Iterable[str], limit: int = MAX_TERMS
+    event_terms: Iterable[str],
+    matched: Iterable[str],
+    limit: int = MAX_TERMS,
+    title: str = "",
 ) -> list[str]:
     """The story's lead term (the event's first keyword), then the theme's reason (the
     first matched term), then more of the story."""
-    event_terms, matched = list(event_terms), list(matched)
+    event_terms = sorted(event_terms, key=lambda t: t in PLACES)  # stable: places last
+    matched = list(matched)
     out: list[str] = []
     for term in [*event_terms[:1], *matched, *event_terms[1:]]:
         term = term.strip()
+        if len(term) > 2 and term.startswith(LEADING_NOISE):  # "曝微信" -> "微信"
+            term = term[1:]
+        if title:  # the title's own spelling; its "哪吒2" / "美队4" is the work, not "哪吒"
+            m = re.search(re.escape(term) + r"(\s?\d+)?", title, re.IGNORECASE)
+            if m:
+                term = m.group(0).replace(" ", "")
         if len(term) < 2 or term in GENERIC or term.isdigit():
             continue
         if any(term in t or t in term for t in out):

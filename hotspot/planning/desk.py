@@ -72,7 +72,7 @@ def angles_for(
 ) -> list[Angle]:
     """Angles for one alert row (with ``event_terms``, ``terms`` and ``explanation``)."""
     event_terms = str(row.get("event_terms") or "").split()
-    terms = salient_terms(event_terms, row.get("terms") or ())
+    terms = salient_terms(event_terms, row.get("terms") or (), title=row.get("title") or "")
     return propose(
         terms,
         audience=account.audience if account else (),

@@ -34,3 +34,12 @@ def test_no_terms_no_angles_and_templates_shipped():
     t = load_templates()
     assert t["food"][:4] == ("平替", "在家复刻", "热量对比", "探店打卡")
     assert {"安全提醒", "育儿误区", "好物清单"} <= set(t["parenting"])
+
+
+def test_salient_terms_take_the_titles_spelling_and_put_places_last():
+    title = "四川男子用DeepSeek复刻哪吒2同款"
+    assert salient_terms(["四川", "deepseek", "哪吒"], ["哪吒"], title=title) == [
+        "DeepSeek",
+        "哪吒2",
+    ]
+    assert salient_terms(["曝微信", "接入"], [], title="曝微信内测接入") == ["微信", "接入"]
