@@ -17,6 +17,7 @@ import datetime as dt
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 
 import chinese_calendar
@@ -134,6 +135,19 @@ def _solar(s: Solar) -> dt.date:
     return dt.date(s.getYear(), s.getMonth(), s.getDay())
 
 
+@lru_cache(maxsize=64)
+def _solar_terms(year: int) -> dict[str, dt.date]:
+    """The 24 solar terms falling in Gregorian ``year`` (lunar-python's table is slow)."""
+    out = {}
+    for y in (year - 1, year, year + 1):
+        for name, s in Lunar.fromYmd(y, 6, 1).getJieQiTable().items():
+            d = _solar(s)
+            if d.year == year and name in SOLAR_TERMS:
+                out[name] = d
+    return out
+
+
+@lru_cache(maxsize=4096)
 def rule_date(rule: str, year: int) -> tuple[dt.date, str] | None:
     """The date of ``rule`` in (Gregorian) ``year`` and what computed it; None if none."""
     if rule.startswith("lunar:"):
@@ -149,12 +163,8 @@ def rule_date(rule: str, year: int) -> tuple[dt.date, str] | None:
                 return date, "lunar-python"
         return None
     if rule.startswith("term:"):
-        term = rule[5:]
-        table = Lunar.fromYmd(year, 6, 1).getJieQiTable()
-        s = table.get(term)
-        if s is None:
-            return None
-        return _solar(s), "lunar-python"
+        day = _solar_terms(year).get(rule[5:])
+        return (day, "lunar-python") if day else None
     if rule.startswith("nth:"):
         _, month, n, wd = rule.split(":")
         return nth_weekday(year, int(month), int(n), WEEKDAYS.index(wd)), "rule"
