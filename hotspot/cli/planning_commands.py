@@ -9,6 +9,7 @@ import click
 from hotspot.cli import Context, cli
 from hotspot.cli.output import table, to_csv, to_json
 from hotspot.errors import InputError
+from hotspot.i18n import _l
 
 FORMATS = click.Choice(["table", "json", "csv"])
 
@@ -44,10 +45,10 @@ def _emit(rows: list[dict], fmt: str, columns: list[tuple[str, str, int]]) -> No
 
 
 @cli.command("calendar")
-@click.option("--account", default=None, help="This account's nodes and lead time.")
+@click.option("--account", default=None, help=_l("This account's nodes and lead time."))
 @click.option("--days", type=click.IntRange(1, 800), default=30, show_default=True)
 @click.option("--format", "fmt", type=FORMATS, default="table")
-@click.option("--today", default=None, hidden=True, help="Pretend today is YYYY-MM-DD.")
+@click.option("--today", default=None, hidden=True, help=_l("Pretend today is YYYY-MM-DD."))
 @click.pass_obj
 def calendar_cmd(obj: Context, account: str | None, days: int, fmt: str, today: str | None) -> None:
     """The coming calendar nodes (festivals, solar terms, shopping days, your own)."""
@@ -85,10 +86,10 @@ def _accounts(obj: Context, name: str | None):
 
 
 @cli.command("benchmarks")
-@click.option("--account", default=None, help="Only this account's benchmarks.")
-@click.option("--since", default="7d", show_default=True, help="How far back, e.g. 24h, 7d.")
+@click.option("--account", default=None, help=_l("Only this account's benchmarks."))
+@click.option("--since", default="7d", show_default=True, help=_l("How far back, e.g. 24h, 7d."))
 @click.option("--format", "fmt", type=FORMATS, default="table")
-@click.option("--now", "now_opt", type=float, default=None, hidden=True, help="Unix time.")
+@click.option("--now", "now_opt", type=float, default=None, hidden=True, help=_l("Unix time."))
 @click.pass_obj
 def benchmarks_cmd(
     obj: Context, account: str | None, since: str, fmt: str, now_opt: float | None
@@ -160,7 +161,7 @@ def benchmarks_cmd(
 @cli.command("angles")
 @click.argument("alert_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-@click.option("--today", default=None, hidden=True, help="Pretend today is YYYY-MM-DD.")
+@click.option("--today", default=None, hidden=True, help=_l("Pretend today is YYYY-MM-DD."))
 @click.pass_obj
 def angles_cmd(obj: Context, alert_id: int, fmt: str, today: str | None) -> None:
     """Content angles (九宫格) for one alert: its story × the account's audience, pillars,

@@ -427,7 +427,7 @@ def sources_status(obj: Context, fmt: str) -> None:
     from hotspot.planning.benchmarks import benchmark_sources
 
     rows = []
-    for sc in [*config.sources, *(s for s, _, _ in benchmark_sources(config))]:
+    for sc in [*config.sources, *(b[0] for b in benchmark_sources(config))]:
         s = states.get(sc.name, {})
         p = polls.get(sc.name, {})
         failures = s.get("failures") or 0

@@ -110,14 +110,14 @@ def match(obj: Context, themes_file: Path, input_file: Path, show_all: bool) -> 
     "--items",
     "items_file",
     type=click.Path(path_type=Path),
-    help="Items (JSON Lines); with --sensitivity, default: items.jsonl beside that file.",
+    help=_l("Items (JSON Lines); with --sensitivity, default: items.jsonl beside that file."),
 )
 @click.option("--labels", "labels_file", type=click.Path(path_type=Path))
 @click.option(
     "--sensitivity",
     "sensitivity_file",
     type=click.Path(path_type=Path),
-    help="Sensitivity labels (JSON Lines: id, sensitive, category): score the 慎借势 gate.",
+    help=_l("Sensitivity labels (JSON Lines: id, sensitive, category): score the 慎借势 gate."),
 )
 @click.option("--mode", type=click.Choice(["normal", "strict"]), default="normal")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")

@@ -34,6 +34,9 @@ verticals = ["food"]
 """
 
 
+THEME = '[[accounts.themes]]\nname = "t"\nkeywords = ["x"]\n'
+
+
 def run(tmp_path, *args, config=CONFIG):
     path = tmp_path / "hotspot.toml"
     path.write_text(textwrap.dedent(config), encoding="utf-8")
@@ -100,9 +103,12 @@ def test_eval_sensitivity_scores(tmp_path):
 @pytest.mark.parametrize(
     ("snippet", "message"),
     [
-        ('sensitivity = "loose"', "accounts[0].sensitivity: unknown mode 'loose'"),
-        ('calendar_lead = "soon"', "accounts[0].calendar_lead: bad duration"),
-        ('[[accounts.benchmarks]]\nname = "x"\nurl = "ftp://a"', "accounts[0].benchmarks[0].url"),
+        ('sensitivity = "loose"', "accounts[0] (A).sensitivity: unknown mode 'loose'"),
+        ('calendar_lead = "soon"', "accounts[0] (A).calendar_lead: bad duration"),
+        (
+            '[[accounts.benchmarks]]\nname = "x"\nurl = "ftp://a"',
+            "accounts[0] (A).benchmarks[0].url",
+        ),
         ('[[calendar]]\nname = "x"\ndate = "someday"', "calendar[0].date: expected"),
         (
             '[[calendar]]\nname = "x"\ndate = "05-01"\naccount = "B"',
@@ -113,7 +119,7 @@ def test_eval_sensitivity_scores(tmp_path):
 def test_config_errors_are_one_line_each(tmp_path, snippet, message):
     import tomllib
 
-    text = '[[accounts]]\nname = "A"\n' + snippet + "\n"
+    text = '[[accounts]]\nname = "A"\n' + snippet + "\n" + THEME
     with pytest.raises(ConfigError) as exc:
         parse_config(tomllib.loads(text), tmp_path / "hotspot.toml")
     assert any(message in p for p in exc.value.problems), exc.value.problems
@@ -125,6 +131,6 @@ def test_calendar_file_entries(tmp_path):
     (tmp_path / "nodes.toml").write_text(
         '[[calendar]]\nname = "新品发布"\ndate = "nth:09:1:tue"\nheat = 5\n', encoding="utf-8"
     )
-    text = '[[accounts]]\nname = "A"\n[[calendar]]\nfile = "nodes.toml"\n'
+    text = '[[accounts]]\nname = "A"\n[[calendar]]\nfile = "nodes.toml"\n' + THEME
     config = parse_config(tomllib.loads(text), tmp_path / "hotspot.toml")
     assert [(n.name, n.date, n.heat) for n in config.calendar] == [("新品发布", "nth:09:1:tue", 5)]
