@@ -371,6 +371,22 @@ class Engine:
                 rising.append(event_id)
         return rising
 
+    def link_post(self, title: str, summary: str | None, at: int) -> list[tuple[int, float]]:
+        """The events a benchmark post published at ``at`` covers (see planning.benchmarks):
+        its title and the start of its summary against the events seen in the window."""
+        from hotspot.planning.benchmarks import link
+
+        tokens, _ = self.segmenter.analyse(title)
+        if summary:
+            tokens = tokens + self.segmenter.tokens(summary[:SUMMARY_CHARS])
+        terms = content_keywords(tokens)[: 2 * ev.MAX_EVENT_TERMS]
+        since = at - ev.WINDOW
+        rows = self.store.candidate_events(terms, since, self.store.oldest_recent_event(since))
+        candidates = [
+            ev.Candidate(r["id"], r["title"], frozenset(r["terms"].split())) for r in rows
+        ]
+        return link(title, terms, candidates)
+
     def _assign_event(self, h: Hotspot, tokens: list[str], at: int, window: _Window) -> int:
         terms = content_keywords(tokens)[: ev.MAX_EVENT_TERMS]
         rows = self.store.candidate_events(terms, window.since, window.oldest())
@@ -383,6 +399,9 @@ class Engine:
         event_id = self.store.create_event(h.title, at, terms)
         window.created(event_id)
         return event_id
+
+
+SUMMARY_CHARS = 200  # a post's summary beyond its lead is about other things
 
 
 class _Window:

@@ -37,6 +37,7 @@ from hotspot.ingest.fetch_loop import FetchLoop
 from hotspot.ingest.http import HttpClient
 from hotspot.ingest.source import Source
 from hotspot.models import Fetched, RawItem
+from hotspot.planning.benchmarks import benchmark_sources
 from hotspot.storage.db import storage_error
 from hotspot.storage.store import Store
 
@@ -92,6 +93,14 @@ class Poller:
             if sc.enabled:
                 cls = plugins[sc.type]
                 self.instances[sc.name] = (sc, cls(sc.name, sc.url, sc.options))
+        # benchmark accounts' feeds are polled like sources (same health, backoff and
+        # conditional GET), but their posts are linked to events, not matched as hotspots
+        self.benchmarks: dict[str, tuple[str, str]] = {}
+        rss = plugins.get("rss")
+        if rss is not None:
+            for sc, account, bench in benchmark_sources(config):
+                self.instances[sc.name] = (sc, rss(sc.name, sc.url, {}))
+                self.benchmarks[sc.name] = (account, bench)
         self._host_last: dict[str, float] = {}
         self._inflight: dict[str, concurrent.futures.Future[_Fetch]] = {}
         self._background: FetchLoop | None = None
@@ -291,9 +300,12 @@ class Poller:
         error = f.error
         if error is None and f.items is not None:
             try:
-                result = self.engine.ingest(
-                    name, src.platform, f.items, keyed=getattr(src, "keyed", False)
-                )
+                if name in self.benchmarks:
+                    result = self._ingest_posts(name, f.items, int(now))
+                else:
+                    result = self.engine.ingest(
+                        name, src.platform, f.items, keyed=getattr(src, "keyed", False)
+                    )
             except sqlite3.DatabaseError as exc:  # the store's fault, not the source's
                 raise storage_error(self.store.path, exc) from None
             except StoreError:
@@ -352,6 +364,28 @@ class Poller:
             )
             if t.source_alert:
                 self.store.add_source_alert(name, t.source_alert[0], t.source_alert[1], int(now))
+
+    def _ingest_posts(self, name: str, items: Sequence[RawItem], now: int) -> IngestResult:
+        """Store a benchmark feed's new posts, each linked to the events it covers."""
+        from hotspot.planning.benchmarks import post_id
+
+        account, bench = self.benchmarks[name]
+        ids = [post_id(account, bench, it.key or it.url or it.title) for it in items]
+        known = self.store.known_posts(ids)
+        result = IngestResult()
+        result.items = len(items)
+        with self.store.transaction():
+            for pid, it in zip(ids, items):
+                if pid in known:
+                    continue
+                known.add(pid)
+                at = int(it.published.timestamp()) if it.published else now
+                links = self.engine.link_post(it.title, it.summary, at)
+                self.store.add_post(
+                    pid, account, bench, it.title, it.url, it.summary, at, now, links
+                )
+                result.new_items += 1
+        return result
 
 
 def _log_report(r: PollReport) -> None:

@@ -297,6 +297,7 @@ from hotspot.cli import (  # noqa: E402,F401
     digest_commands,
     feedback_commands,
     pipeline_commands,
+    planning_commands,
     read_commands,
     setup_commands,
     theme_commands,

@@ -96,14 +96,18 @@ def digest_preview(
     for acc in _accounts(config, account):
         day = _day(config, acc, date)
         start, end = period_for(acc, day, config.tz, last.get(acc.name))
+        from hotspot.delivery.planning_sections import digest_planning
+
+        alerts = store.alerts_between(acc.name, start, end)
         d = build_digest(
             acc.name,
-            store.alerts_between(acc.name, start, end),
+            alerts,
             store.source_alerts_between(start, end),
             start,
             end,
             config.tz,
             day=day,
+            **digest_planning(config, store, acc, alerts, start, end),
         )
         subject, html, text = render(d)
         click.echo(

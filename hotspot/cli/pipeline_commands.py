@@ -26,12 +26,14 @@ def build_engine(obj: Context, store):
 @click.pass_obj
 def poll(obj: Context, names: tuple[str, ...], fmt: str) -> None:
     """Poll sources now, once, and print a summary."""
+    from hotspot.planning.benchmarks import benchmark_sources
     from hotspot.poller import Poller
     from hotspot.storage.db import WriterLock
     from hotspot.storage.store import Store
 
     config = obj.config(check_plugins=True)
-    unknown = [n for n in names if n not in {s.name for s in config.sources}]
+    known = {s.name for s in config.sources} | {s.name for s, _, _ in benchmark_sources(config)}
+    unknown = [n for n in names if n not in known]
     if unknown:
         raise click.BadParameter(
             _("no source named {names} in {path}; known sources: {known}").format(
@@ -64,7 +66,7 @@ def poll(obj: Context, names: tuple[str, ...], fmt: str) -> None:
             table(
                 rows,
                 [
-                    ("source", _l("SOURCE"), 16),
+                    ("source", _l("SOURCE"), 30),
                     ("items", _l("ITEMS"), 5),
                     ("new", _l("NEW"), 5),
                     ("alerts", _l("ALERTS"), 6),

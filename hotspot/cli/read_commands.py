@@ -424,8 +424,10 @@ def sources_status(obj: Context, fmt: str) -> None:
     store = obj.store()
     states = store.source_states()
     polls = store.last_polls()
+    from hotspot.planning.benchmarks import benchmark_sources
+
     rows = []
-    for sc in config.sources:
+    for sc in [*config.sources, *(b[0] for b in benchmark_sources(config))]:
         s = states.get(sc.name, {})
         p = polls.get(sc.name, {})
         failures = s.get("failures") or 0

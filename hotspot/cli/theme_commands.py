@@ -72,11 +72,13 @@ def _match_engine(obj: Context, themes):
 def match(obj: Context, themes_file: Path, input_file: Path, show_all: bool) -> None:
     """Batch-match items against themes; one JSON line per item."""
     from hotspot.config import load_themes_file
+    from hotspot.planning.desk import verdict_dict
 
     themes = load_themes_file(themes_file)
     items = _load_items(input_file)
     engine = _match_engine(obj, themes)
     for it in items:
+        sensitive = verdict_dict(it, "normal")
         doc = engine.document(
             it["title"], it.get("summary"), it.get("category"), it.get("platform")
         )
@@ -95,6 +97,11 @@ def match(obj: Context, themes_file: Path, input_file: Path, show_all: bool) -> 
                         for m in sorted(matches, key=lambda m: -m.score)
                         if show_all or m.passed
                     ],
+                    "sensitive": (
+                        {"category": sensitive["category"], "terms": sensitive["terms"]}
+                        if sensitive
+                        else None
+                    ),
                 },
                 ensure_ascii=False,
             )
@@ -102,14 +109,41 @@ def match(obj: Context, themes_file: Path, input_file: Path, show_all: bool) -> 
 
 
 @cli.command("eval")
-@click.option("--themes", "themes_file", required=True, type=click.Path(path_type=Path))
-@click.option("--items", "items_file", required=True, type=click.Path(path_type=Path))
-@click.option("--labels", "labels_file", required=True, type=click.Path(path_type=Path))
+@click.option("--themes", "themes_file", type=click.Path(path_type=Path))
+@click.option(
+    "--items",
+    "items_file",
+    type=click.Path(path_type=Path),
+    help=_l("Items (JSON Lines); with --sensitivity, default: items.jsonl beside that file."),
+)
+@click.option("--labels", "labels_file", type=click.Path(path_type=Path))
+@click.option(
+    "--sensitivity",
+    "sensitivity_file",
+    type=click.Path(path_type=Path),
+    help=_l("Sensitivity labels (JSON Lines: id, sensitive, category): score the 慎借势 gate."),
+)
+@click.option("--mode", type=click.Choice(["normal", "strict"]), default="normal")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_obj
-def eval_(obj: Context, themes_file: Path, items_file: Path, labels_file: Path, fmt: str) -> None:
-    """Precision/recall/F1 per theme against hand labels, beside the substring baseline."""
+def eval_(
+    obj: Context,
+    themes_file: Path | None,
+    items_file: Path | None,
+    labels_file: Path | None,
+    sensitivity_file: Path | None,
+    mode: str,
+    fmt: str,
+) -> None:
+    """Precision/recall/F1 per theme against hand labels, beside the substring baseline;
+    or, with --sensitivity, of the sensitivity gate overall and per category."""
     from hotspot.analysis import evaluation as ev
+
+    if sensitivity_file is not None:
+        _eval_sensitivity(sensitivity_file, items_file, mode, fmt)
+        return
+    if themes_file is None or items_file is None or labels_file is None:
+        raise click.UsageError("eval needs --themes, --items and --labels (or --sensitivity)")
     from hotspot.config import load_themes_file
     from hotspot.ingest.history import iter_jsonl
 
@@ -422,3 +456,47 @@ def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) ->
             f"  {word:<12} "
             + _("{n} near-miss titles, {matched} matched titles").format(n=n, matched=matched[word])
         )
+
+
+def _eval_sensitivity(labels_file: Path, items_file: Path | None, mode: str, fmt: str) -> None:
+    from hotspot.analysis.evaluation import Scores
+    from hotspot.ingest.history import iter_jsonl
+    from hotspot.planning.desk import verdict_dict
+    from hotspot.planning.sensitivity import CATEGORIES
+
+    items = _load_items(items_file or labels_file.with_name("items.jsonl"))
+    gold = {str(o["id"]): o for _, o in iter_jsonl(labels_file)}
+    pred = {str(it["id"]): verdict_dict(it, mode) for it in items}
+    ids = [i for i in pred if i in gold]
+    if not ids:
+        raise InputError(f"{labels_file}: no label matches an item id of the items file")
+
+    def scores(cat: str | None) -> Scores:
+        tp = fp = fn = 0
+        for i in ids:
+            g = bool(gold[i].get("sensitive")) and (cat is None or gold[i].get("category") == cat)
+            v = pred[i]
+            p = v is not None and (cat is None or v["category"] == cat)
+            tp += p and g
+            fp += p and not g
+            fn += g and not p
+        return Scores(tp, fp, fn)
+
+    rows = []
+    for cat in (None, *CATEGORIES):
+        s = scores(cat)
+        rows.append(
+            {
+                "category": cat or "(sensitive)",
+                "labelled": s.tp + s.fn,
+                "predicted": s.tp + s.fp,
+                "P": round(s.precision, 3),
+                "R": round(s.recall, 3),
+                "F1": round(s.f1, 3),
+            }
+        )
+    if fmt == "json":
+        click.echo(to_json({"mode": mode, "items": len(ids), "rows": rows}))
+    else:
+        click.echo(f"sensitivity gate, mode {mode}, {len(ids)} labelled items")
+        click.echo(table(rows, [(k, k, 18) for k in rows[0]]))

@@ -22,7 +22,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from hotspot import i18n
 from hotspot.config.checker import Checker
 from hotspot.config.model import DEFAULT_CONFIG_NAME, Config, ThemeConfig
-from hotspot.config.sections import accounts, http, notifiers, parse_theme, smtp, sources
+from hotspot.config.sections import (
+    accounts,
+    calendar,
+    http,
+    notifiers,
+    parse_theme,
+    smtp,
+    sources,
+)
 from hotspot.errors import ConfigError
 from hotspot.i18n import _
 
@@ -81,7 +89,7 @@ def parse_config(
     raw: Mapping[str, Any], path: Path, plugins: Mapping[str, type] | None = None
 ) -> Config:
     c = Checker(path)
-    c.keys(raw, "", {"hotspot", "sources", "accounts", "smtp", "notifiers", "http"})
+    c.keys(raw, "", {"hotspot", "sources", "accounts", "smtp", "notifiers", "http", "calendar"})
     base = path.resolve().parent
     top = c.table(raw, "hotspot")
     c.keys(
@@ -156,6 +164,9 @@ def parse_config(
         notifiers=notifiers(c, raw.get("notifiers", [])),
     )
     names = {a.name for a in config.accounts}
+    config = replace(
+        config, calendar=calendar(c, _calendar_entries(c, raw.get("calendar", []), base), names)
+    )
     for i, n in enumerate(config.notifiers):
         for a in n.accounts:
             if a not in names:
@@ -185,6 +196,26 @@ def plugin_modules(path: Path | str) -> list[str]:
     if isinstance(value, str):
         value = [value]
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _calendar_entries(c: Checker, items: Any, base: Path) -> list[Any]:
+    """``[[calendar]]`` tables, with ``{file = "nodes.toml"}`` entries replaced by that
+    file's own ``[[calendar]]`` tables."""
+    if not isinstance(items, list):
+        return items
+    out: list[Any] = []
+    for i, t in enumerate(items):
+        if isinstance(t, Mapping) and set(t) == {"file"} and isinstance(t["file"], str):
+            p = base / t["file"]
+            try:
+                sub = tomllib.loads(p.read_text("utf-8")).get("calendar", [])
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                c.err(f"calendar[{i}].file", f"cannot read {p}: {exc}")
+                continue
+            out.extend(sub if isinstance(sub, list) else [])
+        else:
+            out.append(t)
+    return out
 
 
 def load_themes_file(path: Path | str) -> tuple[ThemeConfig, ...]:

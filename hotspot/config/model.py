@@ -65,12 +65,44 @@ class ThemeConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class BenchmarkConfig:
+    """A benchmark account (对标账号) of one account: a feed polled like a source."""
+
+    name: str
+    url: str
+    interval: float = 1800.0
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarNodeConfig:
+    """One ``[[calendar]]`` node: a date ("2026-05-20", "05-20" every year) or a rule the
+    planning calendar understands ("lunar:08-15", "term:冬至", "nth:05:2:sun")."""
+
+    name: str
+    date: str
+    days: int = 1
+    verticals: tuple[str, ...] = ()
+    heat: int = 3
+    angles: tuple[str, ...] = ()
+    lead: float | None = None
+    account: str | None = None  # None: every account
+
+
+SENSITIVITY_MODES = ("strict", "normal", "off")
+
+
+@dataclass(frozen=True, slots=True)
 class AccountConfig:
     name: str
     themes: tuple[ThemeConfig, ...] = ()
     digest_to: tuple[str, ...] = ()
     digest_at: dt.time | None = None
     digest_empty: bool = True
+    sensitivity: str = "normal"
+    calendar_lead: float = 7 * 86400.0
+    audience: tuple[str, ...] = ()
+    pillars: tuple[str, ...] = ()
+    benchmarks: tuple[BenchmarkConfig, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +132,7 @@ class NotifierConfig:
     only_rising: bool = False
     quiet_hours: tuple[dt.time, dt.time] | None = None
     template: str | None = None
+    include_sensitive: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +154,7 @@ class Config:
     max_concurrent: int = 20
     lexicons: tuple[Path, ...] = ()
     warnings: tuple[str, ...] = ()  # the config loads, but the operator should know these
+    calendar: tuple[CalendarNodeConfig, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:

@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from hotspot.config.checker import Checker, type_name
 from hotspot.config.model import (
     NOTIFIER_TYPES,
+    SENSITIVITY_MODES,
     AccountConfig,
+    BenchmarkConfig,
+    CalendarNodeConfig,
     HttpSettings,
     NotifierConfig,
     SmtpConfig,
@@ -127,7 +132,22 @@ def accounts(c: Checker, items: Any) -> tuple[AccountConfig, ...]:
     seen: set[str] = set()
     for i, t in enumerate(c.array(items, "accounts")):
         where = f"accounts[{i}]"
-        c.keys(t, where, {"name", "themes", "digest_to", "digest_at", "digest_empty"})
+        c.keys(
+            t,
+            where,
+            {
+                "name",
+                "themes",
+                "digest_to",
+                "digest_at",
+                "digest_empty",
+                "sensitivity",
+                "calendar_lead",
+                "audience",
+                "pillars",
+                "benchmarks",
+            },
+        )
         name = c.get(t, where, "name", str, None, required=True)
         c.label(where, name)
         if name:
@@ -154,6 +174,13 @@ def accounts(c: Checker, items: Any) -> tuple[AccountConfig, ...]:
             )
         elif not themes:
             c.err(f"{where}.themes", _("no themes; an account without themes never gets an alert"))
+        sensitivity = c.get(t, where, "sensitivity", str, "normal")
+        if sensitivity not in SENSITIVITY_MODES:
+            c.err(
+                f"{where}.sensitivity",
+                f"unknown mode {sensitivity!r}; use one of {', '.join(SENSITIVITY_MODES)}",
+            )
+            sensitivity = "normal"
         digest_at = None
         if "digest_at" in t:
             digest_at = c.clock(t["digest_at"], f"{where}.digest_at")
@@ -164,8 +191,76 @@ def accounts(c: Checker, items: Any) -> tuple[AccountConfig, ...]:
                 digest_to=tuple(c.strings(t, where, "digest_to")),
                 digest_at=digest_at,
                 digest_empty=c.get(t, where, "digest_empty", bool, True),
+                sensitivity=sensitivity,
+                calendar_lead=c.duration(t, where, "calendar_lead", 7 * 86400.0),
+                audience=tuple(c.strings(t, where, "audience")),
+                pillars=tuple(c.strings(t, where, "pillars")),
+                benchmarks=benchmarks(c, t.get("benchmarks", []), f"{where}.benchmarks"),
             )
         )
+    return tuple(result)
+
+
+def benchmarks(c: Checker, items: Any, where: str) -> tuple[BenchmarkConfig, ...]:
+    """``[[accounts.benchmarks]]``: name and feed url of each benchmark account."""
+    result = []
+    seen: set[str] = set()
+    for i, t in enumerate(c.array(items, where)):
+        w = f"{where}[{i}]"
+        c.keys(t, w, {"name", "url", "interval"})
+        name = c.get(t, w, "name", str, None, required=True)
+        url = c.get(t, w, "url", str, None, required=True)
+        if url and not url.startswith(("http://", "https://")):
+            c.err(f"{w}.url", f"expected an http(s) feed url, got {url!r}")
+        if name in seen:
+            c.err(f"{w}.name", f"duplicate benchmark name {name!r}")
+        seen.add(name)
+        if name and url:
+            result.append(BenchmarkConfig(name, url, c.duration(t, w, "interval", 1800.0)))
+    return tuple(result)
+
+
+DATE_RULE = re.compile(
+    r"(\d{4}-)?\d{2}-\d{2}|lunar:(\d{2}-\d{2}|eve)|term:\S+|nth:\d{2}:-?[1-5]:(mon|tue|wed|thu|fri|sat|sun)"
+)
+
+
+def calendar(c: Checker, items: Any, account_names: set[str]) -> tuple[CalendarNodeConfig, ...]:
+    """``[[calendar]]``: an account's own nodes (or ``file = "nodes.toml"`` holding
+    ``[[calendar]]`` tables; the caller expands files before calling this)."""
+    result = []
+    for i, t in enumerate(c.array(items, "calendar")):
+        w = f"calendar[{i}]"
+        c.keys(t, w, {"name", "date", "days", "verticals", "heat", "angles", "lead", "account"})
+        name = c.get(t, w, "name", str, None, required=True)
+        raw = t.get("date")
+        date = raw.isoformat() if isinstance(raw, dt.date) else raw
+        if not isinstance(date, str) or not DATE_RULE.fullmatch(date.strip()):
+            c.err(
+                f"{w}.date",
+                f'expected "YYYY-MM-DD", "MM-DD", "lunar:MM-DD", "term:冬至" or "nth:05:2:sun", got {raw!r}',
+            )
+            continue
+        account = c.get(t, w, "account", str, None)
+        if account and account not in account_names:
+            c.err(f"{w}.account", f"no account named {account!r}")
+        heat = c.get(t, w, "heat", int, 3, minimum=1)
+        if heat > 5:
+            c.err(f"{w}.heat", "must be 1 (low) to 5 (top)")
+        lead = c.duration(t, w, "lead", -1.0) if "lead" in t else None
+        if name:
+            result.append(
+                CalendarNodeConfig(
+                    name=name,
+                    date=date.strip(),
+                    days=c.get(t, w, "days", int, 1, minimum=1),
+                    verticals=tuple(c.strings(t, w, "verticals")),
+                    heat=min(heat, 5),
+                    angles=tuple(c.strings(t, w, "angles")),
+                    lead=lead,
+                    account=account,
+                )
+            )
     return tuple(result)
 
 
@@ -272,6 +367,7 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
                 "only_rising",
                 "quiet_hours",
                 "template",
+                "include_sensitive",
             },
         )
         type_ = c.get(t, where, "type", str, None, required=True)
@@ -318,6 +414,7 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
                 only_rising=c.get(t, where, "only_rising", bool, False),
                 quiet_hours=quiet,
                 template=c.get(t, where, "template", str, None),
+                include_sensitive=c.get(t, where, "include_sensitive", bool, False),
             )
         )
     return tuple(result)

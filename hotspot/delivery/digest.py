@@ -91,6 +91,10 @@ class Digest:
     unhealthy: tuple[Unhealthy, ...] = ()
     count: int = 0
     extras: Mapping[str, Any] = field(default_factory=dict)
+    # the planning desk's sections (templates/_planning.*.j2): sensitive alerts, kept out
+    # of the theme sections; upcoming calendar nodes; benchmark accounts; angles per alert
+    sensitive: tuple[Entry, ...] = ()
+    marks: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -155,8 +159,18 @@ def build_digest(
     period_end: int,
     tz: ZoneInfo,
     day: str | None = None,
+    *,
+    marks: Mapping[int, str] | None = None,
+    extras: Mapping[str, Any] | None = None,
 ) -> Digest:
-    entries = [_entry(r, tz) for r in alerts_rows]
+    """``marks``: alert id -> the sensitivity mark; those alerts go to ``sensitive``, not
+    to the theme sections or the top."""
+    marks = marks or {}
+    everything = [_entry(r, tz) for r in alerts_rows]
+    entries = [e for e in everything if e.alert_id not in marks]
+    sensitive = sorted(
+        (e for e in everything if e.alert_id in marks), key=lambda e: (-e.weight, e.alert_id)
+    )
     by_theme: dict[str, list[Entry]] = {}
     for e in entries:
         by_theme.setdefault(e.theme, []).append(e)
@@ -184,7 +198,10 @@ def build_digest(
         groups=tuple(groups),
         top=tuple(top),
         unhealthy=tuple(_unhealthy(source_alerts, tz)),
-        count=len(entries),
+        count=len(everything),
+        extras=dict(extras or {}),
+        sensitive=tuple(sensitive),
+        marks=dict(marks),
     )
 
 

@@ -134,6 +134,8 @@ def dingtalk_sign(timestamp_ms: int, secret: str) -> str:
 # -- one alert as text --------------------------------------------------------------------
 def _facts(a: Mapping[str, Any]) -> str:
     bits = []
+    if a.get("sensitive"):
+        bits.append(a["sensitive"]["mark"])
     platforms = a.get("platforms") or ([a["platform"]] if a.get("platform") else [])
     if platforms:
         bits.append("/".join(platforms))
@@ -338,6 +340,7 @@ def _public(a: Mapping[str, Any]) -> dict[str, Any]:
         "rising",
         "created_at",
         "event_id",
+        "sensitive",
     )
     return {k: a.get(k) for k in keys}
 

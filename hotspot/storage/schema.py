@@ -183,10 +183,32 @@ M0002_FEEDBACK = """
     CREATE INDEX feedback_scope ON feedback (account, theme);
 """
 
+M0003_BENCHMARK_POSTS = """
+    CREATE TABLE benchmark_posts (
+        id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        benchmark TEXT NOT NULL,
+        title TEXT NOT NULL,
+        url TEXT,
+        summary TEXT,
+        published INTEGER,
+        first_seen INTEGER NOT NULL
+    );
+    CREATE INDEX benchmark_posts_account_time ON benchmark_posts(account, published);
+    CREATE TABLE benchmark_links (
+        post_id TEXT NOT NULL,
+        event_id INTEGER NOT NULL,
+        similarity REAL NOT NULL,
+        PRIMARY KEY (post_id, event_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX benchmark_links_event ON benchmark_links(event_id);
+"""
+
 #: (name, SQL) in order; the names are what ``_sqlite_migrations`` records.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", M0001_INITIAL),
     ("0002_feedback", M0002_FEEDBACK),
+    ("0003_benchmark_posts", M0003_BENCHMARK_POSTS),
 ]
 KNOWN = frozenset(name for name, _ in MIGRATIONS)
 

@@ -20,6 +20,7 @@ from typing import Any
 from hotspot.models import Hotspot
 from hotspot.storage.columns import chunks, like_contains, to_json
 from hotspot.storage.db import open_database
+from hotspot.storage.store_benchmarks import BenchmarkStore
 from hotspot.storage.store_delivery import DeliveryStore
 from hotspot.storage.store_events import EventStore
 from hotspot.storage.store_feedback import FeedbackStore
@@ -51,7 +52,7 @@ class KnownItem:
     persons: list[str] | None = None
 
 
-class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore):
+class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStore):
     """The database of one hotspot installation."""
 
     def __init__(self, path: Path | str, *, migrate: bool = True, readonly: bool = False):
@@ -342,7 +343,8 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore):
         sql = (
             "SELECT a.id, a.account, a.theme, a.score, a.terms, a.explanation, a.created_at, "
             "a.event_id, a.item_id, i.title, i.url, i.platform, i.source, i.last_rank AS rank,"
-            " i.best_rank, i.last_heat AS heat, i.max_heat, i.category, e.platforms, "
+            " i.best_rank, i.last_heat AS heat, i.max_heat, i.category, i.summary, "
+            "e.terms AS event_terms, e.first_seen AS event_first_seen, e.platforms, "
             "e.state, e.title AS event_title, e.heat AS event_heat, e.best_rank AS "
             "event_best_rank, (SELECT f.verdict FROM feedback f WHERE f.alert_id = a.id "
             "ORDER BY f.id DESC LIMIT 1) AS verdict "

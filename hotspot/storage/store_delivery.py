@@ -155,6 +155,7 @@ class DeliveryStore:
         rows = self.rows(
             "SELECT a.id, a.account, a.theme, a.score, a.terms, a.created_at, a.event_id, "
             "a.item_id, i.title, i.url, i.platform, i.source, i.best_rank, i.max_heat, "
+            "i.summary, i.category, e.title AS event_title, e.terms AS event_terms, "
             "i.first_seen, e.platforms, e.state, e.heat AS event_heat, e.best_rank AS "
             "event_best_rank, e.first_seen AS event_first_seen, e.trend FROM alerts a "
             "JOIN items i ON i.id = a.item_id LEFT JOIN events e ON e.id = a.event_id "
@@ -243,6 +244,7 @@ class DeliveryStore:
         rows = self.rows(
             "SELECT a.id, a.account, a.theme, a.score, a.terms, a.created_at, a.event_id, "
             "i.title, i.url, i.platform, i.best_rank, i.max_heat, e.platforms, e.state, "
+            "i.summary, i.category, "
             f"e.heat AS event_heat FROM alerts a JOIN items i ON i.id = a.item_id LEFT JOIN "
             f"events e ON e.id = a.event_id WHERE a.id IN ({marks}) AND {NOT_IRRELEVANT} "
             "ORDER BY a.id",

@@ -13,7 +13,17 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "hotspot"
 
 # Lower stages first; a module may import its own stage, the shared modules and lower stages.
-STAGES = ["shared", "config", "ingest", "analysis", "storage", "delivery", "wiring", "cli"]
+STAGES = [
+    "shared",
+    "config",
+    "ingest",
+    "analysis",
+    "planning",
+    "storage",
+    "delivery",
+    "wiring",
+    "cli",
+]
 SHARED = {
     "hotspot",
     "hotspot.errors",
@@ -98,6 +108,7 @@ def stage(name: str) -> str:
         "config",
         "ingest",
         "analysis",
+        "planning",
         "storage",
         "delivery",
         "cli",
