@@ -71,6 +71,7 @@ class Daemon:
         lock.acquire()
         try:
             self.store = Store(self.config.database)
+            self.store.mark_covered(int(time.time()))  # no digest for before this first start
             started = time.perf_counter()
             self.engine = Engine.from_config(self.config, self.store)
             self._build_poller()
@@ -106,7 +107,10 @@ class Daemon:
         self.scheduler.every(6).hours.do(self._guard("retention", self.retention))
         self.scheduler.every(30).seconds.do(self._guard("digest", self._send_due_digests))
         self.scheduler.every(10).seconds.do(
-            self._guard("push", lambda: delivery.deliver_pushes(self.config, self.store))
+            self._guard(
+                "push",
+                lambda: delivery.deliver_pushes(self.config, self.store, stop=self._stop),
+            )
         )
 
     def _loop(self) -> None:
@@ -134,7 +138,7 @@ class Daemon:
 
     # -- jobs -----------------------------------------------------------------------------
     def _send_due_digests(self) -> None:
-        delivery.send_due_digests(self.config, self.store, warned=self.warned)
+        delivery.send_due_digests(self.config, self.store, warned=self.warned, stop=self._stop)
 
     def poll_due(self) -> list:
         due = self.poller.due()

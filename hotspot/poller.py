@@ -235,10 +235,18 @@ class Poller:
         report = PollReport(source=name, fetch_ms=f.fetch_ms)
         result = IngestResult()
         error = f.error
+        dated = bool(getattr(src, "dated", False))
+        first_poll = self.store.meta(f"first_poll:{name}") if dated else None
         if error is None and f.items is not None:
             try:
                 result = self.engine.ingest(
-                    name, src.platform, f.items, keyed=getattr(src, "keyed", False)
+                    name,
+                    src.platform,
+                    f.items,
+                    keyed=getattr(src, "keyed", False),
+                    max_age=sc.max_age,
+                    # first poll: every undated entry is backlog; later, those seen by then
+                    undated_before=(int(first_poll) if first_poll else 2**62) if dated else None,
                 )
             except HotspotError as exc:
                 error = SourceError(name, str(exc))
@@ -274,6 +282,8 @@ class Poller:
         report.duration_ms = f.fetch_ms + _ms(started)
         report.source_alert = t.source_alert
         with self.store.transaction():
+            if dated and first_poll is None and error is None:
+                self.store.set_meta(f"first_poll:{name}", str(int(now)))
             self.store.save_source_state(t.state)
             self.store.record_poll(
                 name,

@@ -45,6 +45,7 @@ class SourceConfig:
     url: str | None = None
     enabled: bool = True
     options: Mapping[str, Any] = field(default_factory=dict)
+    max_age: float = 2 * 86400.0  # an item published longer ago never alerts
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,7 @@ class NotifierConfig:
     only_rising: bool = False
     quiet_hours: tuple[dt.time, dt.time] | None = None
     template: str | None = None
+    max_per_hour: int = 20  # messages started per hour; the rest waits (and is in the digest)
 
 
 @dataclass(frozen=True, slots=True)

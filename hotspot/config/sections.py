@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from hotspot.config.checker import Checker, type_name
 from hotspot.config.model import (
@@ -55,7 +56,7 @@ def sources(c: Checker, items: Any, plugins: Mapping[str, type] | None) -> tuple
         name = c.get(t, where, "name", str, None, required=True)
         type_ = c.get(t, where, "type", str, None, required=True)
         c.label(where, name)
-        common = {"name", "type", "interval", "url", "enabled"}
+        common = {"name", "type", "interval", "url", "enabled", "max_age"}
         plugin = plugins.get(type_) if (plugins is not None and type_) else None
         if plugins is not None and type_ and plugin is None:
             c.err(
@@ -115,6 +116,7 @@ def sources(c: Checker, items: Any, plugins: Mapping[str, type] | None) -> tuple
                 url=url,
                 enabled=c.get(t, where, "enabled", bool, True),
                 options=options,
+                max_age=c.duration(t, where, "max_age", 2 * 86400.0),
             )
         )
     return tuple(result)
@@ -152,6 +154,16 @@ def accounts(c: Checker, items: Any) -> tuple[AccountConfig, ...]:
             )
         elif not themes:
             c.err(f"{where}.themes", _("no themes; an account without themes never gets an alert"))
+        digest_to = tuple(c.strings(t, where, "digest_to"))
+        for k, addr in enumerate(digest_to):
+            problem = address_problem(addr)
+            if problem:
+                c.err(
+                    f"{where}.digest_to[{k}]",
+                    _("{address!r} is not an email address ({problem})").format(
+                        address=addr, problem=problem
+                    ),
+                )
         digest_at = None
         if "digest_at" in t:
             digest_at = c.clock(t["digest_at"], f"{where}.digest_at")
@@ -159,7 +171,7 @@ def accounts(c: Checker, items: Any) -> tuple[AccountConfig, ...]:
             AccountConfig(
                 name=name or f"#{i}",
                 themes=tuple(themes),
-                digest_to=tuple(c.strings(t, where, "digest_to")),
+                digest_to=digest_to,
                 digest_at=digest_at,
                 digest_empty=c.get(t, where, "digest_empty", bool, True),
             )
@@ -225,6 +237,32 @@ def parse_theme(c: Checker, t: Mapping[str, Any], where: str) -> ThemeConfig:
     )
 
 
+def address_problem(addr: str) -> str | None:
+    """Why ``addr`` is not a bare email address (``name@domain``), or None."""
+    if any(ch in addr for ch in '\r\n\t <>,;"()[]\\') or any(ord(ch) < 32 for ch in addr):
+        return _("no spaces, line breaks, brackets or separators; one address per entry")
+    if addr.count("@") != 1:
+        return _("it needs exactly one @")
+    local, domain = addr.split("@")
+    if not local or not domain or "." not in domain.strip(".") or ".." in domain:
+        return _("expected name@domain.tld")
+    return None
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be posted to, or None."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError on a port such as "80b0"
+    except ValueError as exc:
+        return _("malformed url ({reason})").format(reason=exc)
+    if parts.scheme not in ("http", "https"):
+        return _("the url must start with http:// or https://")
+    if not parts.hostname or any(ch.isspace() for ch in url):
+        return _("malformed url (no host, or spaces inside)")
+    return None
+
+
 def smtp(c: Checker, t: Any) -> SmtpConfig:
     if not isinstance(t, dict):
         c.err("smtp", _("expected a table [smtp]"))
@@ -268,6 +306,7 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
                 "only_rising",
                 "quiet_hours",
                 "template",
+                "max_per_hour",
             },
         )
         type_ = c.get(t, where, "type", str, None, required=True)
@@ -284,7 +323,25 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
             c.err(f"{where}.name", _("duplicate notifier name {name!r}").format(name=name))
         seen.add(name)
         url = c.get(t, where, "url", str, None)
+        if url and type_ != "email":
+            problem = url_problem(url)
+            if problem:
+                c.err(
+                    f"{where}.url",
+                    _("{problem}: {url!r}; expected e.g. https://host/path").format(
+                        problem=problem, url=url
+                    ),
+                )
         to = tuple(c.strings(t, where, "to"))
+        for k, addr in enumerate(to):
+            problem = address_problem(addr)
+            if problem:
+                c.err(
+                    f"{where}.to[{k}]",
+                    _("{address!r} is not an email address ({problem})").format(
+                        address=addr, problem=problem
+                    ),
+                )
         if type_ == "email" and not to:
             c.err(f"{where}.to", _("an email notifier needs a list of addresses"))
         elif type_ and type_ != "email" and not url:
@@ -314,6 +371,7 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
                 only_rising=c.get(t, where, "only_rising", bool, False),
                 quiet_hours=quiet,
                 template=c.get(t, where, "template", str, None),
+                max_per_hour=c.get(t, where, "max_per_hour", int, 20, minimum=1),
             )
         )
     return tuple(result)
