@@ -213,8 +213,10 @@ class Engine:
                     continue
                 if oldest is not None and h.published and h.published.timestamp() < oldest:
                     continue  # published too long ago (max_age): stored, never alerted
-                if h.published is None and undated_before is not None and (
-                    first_seen <= undated_before
+                if (
+                    h.published is None
+                    and undated_before is not None
+                    and (first_seen <= undated_before)
                 ):
                     continue  # undated and there since the feed's first poll
                 to_match.append((h, event_id, tokens, summary_tokens, persons))
