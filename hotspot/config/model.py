@@ -99,6 +99,7 @@ class NotifierConfig:
     only_rising: bool = False
     quiet_hours: tuple[dt.time, dt.time] | None = None
     template: str | None = None
+    timeout: float = 10.0  # one message, the whole request (connect, send, answer)
     max_per_hour: int = 20  # messages started per hour; the rest waits (and is in the digest)
 
 

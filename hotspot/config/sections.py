@@ -307,6 +307,7 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
                 "quiet_hours",
                 "template",
                 "max_per_hour",
+                "timeout",
             },
         )
         type_ = c.get(t, where, "type", str, None, required=True)
@@ -372,6 +373,7 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
                 quiet_hours=quiet,
                 template=c.get(t, where, "template", str, None),
                 max_per_hour=c.get(t, where, "max_per_hour", int, 20, minimum=1),
+                timeout=c.duration(t, where, "timeout", 10.0),
             )
         )
     return tuple(result)

@@ -17,8 +17,8 @@ Pushes. One message carries one account's alerts (source alerts go in their own)
 message holds what fits its platform's size limit and then says how many more there are and
 the command that lists them. Per notifier at most ``max_per_hour`` messages start in any hour;
 what does not fit waits in the queue for the next window (logged) and is in the digest
-anyway. The notifiers of a round are sent concurrently, each message within ``PUSH_DEADLINE``
-seconds in total and the round within ``PUSH_BUDGET``, so one slow webhook delays no other.
+anyway. The notifiers of a round are sent concurrently, each message within the notifier's
+``timeout`` (default 10 s) in total and the round within ``PUSH_BUDGET``, so one slow webhook delays no other.
 Only what certainly did not arrive is retried (refused connection, DNS failure, an error
 status or platform error code); a request that was sent but not answered is ``unconfirmed``
 and never resent. See docs/delivery.md for the guarantees.
@@ -373,11 +373,11 @@ async def _send_plans(
 ) -> int:
     import httpx
 
-    from hotspot.delivery.pusher import PUSH_DEADLINE
-
     mail_stop = stop or threading.Event()
     async with httpx.AsyncClient(
-        transport=transport, follow_redirects=False, timeout=PUSH_DEADLINE
+        transport=transport,
+        follow_redirects=False,
+        timeout=max(n.timeout for n, _ in plans),
     ) as client:
         tasks = [
             asyncio.create_task(_send_notifier(config, store, n, pushes, client, now, mail_stop))
@@ -410,7 +410,7 @@ async def _send_notifier(
     for p in pushes:
         mid = store.begin_message(n.name, p.account, p.alert_ids, int(now))
         try:
-            await send_push(n, p, client=client, smtp=config.smtp, stop=stop)
+            await send_push(n, p, client=client, smtp=config.smtp, stop=stop, deadline=n.timeout)
         except PushUnconfirmed as exc:
             store.message_unconfirmed(mid, str(exc), int(time.time()))
             log.warning(

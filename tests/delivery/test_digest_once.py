@@ -122,9 +122,7 @@ def test_every_alert_is_in_exactly_one_sent_digest_over_random_schedules():
     controller = Controller(rec, hostname="127.0.0.1", port=port)
     controller.start()
 
-    @settings(
-        max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-    )
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(OPS)
     def run(ops):
         rec.messages.clear()
@@ -143,7 +141,9 @@ def test_every_alert_is_in_exactly_one_sent_digest_over_random_schedules():
                 elif op == "tick":
                     send_due_digests(config, store, now=now)
                 elif op == "early":
-                    day = (dt.datetime.fromtimestamp(now, SH).date() + dt.timedelta(arg)).isoformat()
+                    day = (
+                        dt.datetime.fromtimestamp(now, SH).date() + dt.timedelta(arg)
+                    ).isoformat()
                     send_digest(config, store, config.accounts[0], day, now=now)
                 elif op == "smtp":
                     config = load(path, port if arg else dead)
@@ -221,7 +221,9 @@ def test_a_big_account_is_capped_per_theme_and_far_below_gmails_clip(tmp_path):
         assert "150 alerts" in text and "== 美食0 (100) ==" in text
         shown = titles(msg)
         assert 0 < len(shown) < 150
-        more = re.search(r"and (\d+) more: (hotspot alerts list --account 美食组 --theme 美食0 \S.*)", text)
+        more = re.search(
+            r"and (\d+) more: (hotspot alerts list --account 美食组 --theme 美食0 \S.*)", text
+        )
         assert more and int(more.group(1)) == 100 - sum(1 for a in shown if a < 100)
         assert "--since 24h" in more.group(2)
         # the top alerts by rank are the ones shown (heat grows with n: the newest rank first)
