@@ -9,7 +9,6 @@ import datetime as dt
 import re
 import tempfile
 import tomllib
-from email import message_from_bytes, policy
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
