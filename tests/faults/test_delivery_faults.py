@@ -508,3 +508,36 @@ def test_sigterm_stops_the_daemon_in_seconds_while_data_is_never_answered(tmp_pa
         assert {r["status"] for r in rows} <= {"pending"}  # not claimed as sent
     finally:
         c.stop()
+
+
+# -- item 5: kill -9 during the POST -----------------------------------------------------------
+def test_kill_9_during_a_post_does_not_resend_after_restart(tmp_path, server, rx, daemons):
+    from tests.faults.conftest import (
+        SMALL_LIST,
+        Reply,
+        cli_json,
+        wait_for,
+        weibo_json,
+        write_config,
+    )
+
+    server.routes["/hot"] = Reply(body=weibo_json(SMALL_LIST))
+    rx.modes["/hook"] = "hold"  # takes the request, never answers
+    config = write_config(tmp_path, [{"name": "weibo", "url": server.url("/hot")}])
+    with config.open("a", encoding="utf-8") as f:
+        f.write("\n" + hook("hook", rx.url("/hook")))
+    d = daemons(config, tmp_path / "d1.log")
+    assert rx.got.wait(40), d.log()
+    d.kill9()
+    rx.modes["/hook"] = "ok"
+    rx.release.set()
+    d2 = daemons(config, tmp_path / "d2.log")
+
+    def unconfirmed():
+        rows = cli_json("deliveries", config=config)
+        return rows and all(r["status"] == "unconfirmed" for r in rows)
+
+    wait_for(unconfirmed, 40, "the interrupted push to show as unconfirmed")
+    rows = cli_json("deliveries", config=config)
+    assert all("interrupted while sending" in r["error"] for r in rows), rows
+    assert rx.count("/hook") == 1, d2.log()  # the one POST before the kill, never again
