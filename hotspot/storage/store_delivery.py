@@ -4,10 +4,18 @@ A mixin of ``Store`` (it uses ``self.conn``, ``self.rows`` and ``self.transactio
 
 Digest protocol (exactly once per account per day, across restarts):
 
-    claim_digest()  -> row committed as ``pending`` (attempts += 1) BEFORE the SMTP call
-    SMTP accepts    -> digest_done() commits ``sent``
+    claim_digest()  -> row committed as ``pending`` (attempts += 1) BEFORE the SMTP call,
+                       covering the alerts ``alert_from < id <= alert_upto`` (from the last
+                       sent digest's watermark to the newest alert) and ``period_start``–now
+    SMTP accepts    -> digest_done() commits ``sent`` (recipients refused for now go to
+                       ``retry_to`` and are retried alone with the same message)
     SMTP fails      -> digest_failed() keeps it ``pending`` with ``next_attempt`` =
-                       now + backoff (exponential with jitter, capped at 1 h) and the error
+                       now + backoff (exponential with jitter, capped at 1 h) and the error,
+                       or gives up (``failed``) after ``MAX_DIGEST_ATTEMPTS``
+
+Sent digests partition the account's alerts by id, so every alert is in exactly one of them.
+(Alert ids are SQLite rowids: they grow, except that a rowid can be reused if the newest
+alert is deleted; retention deletes the oldest, so in practice they only grow.)
 
 A daemon killed between "pending" and "sent" finds the row pending on restart and sends it
 then: in the normal case (the server had not accepted the message) exactly one mail arrives.
@@ -16,9 +24,12 @@ that digest is sent again (at-least-once). The Message-ID is derived from (accou
 the resend carries the same Message-ID and most mail clients (Gmail, Thunderbird, Outlook)
 show it once.
 
-Pushes follow the same shape in ``deliveries``: a row per (notifier, alert) is inserted once
-(``INSERT OR IGNORE``: at most one push per alert per notifier), then marked ``sent`` or
-rescheduled. Source alerts (``source_alerts`` table) are pushed too; their rows use the
+Pushes: a row per (notifier, alert) is inserted once in ``deliveries`` (``INSERT OR IGNORE``).
+Before a message is sent, ``begin_message`` commits a ``push_messages`` row (``sending``) and
+links its deliveries to it; then ``message_sent``, ``message_failed`` (certainly not
+delivered: pending again with backoff, or ``failed`` after ``MAX_PUSH_ATTEMPTS``) or
+``message_unconfirmed`` (sent, not answered: never resent). ``recover_sending`` turns what a
+killed process left ``sending`` into ``unconfirmed``. Source alerts (``source_alerts`` table) are pushed too; their rows use the
 negative id ``-source_alerts.id`` so they share the table without clashing with alerts.
 """
 
@@ -52,6 +63,8 @@ class DeliveryStore:
     conn: sqlite3.Connection
     rows: Callable[..., list[dict[str, Any]]]
     transaction: Callable[[], AbstractContextManager[None]]
+    meta: Callable[[str], str | None]
+    set_meta: Callable[[str, str], None]
 
     # -- digests ------------------------------------------------------------------------
     def digest(self, account: str, day: str) -> dict[str, Any] | None:

@@ -369,3 +369,36 @@ def test_platform_error_code_is_a_failure(httpserver, tmp_path):
     assert deliver_pushes(config, store, now=NOW) == 0
     (err,) = {r["error"] for r in store.rows("SELECT error FROM deliveries") if r["error"]}
     assert "93000" in err and "invalid webhook" in err
+
+
+def test_exact_bytes_of_one_hostile_title_on_each_markdown_platform():
+    """WeCom/DingTalk document no backslash escapes: syntax characters become full-width and
+    nothing else changes; Slack escapes exactly & < > (its documented rule)."""
+    title = "#1 热搜 | *限时* [抢] `code` <b>x</b> \\ 100%_off"
+    (w,) = format_push(n("wecom"), [a(1, title=title)])
+    assert w.body == {
+        "msgtype": "markdown",
+        "markdown": {
+            "content": "**hotspot · foodie · 1 new alert (美食)**\n\n"
+            "**美食** [＃1 热搜 | ＊限时＊ ［抢］ ｀code｀ ＜b＞x＜/b＞ \\ 100%＿off]"
+            "(https://s.weibo.com/weibo?q=1)\n"
+            "> weibo/baidu · ＃3 · heat 123456 · score 0.80 · 火锅"
+        },
+    }
+    (d,) = format_push(n("dingtalk"), [a(1, title=title)])
+    assert d.body["markdown"]["text"] == w.body["markdown"]["content"]
+    assert d.body["markdown"]["title"] == "hotspot · foodie · 1 new alert (美食)"
+    (s,) = format_push(n("slack"), [a(1, title=title)])
+    assert s.body["text"] == (
+        "*hotspot · foodie · 1 new alert (美食)*\n\n"
+        "*美食* <https://s.weibo.com/weibo?q=1|#1 热搜 | *限时* [抢] `code` &lt;b&gt;x&lt;/b&gt; "
+        "\\ 100%_off>\nweibo/baidu · #3 · heat 123456 · score 0.80 · 火锅"
+    )
+    (f,) = format_push(n("feishu"), [a(1, title=title)])
+    post = f.body["content"]["post"]["zh_cn"]
+    assert post["title"] == "hotspot · foodie · 1 new alert (美食)"
+    assert post["content"][0][1] == {
+        "tag": "a",
+        "text": title,
+        "href": "https://s.weibo.com/weibo?q=1",
+    }  # plain text elements: nothing to escape

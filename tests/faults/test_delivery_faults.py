@@ -541,3 +541,41 @@ def test_kill_9_during_a_post_does_not_resend_after_restart(tmp_path, server, rx
     rows = cli_json("deliveries", config=config)
     assert all("interrupted while sending" in r["error"] for r in rows), rows
     assert rx.count("/hook") == 1, d2.log()  # the one POST before the kill, never again
+
+
+# -- a real daemon: a first poll's burst, and SIGTERM inside a push round -----------------------
+def test_first_poll_burst_is_one_message_per_account_and_sigterm_cuts_a_held_push(
+    tmp_path, server, rx, daemons
+):
+    import signal
+
+    from tests.faults.conftest import TITLES, Reply, cli_json, wait_for, weibo_json, write_config
+
+    server.routes["/hot"] = Reply(body=weibo_json(TITLES))
+    config = write_config(tmp_path, [{"name": "weibo", "url": server.url("/hot")}])
+    with config.open("a", encoding="utf-8") as f:
+        f.write(
+            '\n[[accounts]]\nname = "tea"\n[[accounts.themes]]\nname = "茶饮"\n'
+            'keywords = ["奶茶", "甜品"]\n\n'
+            + hook("chat", rx.url("/chat"))
+            + '[[notifiers]]\nname = "stuck"\ntype = "webhook"\nmin_score = 0.5\n'
+            f'url = "{rx.url("/stuck")}"\ntimeout = "60s"\n'
+        )
+    rx.modes["/stuck"] = "hold"
+    d = daemons(config, tmp_path / "d.log")
+    wait_for(lambda: rx.count("/chat") >= 2 and rx.count("/stuck") >= 1, 40, "the first round")
+    alerts = cli_json("alerts", "list", "--limit", "500", config=config)
+    assert len(alerts) > 5  # a burst
+    chat = rx.bodies["/chat"]
+    assert sorted(b["account"] for b in chat) == ["foodie", "tea"]  # one message each
+    for b in chat:
+        assert {a["account"] for a in b["alerts"]} == {b["account"]}
+    assert sum(len(b["alerts"]) for b in chat) == len(alerts)
+    started = time.monotonic()
+    d.signal(signal.SIGTERM)  # the stuck webhook holds its request (timeout 60 s)
+    assert d.wait(10) == 0, d.log()
+    print(f"stopped {time.monotonic() - started:.2f}s after SIGTERM during a held push")
+    rows = cli_json("deliveries", config=config)
+    assert {r["notifier"] for r in rows} == {"stuck"} and {r["status"] for r in rows} == {
+        "unconfirmed"
+    }
