@@ -4,7 +4,7 @@ One main thread runs a ``schedule.Scheduler`` (an instance, not the module-level
 
     every 1 s     poll the sources that are due (fetched concurrently, processed in turn)
     every 30 s    send due digests (also once at start-up: a digest missed while down)
-    every 10 s    send pending instant pushes (polling only enqueues them)
+    every 10 s    send pending instant pushes (and right after a poll that queued some)
     every 1 h     relearn expansions from the collected history
     every 6 h     retention: compact old observations
 
@@ -72,6 +72,8 @@ class Daemon:
         try:
             self.store = Store(self.config.database)
             self.store.mark_covered(int(time.time()))  # no digest for before this first start
+            if self.store.recover_sending(int(time.time())):  # killed mid-request last time
+                log.warning("pushes interrupted by the last stop are unconfirmed; not resent")
             started = time.perf_counter()
             self.engine = Engine.from_config(self.config, self.store)
             self._build_poller()
@@ -106,12 +108,7 @@ class Daemon:
         self.scheduler.every(1).hours.do(self._guard("learn", self.learn))
         self.scheduler.every(6).hours.do(self._guard("retention", self.retention))
         self.scheduler.every(30).seconds.do(self._guard("digest", self._send_due_digests))
-        self.scheduler.every(10).seconds.do(
-            self._guard(
-                "push",
-                lambda: delivery.deliver_pushes(self.config, self.store, stop=self._stop),
-            )
-        )
+        self.scheduler.every(10).seconds.do(self._guard("push", self._push))
 
     def _loop(self) -> None:
         self._guard("digest", self._send_due_digests)()  # missed while down
@@ -140,15 +137,21 @@ class Daemon:
     def _send_due_digests(self) -> None:
         delivery.send_due_digests(self.config, self.store, warned=self.warned, stop=self._stop)
 
+    def _push(self) -> None:
+        delivery.deliver_pushes(self.config, self.store, stop=self._stop)
+
     def poll_due(self) -> list:
         due = self.poller.due()
         if not due:
             return []
         reports = self.poller.poll(due)
+        queued = 0
         try:  # only inserts rows (even when stopping); the push job does the sending
-            delivery.enqueue(self.config, self.store, reports)
+            queued = delivery.enqueue(self.config, self.store, reports)
         except Exception:
             log.exception("queueing pushes failed; the daemon goes on")
+        if queued:  # send what this poll raised now, batched, rather than in up to 10 s
+            self._guard("push", self._push)()
         return reports
 
     def learn(self) -> None:
