@@ -348,7 +348,8 @@ def deliver_pushes(
             continue
         if len(pushes) > budget:
             held = sum(len(p.alert_ids) for p in pushes[max(budget, 0) :])
-            log.warning(
+            # said once when the cap is reached, then quietly each round until the window opens
+            (log.warning if budget > 0 else log.debug)(
                 "push notifier=%s: %d alert(s) wait for the next window: max_per_hour = %d "
                 "messages reached (they are in the digest too)",
                 n.name,
