@@ -15,11 +15,12 @@ import click
 from hotspot.cli import Context, cli
 from hotspot.cli.output import iso, when
 from hotspot.cli.read_commands import emit
+from hotspot.i18n import _, _l
 
 
 @cli.command("deliveries")
 @click.option(
-    "--all", "show_all", is_flag=True, help="Also list pushes that are only waiting (pending)."
+    "--all", "show_all", is_flag=True, help=_l("Also list pushes that are only waiting (pending).")
 )
 @click.option(
     "--format",
@@ -27,7 +28,7 @@ from hotspot.cli.read_commands import emit
     type=click.Choice(["table", "json", "csv"]),
     default="table",
     show_default=True,
-    help="Output format.",
+    help=_l("Output format."),
 )
 @click.pass_obj
 def deliveries(obj: Context, show_all: bool, fmt: str) -> None:
@@ -73,7 +74,7 @@ def deliveries(obj: Context, show_all: bool, fmt: str) -> None:
         )
     if fmt == "table":
         if not rows:
-            click.echo("nothing undelivered: every push and digest went out")
+            click.echo(_("nothing undelivered: every push and digest went out"))
             return
         for r in rows:
             r["next_attempt"] = when(r["_next"], tz)
@@ -83,13 +84,13 @@ def deliveries(obj: Context, show_all: bool, fmt: str) -> None:
         rows,
         fmt,
         [
-            ("kind", "KIND", 6),
-            ("status", "STATUS", 16),
-            ("notifier", "NOTIFIER", 12),
-            ("account", "ACCOUNT", 10),
-            ("what", "WHAT", 30),
-            ("attempts", "TRIES", 5),
-            ("next_attempt", "NEXT TRY", 16),
-            ("error", "LAST ERROR", 60),
+            ("kind", _l("KIND"), 6),
+            ("status", _l("STATUS"), 16),
+            ("notifier", _l("NOTIFIER"), 12),
+            ("account", _l("ACCOUNT"), 10),
+            ("what", _l("WHAT"), 30),
+            ("attempts", _l("TRIES"), 5),
+            ("next_attempt", _l("NEXT TRY"), 16),
+            ("error", _l("LAST ERROR"), 60),
         ],
     )

@@ -43,7 +43,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from hotspot import display
 from hotspot.config import NotifierConfig
 from hotspot.errors import DeliveryError
-from hotspot.i18n import _
+from hotspot.i18n import _, ngettext
 
 WECOM_BYTES = 4096
 DINGTALK_BYTES = 18000
@@ -201,18 +201,22 @@ def _by_account(alerts: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Map
 
 def _headline(account: str, alerts: Sequence[Mapping[str, Any]]) -> str:
     if not account:
-        return f"hotspot · source health ({len(alerts)})"
+        return _("hotspot · source health ({n})").format(n=len(alerts))
     themes = sorted({str(a.get("theme") or "") for a in alerts} - {""})
     n = len(alerts)
-    return f"hotspot · {account} · {n} new alert{'s' if n != 1 else ''} ({', '.join(themes)})"
+    return ngettext(
+        "hotspot · {account} · {n} new alert ({themes})",
+        "hotspot · {account} · {n} new alerts ({themes})",
+        n,
+    ).format(account=account, n=n, themes=", ".join(themes))
 
 
 def _more_line(account: str, rest: int) -> str:
-    return (
-        f"… and {rest} more for {account}: hotspot alerts list --account {account} --since 1h"
-        if account
-        else f"… and {rest} more source messages: hotspot sources status"
-    )
+    if not account:
+        return _("… and {n} more source messages: hotspot sources status").format(n=rest)
+    return _(
+        "… and {n} more for {account}: hotspot alerts list --account {account} --since 1h"
+    ).format(n=rest, account=account)
 
 
 def _one_message(

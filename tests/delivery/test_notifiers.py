@@ -382,7 +382,7 @@ def test_exact_bytes_of_one_hostile_title_on_each_markdown_platform():
             "content": "**hotspot · foodie · 1 new alert (美食)**\n\n"
             "**美食** [＃1 热搜 | ＊限时＊ ［抢］ ｀code｀ ＜b＞x＜/b＞ \\ 100%＿off]"
             "(https://s.weibo.com/weibo?q=1)\n"
-            "> weibo/baidu · ＃3 · heat 123456 · score 0.80 · 火锅"
+            "> weibo/baidu · best ＃3 · heat 12.3万 · score 0.80 · 火锅"
         },
     }
     (d,) = format_push(n("dingtalk"), [a(1, title=title)])
@@ -392,7 +392,7 @@ def test_exact_bytes_of_one_hostile_title_on_each_markdown_platform():
     assert s.body["text"] == (
         "*hotspot · foodie · 1 new alert (美食)*\n\n"
         "*美食* <https://s.weibo.com/weibo?q=1|#1 热搜 | *限时* [抢] `code` &lt;b&gt;x&lt;/b&gt; "
-        "\\ 100%_off>\nweibo/baidu · #3 · heat 123456 · score 0.80 · 火锅"
+        "\\ 100%_off>\nweibo/baidu · best #3 · heat 12.3万 · score 0.80 · 火锅"
     )
     (f,) = format_push(n("feishu"), [a(1, title=title)])
     post = f.body["content"]["post"]["zh_cn"]
