@@ -264,6 +264,8 @@ class Engine:
         *,
         keyed: bool = False,
         with_trends: bool = True,
+        max_age: float | None = None,
+        undated_before: int | None = None,
     ) -> IngestResult:
         """Store one poll's items and raise alerts, all in one transaction.
 
@@ -271,6 +273,11 @@ class Engine:
         stored); an item is matched once per matcher generation (a config reload or relearn
         starts a new one), so a list that is re-polled every two minutes costs little more
         than its new entries.
+
+        The alert gate: an item published more than ``max_age`` seconds before
+        ``observed_at`` never alerts (a feed's backlog); an item without a date that was first
+        seen at or before ``undated_before`` (a feed's first poll) is stored but never alerts.
+        Hot lists pass neither: their entries are current by definition.
         """
         observed_at = observed_at or datetime.now(UTC)
         at = int(observed_at.timestamp())
@@ -296,10 +303,12 @@ class Engine:
         result = IngestResult(items=len(hotspots), new_items=len(hotspots) - len(known))
         sightings: dict[int, tuple[str, int | None]] = {}
         window = _Window(self.store, at - ev.WINDOW)
+        oldest = at - max_age if max_age else None
         with self.store.transaction():
             to_match: list[tuple[Hotspot, int, list[str], list[str] | None, list[str]]] = []
             for hid, h in hotspots.items():
                 k = known.get(hid)
+                first_seen = k.first_seen if k is not None else at
                 if k is None:
                     tokens, persons = self.segmenter.analyse(h.title)
                     summary_tokens = self.segmenter.tokens(h.summary) if h.summary else None
@@ -320,8 +329,17 @@ class Engine:
                     else (seen[1] if h.rank is None else min(seen[1], h.rank))
                 )
                 sightings[event_id] = (platform, best)
-                if not h.is_ad and hid not in self._matched:  # ads are never alerted
-                    to_match.append((h, event_id, tokens, summary_tokens, persons))
+                if h.is_ad or hid in self._matched:  # ads are never alerted
+                    continue
+                if oldest is not None and h.published and h.published.timestamp() < oldest:
+                    continue  # published too long ago (max_age): stored, never alerted
+                if (
+                    h.published is None
+                    and undated_before is not None
+                    and (first_seen <= undated_before)
+                ):
+                    continue  # undated and there since the feed's first poll
+                to_match.append((h, event_id, tokens, summary_tokens, persons))
             self.store.observe_many(list(hotspots.values()), at)
             self.store.touch_events(sightings, at)
             for h, event_id, tokens, summary_tokens, persons in to_match:

@@ -45,6 +45,7 @@ def poll(obj: Context, names: tuple[str, ...], fmt: str) -> None:
         )
     with WriterLock(config.database):
         store = Store(config.database)
+        store.mark_covered(int(time.time()))
         poller = Poller(config, store, build_engine(obj, store), obj.plugins())
         poller.config = _no_host_gap(config)
         reports = poller.poll(list(names) or None)
@@ -121,6 +122,7 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
     started = time.perf_counter()
     with WriterLock(config.database):
         store = Store(config.database)
+        store.mark_covered(int(time.time()))  # digests are due for what is collected from now
         engine = build_engine(obj, store)
         new = alerts = rows = 0
         touched_until = 0

@@ -46,6 +46,7 @@ class SourceConfig:
     url: str | None = None
     enabled: bool = True
     options: Mapping[str, Any] = field(default_factory=dict)
+    max_age: float = 2 * 86400.0  # an item published longer ago never alerts
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,8 @@ class NotifierConfig:
     quiet_hours: tuple[dt.time, dt.time] | None = None
     template: str | None = None
     include_sensitive: bool = False
+    timeout: float = 10.0  # one message, the whole request (connect, send, answer)
+    max_per_hour: int = 20  # messages started per hour; the rest waits (and is in the digest)
 
 
 @dataclass(frozen=True, slots=True)

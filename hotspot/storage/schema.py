@@ -204,11 +204,36 @@ M0003_BENCHMARK_POSTS = """
     CREATE INDEX benchmark_links_event ON benchmark_links(event_id);
 """
 
+#: Digests partition the alerts by id: a sent digest holds the account's alerts with
+#: ``alert_from < id <= alert_upto`` (see ``store_delivery``); ``retry_to`` lists recipients
+#: a server refused for now (451) that are retried with the same message. Pushes record one
+#: ``push_messages`` row per message BEFORE it is sent (status ``sending``), so a crash mid-POST
+#: leaves it ``unconfirmed`` instead of resending; ``deliveries.message`` links the alerts to it.
+M0004_DELIVERY_ONCE = """
+    ALTER TABLE digests ADD COLUMN alert_from INTEGER;
+    ALTER TABLE digests ADD COLUMN alert_upto INTEGER;
+    ALTER TABLE digests ADD COLUMN retry_to TEXT;
+    ALTER TABLE deliveries ADD COLUMN message INTEGER;
+    CREATE TABLE push_messages (
+        id INTEGER PRIMARY KEY,
+        notifier TEXT NOT NULL,
+        account TEXT NOT NULL DEFAULT '',
+        alerts INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        error TEXT
+    );
+    CREATE INDEX push_messages_notifier ON push_messages(notifier, started_at);
+    CREATE INDEX deliveries_status ON deliveries(status);
+"""
+
 #: (name, SQL) in order; the names are what ``_sqlite_migrations`` records.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", M0001_INITIAL),
     ("0002_feedback", M0002_FEEDBACK),
     ("0003_benchmark_posts", M0003_BENCHMARK_POSTS),
+    ("0004_delivery_once", M0004_DELIVERY_ONCE),
 ]
 KNOWN = frozenset(name for name, _ in MIGRATIONS)
 
