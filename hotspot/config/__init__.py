@@ -20,6 +20,7 @@ from hotspot.config.model import (
     SmtpConfig,
     SourceConfig,
     ThemeConfig,
+    WebConfig,
 )
 from hotspot.config.sections import parse_theme
 
@@ -34,6 +35,7 @@ __all__ = [
     "SmtpConfig",
     "SourceConfig",
     "ThemeConfig",
+    "WebConfig",
     "default_config_path",
     "load_config",
     "load_themes_file",

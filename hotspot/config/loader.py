@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from hotspot import i18n
 from hotspot.config.checker import Checker
 from hotspot.config.model import DEFAULT_CONFIG_NAME, Config, ThemeConfig
-from hotspot.config.sections import accounts, http, notifiers, parse_theme, smtp, sources
+from hotspot.config.sections import accounts, http, notifiers, parse_theme, smtp, sources, web
 from hotspot.errors import ConfigError
 from hotspot.i18n import _
 
@@ -69,7 +69,7 @@ def parse_config(
     raw: Mapping[str, Any], path: Path, plugins: Mapping[str, type] | None = None
 ) -> Config:
     c = Checker(path)
-    c.keys(raw, "", {"hotspot", "sources", "accounts", "smtp", "notifiers", "http"})
+    c.keys(raw, "", {"hotspot", "sources", "accounts", "smtp", "notifiers", "http", "web"})
     base = path.resolve().parent
     top = c.table(raw, "hotspot")
     c.keys(
@@ -132,6 +132,7 @@ def parse_config(
         accounts=accounts(c, raw.get("accounts", [])),
         smtp=smtp(c, raw["smtp"]) if "smtp" in raw else None,
         notifiers=notifiers(c, raw.get("notifiers", [])),
+        web=web(c, c.table(raw, "web")),
     )
     names = {a.name for a in config.accounts}
     for i, n in enumerate(config.notifiers):

@@ -183,10 +183,16 @@ M0002_FEEDBACK = """
     CREATE INDEX feedback_scope ON feedback (account, theme);
 """
 
+# The workspace's event page lists every alert of one event (all accounts and themes).
+M0003_ALERTS_BY_EVENT = """
+    CREATE INDEX alerts_event ON alerts (event_id);
+"""
+
 #: (name, SQL) in order; the names are what ``_sqlite_migrations`` records.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", M0001_INITIAL),
     ("0002_feedback", M0002_FEEDBACK),
+    ("0003_alerts_by_event", M0003_ALERTS_BY_EVENT),
 ]
 KNOWN = frozenset(name for name, _ in MIGRATIONS)
 
