@@ -205,8 +205,7 @@ def build_server(config_path: Path, config: Config, clock=time.time) -> MCPServe
         return _dump(
             {
                 "nodes": [],
-                "note": "hotspot has no planning calendar yet; this list stays empty until "
-                "it does",
+                "note": "hotspot has no planning calendar yet; this list stays empty until it does",
             }
         )
 

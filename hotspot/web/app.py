@@ -131,10 +131,10 @@ def create_app(
             return r
         f = today_filters(request)
         now = ws.clock()
-        data = await run_in_threadpool(
-            ws.read, lambda s: views.today(s, config, now, **f)
+        data = await run_in_threadpool(ws.read, lambda s: views.today(s, config, now, **f))
+        platforms = sorted(
+            {p for row in data["rows"] for p in row["platforms"]} | {f["platform"]} - {""}
         )
-        platforms = sorted({p for row in data["rows"] for p in row["platforms"]} | {f["platform"]} - {""})
         return ws.render(
             request,
             "today.html.j2",
@@ -174,7 +174,9 @@ def create_app(
             ws.read, lambda s: views.event_page(s, config, event_id, now)
         )
         if data is None:
-            return ws.render(request, "error.html.j2", 404, message=f"没有编号为 {event_id} 的事件。")
+            return ws.render(
+                request, "error.html.j2", 404, message=f"没有编号为 {event_id} 的事件。"
+            )
         return ws.render(
             request,
             "event.html.j2",
@@ -189,7 +191,9 @@ def create_app(
         alert_id = request.path_params["alert_id"]
         row = await run_in_threadpool(ws.read, lambda s: s.alert(alert_id))
         if row is None:
-            return ws.render(request, "error.html.j2", 404, message=f"没有编号为 {alert_id} 的提醒。")
+            return ws.render(
+                request, "error.html.j2", 404, message=f"没有编号为 {alert_id} 的提醒。"
+            )
         return RedirectResponse(f"/event/{row['event_id']}#alert-{alert_id}", status_code=303)
 
     async def rising(request: Request) -> Response:
@@ -264,7 +268,12 @@ def create_app(
             return ws.render(request, "login.html.j2", next=target, failed=False)
         form = await request.form()
         if not security.csrf_ok(request.session, form.get("csrf")):
-            return ws.render(request, "error.html.j2", 403, message="请求缺少有效的 CSRF 令牌，请刷新页面后重试。")
+            return ws.render(
+                request,
+                "error.html.j2",
+                403,
+                message="请求缺少有效的 CSRF 令牌，请刷新页面后重试。",
+            )
         target = security.local_path(form.get("next"), "/today")
         given = str(form.get("password") or "")
         if ws.password is None or security.password_ok(given, ws.password):
@@ -272,13 +281,20 @@ def create_app(
             request.session["auth"] = True
             security.csrf_token(request.session)
             return RedirectResponse(target, status_code=303)
-        log.warning("workspace: a wrong password from %s", request.client.host if request.client else "?")
+        log.warning(
+            "workspace: a wrong password from %s", request.client.host if request.client else "?"
+        )
         return ws.render(request, "login.html.j2", 401, next=target, failed=True)
 
     async def logout(request: Request) -> Response:
         form = await request.form()
         if not security.csrf_ok(request.session, form.get("csrf")):
-            return ws.render(request, "error.html.j2", 403, message="请求缺少有效的 CSRF 令牌，请刷新页面后重试。")
+            return ws.render(
+                request,
+                "error.html.j2",
+                403,
+                message="请求缺少有效的 CSRF 令牌，请刷新页面后重试。",
+            )
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 

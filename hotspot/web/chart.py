@@ -104,7 +104,9 @@ def event_chart(observations: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> Mark
     for i, (platform, rows) in enumerate(series.items()):
         color = PALETTE[i % len(PALETTE)]
         for segment in _segments(rows, "rank"):
-            pts = " ".join(f"{x(int(o['observed_at'])):.1f},{y_rank(o['rank']):.1f}" for o in segment)
+            pts = " ".join(
+                f"{x(int(o['observed_at'])):.1f},{y_rank(o['rank']):.1f}" for o in segment
+            )
             if len(segment) == 1:
                 cx, cy = pts.split(",")
                 out.append(f'<circle class="rank" cx="{cx}" cy="{cy}" r="3" fill="{color}"/>')
@@ -114,7 +116,9 @@ def event_chart(observations: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> Mark
                     'stroke-width="2"/>'
                 )
         for segment in _segments(rows, "heat"):
-            pts = " ".join(f"{x(int(o['observed_at'])):.1f},{y_heat(o['heat']):.1f}" for o in segment)
+            pts = " ".join(
+                f"{x(int(o['observed_at'])):.1f},{y_heat(o['heat']):.1f}" for o in segment
+            )
             if len(segment) > 1:
                 out.append(
                     f'<polyline class="heat" points="{pts}" fill="none" stroke="{color}" '

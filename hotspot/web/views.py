@@ -22,7 +22,7 @@ from hotspot.storage.store import Store
 WINDOWS = {"1h": 3600, "6h": 6 * 3600, "24h": 86400, "3d": 3 * 86400, "7d": 7 * 86400}
 WINDOW_LABEL = {"1h": "1 小时", "6h": "6 小时", "24h": "24 小时", "3d": "3 天", "7d": "7 天"}
 STATES = ("new", "rising", "peaking", "fading", "gone")
-TODAY_LIMIT = 500  # newest alerts read for one page; the page says when there were more
+TODAY_LIMIT = 200  # newest alerts read for one page; the page says when there were more
 VERDICT_LABEL = {"useful": "有用", "irrelevant": "不相关", "chased": "已跟进"}
 
 
@@ -35,7 +35,7 @@ def local(ts: int | None, tz: ZoneInfo, pattern: str = "%m-%d %H:%M") -> str:
 
 
 def ago(ts: int | None, now: float) -> str:
-    """"18 分钟前" and the like; "刚刚" under a minute."""
+    """ "18 分钟前" and the like; "刚刚" under a minute."""
     if not ts:
         return "-"
     s = max(0, int(now - ts))
@@ -206,7 +206,7 @@ def today(
     by_theme: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for e in entries:
         by_theme.setdefault((e["row"]["account"], e["row"]["theme"]), []).append(e)
-    groups = [
+    groups: list[dict[str, Any]] = [
         {"account": k[0], "theme": k[1], "entries": sorted(v, key=_rank_key)}
         for k, v in by_theme.items()
     ]

@@ -11,7 +11,7 @@ import sys
 import anyio
 import pytest
 
-from tests.web.conftest import alerts_json, hotspot, workspace_db  # noqa: F401 (fixture)
+from tests.web.conftest import alerts_json, hotspot
 
 mcp = pytest.importorskip("mcp", reason="the mcp SDK is not installed")
 
@@ -98,5 +98,7 @@ def test_mcp_tools_over_stdio(workspace_db):
     assert got["bad_account"].is_error and "no account named 'nobody'" in _text(got["bad_account"])
 
     # the CLI sees the MCP's feedback record
-    shown = json.loads(hotspot(config, "alerts", "show", str(target["id"]), "--format", "json").stdout)
+    shown = json.loads(
+        hotspot(config, "alerts", "show", str(target["id"]), "--format", "json").stdout
+    )
     assert [(f["verdict"], f["origin"]) for f in shown["feedback"]] == [("irrelevant", "mcp")]

@@ -27,8 +27,11 @@ HOSTILE = {
     "code": 200,
     "data": [
         {"title": XSS_TITLE, "hot": 880000, "url": "javascript:alert(2)"},
-        {"title": "庆余年2主演路演 <script>alert(3)</script>", "hot": 120000,
-         "url": "https://example.com/q"},
+        {
+            "title": "庆余年2主演路演 <script>alert(3)</script>",
+            "hot": 120000,
+            "url": "https://example.com/q",
+        },
     ],
 }
 
@@ -38,7 +41,7 @@ def _weibo(poll: int) -> dict:
     data = json.loads((FIXTURES / "weibo" / "pc_ajax_hotsearch.json").read_text("utf-8"))
     rows = data["data"]["realtime"]
     if poll:
-        rows = rows[poll % len(rows):] + rows[: poll % len(rows)]
+        rows = rows[poll % len(rows) :] + rows[: poll % len(rows)]
         for i, r in enumerate(rows):
             r["realpos"] = i + 1
             if isinstance(r.get("num"), int):
@@ -58,7 +61,7 @@ def _dailyhot(poll: int) -> dict:
 class _Lists(BaseHTTPRequestHandler):
     poll = 0
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         body = {
             "/weibo": lambda: _weibo(_Lists.poll),
             "/daily": lambda: _dailyhot(_Lists.poll),
@@ -203,7 +206,9 @@ def browser():
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
     from selenium.webdriver.chrome.service import Service
 
-    binary = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if os.path.exists(p)), None)
+    binary = next(
+        (p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if os.path.exists(p)), None
+    )
     driver_path = "/usr/bin/chromedriver"
     if binary is None or not os.path.exists(driver_path):
         pytest.skip("no browser: install Debian's chromium and chromium-driver (see .ci/run)")

@@ -15,7 +15,7 @@ from hotspot.web.security import check_bind, local_path
 from tests.web.conftest import XSS_TITLE, alerts_json
 
 pytest.importorskip("starlette")
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
 
 @pytest.fixture(scope="module")
@@ -68,12 +68,18 @@ def test_csv_export_has_the_json_fields_of_the_current_list(config, workspace_db
     r = client.get("/today.csv?account=娱乐号&window=24h")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"))))
-    cli = [x for x in alerts_json(workspace_db[0]) if x["account"] == "娱乐号" and x["verdict"] != "irrelevant"]
+    cli = [
+        x
+        for x in alerts_json(workspace_db[0])
+        if x["account"] == "娱乐号" and x["verdict"] != "irrelevant"
+    ]
     assert sorted(int(x["id"]) for x in rows) == sorted(x["id"] for x in cli)
     assert list(rows[0]) == list(cli[0])
     assert XSS_TITLE in {x["title"] for x in rows}
     only = client.get("/today.csv?account=娱乐号&platform=daily")
-    assert [x["title"] for x in csv.DictReader(io.StringIO(only.text.lstrip("\ufeff")))] == ["哪吒2票房破百亿"]
+    assert [x["title"] for x in csv.DictReader(io.StringIO(only.text.lstrip("\ufeff")))] == [
+        "哪吒2票房破百亿"
+    ]
 
 
 def test_unknown_things_are_clear_pages(config):

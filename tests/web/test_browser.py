@@ -14,10 +14,10 @@ import pytest
 from tests.web.conftest import XSS_TITLE, alerts_json, free_port, hotspot
 
 pytest.importorskip("selenium", reason="selenium is not installed")
-from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
 
 SHOTS = os.environ.get("HOTSPOT_SCREENSHOTS")
 
@@ -62,7 +62,9 @@ def test_event_page_draws_its_chart(browser, workspace):
     points = ranks[0].get_attribute("points").split()
     assert len(points) == 3
     # rank is inverted: the poll where it ranked #1 is drawn highest (smallest y)
-    history = json.loads(hotspot(workspace.config, "alerts", "show", str(row["id"]), "--format", "json").stdout)["history"]
+    history = json.loads(
+        hotspot(workspace.config, "alerts", "show", str(row["id"]), "--format", "json").stdout
+    )["history"]
     ys = [float(p.split(",")[1]) for p in points]
     best = min(range(3), key=lambda i: history[i]["rank"])
     assert ys[best] == min(ys)
@@ -88,8 +90,14 @@ def test_clicking_irrelevant_removes_the_alert(browser, workspace):
     assert shown.returncode == 0, shown.stderr
     assert "irrelevant via web" in shown.stdout
     # the CLI list leaves it out too, and --all still has it with its verdict
-    assert row["id"] not in [r["id"] for r in json.loads(hotspot(workspace.config, "alerts", "list", "--format", "json").stdout)]
-    assert next(r for r in alerts_json(workspace.config) if r["id"] == row["id"])["verdict"] == "irrelevant"
+    assert row["id"] not in [
+        r["id"]
+        for r in json.loads(hotspot(workspace.config, "alerts", "list", "--format", "json").stdout)
+    ]
+    assert (
+        next(r for r in alerts_json(workspace.config) if r["id"] == row["id"])["verdict"]
+        == "irrelevant"
+    )
 
 
 def test_hostile_title_stays_text(browser, workspace):
@@ -122,14 +130,29 @@ def test_post_without_csrf_token_is_rejected(workspace):
     with httpx.Client(base_url=workspace.url) as client:
         page = client.get("/today?account=科技号")
         assert page.status_code == 200 and "hotspot_session" in client.cookies
-        for form in ({"verdict": "useful"}, {"verdict": "useful", "csrf": "forged-token-xxxxxxxxxxxxxxxx"}):
+        for form in (
+            {"verdict": "useful"},
+            {"verdict": "useful", "csrf": "forged-token-xxxxxxxxxxxxxxxx"},
+        ):
             r = client.post(f"/alerts/{row['id']}/feedback", data=form)
             assert r.status_code == 403 and "CSRF" in r.text
-        assert json.loads(hotspot(workspace.config, "alerts", "show", str(row["id"]), "--format", "json").stdout)["feedback"] == []
+        assert (
+            json.loads(
+                hotspot(
+                    workspace.config, "alerts", "show", str(row["id"]), "--format", "json"
+                ).stdout
+            )["feedback"]
+            == []
+        )
         token = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-        ok = client.post(f"/alerts/{row['id']}/feedback", data={"verdict": "useful", "csrf": token, "next": "/today"})
+        ok = client.post(
+            f"/alerts/{row['id']}/feedback",
+            data={"verdict": "useful", "csrf": token, "next": "/today"},
+        )
         assert ok.status_code == 303 and ok.headers["location"] == "/today"
-    feedback = json.loads(hotspot(workspace.config, "alerts", "show", str(row["id"]), "--format", "json").stdout)["feedback"]
+    feedback = json.loads(
+        hotspot(workspace.config, "alerts", "show", str(row["id"]), "--format", "json").stdout
+    )["feedback"]
     assert [(f["verdict"], f["origin"]) for f in feedback] == [("useful", "web")]
 
 
@@ -138,4 +161,8 @@ def test_non_loopback_bind_without_password_refuses_to_start(workspace_db):
     r = hotspot(config, "web", "--listen", f"0.0.0.0:{free_port()}")
     assert r.returncode != 0
     lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and "refusing to listen on 0.0.0.0" in lines[0] and "password_env" in lines[0]
+    assert (
+        len(lines) == 1
+        and "refusing to listen on 0.0.0.0" in lines[0]
+        and "password_env" in lines[0]
+    )
