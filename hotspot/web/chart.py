@@ -85,9 +85,10 @@ def event_chart(observations: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> Mark
             f'<text x="{LEFT + pw + 6}" y="{yy + 4:.1f}" font-size="11" fill="#475569">'
             f"{escape(heat_label(h))}</text>"
         )
-    long_span = t1 - t0 > 86400
+    span = t1 - t0
+    pattern = "%m-%d %H:%M" if span > 86400 else "%H:%M" if span > 600 else "%H:%M:%S"
     for t in _ticks(t0, t1):
-        label = dt.datetime.fromtimestamp(t, tz).strftime("%m-%d %H:%M" if long_span else "%H:%M")
+        label = dt.datetime.fromtimestamp(t, tz).strftime(pattern)
         out.append(
             f'<text x="{x(int(t)):.1f}" y="{TOP + ph + 16}" text-anchor="middle" font-size="11" '
             f'fill="#475569">{label}</text>'

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import csv
 import io
+import signal
+import subprocess
+import sys
+import time
 
+import httpx
 import pytest
 
 from hotspot.config import load_config
 from hotspot.errors import ConfigError
 from hotspot.web.app import create_app
 from hotspot.web.security import check_bind, local_path
-from tests.web.conftest import XSS_TITLE, alerts_json
+from tests.web.conftest import XSS_TITLE, alerts_json, free_port, write_config
 
 pytest.importorskip("starlette")
 from starlette.testclient import TestClient
@@ -102,3 +107,30 @@ def test_bind_rules():
     assert local_path("https://evil.example/") == "/"
     assert local_path("/\\evil") == "/"
     assert local_path("/today?account=a") == "/today?account=a"
+
+
+def test_the_daemon_serves_the_workspace_with_web_listen(tmp_path):
+    port = free_port()
+    config = write_config(tmp_path, "http://127.0.0.1:9", f'\n[web]\nlisten = "127.0.0.1:{port}"\n')
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hotspot", "--config", str(config), "run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        page = None
+        for _ in range(300):  # until the daemon's workspace thread listens
+            if proc.poll() is not None:
+                raise AssertionError(proc.stderr.read() if proc.stderr else "daemon exited")
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/sources", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        assert page is not None and page.status_code == 200
+        assert all(name in page.text for name in ("weibo", "daily", "hostile"))
+        assert httpx.get(f"http://127.0.0.1:{port}/today", timeout=5).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
