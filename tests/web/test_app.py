@@ -134,3 +134,45 @@ def test_the_daemon_serves_the_workspace_with_web_listen(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
+
+
+def test_today_ranks_as_the_digest_does(config):
+    from hotspot.delivery.digest import build_digest
+    from hotspot.storage.store import Store
+    from hotspot.web import views
+
+    now = time.time()
+    store = Store(config.database)
+    try:
+        page = views.today(store, config, now, account="娱乐号", window="24h")
+        digest = build_digest(
+            "娱乐号",
+            store.alerts_between("娱乐号", int(now - 86400), int(now + 1)),
+            [],
+            int(now - 86400),
+            int(now + 1),
+            config.tz,
+        )
+    finally:
+        store.close()
+    assert [g["theme"] for g in page["groups"]] == [g.theme for g in digest.groups]
+    assert [[e["row"]["id"] for e in g["entries"]] for g in page["groups"]] == [
+        [e.alert_id for e in g.entries] for g in digest.groups
+    ]
+    assert sum(len(g.entries) for g in digest.groups) >= 3  # an order worth checking
+
+
+def test_the_workspace_never_imports_jieba(workspace_db):
+    code = (
+        "import sys\n"
+        "from starlette.testclient import TestClient\n"
+        "from hotspot.config import load_config\n"
+        "from hotspot.web.app import create_app\n"
+        f"c = TestClient(create_app(load_config({str(workspace_db[0])!r})))\n"
+        "for p in ('/today', '/event/1', '/rising', '/search?q=春晚', '/sources', '/today.csv'):\n"
+        "    assert c.get(p).status_code == 200, p\n"
+        "print(sorted(m for m in ('jieba', 'rjieba') if m in sys.modules))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
