@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -166,9 +167,10 @@ def start_web(config: Path, listen: str, env: dict | None = None) -> subprocess.
     raise AssertionError("hotspot web did not start listening")
 
 
-@pytest.fixture(scope="module")
-def workspace_db(tmp_path_factory) -> Iterator[tuple[Path, Path]]:
-    folder = tmp_path_factory.mktemp("workspace")
+@pytest.fixture(scope="session")
+def polled_folder(tmp_path_factory) -> Iterator[Path]:
+    """Config and database after the three polls (built once per test session)."""
+    folder = tmp_path_factory.mktemp("polled")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Lists)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -177,9 +179,17 @@ def workspace_db(tmp_path_factory) -> Iterator[tuple[Path, Path]]:
             _Lists.poll = poll
             r = hotspot(config, "poll")
             assert r.returncode == 0, r.stderr
-        yield config, folder
+        yield folder
     finally:
         server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def workspace_db(polled_folder, tmp_path_factory) -> tuple[Path, Path]:
+    """A private copy of the polled database for one test module (modules write feedback)."""
+    folder = tmp_path_factory.mktemp("workspace")
+    shutil.copytree(polled_folder, folder, dirs_exist_ok=True)
+    return folder / "hotspot.toml", folder
 
 
 @pytest.fixture(scope="module")
