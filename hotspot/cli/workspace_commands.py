@@ -10,14 +10,17 @@ from __future__ import annotations
 import click
 
 from hotspot.cli import Context, cli
+from hotspot.i18n import _, _l
 
 
 @cli.command()
 @click.option(
     "--listen",
     default=None,
-    help="HOST:PORT to serve on (default: [web] listen, else 127.0.0.1:8765). Any address "
-    "other than loopback needs [web] password_env.",
+    help=_l(
+        "HOST:PORT to serve on (default: [web] listen, else 127.0.0.1:8765). Any address "
+        "other than loopback needs [web] password_env."
+    ),
 )
 @click.pass_obj
 def web(obj: Context, listen: str | None) -> None:
@@ -25,7 +28,10 @@ def web(obj: Context, listen: str | None) -> None:
     from hotspot.web.server import prepare
 
     server, host, port = prepare(obj.config(), listen)
-    click.echo(f"workspace on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
+    click.echo(
+        _("workspace on http://{host}:{port}/ (Ctrl-C stops it)").format(host=host, port=port),
+        err=True,
+    )
     server.run()
 
 

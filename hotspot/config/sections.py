@@ -255,7 +255,12 @@ def web(c: Checker, t: Mapping[str, Any]) -> WebConfig:
     if listen is not None:
         host, sep, port = listen.rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            c.err("web.listen", f'must be "HOST:PORT" such as "127.0.0.1:8765", not {listen!r}')
+            c.err(
+                "web.listen",
+                _('must be "HOST:PORT" such as "127.0.0.1:8765", not {value!r}').format(
+                    value=listen
+                ),
+            )
             listen = None
     return WebConfig(
         listen=listen,

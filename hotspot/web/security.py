@@ -22,6 +22,7 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from hotspot.errors import ConfigError
+from hotspot.i18n import _
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -40,7 +41,9 @@ def split_listen(listen: str) -> tuple[str, int]:
     host, sep, port = listen.rpartition(":")
     host = host.strip("[]")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(f'--listen {listen!r}: use HOST:PORT such as "127.0.0.1:8765"')
+        raise ConfigError(
+            _('--listen {value!r}: use HOST:PORT such as "127.0.0.1:8765"').format(value=listen)
+        )
     return host, int(port)
 
 
@@ -59,13 +62,17 @@ def check_bind(host: str, password_env: str | None, environ: Mapping[str, str]) 
     password = environ.get(password_env) if password_env else None
     if password_env and not password:
         raise ConfigError(
-            f"[web] password_env: the environment variable {password_env} is empty or unset; "
-            "export the team password in it before starting the workspace"
+            _(
+                "[web] password_env: the environment variable {name} is empty or unset; "
+                "export the team password in it before starting the workspace"
+            ).format(name=password_env)
         )
     if not is_loopback(host) and not password:
         raise ConfigError(
-            f"refusing to listen on {host}: any address other than 127.0.0.1 needs "
-            "[web] password_env (the environment variable holding the team password)"
+            _(
+                "refusing to listen on {host}: any address other than 127.0.0.1 needs "
+                "[web] password_env (the environment variable holding the team password)"
+            ).format(host=host)
         )
     return password
 

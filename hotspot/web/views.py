@@ -16,13 +16,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hotspot.config import Config
-from hotspot.delivery.digest import STATE_LABEL, weight
+from hotspot.delivery.digest import weight
 from hotspot.storage.store import Store
 
 WINDOWS = {"1h": 3600, "6h": 6 * 3600, "24h": 86400, "3d": 3 * 86400, "7d": 7 * 86400}
 WINDOW_LABEL = {"1h": "1 小时", "6h": "6 小时", "24h": "24 小时", "3d": "3 天", "7d": "7 天"}
 STATES = ("new", "rising", "peaking", "fading", "gone")
 TODAY_LIMIT = 200  # newest alerts read for one page; the page says when there were more
+# The pages are written in Chinese (wrapping the templates in the gettext catalog is a
+# follow-up), so the state names are too, whatever language the CLI runs in.
+STATE_LABEL = {"new": "新", "rising": "上升", "peaking": "高位", "fading": "回落", "gone": "已下榜"}
 VERDICT_LABEL = {"useful": "有用", "irrelevant": "不相关", "chased": "已跟进"}
 
 

@@ -25,7 +25,7 @@ async def _session_calls(config, calls):
 
     params = StdioServerParameters(
         command=sys.executable,
-        args=["-m", "hotspot", "--config", str(config), "mcp"],
+        args=["-m", "hotspot", "--config", str(config), "--lang", "en", "mcp"],
         env={k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "PYTHONPATH")},
     )
     out = {}

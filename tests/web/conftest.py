@@ -90,7 +90,7 @@ def free_port() -> int:
 
 def hotspot(config: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "hotspot", "--config", str(config), *args],
+        [sys.executable, "-m", "hotspot", "--config", str(config), "--lang", "en", *args],
         capture_output=True,
         text=True,
         timeout=120,
