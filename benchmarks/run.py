@@ -18,7 +18,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c
 
-ORDER = ["replay", "poll_cycle", "processing", "cli_latency", "memory", "db_growth", "delivery"]
+ORDER = [
+    "replay",
+    "poll_cycle",
+    "processing",
+    "cli_latency",
+    "web_pages",
+    "memory",
+    "db_growth",
+    "delivery",
+]
 
 
 def main(argv: list[str]) -> int:

@@ -302,6 +302,7 @@ from hotspot.cli import (  # noqa: E402,F401
     read_commands,
     setup_commands,
     theme_commands,
+    workspace_commands,
 )
 
 __all__ = ["Context", "cli", "main", "parse_since", "say"]

@@ -95,8 +95,16 @@ def run(obj: Context) -> None:
 
     config = obj.config(check_plugins=True)
     daemon = Daemon(obj.config_path, config)
+    web = None
+    if config.web.listen:  # [web] listen: the daemon serves the workspace too
+        from hotspot.web.server import serve_in_thread
+
+        _, web = serve_in_thread(config)
     daemon.install_signals()
-    sys.exit(daemon.run())
+    code = daemon.run()
+    if web is not None:
+        web.should_exit = True  # type: ignore[attr-defined]
+    sys.exit(code)
 
 
 @cli.command("import")

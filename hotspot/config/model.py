@@ -139,6 +139,22 @@ class NotifierConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class WebConfig:
+    """``[web]``: the operator's workspace (``hotspot web``, or served by ``hotspot run``).
+
+    ``listen`` is ``HOST:PORT``; the daemon serves the workspace only when ``[web]`` sets it.
+    Any address other than loopback needs ``password_env`` (the name of an environment
+    variable holding the team's shared password)."""
+
+    listen: str | None = None
+    password_env: str | None = None
+    refresh: float = 60.0
+
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: Path
     database: Path
@@ -158,6 +174,7 @@ class Config:
     lexicons: tuple[Path, ...] = ()
     warnings: tuple[str, ...] = ()  # the config loads, but the operator should know these
     calendar: tuple[CalendarNodeConfig, ...] = ()
+    web: WebConfig = field(default_factory=WebConfig)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -21,6 +21,7 @@ from hotspot.config.model import (
     SmtpConfig,
     SourceConfig,
     ThemeConfig,
+    WebConfig,
 )
 from hotspot.durations import format_duration
 from hotspot.i18n import _
@@ -382,6 +383,26 @@ def smtp(c: Checker, t: Any) -> SmtpConfig:
         password_env=c.get(t, "smtp", "password_env", str, None),
         sender=c.get(t, "smtp", "from", str, "hotspot@localhost"),
         timeout=c.duration(t, "smtp", "timeout", 30.0),
+    )
+
+
+def web(c: Checker, t: Mapping[str, Any]) -> WebConfig:
+    c.keys(t, "web", {"listen", "password_env", "refresh"})
+    listen = c.get(t, "web", "listen", str, None)
+    if listen is not None:
+        host, sep, port = listen.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            c.err(
+                "web.listen",
+                _('must be "HOST:PORT" such as "127.0.0.1:8765", not {value!r}').format(
+                    value=listen
+                ),
+            )
+            listen = None
+    return WebConfig(
+        listen=listen,
+        password_env=c.get(t, "web", "password_env", str, None),
+        refresh=c.duration(t, "web", "refresh", 60.0),
     )
 
 

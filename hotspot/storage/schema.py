@@ -228,12 +228,18 @@ M0004_DELIVERY_ONCE = """
     CREATE INDEX deliveries_status ON deliveries(status);
 """
 
+# The workspace's event page lists every alert of one event (all accounts and themes).
+M0005_ALERTS_BY_EVENT = """
+    CREATE INDEX alerts_event ON alerts (event_id);
+"""
+
 #: (name, SQL) in order; the names are what ``_sqlite_migrations`` records.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", M0001_INITIAL),
     ("0002_feedback", M0002_FEEDBACK),
     ("0003_benchmark_posts", M0003_BENCHMARK_POSTS),
     ("0004_delivery_once", M0004_DELIVERY_ONCE),
+    ("0005_alerts_by_event", M0005_ALERTS_BY_EVENT),
 ]
 KNOWN = frozenset(name for name, _ in MIGRATIONS)
 
