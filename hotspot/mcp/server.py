@@ -5,8 +5,8 @@ Each tool opens its own read connection (WAL: safe while the daemon writes) and 
 compact JSON (no indentation) with the same fields as the CLI's ``--format json``. Bad input
 (an unknown account, alert or verdict) comes back as a tool error with the same one-line
 message the CLI prints. ``explain_title`` loads jieba and the matching engine on first use
-only. There is no planning calendar in hotspot yet: ``upcoming_calendar`` returns an empty
-list and a note saying so, so assistants can rely on the tool existing.
+only. ``upcoming_calendar`` answers from the planning desk's marketing calendar
+(``hotspot.planning.calendar``), the same rows as ``hotspot calendar --format json``.
 """
 
 from __future__ import annotations
@@ -200,14 +200,22 @@ def build_server(config_path: Path, config: Config, clock=time.time) -> MCPServe
 
     @server.tool()
     @_guarded
-    def upcoming_calendar(days: int = 14) -> str:
-        """Upcoming planning-calendar nodes (holidays, festivals, scheduled events)."""
-        return _dump(
-            {
-                "nodes": [],
-                "note": "hotspot has no planning calendar yet; this list stays empty until it does",
-            }
-        )
+    def upcoming_calendar(days: int = 14, account: str | None = None) -> str:
+        """Upcoming marketing-calendar nodes (festivals, solar terms, shopping days, public
+        holidays, the account's own nodes): the rows of `hotspot calendar --format json`."""
+        import datetime as dt
+
+        from hotspot.planning.calendar import as_row, load_nodes, upcoming
+
+        acc = config.account(account) if account else None
+        if account and acc is None:
+            raise InputError(f"no account named {account!r} in {config.path}")
+        if not 1 <= days <= 3660:
+            raise InputError("days must be between 1 and 3660")
+        lead = acc.calendar_lead if acc else 7 * 86400.0
+        today = dt.datetime.fromtimestamp(clock(), tz).date()
+        nodes = load_nodes(config.calendar, acc.name if acc else None)
+        return _dump({"nodes": [as_row(o, today, lead) for o in upcoming(nodes, today, days)]})
 
     @server.tool()
     @_guarded

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 
 import anyio
@@ -47,7 +48,7 @@ def test_mcp_tools_over_stdio(workspace_db):
         ("rising", "rising_now", {"since": "24h", "state": "new"}),
         ("search", "search_history", {"query": "节目单"}),
         ("explain", "explain_title", {"title": "哪吒3定档春节", "account": "娱乐号"}),
-        ("calendar", "upcoming_calendar", {}),
+        ("calendar", "upcoming_calendar", {"days": 30}),
         ("sources", "sources_status", {}),
         ("mark", "mark_alert", {"alert_id": target["id"], "verdict": "irrelevant"}),
         ("after", "list_alerts", {"account": "娱乐号", "since": "24h"}),
@@ -87,8 +88,27 @@ def test_mcp_tools_over_stdio(workspace_db):
     movie = next(m for m in explain["matches"] if m["theme"] == "影视")
     assert movie["passed"] and "哪吒" in movie["terms"]
 
-    calendar = json.loads(_text(got["calendar"]))
-    assert calendar["nodes"] == [] and "calendar" in calendar["note"]
+    calendar = json.loads(_text(got["calendar"]))["nodes"]
+    cli_calendar = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hotspot",
+            "--config",
+            str(config),
+            "calendar",
+            "--days",
+            "30",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    # the CLI's rows plus its display-only "lead" label; 30 days always hold a solar term
+    cli_rows_cal = [{k: v for k, v in r.items() if k != "lead"} for r in json.loads(cli_calendar)]
+    assert calendar and calendar == cli_rows_cal
     assert {s["source"] for s in json.loads(_text(got["sources"]))} == {"weibo", "daily", "hostile"}
 
     mark = json.loads(_text(got["mark"]))
