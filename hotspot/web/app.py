@@ -6,10 +6,18 @@ once at start-up) and closes it afterwards; feedback is one short write transact
 ``Store.record_feedback(origin="web")``, the same records as ``hotspot alerts mark``. All
 database work runs in Starlette's thread pool. Feedback is a plain HTML form (no JavaScript):
 POST, then a 303 back to the page it came from, where an irrelevant alert is gone.
+
+Language: every page text is an English msgid of the shared catalog (``hotspot/i18n.py``),
+shown in the app's language: ``create_app(language=...)``, else ``[hotspot] language`` of the
+config (default zh-CN); ``hotspot web`` / ``hotspot run`` pass ``--lang`` when given (see
+``hotspot.web.server``: the server's locale is not consulted). The app keeps its own
+translations object (templates and Python text both use it), so it never switches the
+process-wide language.
 """
 
 from __future__ import annotations
 
+import gettext
 import logging
 import secrets
 import time
@@ -31,6 +39,7 @@ from starlette.staticfiles import StaticFiles
 from hotspot.cli.output import to_csv
 from hotspot.config import Config
 from hotspot.errors import InputError
+from hotspot.i18n import normalize, translations
 from hotspot.storage.store import Store
 from hotspot.storage.store_feedback import VERDICTS
 from hotspot.web import security, views
@@ -41,8 +50,9 @@ HERE = Path(__file__).resolve().parent
 COOKIE = "hotspot_session"
 
 
-def _env() -> jinja2.Environment:
+def _env(tr: gettext.NullTranslations) -> jinja2.Environment:
     env = jinja2.Environment(
+        extensions=["jinja2.ext.i18n"],
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -53,17 +63,27 @@ def _env() -> jinja2.Environment:
     env.globals["VERDICT_LABEL"] = views.VERDICT_LABEL
     env.globals["VERDICTS"] = VERDICTS
     env.globals["sparkline"] = sparkline
+    env.install_gettext_translations(tr, newstyle=True)  # type: ignore[attr-defined]
     return env
 
 
 class Workspace:
     """The state the routes share: config, password, clock and templates."""
 
-    def __init__(self, config: Config, password: str | None, clock: Callable[[], float]):
+    def __init__(
+        self,
+        config: Config,
+        password: str | None,
+        clock: Callable[[], float],
+        language: str,
+    ):
         self.config = config
         self.password = password
         self.clock = clock
-        self.templates = _env()
+        self.language = language
+        self.tr = translations(language)
+        self._ = self.tr.gettext
+        self.templates = _env(self.tr)
 
     def store(self) -> Store:
         return Store(self.config.database, migrate=False)
@@ -82,6 +102,7 @@ class Workspace:
             query=request.url.query,
             csrf=security.csrf_token(request.session),
             login_required=self.password is not None,
+            html_lang=self.language,
             **ctx,
         )
         return HTMLResponse(html, status_code=status)
@@ -98,9 +119,16 @@ def _param(request: Request, name: str, allowed: Any = None, default: str = "") 
 
 
 def create_app(
-    config: Config, *, password: str | None = None, clock: Callable[[], float] = time.time
+    config: Config,
+    *,
+    password: str | None = None,
+    clock: Callable[[], float] = time.time,
+    language: str | None = None,
 ) -> Starlette:
-    ws = Workspace(config, password, clock)
+    """``language``: ``zh-CN`` or ``en``; None -> ``[hotspot] language`` (default zh-CN)."""
+    lang = normalize(language) or normalize(config.language) or "zh-CN"
+    ws = Workspace(config, password, clock, lang)
+    _, tr = ws._, ws.tr
     accounts = [a.name for a in config.accounts]
     themes = sorted({t.name for a in config.accounts for t in a.themes})
 
@@ -131,7 +159,7 @@ def create_app(
             return r
         f = today_filters(request)
         now = ws.clock()
-        data = await run_in_threadpool(ws.read, lambda s: views.today(s, config, now, **f))
+        data = await run_in_threadpool(ws.read, lambda s: views.today(s, config, now, t=tr, **f))
         platforms = sorted(
             {p for row in data["rows"] for p in row["platforms"]} | {f["platform"]} - {""}
         )
@@ -171,17 +199,16 @@ def create_app(
         event_id = request.path_params["event_id"]
         now = ws.clock()
         data = await run_in_threadpool(
-            ws.read, lambda s: views.event_page(s, config, event_id, now)
+            ws.read, lambda s: views.event_page(s, config, event_id, now, tr)
         )
         if data is None:
-            return ws.render(
-                request, "error.html.j2", 404, message=f"没有编号为 {event_id} 的事件。"
-            )
+            message = _("There is no event with id {id}.").format(id=event_id)
+            return ws.render(request, "error.html.j2", 404, message=message)
         return ws.render(
             request,
             "event.html.j2",
             d=data,
-            chart=event_chart(data["observations"], config.tz),
+            chart=event_chart(data["observations"], config.tz, tr),
             back=security.local_path(request.query_params.get("back"), "/today"),
         )
 
@@ -191,9 +218,8 @@ def create_app(
         alert_id = request.path_params["alert_id"]
         row = await run_in_threadpool(ws.read, lambda s: s.alert(alert_id))
         if row is None:
-            return ws.render(
-                request, "error.html.j2", 404, message=f"没有编号为 {alert_id} 的提醒。"
-            )
+            message = _("There is no alert with id {id}.").format(id=alert_id)
+            return ws.render(request, "error.html.j2", 404, message=message)
         return RedirectResponse(f"/event/{row['event_id']}#alert-{alert_id}", status_code=303)
 
     async def rising(request: Request) -> Response:
@@ -205,7 +231,9 @@ def create_app(
         now = ws.clock()
         rows = await run_in_threadpool(
             ws.read,
-            lambda s: views.rising(s, config, now, window=window, platform=platform, state=state),
+            lambda s: views.rising(
+                s, config, now, window=window, platform=platform, state=state, t=tr
+            ),
         )
         return ws.render(
             request,
@@ -223,7 +251,7 @@ def create_app(
             return r
         q = _param(request, "q")
         now = ws.clock()
-        rows = await run_in_threadpool(ws.read, lambda s: views.search(s, config, now, q))
+        rows = await run_in_threadpool(ws.read, lambda s: views.search(s, config, now, q, t=tr))
         return ws.render(request, "search.html.j2", q=q, rows=rows)
 
     async def sources(request: Request) -> Response:
@@ -232,7 +260,7 @@ def create_app(
         now = ws.clock()
         rows = await run_in_threadpool(ws.read, lambda s: views.source_rows(config, s))
         for row in rows:
-            row["last_success_ago"] = views.ago(row["_last_success"], now)
+            row["last_success_ago"] = views.ago(row["_last_success"], now, tr)
             row["next_poll_local"] = views.local(row["_next_poll"], config.tz)
         return ws.render(request, "sources.html.j2", rows=rows)
 
@@ -259,7 +287,10 @@ def create_app(
                 request,
                 "error.html.j2",
                 403,
-                message="请求缺少有效的 CSRF 令牌（页面可能已过期），请刷新页面后重试。",
+                message=_(
+                    "The request has no valid CSRF token (the page may have expired); "
+                    "reload the page and try again."
+                ),
             )
         if (r := guard(request)) is not None:
             return r
@@ -288,7 +319,7 @@ def create_app(
                 request,
                 "error.html.j2",
                 403,
-                message="请求缺少有效的 CSRF 令牌，请刷新页面后重试。",
+                message=_("The request has no valid CSRF token; reload the page and try again."),
             )
         target = security.local_path(form.get("next"), "/today")
         given = str(form.get("password") or "")
@@ -309,7 +340,7 @@ def create_app(
                 request,
                 "error.html.j2",
                 403,
-                message="请求缺少有效的 CSRF 令牌，请刷新页面后重试。",
+                message=_("The request has no valid CSRF token; reload the page and try again."),
             )
         request.session.clear()
         return RedirectResponse("/login", status_code=303)

@@ -9,11 +9,14 @@ attributes (the page's CSP forbids inline styles).
 from __future__ import annotations
 
 import datetime as dt
+import gettext
 from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
+
+EN = gettext.NullTranslations()
 
 PALETTE = ("#dc2626", "#2563eb", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#4b5563")
 W, H = 720, 300
@@ -38,16 +41,20 @@ def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     return [lo + i * step for i in range(n)]
 
 
-def event_chart(observations: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> Markup:
+def event_chart(
+    observations: Sequence[Mapping[str, Any]],
+    tz: ZoneInfo,
+    tr: gettext.NullTranslations = EN,
+) -> Markup:
     """One SVG with every platform's rank (left, inverted) and heat (right) over time.
 
     ``observations``: rows with ``platform``, ``observed_at``, ``rank``, ``heat`` (sorted by
-    time, as ``Store.event_observations`` returns them)."""
+    time, as ``Store.event_observations`` returns them). Labels in ``tr``'s language."""
     series: dict[str, list[Mapping[str, Any]]] = {}
     for o in observations:
         series.setdefault(str(o["platform"]), []).append(o)
     if not series:
-        return Markup('<p class="muted">还没有排名记录。</p>')
+        return Markup('<p class="muted">{}</p>').format(tr.gettext("No rank recorded yet."))
     times = [int(o["observed_at"]) for o in observations]
     t0, t1 = min(times), max(times)
     if t1 == t0:
@@ -57,6 +64,8 @@ def event_chart(observations: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> Mark
     max_rank = max(10, max(ranks, default=10))
     max_heat = max(heats, default=0) or 1
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
+    title = tr.gettext("Rank and heat curves")
+    rank_axis, heat_axis = tr.gettext("rank ↑"), tr.gettext("heat")
 
     def x(t: int) -> float:
         return LEFT + (t - t0) / (t1 - t0) * pw
@@ -69,7 +78,7 @@ def event_chart(observations: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> Mark
 
     out = [
         f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" xmlns="http://www.w3.org/2000/svg"'
-        ' aria-label="排名与热度曲线">',
+        f' aria-label="{escape(title)}">',
         f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="#fff" stroke="#e5e7eb"/>',
     ]
     for r in sorted({1, *[round(v) for v in _ticks(1, max_rank)]}):
@@ -94,14 +103,15 @@ def event_chart(observations: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> Mark
             f'fill="#475569">{label}</text>'
         )
     out.append(
-        f'<text x="{LEFT - 38}" y="{TOP - 12}" font-size="10" fill="#64748b">排名 ↑</text>'
+        f'<text x="{LEFT - 38}" y="{TOP - 12}" font-size="10" fill="#64748b">{escape(rank_axis)}</text>'
         + (
-            f'<text x="{LEFT + pw + 6}" y="{TOP - 12}" font-size="10" fill="#64748b">热度</text>'
+            f'<text x="{LEFT + pw + 6}" y="{TOP - 12}" font-size="10" fill="#64748b">{escape(heat_axis)}</text>'
             if heats
             else ""
         )
     )
     legend_y = TOP + ph + 34
+    legend = tr.gettext(" (solid: rank · dashed: heat)")
     for i, (platform, rows) in enumerate(series.items()):
         color = PALETTE[i % len(PALETTE)]
         for segment in _segments(rows, "rank"):
@@ -130,7 +140,7 @@ def event_chart(observations: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> Mark
         out.append(
             f'<line x1="{lx}" x2="{lx + 18}" y1="{ly}" y2="{ly}" stroke="{color}" '
             f'stroke-width="2"/><text x="{lx + 22}" y="{ly + 4}" font-size="11" '
-            f'fill="#1f2937">{escape(platform)}（实线排名 · 虚线热度）</text>'
+            f'fill="#1f2937">{escape(platform)}{escape(legend)}</text>'
         )
     out.append("</svg>")
     return Markup("".join(out))

@@ -4,6 +4,11 @@ daemon (``hotspot run`` with ``[web] listen``).
 ``prepare`` checks the bind (``security.check_bind``) and migrates the database once, so a
 refused bind or a foreign database fails before anything listens; requests then open read
 connections without migrating.
+
+The pages' language: ``--lang`` on the command line > ``[hotspot] language`` > zh-CN. Unlike
+the CLI's own output, the server's locale (``LC_ALL``/``LANG``) is not consulted: it describes
+the machine the server runs on (often ``C`` in a container or service), not the operators
+reading the pages in their browsers.
 """
 
 from __future__ import annotations
@@ -21,6 +26,15 @@ log = logging.getLogger("hotspot.web")
 DEFAULT_LISTEN = "127.0.0.1:8765"
 
 
+def cli_language() -> str | None:
+    """The ``--lang`` given to ``hotspot`` on this command line, if any."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    value = ctx.find_root().params.get("lang") if ctx is not None else None
+    return value if isinstance(value, str) else None
+
+
 def prepare(config: Config, listen: str | None, environ: Mapping[str, str] = os.environ):
     """(uvicorn.Server, host, port), not started. Raises ``ConfigError`` for a refused bind."""
     import uvicorn
@@ -30,7 +44,7 @@ def prepare(config: Config, listen: str | None, environ: Mapping[str, str] = os.
     host, port = split_listen(listen or config.web.listen or DEFAULT_LISTEN)
     password = check_bind(host, config.web.password_env, environ)
     Store(config.database).close()  # migrate (or refuse a foreign database) before listening
-    app = create_app(config, password=password)
+    app = create_app(config, password=password, language=cli_language())
     server = uvicorn.Server(
         uvicorn.Config(
             app,

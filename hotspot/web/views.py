@@ -5,11 +5,14 @@ carry the same fields as the CLI's ``--format json`` output, so the CSV export, 
 and ``hotspot ... --format json`` agree. The today page ranks alerts as the daily digest does
 (``hotspot.delivery.digest.weight``: score × (1 + log10 heat); themes ordered by their best
 alert). Times are shown in the configured timezone, ages relative to the injected ``now``.
+Shown text (state and verdict names, "18 minutes ago") is in the language of the
+translations ``t`` the app passes (``hotspot.i18n.translations``); English when none is given.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gettext
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,16 +20,35 @@ from zoneinfo import ZoneInfo
 
 from hotspot.config import Config
 from hotspot.delivery.digest import weight
+from hotspot.i18n import _l
 from hotspot.storage.store import Store
 
 WINDOWS = {"1h": 3600, "6h": 6 * 3600, "24h": 86400, "3d": 3 * 86400, "7d": 7 * 86400}
-WINDOW_LABEL = {"1h": "1 小时", "6h": "6 小时", "24h": "24 小时", "3d": "3 天", "7d": "7 天"}
+# Labels are English msgids (``_l``); pages translate them with the workspace's language.
+WINDOW_LABEL = {
+    "1h": _l("1 hour"),
+    "6h": _l("6 hours"),
+    "24h": _l("24 hours"),
+    "3d": _l("3 days"),
+    "7d": _l("7 days"),
+}
 STATES = ("new", "rising", "peaking", "fading", "gone")
 TODAY_LIMIT = 200  # newest alerts read for one page; the page says when there were more
-# The pages are written in Chinese (wrapping the templates in the gettext catalog is a
-# follow-up), so the state names are too, whatever language the CLI runs in.
-STATE_LABEL = {"new": "新", "rising": "上升", "peaking": "高位", "fading": "回落", "gone": "已下榜"}
-VERDICT_LABEL = {"useful": "有用", "irrelevant": "不相关", "chased": "已跟进"}
+STATE_LABEL = {
+    "new": _l("new"),
+    "rising": _l("rising"),
+    "peaking": _l("peaking"),
+    "fading": _l("fading"),
+    "gone": _l("off the list"),
+}
+VERDICT_LABEL = {"useful": _l("useful"), "irrelevant": _l("irrelevant"), "chased": _l("chased")}
+EN = gettext.NullTranslations()  # what a page speaks when no language is given
+
+
+def state_label(state: str | None, t: gettext.NullTranslations = EN) -> str:
+    """The shown name of an event state (new, rising, ...) in ``t``'s language."""
+    key = state or "new"
+    return t.gettext(STATE_LABEL[key]) if key in STATE_LABEL else key
 
 
 def iso(ts: int | None, tz: ZoneInfo) -> str | None:
@@ -37,18 +59,21 @@ def local(ts: int | None, tz: ZoneInfo, pattern: str = "%m-%d %H:%M") -> str:
     return dt.datetime.fromtimestamp(ts, tz).strftime(pattern) if ts else "-"
 
 
-def ago(ts: int | None, now: float) -> str:
-    """ "18 分钟前" and the like; "刚刚" under a minute."""
+def ago(ts: int | None, now: float, t: gettext.NullTranslations = EN) -> str:
+    """ "18 minutes ago" (zh-CN "18 分钟前") and the like; "just now" under a minute."""
     if not ts:
         return "-"
     s = max(0, int(now - ts))
     if s < 60:
-        return "刚刚"
+        return t.gettext("just now")
     if s < 3600:
-        return f"{s // 60} 分钟前"
+        n = s // 60
+        return t.ngettext("{n} minute ago", "{n} minutes ago", n).format(n=n)
     if s < 86400:
-        return f"{s // 3600} 小时前"
-    return f"{s // 86400} 天前"
+        n = s // 3600
+        return t.ngettext("{n} hour ago", "{n} hours ago", n).format(n=n)
+    n = s // 86400
+    return t.ngettext("{n} day ago", "{n} days ago", n).format(n=n)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -171,6 +196,7 @@ def today(
     platform: str | None = None,
     state: str | None = None,
     window: str = "24h",
+    t: gettext.NullTranslations = EN,
 ) -> dict[str, Any]:
     """Alerts of one account (or all) in the window, irrelevant ones left out, grouped by
     theme and ranked as in the digest."""
@@ -200,8 +226,8 @@ def today(
                 "best_rank": r.get("event_best_rank") or r.get("best_rank"),
                 "platforms": r["platforms"] or [r["platform"]],
                 "state": r["state"] or "new",
-                "state_label": STATE_LABEL.get(r["state"] or "new", r["state"]),
-                "first_seen_ago": ago(first, now),
+                "state_label": state_label(r["state"], t),
+                "first_seen_ago": ago(first, now, t),
                 "first_seen": local(first, config.tz),
                 "url": safe_url(r["url"]),
             }
@@ -239,7 +265,13 @@ def _event_first_seen(store: Store, event_ids: Sequence[int | None]) -> dict[int
     return out
 
 
-def event_page(store: Store, config: Config, event_id: int, now: float) -> dict[str, Any] | None:
+def event_page(
+    store: Store,
+    config: Config,
+    event_id: int,
+    now: float,
+    t: gettext.NullTranslations = EN,
+) -> dict[str, Any] | None:
     e = event_data(store, event_id)
     if e is None:
         return None
@@ -253,7 +285,7 @@ def event_page(store: Store, config: Config, event_id: int, now: float) -> dict[
         {
             "platform": p,
             "at": local(it["first_seen"], tz, "%Y-%m-%d %H:%M"),
-            "ago": ago(it["first_seen"], now),
+            "ago": ago(it["first_seen"], now, t),
             "rank": it["best_rank"],
         }
         for p, it in sorted(firsts.items(), key=lambda kv: kv[1]["first_seen"])
@@ -270,14 +302,14 @@ def event_page(store: Store, config: Config, event_id: int, now: float) -> dict[
     alerts = alerts_of_event(store, event_id)
     return {
         "event": e,
-        "state_label": STATE_LABEL.get(e.get("state") or "new", e.get("state")),
+        "state_label": state_label(e.get("state"), t),
         "first_rows": first_rows,
         "appearances": appearances,
         "alerts": alerts,
         "observations": e["observations"],
         "first_seen": local(e["first_seen"], tz, "%Y-%m-%d %H:%M"),
-        "first_seen_ago": ago(e["first_seen"], now),
-        "last_seen_ago": ago(e["last_seen"], now),
+        "first_seen_ago": ago(e["first_seen"], now, t),
+        "last_seen_ago": ago(e["last_seen"], now, t),
     }
 
 
@@ -290,21 +322,28 @@ def rising(
     platform: str | None = None,
     state: str = "rising",
     limit: int = 50,
+    t: gettext.NullTranslations = EN,
 ) -> list[dict[str, Any]]:
     since = int(now - WINDOWS.get(window, 6 * 3600))
     rows = store.events(since=since, platform=platform or None, state=state or None, limit=limit)
     out = []
     for r in rows:
-        t = trend_row(r, config.tz)
-        t["state_label"] = STATE_LABEL.get(r["state"] or "new", r["state"])
-        t["last_seen_ago"] = ago(r["last_seen"], now)
-        t["heat"] = r.get("heat")
-        out.append(t)
+        row = trend_row(r, config.tz)
+        row["state_label"] = state_label(r["state"], t)
+        row["last_seen_ago"] = ago(r["last_seen"], now, t)
+        row["heat"] = r.get("heat")
+        out.append(row)
     return out
 
 
 def search(
-    store: Store, config: Config, now: float, query: str, *, platform: str | None = None
+    store: Store,
+    config: Config,
+    now: float,
+    query: str,
+    *,
+    platform: str | None = None,
+    t: gettext.NullTranslations = EN,
 ) -> list[dict[str, Any]]:
     if not query.strip():
         return []
@@ -312,5 +351,5 @@ def search(
     for r in rows:
         r["safe_url"] = safe_url(r["url"])
         r["last_seen_local"] = local(r["last_seen"], config.tz, "%Y-%m-%d %H:%M")
-        r["last_seen_ago"] = ago(r["last_seen"], now)
+        r["last_seen_ago"] = ago(r["last_seen"], now, t)
     return rows
