@@ -111,6 +111,11 @@ class Workspace:
         return self.password is None or request.session.get("auth") is True
 
 
+def filters(f: dict[str, str]) -> dict[str, Any]:
+    """The today filters as keyword arguments of ``views.today``."""
+    return dict(f)
+
+
 def _param(request: Request, name: str, allowed: Any = None, default: str = "") -> str:
     value = request.query_params.get(name, default).strip()[:200]
     if allowed is not None and value not in allowed:
@@ -159,7 +164,9 @@ def create_app(
             return r
         f = today_filters(request)
         now = ws.clock()
-        data = await run_in_threadpool(ws.read, lambda s: views.today(s, config, now, t=tr, **f))
+        data = await run_in_threadpool(
+            ws.read, lambda s: views.today(s, config, now, t=tr, **filters(f))
+        )
         platforms = sorted(
             {p for row in data["rows"] for p in row["platforms"]} | {f["platform"]} - {""}
         )
@@ -183,7 +190,9 @@ def create_app(
             return r
         f = today_filters(request)
         now = ws.clock()
-        data = await run_in_threadpool(ws.read, lambda s: views.today(s, config, now, **f))
+        data = await run_in_threadpool(
+            ws.read, lambda s: views.today(s, config, now, t=tr, **filters(f))
+        )
         rows = [views.alert_row(e["row"], config.tz) for g in data["groups"] for e in g["entries"]]
         body = "\ufeff" + to_csv(rows)  # the BOM lets Excel read the UTF-8 Chinese text
         name = f"hotspot-{f['account'] or 'all'}-{f['window']}.csv"

@@ -214,7 +214,7 @@ def today(
     if state:
         rows = [r for r in rows if (r["state"] or "new") == state]
     firsts = _event_first_seen(store, [r["event_id"] for r in rows])
-    entries = []
+    entries: list[dict[str, Any]] = []
     for r in rows:
         heat = r.get("event_heat") or r.get("max_heat")
         first = firsts.get(r["event_id"]) or r["created_at"]

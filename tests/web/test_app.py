@@ -208,3 +208,37 @@ def test_calendar_page_lists_the_coming_nodes_as_the_cli_does(config, workspace_
     for n in nodes:  # every node the CLI lists is on the page, with its date
         assert f"<td>{n['date']}</td><td>{n['name']}</td>" in page.text
     assert 'href="/calendar"' in page.text and "热点日历" in page.text
+
+
+def test_the_same_page_in_english_with_language_en(config):
+    """``[hotspot] language = "en"``: every page text comes out of the catalog in English;
+    the default (zh-CN) shows the Chinese translations; the process language is untouched."""
+    import dataclasses
+    import re
+
+    from hotspot import i18n
+
+    before = i18n.current()
+    zh = TestClient(create_app(config)).get("/today?account=娱乐号")
+    en_client = TestClient(create_app(dataclasses.replace(config, language="en")))
+    en = en_client.get("/today?account=娱乐号")
+    assert zh.status_code == en.status_code == 200
+    assert '<html lang="zh-CN">' in zh.text and "<title>今日 · hotspot 工作台</title>" in zh.text
+    assert ">有用</button>" in zh.text and "最近 24 小时：共" in zh.text
+    assert '<html lang="en">' in en.text and "<title>Today · hotspot workspace</title>" in en.text
+    assert ">useful</button>" in en.text and ">irrelevant</button>" in en.text
+    assert re.search(r"娱乐号 · last 24 hours: \d+ alerts?\. Refreshes every", en.text)
+    assert ">Rising</a>" in en.text and "All themes" in en.text and "Export CSV" in en.text
+    assert re.search(r"first seen (just now|\d+ (minute|hour|day)s? ago)", en.text)
+    # no Chinese left but the data (titles, account and theme names, terms) and heat in 万/亿,
+    # which is number formatting (hotspot.web.chart.heat_label), the same in both languages
+    data = {"娱乐号", "科技号", "影视", "万", "亿"}
+    chrome = re.sub(r'<a class="title"[^>]*>.*?</a>|<span class="terms">.*?</span>', "", en.text)
+    chrome = re.sub(r"<(option|h2)[^>]*>.*?</\1>", "", chrome, flags=re.S)
+    leftovers = set(re.findall(r"[\u4e00-\u9fff]+", chrome)) - data
+    assert not leftovers, leftovers
+    event = en_client.get("/event/1")
+    assert "Rank and heat curves" in event.text and "Why it alerted (per theme)" in event.text
+    assert "排名" not in event.text
+    assert "There is no alert with id 999999." in en_client.get("/alert/999999").text
+    assert i18n.current() == before
