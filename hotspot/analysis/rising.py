@@ -61,6 +61,8 @@ FEATURES = (
     "tag",
     "other_platforms",
     "best_elsewhere",
+    "minutes_to_10",
+    "growth_vs_list",
 )
 GROWTH = FEATURES.index("growth_10m")
 CLIMB = FEATURES.index("climb_10m")
@@ -104,6 +106,7 @@ class Tracker:
         self.items: dict[tuple[str, str], _Item] = {}
         self.groups: dict[Any, dict[str, tuple[int, int]]] = {}  # group -> platform -> (at, rank)
         self.offset = int(utc_offset_hours * 3600)
+        self._list_growth: dict[str, float] = {}  # median 10-minute growth of the last snapshot
 
     def snapshot(self, platform: str, at: int, entries: Sequence[Entry]) -> list[Sighting]:
         ranked = sorted((e for e in entries if e.rank is not None), key=lambda e: e.rank)
@@ -149,6 +152,15 @@ class Tracker:
                 float(len(others)),
                 float(min(others, default=(99, ""))[0]),
             ]
+            # minutes until its heat would pass rank 10's at the 10-minute growth rate
+            g10 = growths[1]
+            if h10 and heat >= h10:
+                to10 = 0.0
+            elif h10 and heat and g10 > 0:
+                to10 = min(999.0, math.log(h10 / heat) / (g10 / 10))
+            else:
+                to10 = 999.0
+            f += [to10, g10 - self._list_growth.get(platform, 0.0)]
             where = min(others)[1] if others else None
             out.append(Sighting(e.key, platform, at, e.rank, f, e.group, state.reached, where))
             state.best = min(state.best, e.rank)
@@ -159,6 +171,9 @@ class Tracker:
                 state.reached = True
             if e.group is not None:
                 self.groups.setdefault(e.group, {})[platform] = (at, e.rank)
+        gs = sorted(s.features[GROWTH] for s in out)
+        if gs:
+            self._list_growth[platform] = gs[len(gs) // 2]
         return out
 
     def forget(self, before: int) -> None:
