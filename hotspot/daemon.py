@@ -152,6 +152,8 @@ class Daemon:
 
         with self.store.transaction():
             relearn(self.store, self.engine.verticals)
+            # the rising detector relearns daily; this hourly job checks whether it is due
+            self.engine.maybe_retrain(int(time.time()))
         self.engine.reload(theme_pairs(self.config))
 
     def retention(self) -> None:

@@ -164,7 +164,7 @@ def run(
     offset = (datetime.fromtimestamp(snaps[0].at, tz).utcoffset() or timedelta()).total_seconds()
     rp = replay(snaps, offset / 3600)
     seq = rp.sightings
-    first_snapshot = {}
+    first_snapshot: dict[str, int] = {}
     for s in seq:
         first_snapshot.setdefault(s.platform, s.at)
     # outcome and first sighting per title, from the whole file

@@ -119,13 +119,16 @@ def learn_theme(
     return out
 
 
-def relearn(store, verticals: Sequence[Vertical]) -> Learned:
-    """Recompute vertical expansions, demotions and the trend baseline from history."""
+def relearn(store, verticals: Sequence[Vertical], baseline=None) -> Learned:
+    """Recompute vertical expansions, demotions and the trend baseline from history
+    (``baseline``: one already learned from the same history, e.g. a live replay's
+    ``trends.BaselineSample``, instead of re-reading every sighting)."""
     import json
 
     from hotspot.analysis.trends import learn_baseline
 
-    baseline = learn_baseline(store.observation_series())
+    if baseline is None:
+        baseline = learn_baseline(store.observation_series())
     store.set_meta("trend_baseline", json.dumps(baseline.as_dict()))
     docs = [(tokens, category) for _, tokens, category, _ in store.iter_documents()]
     learned = learn_verticals(docs, verticals)

@@ -343,10 +343,9 @@ def choose_threshold(
     if not total:
         return 1.0
     ranked = sorted(best_p.items(), key=lambda kv: -kv[1])
-    hits = flags = 0
+    hits = 0
     best_f1, f1_thr, prec_thr = -1.0, 1.0, None
-    for k, p in ranked:
-        flags += 1
+    for flags, (k, p) in enumerate(ranked, 1):
         hits += bool(reached.get(k))
         precision, recall = hits / flags, hits / total
         f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
@@ -363,7 +362,7 @@ def train(labelled: Mapping[str, Labelled], trained_until: int = 0) -> dict[str,
 
     models: dict[str, PlatformModel] = {}
     for platform, lab in labelled.items():
-        reached = {}
+        reached: dict[str, bool] = {}
         for k, y in zip(lab.keys, lab.top10):
             reached[k] = reached.get(k, False) or bool(y)
         n_reached = sum(reached.values())
@@ -378,7 +377,7 @@ def train(labelled: Mapping[str, Labelled], trained_until: int = 0) -> dict[str,
             if test.all() or not test.any() or len(set(y10[~test])) < 2:
                 oof[test] = y10[~test].mean() if (~test).any() else 0.0
                 continue
-            oof[test] = _fit(x[~test], y10[~test]).predict(x[test])
+            oof[test] = _fit(x[~test], y10[~test]).predict(x[test], num_threads=1)
         threshold = choose_threshold(lab.keys, oof.tolist(), reached)
         y3 = np.asarray(lab.top3)
         top3 = _fit(x, y3) if 0 < y3.sum() < len(y3) else None
@@ -423,13 +422,18 @@ def estimate(model: PlatformModel, sightings: Sequence[Sighting]) -> list[Estima
     if not idx:
         return out
     x = np.asarray([sightings[i].features for i in idx], dtype=np.float64)
-    p10 = model.top10.predict(x)
-    p3 = model.top3.predict(x) if model.top3 is not None else [None] * len(idx)
-    eta = np.expm1(model.eta.predict(x)) if model.eta is not None else [None] * len(idx)
+    p10 = model.top10.predict(x, num_threads=1)  # OpenMP spinning costs more than it saves
+    p3 = model.top3.predict(x, num_threads=1) if model.top3 is not None else [None] * len(idx)
+    eta = (
+        np.expm1(model.eta.predict(x, num_threads=1))
+        if model.eta is not None
+        else [None] * len(idx)
+    )
     for j, i in enumerate(idx):
         s = sightings[i]
         flagged = bool(p10[j] >= model.threshold)
-        e_min = None if eta[j] is None else float(max(2.0, eta[j]))
+        eta_j: Any = eta[j]
+        e_min = None if eta_j is None else max(2.0, float(eta_j))
         out[i] = Estimate(
             chance=float(p10[j]),
             chance_top3=None if p3[j] is None else float(min(p3[j], p10[j])),
@@ -456,7 +460,7 @@ def explain(
     chance: float,
     eta_minutes: float | None,
 ) -> str:
-    """"上升：10 分钟上升 14 位，热度增速高于 95% 的同类，百度已在第 3；预计 20 分钟内进前十，概率 78%"."""
+    """ "上升：10 分钟上升 14 位，热度增速高于 95% 的同类，百度已在第 3；预计 20 分钟内进前十，概率 78%"."""
     f = s.features
     bits = []
     climb = int(f[CLIMB])

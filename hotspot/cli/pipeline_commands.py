@@ -93,9 +93,21 @@ def run(obj: Context) -> None:
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--no-learn", is_flag=True, help="Skip relearning expansions afterwards.")
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Replay as the daemon lives it: trends after every snapshot, hourly relearning and "
+    "daily rising-detector training in simulated time.",
+)
 @click.pass_obj
-def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
-    """Load archived hot-list history (JSON Lines) through the normal pipeline."""
+def import_(obj: Context, files: tuple[Path, ...], no_learn: bool, live: bool) -> None:
+    """Load archived hot-list history (JSON Lines) through the normal pipeline.
+
+    Without --live the import is a bulk load (no per-snapshot trends; one relearn at the
+    end). With --live every snapshot goes through Engine.ingest with trends on, the daemon's
+    hourly relearn and daily detector training run on the snapshots' clock, so the database
+    carries the states, rising_at, estimates and follow-ups a daemon polling live would have
+    left; pushes are counted ("would have pushed"), never queued."""
     from hotspot.analysis.learn import relearn
     from hotspot.ingest.history import read_snapshots
     from hotspot.storage.db import WriterLock
@@ -112,17 +124,30 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
     with WriterLock(config.database):
         store = Store(config.database)
         engine = build_engine(obj, store)
-        new = alerts = rows = 0
+        sample = engine.follow_baseline() if live else None
+        new = alerts = rows = rising_n = follow_n = pushes = 0
         touched_until = 0
+        learned_at = 0
         with click.progressbar(
             length=len(snapshots), label="importing", file=sys.stderr, show_pos=True
         ) as bar:
             for batch in _batches(snapshots, IMPORT_BATCH):
                 with store.transaction():  # many snapshots per commit; each stays atomic
                     for snap in batch:
+                        at = int(snap.at.timestamp())
+                        if live and at - learned_at >= LEARN_EVERY:
+                            if learned_at and not no_learn:
+                                relearn(store, engine.verticals, sample and sample.baseline())
+                                engine.reload(engine.themes)
+                            engine.maybe_retrain(at)
+                            learned_at = at
                         result = engine.ingest(
-                            snap.platform, snap.platform, snap.items, snap.at, with_trends=False
+                            snap.platform, snap.platform, snap.items, snap.at, with_trends=live
                         )
+                        rising_n += len(result.rising_events)
+                        follow_n += len(result.follow_ups)
+                        if live:
+                            pushes += _would_push(obj.config(), store, result)
                         new += result.new_items
                         alerts += len(result.alert_ids)
                         rows += len(snap.items)
@@ -133,17 +158,45 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
                 relearn(store, engine.verticals)
                 engine.reload(engine.themes)
             store.recount_events()
-            # trends are only meaningful near "now": compute them for the last day of history
-            recent = [e["id"] for e in store.events(since=touched_until - 86400, limit=100_000)]
-            engine.refresh_trends(recent, touched_until)
+            if not live:
+                # trends are only meaningful near "now": the last day of history
+                recent = [e["id"] for e in store.events(since=touched_until - 86400, limit=100_000)]
+                engine.refresh_trends(recent, touched_until)
     click.echo(
         f"imported {rows:,} rows in {len(snapshots):,} snapshots: {new:,} new items, "
         f"{alerts:,} alerts, {len(errors):,} lines skipped "
         f"({time.perf_counter() - started:.1f}s)"
     )
+    if live:
+        click.echo(
+            f"live replay: {rising_n:,} rising refreshes, {follow_n:,} follow-ups, "
+            f"{pushes:,} pushes would have been queued; detector: "
+            + (
+                ", ".join(f"{p} (threshold {m.threshold:.2f})" for p, m in engine.models.items())
+                or "percentile rule (not enough history)"
+            )
+        )
 
 
 IMPORT_BATCH = 100  # snapshots per transaction
+LEARN_EVERY = 3600  # the daemon's relearn interval, in simulated time
+
+
+def _would_push(config, store, result) -> int:
+    """Pushes the daemon would have queued for this ingest (alerts and rising events)."""
+    from hotspot.delivery.notifiers import rule_matches
+
+    if not config.notifiers or not (result.alert_ids or result.rising_events):
+        return 0
+    rising = set(result.rising_events)
+    ids = set(result.alert_ids) | set(store.alert_ids_of_events(sorted(rising)))
+    alerts = store.push_alerts(sorted(ids))
+    return sum(
+        1
+        for n in config.notifiers
+        for a in alerts
+        if rule_matches(n, {**a, "rising": a["rising"] or a["event_id"] in rising})
+    )
 
 
 def _batches(seq: list, n: int):

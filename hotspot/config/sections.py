@@ -225,6 +225,7 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
                 "themes",
                 "min_score",
                 "only_rising",
+                "min_chance",
                 "quiet_hours",
                 "template",
             },
@@ -245,6 +246,10 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
             c.err(f"{where}.to", "an email notifier needs a list of addresses")
         elif type_ and type_ != "email" and not url:
             c.err(f"{where}.url", f"a {type_} notifier needs the webhook url")
+        min_chance = c.get(t, where, "min_chance", float, None)
+        if min_chance is not None and not 0 < min_chance <= 1:
+            c.err(f"{where}.min_chance", "must be a chance between 0 and 1, e.g. 0.7")
+            min_chance = None
         quiet = None
         if "quiet_hours" in t:
             q = t["quiet_hours"]
@@ -268,6 +273,7 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
                 themes=tuple(c.strings(t, where, "themes")),
                 min_score=c.get(t, where, "min_score", float, 0.7),
                 only_rising=c.get(t, where, "only_rising", bool, False),
+                min_chance=min_chance,
                 quiet_hours=quiet,
                 template=c.get(t, where, "template", str, None),
             )

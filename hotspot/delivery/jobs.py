@@ -26,6 +26,7 @@ from hotspot.config import AccountConfig, Config
 from hotspot.delivery.digest import build_digest, due_digests, render
 from hotspot.delivery.notifiers import format_push, in_quiet_hours, rule_matches
 from hotspot.errors import DeliveryError
+from hotspot.storage.store_delivery import FOLLOW_UP_ID
 
 if TYPE_CHECKING:
     import httpx
@@ -148,7 +149,13 @@ def enqueue(config: Config, store: Store, reports: Sequence[Any], now: float | N
     if not config.notifiers or not reports:
         return 0
     rising = {e for r in reports for e in r.rising_events}
-    ids = {a for r in reports for a in r.alert_ids} | set(store.alert_ids_of_events(sorted(rising)))
+    estimated = {e for r in reports for e in getattr(r, "estimated_events", ())}
+    follow = {e for r in reports for e in getattr(r, "follow_ups", ())}
+    ids = {a for r in reports for a in r.alert_ids} | set(
+        store.alert_ids_of_events(sorted(rising | estimated))
+    )
+    # a story that comes back is pushed once more, as "再度升温", under its own delivery id
+    ids |= {FOLLOW_UP_ID + a for a in store.alert_ids_of_events(sorted(follow))}
     alerts = store.push_alerts(sorted(ids))
     for a in alerts:
         a["rising"] = a["rising"] or a["event_id"] in rising

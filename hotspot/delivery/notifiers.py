@@ -68,7 +68,12 @@ def rule_matches(n: NotifierConfig, alert: Mapping[str, Any]) -> bool:
         return False
     if float(alert.get("score") or 0) < n.min_score:
         return False
-    return not n.only_rising or bool(alert.get("rising"))
+    if not n.only_rising:
+        return True
+    chance = alert.get("rising_chance")
+    if n.min_chance is not None and chance is not None:
+        return float(chance) >= n.min_chance  # the learned estimate crossed the bar
+    return bool(alert.get("rising"))
 
 
 def in_quiet_hours(n: NotifierConfig, t: dt.time | dt.datetime) -> bool:
@@ -142,10 +147,34 @@ def _facts(a: Mapping[str, Any]) -> str:
         bits.append(f"heat {heat}")
     if a.get("rising"):
         bits.append("rising")
+    outlook = estimate_text(a)
+    if outlook:
+        bits.append(outlook)
     bits.append(f"score {float(a.get('score') or 0):.2f}")
     if a.get("terms"):
         bits.append(", ".join(a["terms"][:5]))
     return " · ".join(bits)
+
+
+def estimate_text(a: Mapping[str, Any]) -> str:
+    """ "再度升温" for a follow-up push and the detector's outlook ("预计 20 分钟内进前十，概率
+    78%"), when the event has one."""
+    bits = []
+    if a.get("follow_up"):
+        bits.append("再度升温" + (f"（{a['follow_up_why']}）" if a.get("follow_up_why") else ""))
+    chance, eta = a.get("rising_chance"), a.get("rising_eta")
+    if chance is not None and (a.get("rising") or a.get("follow_up")):
+        if eta:
+            bits.append(f"预计 {eta_minutes(eta)} 分钟内进前十，概率 {float(chance):.0%}")
+        else:
+            bits.append(f"进前十概率 {float(chance):.0%}")
+    return "，".join(bits)
+
+
+def eta_minutes(m: float) -> int:
+    """Minutes an operator reads: 5-minute steps under an hour, then 10s."""
+    step = 5 if m < 60 else 10
+    return int(max(step, -(-int(m) // step) * step))
 
 
 def _md_block(a: Mapping[str, Any]) -> str:

@@ -183,10 +183,23 @@ M0002_FEEDBACK = """
     CREATE INDEX feedback_scope ON feedback (account, theme);
 """
 
+#: The rising detector's estimate on events (issue 13): the latest chance of reaching the
+#: top 10 (and top 3), the expected minutes to it, the Chinese explanation of the flag, and
+#: the follow-up marks of a story that comes back ("再度升温").
+M0003_EVENT_ESTIMATES = """
+    ALTER TABLE events ADD COLUMN rising_chance REAL;
+    ALTER TABLE events ADD COLUMN rising_chance_top3 REAL;
+    ALTER TABLE events ADD COLUMN rising_eta INTEGER;
+    ALTER TABLE events ADD COLUMN rising_why TEXT;
+    ALTER TABLE events ADD COLUMN follow_up_at INTEGER;
+    ALTER TABLE events ADD COLUMN follow_up_why TEXT;
+"""
+
 #: (name, SQL) in order; the names are what ``_sqlite_migrations`` records.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", M0001_INITIAL),
     ("0002_feedback", M0002_FEEDBACK),
+    ("0003_event_estimates", M0003_EVENT_ESTIMATES),
 ]
 KNOWN = frozenset(name for name, _ in MIGRATIONS)
 
