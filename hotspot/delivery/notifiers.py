@@ -363,6 +363,9 @@ def _public(a: Mapping[str, Any]) -> dict[str, Any]:
         "event_heat",
         "state",
         "rising",
+        "rising_chance",
+        "rising_eta",
+        "follow_up",
         "created_at",
         "event_id",
     )
