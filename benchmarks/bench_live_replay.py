@@ -71,6 +71,7 @@ def run(extra: tuple[str, ...] = ()) -> list[dict]:
         t0 = time.perf_counter()
         rss = c.child_peak_rss_mb(cmd, cwd=t, env=c.child_env())
         wall = time.perf_counter() - t0
+        daemon = daemon_rss(cfg, t)
     rate = rows / wall
     print(f"live replay: {rows:,} entries in {wall:.1f}s ({rate:,.0f}/s), peak RSS {rss:.0f} MB")
     return [
@@ -84,7 +85,53 @@ def run(extra: tuple[str, ...] = ()) -> list[dict]:
             rate >= TARGET,
         ),
         c.result("live replay peak RSS (whole history in memory)", rss, "MB", "", None, "", None),
+        c.result(
+            "daemon peak RSS: engine + daily detector training + a scored poll",
+            daemon,
+            "MB",
+            "budget 150 MB",
+            daemon / 150,
+            "<= 150 MB",
+            daemon <= 150,
+        ),
     ]
+
+
+# What the daemon holds at its peak: the warm engine (jieba, lexicons, matcher), the daily
+# retraining of the rising detector over the stored days, then one more scored poll.
+_DAEMON = r"""
+import resource, sys, time
+from hotspot.config import load_config
+from hotspot.engine import Engine
+from hotspot.storage.store import Store
+from hotspot.models import RawItem
+cfg = load_config(sys.argv[1])
+store = Store(cfg.database)
+engine = Engine.from_config(cfg, store)
+last = store.execute("SELECT MAX(observed_at) FROM observations").fetchone()[0]
+with store.transaction():
+    models = engine.retrain(last + 1)
+items = [RawItem(title=r["title"], url=None, rank=r["last_rank"], heat=r["last_heat"])
+         for r in store.rows("SELECT title, last_rank, last_heat FROM items "
+                             "WHERE last_seen = ? AND last_rank IS NOT NULL", (last,))]
+from datetime import datetime, UTC
+engine.ingest("weibo", "weibo", items, datetime.fromtimestamp(last + 120, UTC))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(models))
+"""
+
+
+def daemon_rss(cfg: Path, cwd: Path) -> float:
+    p = c.subprocess.run(
+        [c.PY, "-c", _DAEMON, str(cfg)],
+        cwd=cwd,
+        env=c.child_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    kib, models = p.stdout.split()
+    print(f"daemon: peak RSS {int(kib) / 1024:.0f} MB with {models} platform model(s)")
+    return int(kib) / 1024
 
 
 if __name__ == "__main__":

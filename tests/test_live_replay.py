@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+
 from tests.rising_data import write_jsonl
 
 

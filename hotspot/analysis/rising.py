@@ -29,6 +29,7 @@ daemon imports it only once a platform has a model (numpy + lightgbm add about 3
 
 from __future__ import annotations
 
+import bisect
 import math
 import zlib
 from collections import deque
@@ -185,13 +186,10 @@ class Tracker:
 
 
 def _at_or_before(seen: deque, t: int) -> tuple | None:
-    found = None
-    for s in seen:
+    for s in reversed(seen):
         if s[0] <= t:
-            found = s
-        else:
-            break
-    return found
+            return s
+    return None
 
 
 # -- labelled history -------------------------------------------------------------------
@@ -299,13 +297,25 @@ class PlatformModel:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Estimate:
     chance: float
     chance_top3: float | None
     eta_minutes: float | None
     flagged: bool
-    why: str
+    sighting: Sighting | None = None
+    model: PlatformModel | None = None
+    _why: str | None = None
+
+    @property
+    def why(self) -> str:
+        """The Chinese explanation, worded only when someone reads it (most estimates of a
+        poll are never stored)."""
+        if self._why is None:
+            if self.sighting is None or self.model is None:
+                return ""
+            self._why = explain(self.sighting, self.model, self.chance, self.eta_minutes)
+        return self._why
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -317,11 +327,12 @@ class Estimate:
         }
 
 
-def _fit(rows: Any, y: Any, objective: str = "binary") -> Any:
+def _fit(rows: Any, y: Any, objective: str = "binary", weight: Any = None) -> Any:
     import lightgbm as lgb
 
     params = dict(PARAMS, objective=objective)
-    return lgb.train(params, lgb.Dataset(rows, label=y, categorical_feature=[13]), ROUNDS)
+    data = lgb.Dataset(rows, label=y, weight=weight, categorical_feature=[13])
+    return lgb.train(params, data, ROUNDS)
 
 
 def _fold(key: str, k: int = 3) -> int:
@@ -368,16 +379,30 @@ def train(labelled: Mapping[str, Labelled], trained_until: int = 0) -> dict[str,
         n_reached = sum(reached.values())
         if n_reached < MIN_TITLES or len(reached) - n_reached < MIN_TITLES:
             continue
+        keep = _spread(lab.keys, PER_TITLE)
+        lab = Labelled(
+            rows=[lab.rows[i] for i in keep],
+            top10=[lab.top10[i] for i in keep],
+            top3=[lab.top3[i] for i in keep],
+            minutes=[lab.minutes[i] for i in keep],
+            keys=[lab.keys[i] for i in keep],
+        )
         x = np.asarray(lab.rows, dtype=np.float64)
         y10 = np.asarray(lab.top10)
         folds = np.asarray([_fold(k) for k in lab.keys])
+        counts: dict[str, int] = {}
+        for k in lab.keys:
+            counts[k] = counts.get(k, 0) + 1
+        # every title weighs the same: a title that idles at rank 45 all day would otherwise
+        # outvote the early minutes of the climbers, which are what a flag must catch
+        w = np.asarray([1.0 / counts[k] for k in lab.keys])
         oof = np.zeros(len(y10))
         for f in range(3):
             test = folds == f
             if test.all() or not test.any() or len(set(y10[~test])) < 2:
                 oof[test] = y10[~test].mean() if (~test).any() else 0.0
                 continue
-            oof[test] = _fit(x[~test], y10[~test]).predict(x[test], num_threads=1)
+            oof[test] = _fit(x[~test], y10[~test], weight=w[~test]).predict(x[test], num_threads=1)
         threshold = choose_threshold(lab.keys, oof.tolist(), reached)
         y3 = np.asarray(lab.top3)
         top3 = _fit(x, y3) if 0 < y3.sum() < len(y3) else None
@@ -388,7 +413,7 @@ def train(labelled: Mapping[str, Labelled], trained_until: int = 0) -> dict[str,
         )
         models[platform] = PlatformModel(
             threshold=threshold,
-            top10=_fit(x, y10),
+            top10=_fit(x, y10, weight=w),
             top3=top3,
             eta=eta,
             growth_q=_quantiles(x[:, GROWTH]),
@@ -398,6 +423,25 @@ def train(labelled: Mapping[str, Labelled], trained_until: int = 0) -> dict[str,
             trained_until=trained_until,
         )
     return models
+
+
+PER_TITLE = 30  # sightings a title contributes to training at most, spread over its life
+
+
+def _spread(keys: Sequence[str], most: int) -> list[int]:
+    """Indexes keeping at most ``most`` sightings per title, evenly spaced in time (a title
+    on the list all day at 2-minute polls would give 700 near-identical rows)."""
+    by_key: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        by_key.setdefault(k, []).append(i)
+    keep: list[int] = []
+    for idx in by_key.values():
+        if len(idx) <= most:
+            keep += idx
+        else:
+            step = len(idx) / most
+            keep += [idx[int(j * step)] for j in range(most)]
+    return sorted(keep)
 
 
 def _quantiles(values: Any) -> list[float]:
@@ -410,7 +454,7 @@ def percentile(q: Sequence[float], value: float) -> int:
     """Share (0..100) of the training candidates at or below ``value``."""
     if not q:
         return 0
-    return max(0, min(100, sum(1 for v in q if v <= value) - 1))
+    return max(0, min(100, bisect.bisect_right(q, value) - 1))
 
 
 def estimate(model: PlatformModel, sightings: Sequence[Sighting]) -> list[Estimate | None]:
@@ -439,7 +483,8 @@ def estimate(model: PlatformModel, sightings: Sequence[Sighting]) -> list[Estima
             chance_top3=None if p3[j] is None else float(min(p3[j], p10[j])),
             eta_minutes=e_min,
             flagged=flagged,
-            why=explain(s, model, float(p10[j]), e_min),
+            sighting=s,
+            model=model,
         )
     return out
 

@@ -3,9 +3,8 @@ model that separates climbers from the rest on a synthetic list."""
 
 from __future__ import annotations
 
-from tests.rising_data import snapshots
-
 from hotspot.analysis import rising
+from tests.rising_data import snapshots
 
 H10 = 10 * 60
 
