@@ -316,12 +316,16 @@ class Engine:
         """Events that come back: after a quiet day, on a new platform, or at a new peak
         well after they began. Judged against the track before this poll is added."""
         out = []
+        untracked = [e for e in new_obs if e not in self.tracks]
+        # an event the engine forgot (quiet for hours): when was it last seen?
+        before = self.store.last_seen_before(untracked, at) if untracked else {}
         for event_id, obs in new_obs.items():
             t = self.tracks.get(event_id)
-            if t is None or t.first is None:
-                continue
             why = None
-            if at - t.last >= FOLLOW_UP_QUIET:
+            if t is None or t.first is None:
+                if event_id in before and at - before[event_id] >= FOLLOW_UP_QUIET:
+                    why = "沉寂一天后再度上榜"
+            elif at - t.last >= FOLLOW_UP_QUIET:
                 why = "沉寂一天后再度上榜"
             elif at - t.first >= FOLLOW_UP_AGE:
                 for platform, _, rank, _ in obs:

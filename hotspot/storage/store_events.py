@@ -134,6 +134,21 @@ class EventStore:
                 out[eid].append((plat, at, rank, heat))
         return out
 
+    def last_seen_before(self, event_ids: Sequence[int], at: int) -> dict[int, int]:
+        """Each event's latest sighting strictly before ``at`` (events never seen: absent)."""
+        out: dict[int, int] = {}
+        for chunk in chunks(list(event_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for eid, last in self.conn.execute(
+                "SELECT i.event_id, MAX(o.observed_at) FROM observations o JOIN items i ON "
+                f"i.id = o.item_id WHERE i.event_id IN ({marks}) AND o.observed_at < ? "
+                "GROUP BY i.event_id",
+                [*chunk, at],
+            ):
+                if last is not None:
+                    out[eid] = last
+        return out
+
     def snapshot_rows(self, since: int) -> Iterator[tuple]:
         """(platform, observed_at, item id, rank, heat, category, event id) since ``since``, in
         time order: the history the rising detector learns from."""
