@@ -18,7 +18,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c
 
-ORDER = ["replay", "poll_cycle", "processing", "cli_latency", "memory", "db_growth"]
+ORDER = [
+    "replay",
+    "live_replay",
+    "poll_cycle",
+    "processing",
+    "cli_latency",
+    "memory",
+    "db_growth",
+]
 
 
 def main(argv: list[str]) -> int:
