@@ -403,10 +403,17 @@ class Engine:
 
     def retrain(self, at: int) -> dict[str, rising.PlatformModel]:
         """Learn the rising detector from the last ``TRAIN_DAYS`` of stored sightings,
-        replayed through a fresh ``Tracker`` exactly as they were polled. Platforms without
-        enough history keep the percentile rule."""
+        replayed through a fresh ``Tracker`` exactly as they were polled: two streaming passes
+        (outcomes, then features; at most ``rising.PER_TITLE`` kept per item), so memory
+        does not grow with the days. Platforms without enough history keep the percentile
+        rule."""
+        since = at - TRAIN_DAYS * 86400
+        labeller = rising.Labeller()
+        for platform, observed_at, item_id, rank, *_ in self.store.snapshot_rows(since):
+            if observed_at >= at:
+                break
+            labeller.outcome(platform, item_id, observed_at, rank)
         tracker = rising.Tracker()
-        sightings: list[rising.Sighting] = []
         key: tuple[str, int] | None = None
         batch: list[rising.Entry] = []
         for (
@@ -417,19 +424,22 @@ class Engine:
             heat,
             category,
             event_id,
-        ) in self.store.snapshot_rows(at - TRAIN_DAYS * 86400):
+        ) in self.store.snapshot_rows(since):
             if observed_at >= at:
                 break
             if (platform, observed_at) != key:
                 if key is not None:
-                    sightings += tracker.snapshot(key[0], key[1], batch)
+                    for s in tracker.snapshot(key[0], key[1], batch):
+                        labeller.add(s)
                 key, batch = (platform, observed_at), []
             if rank is not None:
                 batch.append(rising.Entry(item_id, rank, heat, category, event_id))
         if key is not None:
-            sightings += tracker.snapshot(key[0], key[1], batch)
-        models = rising.train(rising.label(sightings), trained_until=at)
-        del sightings
+            for s in tracker.snapshot(key[0], key[1], batch):
+                labeller.add(s)
+        del tracker
+        models = rising.train(labeller.out, trained_until=at)
+        del labeller
         self.store.set_meta(RISING_META, json.dumps(rising.models_as_dict(models)))
         self.store.set_meta("rising_trained_at", str(at))
         self.trained_at = at

@@ -32,6 +32,7 @@ from __future__ import annotations
 import bisect
 import math
 import zlib
+from array import array
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -197,42 +198,83 @@ def _at_or_before(seen: deque, t: int) -> tuple | None:
 
 @dataclass(slots=True)
 class Labelled:
-    """Candidate sightings of one platform with what happened next (as known at the cut)."""
+    """Candidate sightings of one platform with what happened next (as known at the cut);
+    features packed row after row in one ``array('d')`` (a week of a busy list stays a few
+    megabytes, not hundreds)."""
 
-    rows: list[list[float]] = field(default_factory=list)
+    rows: array = field(default_factory=lambda: array("d"))
     top10: list[int] = field(default_factory=list)
     top3: list[int] = field(default_factory=list)
     minutes: list[float] = field(default_factory=list)  # until the top 10 (nan if never)
     keys: list[str] = field(default_factory=list)
 
+    def append(self, features: Sequence[float], t10: int, t3: int, minutes: float, key: str):
+        self.rows.extend(features)
+        self.top10.append(t10)
+        self.top3.append(t3)
+        self.minutes.append(minutes)
+        self.keys.append(key)
 
-def label(sightings: Iterable[Sighting]) -> dict[str, Labelled]:
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+class Labeller:
+    """Labels in two streaming passes over history in time order: ``outcome`` sees every
+    ranked sighting (when each item first reached the top 10 / top 3, how many candidate
+    sightings it has), then ``add`` takes the tracker's sightings and keeps at most
+    ``most`` candidates per item, spread evenly over its time outside the top 10."""
+
+    def __init__(self, most: int = 0):
+        self.most = most or PER_TITLE
+        self.first10: dict[tuple[str, str], int] = {}
+        self.first3: dict[tuple[str, str], int] = {}
+        self.count: dict[tuple[str, str], int] = {}
+        self.taken: dict[tuple[str, str], int] = {}
+        self.out: dict[str, Labelled] = {}
+
+    def outcome(self, platform: str, key: str, at: int, rank: int | None) -> None:
+        if rank is None:
+            return
+        k = (platform, key)
+        if rank <= TOP3:
+            self.first3.setdefault(k, at)
+        if rank <= TOP:
+            self.first10.setdefault(k, at)
+        elif k not in self.first10:
+            self.count[k] = self.count.get(k, 0) + 1
+
+    def add(self, s: Sighting) -> None:
+        if s.rank <= TOP or s.reached:
+            return
+        k = (s.platform, s.key)
+        t10, t3 = self.first10.get(k), self.first3.get(k)
+        if t10 is not None and t10 < s.at:
+            return
+        j = self.taken.get(k, 0)
+        self.taken[k] = j + 1
+        n = self.count.get(k, 1)
+        if n > self.most and j and int(j * self.most / n) == int((j - 1) * self.most / n):
+            return  # not one of the evenly spread sightings kept for this item
+        self.out.setdefault(s.platform, Labelled()).append(
+            s.features,
+            int(t10 is not None),
+            int(t3 is not None and t3 > s.at),
+            (t10 - s.at) / 60 if t10 is not None else math.nan,
+            s.key,
+        )
+
+
+def label(sightings: Iterable[Sighting], most: int = 0) -> dict[str, Labelled]:
     """Label candidate sightings (outside the top 10, never in it before) with their item's
     later outcome on the same platform; ``sightings`` must be in time order."""
     seq = list(sightings)
-    first10: dict[tuple[str, str], int] = {}
-    first3: dict[tuple[str, str], int] = {}
+    lab = Labeller(most)
     for s in seq:
-        k = (s.platform, s.key)
-        if s.rank <= TOP:
-            first10.setdefault(k, s.at)
-        if s.rank <= TOP3:
-            first3.setdefault(k, s.at)
-    out: dict[str, Labelled] = {}
+        lab.outcome(s.platform, s.key, s.at, s.rank)
     for s in seq:
-        if s.rank <= TOP or s.reached:
-            continue
-        k = (s.platform, s.key)
-        t10, t3 = first10.get(k), first3.get(k)
-        if t10 is not None and t10 < s.at:
-            continue
-        lab = out.setdefault(s.platform, Labelled())
-        lab.rows.append(s.features)
-        lab.top10.append(int(t10 is not None))
-        lab.top3.append(int(t3 is not None and t3 > s.at))
-        lab.minutes.append((t10 - s.at) / 60 if t10 is not None else math.nan)
-        lab.keys.append(s.key)
-    return out
+        lab.add(s)
+    return lab.out
 
 
 # -- models ----------------------------------------------------------------------------
@@ -379,15 +421,7 @@ def train(labelled: Mapping[str, Labelled], trained_until: int = 0) -> dict[str,
         n_reached = sum(reached.values())
         if n_reached < MIN_TITLES or len(reached) - n_reached < MIN_TITLES:
             continue
-        keep = _spread(lab.keys, PER_TITLE)
-        lab = Labelled(
-            rows=[lab.rows[i] for i in keep],
-            top10=[lab.top10[i] for i in keep],
-            top3=[lab.top3[i] for i in keep],
-            minutes=[lab.minutes[i] for i in keep],
-            keys=[lab.keys[i] for i in keep],
-        )
-        x = np.asarray(lab.rows, dtype=np.float64)
+        x = np.frombuffer(lab.rows, dtype=np.float64).reshape(len(lab), len(FEATURES))
         y10 = np.asarray(lab.top10)
         folds = np.asarray([_fold(k) for k in lab.keys])
         counts: dict[str, int] = {}
@@ -426,22 +460,6 @@ def train(labelled: Mapping[str, Labelled], trained_until: int = 0) -> dict[str,
 
 
 PER_TITLE = 30  # sightings a title contributes to training at most, spread over its life
-
-
-def _spread(keys: Sequence[str], most: int) -> list[int]:
-    """Indexes keeping at most ``most`` sightings per title, evenly spaced in time (a title
-    on the list all day at 2-minute polls would give 700 near-identical rows)."""
-    by_key: dict[str, list[int]] = {}
-    for i, k in enumerate(keys):
-        by_key.setdefault(k, []).append(i)
-    keep: list[int] = []
-    for idx in by_key.values():
-        if len(idx) <= most:
-            keep += idx
-        else:
-            step = len(idx) / most
-            keep += [idx[int(j * step)] for j in range(most)]
-    return sorted(keep)
 
 
 def _quantiles(values: Any) -> list[float]:
