@@ -2,15 +2,20 @@
 
 One main thread runs a ``schedule.Scheduler`` (an instance, not the module-level one):
 
-    every 1 s     poll the sources that are due (fetched concurrently, processed in turn)
+    every 1 s     start fetching the sources that are due, process those that finished
+                  (fetches run on a background loop thread, so a stalled source holds
+                  back nothing: see ``Poller.step``)
     every 30 s    send due digests (also once at start-up: a digest missed while down)
     every 10 s    send pending instant pushes (polling only enqueues them)
-    every 1 h     relearn expansions from the collected history
-    every 6 h     retention: compact old observations
+    every 60 s    maintenance that is due, judged from the time of its last run stored in
+                  the database (``meta``), so a daemon restarted more often than the period
+                  still runs it, and the first check is at start:
+                    relearn expansions from the collected history   every 1 h
+                    retention: compact old observations             every 6 h
 
 Every job is wrapped, so an exception is logged with its traceback and the loop goes on
 (``schedule`` itself catches nothing). SIGTERM/SIGINT stop the loop: an in-flight fetch is
-abandoned (nothing is written while fetching) and a started transaction finishes, so the
+cancelled (nothing is written while fetching) and a started transaction finishes, so the
 process exits 0 within a few seconds. SIGHUP reloads the config; a broken new config is
 reported and the old one kept. A writer lock keeps a second daemon off the same database.
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -32,10 +38,13 @@ from hotspot.engine import Engine, theme_pairs
 from hotspot.errors import ConfigError, HotspotError
 from hotspot.ingest.registry import load_plugins
 from hotspot.poller import Poller
-from hotspot.storage.db import WriterLock
+from hotspot.storage.db import WriterLock, storage_error
 from hotspot.storage.store import Store
 
 log = logging.getLogger(__name__)
+
+LEARN_EVERY = 3600.0
+RETENTION_EVERY = 6 * 3600.0
 
 
 class Daemon:
@@ -72,6 +81,7 @@ class Daemon:
         try:
             self.store = Store(self.config.database)
             started = time.perf_counter()
+            _refuse_damaged(self.store)
             self.engine = Engine.from_config(self.config, self.store)
             self._build_poller()
             log.info(
@@ -85,6 +95,8 @@ class Daemon:
             self._schedule()
             self._loop()
         finally:
+            if getattr(self, "poller", None) is not None:
+                self.poller.close()
             if getattr(self, "store", None) is not None:
                 self.store.close()
             lock.release()
@@ -92,6 +104,8 @@ class Daemon:
         return 0
 
     def _build_poller(self) -> None:
+        if getattr(self, "poller", None) is not None:
+            self.poller.close()  # its in-flight fetches wrote nothing: they stay due
         self.poller = Poller(
             self.config,
             self.store,
@@ -102,8 +116,7 @@ class Daemon:
 
     def _schedule(self) -> None:
         self.scheduler.every(1).seconds.do(self._guard("poll", self.poll_due))
-        self.scheduler.every(1).hours.do(self._guard("learn", self.learn))
-        self.scheduler.every(6).hours.do(self._guard("retention", self.retention))
+        self.scheduler.every(60).seconds.do(self._guard("maintenance", self.maintenance))
         self.scheduler.every(30).seconds.do(self._guard("digest", self._send_due_digests))
         self.scheduler.every(10).seconds.do(
             self._guard("push", lambda: delivery.deliver_pushes(self.config, self.store))
@@ -112,6 +125,7 @@ class Daemon:
     def _loop(self) -> None:
         self._guard("digest", self._send_due_digests)()  # missed while down
         self.poll_due()  # every source once at start (their next_poll is due or unset)
+        self._guard("maintenance", self.maintenance)()  # what came due while down
         while not self._stop.is_set():
             if self._reload.is_set():
                 self._reload.clear()
@@ -127,6 +141,8 @@ class Daemon:
                 job()
             except HotspotError as exc:
                 log.error("%s job failed: %s", name, exc)
+            except sqlite3.DatabaseError as exc:  # the store's fault: one line, no traceback
+                log.error("%s job failed: %s", name, storage_error(self.config.database, exc))
             except Exception:
                 log.exception("%s job failed with a bug; the daemon goes on", name)
 
@@ -137,24 +153,41 @@ class Daemon:
         delivery.send_due_digests(self.config, self.store, warned=self.warned)
 
     def poll_due(self) -> list:
-        due = self.poller.due()
-        if not due:
+        reports = self.poller.step()
+        if not reports:
             return []
-        reports = self.poller.poll(due)
         try:  # only inserts rows (even when stopping); the push job does the sending
             delivery.enqueue(self.config, self.store, reports)
         except Exception:
             log.exception("queueing pushes failed; the daemon goes on")
         return reports
 
+    def maintenance(self, now: float | None = None) -> None:
+        """Run each maintenance job whose period has passed since its stored last run."""
+        now = time.time() if now is None else now
+        for name, period, job in (
+            ("learn", LEARN_EVERY, self.learn),
+            ("retention", RETENTION_EVERY, self.retention),
+        ):
+            if self._stop.is_set():
+                return
+            last = float(self.store.meta(f"last_{name}") or 0)
+            if now - last < period:
+                continue
+            job()
+            with self.store.transaction():
+                self.store.set_meta(f"last_{name}", str(int(now)))
+            log.info("maintenance: %s done (next in %.0f h)", name, period / 3600)
+
     def learn(self) -> None:
         from hotspot.analysis.learn import relearn
 
         with self.store.transaction():
-            relearn(self.store, self.engine.verticals)
+            relearn(self.store, self.engine.verticals, flag=self.engine.segmenter.word_flag)
             # the rising detector relearns daily; this hourly job checks whether it is due
             self.engine.maybe_retrain(int(time.time()))
         self.engine.reload(theme_pairs(self.config))
+        self.engine.learn_unlinked_themes()  # and which of the themes' keywords are generic
 
     def retention(self) -> None:
         from hotspot.storage.retention import compact
@@ -184,3 +217,13 @@ class Daemon:
             len(self.poller.instances),
             len(new.accounts),
         )
+
+
+def _refuse_damaged(store: Store) -> None:
+    """A damaged database is reported at start in one line instead of failing every cycle."""
+    try:
+        result = store.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise storage_error(store.path, exc) from None
+    if result != "ok":
+        raise storage_error(store.path, ValueError(f"corrupt: {result}"))

@@ -10,11 +10,13 @@ what to do.
 from __future__ import annotations
 
 import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from hotspot.config import Config, load_config
 from hotspot.errors import ConfigError, HotspotError
+from hotspot.i18n import _
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,10 @@ def run_checks(config_path: Path) -> list[Check]:
         )
     )
     store = _database(config, checks)
+    if store is None and not config.database.exists():
+        from hotspot.storage.store import Store
+
+        store = Store(":memory:")  # probe the sources all the same; nothing is created
     if store is not None:
         _sources(config, store, plugins, checks)
     _smtp(config, checks)
@@ -51,32 +57,46 @@ def run_checks(config_path: Path) -> list[Check]:
 
 
 def _database(config: Config, checks: list[Check]):
-    from hotspot.storage.db import WriterLock, schema_version
+    from hotspot.storage.db import WriterLock, schema_version, storage_error
     from hotspot.storage.store import Store
 
+    if not config.database.exists():
+        checks.append(
+            Check(
+                "warn",
+                "database",
+                _("no database at {path} yet; `hotspot run` or `hotspot poll` creates it").format(
+                    path=config.database
+                ),
+            )
+        )
+        return None
     try:
-        store = Store(config.database)
+        store = Store(config.database, readonly=True)
+        result = store.execute("PRAGMA quick_check").fetchone()[0]
+        if result == "ok":
+            counts = f"{store.count('items'):,} items, {store.count('alerts'):,} alerts"
     except HotspotError as exc:
         checks.append(Check("FAIL", "database", str(exc)))
         return None
-    result = store.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        checks.append(Check("FAIL", "database", str(storage_error(config.database, exc))))
+        return None
     if result != "ok":
         checks.append(
             Check(
                 "FAIL",
                 "database",
-                f"{config.database}: quick_check says {result}; restore from a backup",
+                str(storage_error(config.database, ValueError(f"corrupt: {result}"))),
             )
         )
+        return None
     else:
         checks.append(
             Check(
                 "ok",
                 "database",
-                f"{config.database}: schema "
-                f"{schema_version(store.conn)}, "
-                f"{store.count('items'):,} items, "
-                f"{store.count('alerts'):,} alerts",
+                f"{config.database}: schema {schema_version(store.conn)}, {counts}",
             )
         )
     if not os.access(config.database.parent, os.W_OK):

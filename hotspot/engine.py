@@ -15,20 +15,25 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from hotspot.analysis import events as ev
 from hotspot.analysis import rising, trends
 from hotspot.analysis.keywords import Segmenter, content_keywords
 from hotspot.analysis.lexicon import Vertical, load_verticals
-from hotspot.analysis.matcher import Document, Learned, Matcher
+from hotspot.analysis.matcher import Document, Learned, Match, Matcher
 from hotspot.config import Config, ThemeConfig
 from hotspot.ingest.normalize import normalize
 from hotspot.models import Hotspot, RawItem
 from hotspot.storage.store import Store
 
 log = logging.getLogger(__name__)
+
+#: Items kept from one response. A platform's hot list has about 50 entries and a busy feed
+#: 100; beyond this a response is hostile or broken, and its tail is dropped (the first
+#: entries are kept: a hot list's top ranks, a feed's newest entries).
+MAX_ITEMS_PER_POLL = 200
 
 MATCHED_MEMORY = (
     20_000  # item ids remembered as matched; past that, forget (matching is idempotent)
@@ -52,6 +57,28 @@ class IngestResult:
     estimated_events: list[int] = field(default_factory=list)  # got a chance this poll
 
 
+def theme_key(account: str, theme: ThemeConfig) -> str:
+    """A stable fingerprint of one account's theme definition (what it matches on)."""
+    import hashlib
+
+    text = repr(
+        (
+            account,
+            theme.name,
+            theme.keywords,
+            theme.synonyms,
+            theme.exclude,
+            theme.required,
+            sorted(theme.weights.items()),
+            theme.min_score,
+            theme.verticals,
+            theme.exclude_verticals,
+            theme.expand,
+        )
+    )
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
 def theme_pairs(config: Config) -> list[tuple[str, ThemeConfig]]:
     return [(a.name, t) for a in config.accounts for t in a.themes]
 
@@ -70,12 +97,38 @@ def build_segmenter(themes: Iterable[ThemeConfig]) -> Segmenter:
 def load_learned(store: Store) -> Learned:
     terms: dict[str, dict[str, float]] = {}
     demoted: dict[str, dict[str, float]] = {}
+    alone: dict[str, dict[str, float]] = {}
     for scope, entries in store.learned_terms().items():
         if scope.startswith("d:"):
             demoted[scope[2:]] = entries
+        elif scope.startswith("a:"):
+            alone[scope[2:]] = entries
         else:
             terms[scope] = entries
-    return Learned(terms=terms, demoted=demoted)
+    return Learned(terms=terms, demoted=demoted, alone=alone, feedback=load_feedback(store))
+
+
+def load_feedback(store: Store) -> dict[tuple[str, str], dict[str, tuple[int, int]]]:
+    """(account, theme) -> evidence term -> (alerts judged irrelevant, alerts judged useful
+    or chased), from each alert's current verdict. A verdict that names a ``term`` is about
+    that term; otherwise it is about every evidence term of the alert."""
+    newest: dict[int, dict] = {}
+    for row in store.feedback():
+        newest[row["alert_id"]] = row  # rows come oldest first
+    out: dict[tuple[str, str], dict[str, list[int]]] = {}
+    for row in newest.values():
+        if row["term"]:
+            terms = [row["term"]]
+        else:
+            try:
+                terms = json.loads(row.get("alert_terms") or "[]")
+            except ValueError:
+                terms = []
+        slot = 0 if row["verdict"] == "irrelevant" else 1
+        scope = out.setdefault((row["account"], row["theme"]), {})
+        for term in terms:
+            scope.setdefault(term, [0, 0])[slot] += 1
+    return {key: {t: (c[0], c[1]) for t, c in terms.items() if c[0]} for key, terms in out.items()}
 
 
 def load_baseline(store: Store) -> trends.Baseline:
@@ -118,8 +171,10 @@ class Engine:
         self.learned = load_learned(store)
         self.segmenter = build_segmenter(t for _, t in self.themes)
         self.matcher = Matcher(self.themes, self.verticals, self.learned)
+        self._title_events: dict[str, int] | None = None
         self._matched: set[str] = set()  # item ids matched by the current matcher
         self.baseline = load_baseline(store)
+        self._epochs: dict[tuple[str, str], int] | None = None  # read at the first ingest
         self.tracks: dict[int, trends.Track] = {}
         self.tracker = rising.Tracker()
         self.models = load_rising_models(store)
@@ -149,20 +204,60 @@ class Engine:
         self._matched = set()  # a new matcher looks at every item again
         self.baseline = load_baseline(self.store)
         self.models = load_rising_models(self.store)
+        self._epochs = None
+
+    def _refresh_epochs(self) -> dict[tuple[str, str], int]:
+        """Record, for every theme definition not seen before, the newest stored item id at
+        the time it first appeared ("epoch"): older items were never matched against it."""
+        try:
+            stored = json.loads(self.store.meta("theme_epochs") or "{}")
+        except ValueError:
+            stored = {}
+        latest = None
+        epochs: dict[tuple[str, str], int] = {}
+        for account, theme in self.themes:
+            key = theme_key(account, theme)
+            if key not in stored:
+                if latest is None:
+                    row = self.store.execute("SELECT MAX(rowid) FROM items").fetchone()
+                    latest = int(row[0] or 0)
+                stored[key] = latest
+            epochs[(account, theme.name)] = int(stored[key])
+        self.store.set_meta("theme_epochs", json.dumps(stored, sort_keys=True))
+        return epochs
+
+    def _realerts(self, rowid: int, matches: list[Match]) -> list[Match]:
+        """Of the matches of an item stored before this poll, those of themes the item has
+        never been matched against: themes defined (or changed) after it was stored.
+
+        The rule for old items (``README``: "Re-alerting"): an item is matched against a
+        theme definition once, by the matcher that first sees them together. Relearning,
+        event context growing, a restart or a re-import never alert it again; a new or
+        changed theme (other keywords, another ``min_score``) is the operator asking, and
+        matches the items stored before it.
+        """
+        epochs = self._epochs or {}
+        return [m for m in matches if rowid <= epochs.get((m.account, m.theme), 0)]
 
     def learn_unlinked_themes(self) -> None:
-        """Themes no lexicon covers learn, from the stored history, the words that co-occur
-        with their own keywords (see ``hotspot.analysis.learn.learn_theme``); used by match/eval."""
-        from hotspot.analysis.learn import learn_theme
+        """From the stored history: themes no lexicon covers learn the words that co-occur
+        with their own keywords (``learn.learn_theme``), and every theme learns which of its
+        keywords are generic alone (``learn.keyword_alone_factors``). Used by match/eval and
+        after the daemon's hourly relearn."""
+        from hotspot.analysis.learn import keyword_alone_factors, learn_theme
 
         unlinked = [t for a, t in self.themes if t.expand and not self.matcher.linked(a, t.name)]
-        if not unlinked or self.store.count("items") == 0:
+        if self.store.count("items") == 0:
             return
-        docs = [tokens for _, tokens, _, _ in self.store.iter_documents()]
+        docs = list(self.store.iter_learning_documents())
+        alone = keyword_alone_factors((t for _, t in self.themes), docs, self.matcher)
+        self.learned = replace(self.learned, keyword_alone=alone)
         terms = dict(self.learned.terms)
+        flag = self.segmenter.word_flag
         for t in unlinked:
-            terms[f"t:{t.name}"] = {w: v[0] for w, v in learn_theme(t, docs, self.matcher).items()}
-        self.learned = Learned(terms=terms, demoted=self.learned.demoted)
+            found = learn_theme(t, docs, self.matcher, flag=flag)
+            terms[f"t:{t.name}"] = {w: s.weight for w, s in found.items()}
+        self.learned = replace(self.learned, terms=terms)
         self.matcher = Matcher(self.themes, self.verticals, self.learned)
         self._matched = set()
 
@@ -173,10 +268,23 @@ class Engine:
         category: str | None = None,
         platform: str | None = None,
         title_tokens: list[str] | None = None,
+        *,
+        in_context: bool = False,
     ) -> Document:
+        """A document to match; ``in_context``: when the title is already stored, the other
+        items of its event (the same story on other platforms) are its context."""
         persons: list[str] = []
         if title_tokens is None:
             title_tokens, persons = self.segmenter.analyse(title)
+        context: list[list[str]] = []
+        if in_context:
+            if self._title_events is None:
+                self._title_events = self.store.title_events()
+            event_id = self._title_events.get(title)
+            if event_id is not None:
+                context = [
+                    t for t in self.store.event_siblings(event_id) if t != list(title_tokens)
+                ]
         return Document(
             title_tokens=title_tokens,
             summary_tokens=self.segmenter.tokens(summary) if summary else (),
@@ -185,6 +293,7 @@ class Engine:
             category=category,
             platform=platform,
             persons=persons,
+            context=context,
         )
 
     def ingest(
@@ -206,6 +315,15 @@ class Engine:
         """
         observed_at = observed_at or datetime.now(UTC)
         at = int(observed_at.timestamp())
+        if len(raw_items) > MAX_ITEMS_PER_POLL:
+            log.warning(
+                "source %s: %d items in one response; keeping the first %d "
+                "(the top of the list, as the platform orders it)",
+                source,
+                len(raw_items),
+                MAX_ITEMS_PER_POLL,
+            )
+            raw_items = raw_items[:MAX_ITEMS_PER_POLL]
         hotspots: dict[str, Hotspot] = {}
         for raw in raw_items:
             h = normalize(
@@ -213,6 +331,8 @@ class Engine:
             )
             if h is not None and h.id not in hotspots:
                 hotspots[h.id] = h
+        if self._epochs is None:  # before anything is stored under these theme definitions
+            self._epochs = self._refresh_epochs()
         known = self.store.known_items(list(hotspots))
         result = IngestResult(items=len(hotspots), new_items=len(hotspots) - len(known))
         sightings: dict[int, tuple[str, int | None]] = {}
@@ -259,8 +379,12 @@ class Engine:
                     category=h.category,
                     platform=platform,
                     persons=persons,
+                    context=self.store.event_siblings(event_id, h.id),
                 )
-                for m in self.matcher.match(doc):
+                matches = self.matcher.match(doc)
+                if matches and h.id in known:
+                    matches = self._realerts(known[h.id].rowid, matches)
+                for m in matches:
                     alert_id = self.store.insert_alert(
                         account=m.account,
                         theme=m.theme,
@@ -452,6 +576,22 @@ class Engine:
         )
         return models
 
+    def link_post(self, title: str, summary: str | None, at: int) -> list[tuple[int, float]]:
+        """The events a benchmark post published at ``at`` covers (see planning.benchmarks):
+        its title and the start of its summary against the events seen in the window."""
+        from hotspot.planning.benchmarks import link
+
+        tokens, _ = self.segmenter.analyse(title)
+        if summary:
+            tokens = tokens + self.segmenter.tokens(summary[:SUMMARY_CHARS])
+        terms = content_keywords(tokens)[: 2 * ev.MAX_EVENT_TERMS]
+        since = at - ev.WINDOW
+        rows = self.store.candidate_events(terms, since, self.store.oldest_recent_event(since))
+        candidates = [
+            ev.Candidate(r["id"], r["title"], frozenset(r["terms"].split())) for r in rows
+        ]
+        return link(title, terms, candidates)
+
     def _assign_event(self, h: Hotspot, tokens: list[str], at: int, window: _Window) -> int:
         terms = content_keywords(tokens)[: ev.MAX_EVENT_TERMS]
         rows = self.store.candidate_events(terms, window.since, window.oldest())
@@ -464,6 +604,9 @@ class Engine:
         event_id = self.store.create_event(h.title, at, terms)
         window.created(event_id)
         return event_id
+
+
+SUMMARY_CHARS = 200  # a post's summary beyond its lead is about other things
 
 
 class _Window:

@@ -44,8 +44,10 @@ class SourceError(HotspotError):
     """A source failed; the message starts with the source's instance name."""
 
     def __init__(self, source: str, message: str):
+        from hotspot.safetext import one_line
+
         self.source = source
-        self.reason = message
+        self.reason = message = one_line(message)  # server text must not reach a terminal raw
         super().__init__(f"source {source!r}: {message}")
 
 

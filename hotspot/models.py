@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hotspot.charsets import Decoded, decode, header_charset
+
 
 @dataclass(frozen=True, slots=True)
 class Fetched:
@@ -30,27 +32,14 @@ class Fetched:
     not_modified: bool = False
 
     def text(self) -> str:
-        """The body decoded: the declared charset; else by BOM; else UTF-8, then GB18030
-        (older Chinese sites send GBK without saying so); else UTF-8 with replacement."""
-        if self.encoding:
-            try:
-                return self.content.decode(self.encoding)
-            except (LookupError, UnicodeDecodeError):
-                pass
-        body = self.content
-        for bom, enc in (
-            (b"\xef\xbb\xbf", "utf-8-sig"),
-            (b"\xff\xfe", "utf-16"),
-            (b"\xfe\xff", "utf-16"),
-        ):
-            if body.startswith(bom):
-                return body.decode(enc, errors="replace")
-        for enc in ("utf-8", "gb18030"):
-            try:
-                return body.decode(enc)
-            except UnicodeDecodeError:
-                continue
-        return body.decode("utf-8", errors="replace")
+        """The body decoded by the shared rules of ``hotspot.charsets``: the declared charset
+        if the bytes fit it, else a BOM, the document's own declaration, UTF-8, detection
+        (GB18030 on a tie: older Chinese sites send GBK without saying so)."""
+        return self.decoded().text
+
+    def decoded(self) -> Decoded:
+        """The body's text with the encoding chosen and how (see ``hotspot.charsets``)."""
+        return decode(self.content, self.encoding or header_charset(self.headers))
 
 
 @dataclass(frozen=True, slots=True)

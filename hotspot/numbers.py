@@ -2,6 +2,13 @@
 
 Pure functions. ``parse_heat`` returns an int or None (for "热度累计中", "", "-"), never raises;
 ``split_category`` separates Weibo's category word from its number.
+
+**A heat of 0 is unknown, not zero.** Platforms print 0 where they have no figure: Douyin's
+``trending_list`` rows carry ``hot_value: 0``, Weibo's promotion rows ``num: 0``. No row of the
+79,134 in the recorded corpus (Weibo, Baidu, Zhihu, Toutiao) has a real heat of 0 (an entry with
+no heat would not be on a hot list), and storing 0 would read as a collapse in heat trends. So
+``parse_heat`` returns None for every form of zero ("0", 0, "0万"), for every platform at once;
+the raw text stays in ``heat_raw``.
 """
 
 from __future__ import annotations
@@ -35,7 +42,14 @@ def parse_heat(value: object) -> int | None:
 
     >>> parse_heat("1.2万"), parse_heat("1854 万热度"), parse_heat(598919), parse_heat("热度累计中")
     (12000, 18540000, 598919, None)
+    >>> parse_heat(0), parse_heat("0")  # the platforms' placeholder: unknown
+    (None, None)
     """
+    number = _parse_heat(value)
+    return number if number else None
+
+
+def _parse_heat(value: object) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):

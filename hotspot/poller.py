@@ -9,6 +9,9 @@ For every due source (bounded concurrency, one shared ``HttpClient``):
 A failure of one source (network, HTTP status, block, parse) is recorded on that source's
 state and logged in one line; the others go on. A bug (any other exception) in processing is
 logged with its traceback and recorded as that source's error, never stopping the cycle.
+A database failure (full disk, damaged page, a writer holding the database too long) is the
+store's, not the source's: it ends the cycle with one ``StoreError`` line, no source is
+backed off, and the sources stay due, so the next cycle retries them.
 Hosts are protected from misconfiguration: two sources on one host are not fetched within
 ``min_host_interval`` of each other.
 """
@@ -16,8 +19,11 @@ Hosts are protected from misconfiguration: two sources on one host are not fetch
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import logging
 import random
+import sqlite3
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,11 +31,14 @@ from urllib.parse import urlsplit
 
 from hotspot.config import Config, SourceConfig
 from hotspot.engine import Engine, IngestResult
-from hotspot.errors import HotspotError, ParseError, SourceError
+from hotspot.errors import HotspotError, ParseError, SourceError, StoreError
 from hotspot.ingest import health
+from hotspot.ingest.fetch_loop import FetchLoop
 from hotspot.ingest.http import HttpClient
 from hotspot.ingest.source import Source
 from hotspot.models import Fetched, RawItem
+from hotspot.planning.benchmarks import benchmark_sources
+from hotspot.storage.db import storage_error
 from hotspot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -86,7 +95,61 @@ class Poller:
             if sc.enabled:
                 cls = plugins[sc.type]
                 self.instances[sc.name] = (sc, cls(sc.name, sc.url, sc.options))
+        # benchmark accounts' feeds are polled like sources (same health, backoff and
+        # conditional GET), but their posts are linked to events, not matched as hotspots
+        self.benchmarks: dict[str, tuple[str, str]] = {}
+        rss = plugins.get("rss")
+        if rss is not None:
+            for sc, account, bench in benchmark_sources(config):
+                self.instances[sc.name] = (sc, rss(sc.name, sc.url, {}))
+                self.benchmarks[sc.name] = (account, bench)
         self._host_last: dict[str, float] = {}
+        self._inflight: dict[str, concurrent.futures.Future[_Fetch]] = {}
+        self._background: FetchLoop | None = None
+
+    # -- the daemon's non-blocking cycle ----------------------------------------------------
+    def step(self) -> list[PollReport]:
+        """One tick of the daemon: process the fetches that finished since the last tick,
+        then start fetching the due sources not already in flight. Never waits on the
+        network, so a stalled source holds back neither the others nor the daemon's other
+        jobs (its own fetch ends at ``http.deadline``)."""
+        if self._background is None:
+            self._background = FetchLoop(self.config.http, self.config.max_concurrent)
+        reports = []
+        finished = [n for n, fut in self._inflight.items() if fut.done()]
+        states = self.store.source_states() if finished else {}
+        for name in finished:
+            fut = self._inflight.pop(name)
+            try:
+                f = fut.result()
+            except concurrent.futures.CancelledError:
+                continue
+            except Exception as exc:  # a bug in the fetch path: this source's error
+                log.error("source %s: fetch failed: %s: %s", name, type(exc).__name__, exc)
+                f = _Fetch(error=SourceError(name, f"fetch failed: {type(exc).__name__}"))
+            reports.append(self._process(name, f, states.get(name)))
+        due = [n for n in self.due() if n not in self._inflight]
+        if due:
+            states = self.store.source_states()
+            for name in self._polite(due, states):
+                state = dict(states.get(name) or {})
+                self._inflight[name] = self._background.submit(
+                    functools.partial(self._fetch_one_with, name=name, state=state)
+                )
+        return reports
+
+    def in_flight(self) -> list[str]:
+        return sorted(self._inflight)
+
+    def close(self) -> None:
+        """Abandon fetches in flight (nothing was written for them: they stay due)."""
+        if self._background is not None:
+            self._background.close()
+            self._background = None
+        self._inflight.clear()
+
+    async def _fetch_one_with(self, client: HttpClient, *, name: str, state: dict) -> _Fetch:
+        return await self._fetch_one(client, name, state)
 
     def due(self) -> list[str]:
         """Names of sources whose next poll time has come."""
@@ -239,9 +302,16 @@ class Poller:
         error = f.error
         if error is None and f.items is not None:
             try:
-                result = self.engine.ingest(
-                    name, src.platform, f.items, keyed=getattr(src, "keyed", False)
-                )
+                if name in self.benchmarks:
+                    result = self._ingest_posts(name, f.items, int(now))
+                else:
+                    result = self.engine.ingest(
+                        name, src.platform, f.items, keyed=getattr(src, "keyed", False)
+                    )
+            except sqlite3.DatabaseError as exc:  # the store's fault, not the source's
+                raise storage_error(self.store.path, exc) from None
+            except StoreError:
+                raise
             except HotspotError as exc:
                 error = SourceError(name, str(exc))
             except Exception as exc:  # core bug: keep the traceback, keep the daemon
@@ -277,6 +347,14 @@ class Poller:
         report.estimated_events = tuple(result.estimated_events)
         report.duration_ms = f.fetch_ms + _ms(started)
         report.source_alert = t.source_alert
+        try:
+            self._save(name, now, report, t)
+        except sqlite3.DatabaseError as exc:
+            raise storage_error(self.store.path, exc) from None
+        _log_report(report)
+        return report
+
+    def _save(self, name: str, now: float, report: PollReport, t: health.Transition) -> None:
         with self.store.transaction():
             self.store.save_source_state(t.state)
             self.store.record_poll(
@@ -290,8 +368,28 @@ class Poller:
             )
             if t.source_alert:
                 self.store.add_source_alert(name, t.source_alert[0], t.source_alert[1], int(now))
-        _log_report(report)
-        return report
+
+    def _ingest_posts(self, name: str, items: Sequence[RawItem], now: int) -> IngestResult:
+        """Store a benchmark feed's new posts, each linked to the events it covers."""
+        from hotspot.planning.benchmarks import post_id
+
+        account, bench = self.benchmarks[name]
+        ids = [post_id(account, bench, it.key or it.url or it.title) for it in items]
+        known = self.store.known_posts(ids)
+        result = IngestResult()
+        result.items = len(items)
+        with self.store.transaction():
+            for pid, it in zip(ids, items):
+                if pid in known:
+                    continue
+                known.add(pid)
+                at = int(it.published.timestamp()) if it.published else now
+                links = self.engine.link_post(it.title, it.summary, at)
+                self.store.add_post(
+                    pid, account, bench, it.title, it.url, it.summary, at, now, links
+                )
+                result.new_items += 1
+        return result
 
 
 def _log_report(r: PollReport) -> None:

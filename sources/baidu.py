@@ -11,6 +11,11 @@ Decisions:
   0-based), or position + 1 when ``index`` is missing or not an integer.
 * ``topContent[]`` rows are the pinned (置顶) entry: ``pinned=True, rank=None``. Baidu gives
   them ``index: 0`` too, which must not be read as rank 1.
+* The board *page* (and tabs other than realtime) may instead put the pinned row inside
+  ``content`` with ``isTop: true`` (newsnow and other readers of the page drop such rows). It is
+  flagged pinned (``rank=None``), never read as rank 1, and the ordinary rows are ranked by their
+  position among themselves, since their ``index`` may count the pinned row. A topic that is
+  both in ``topContent`` and an ``isTop`` row is one item.
 * ``hotTag`` is mapped to the badge text the page shows only where the meaning is known:
   "1" → 新 and "3" → 热 (in the recorded corpus "1" rows are nearly always newly listed and "3"
   rows are long-lived top entries). "4" and "5" appear only at ranks 1-2 and their badge is not
@@ -25,7 +30,16 @@ import dataclasses
 from typing import Any
 from urllib.parse import quote_plus
 
-from hotspot.ingest.source import Source, dig, key_list, load_json, rank_or_position, text_or_none
+from hotspot.ingest.source import (
+    Source,
+    body_note,
+    dig,
+    key_list,
+    load_json,
+    rank_or_position,
+    text_or_none,
+    truthy,
+)
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
 
@@ -48,8 +62,17 @@ class BaiduSource(Source):
 
     def parse(self, fetched: Fetched) -> list[RawItem]:
         card = self._hot_card(self._payload(fetched))
-        items = [_item(row, i, pinned=True) for i, row in enumerate(_rows(card, "topContent"))]
-        items += [_item(row, i, pinned=False) for i, row in enumerate(_rows(card, "content"))]
+        content = _rows(card, "content")
+        inline_top = [row for row in content if _is_top(row)]
+        ordinary = [row for row in content if not _is_top(row)]
+        pinned = [_item(row, i, pinned=True) for i, row in enumerate(_rows(card, "topContent"))]
+        pinned += [_item(row, i, pinned=True) for i, row in enumerate(inline_top)]
+        # With the pinned row inside ``content`` its ``index`` may count it, so the ordinary
+        # rows are ranked by their position among themselves (the recordings show
+        # index == position whenever the pinned row sits apart in topContent).
+        items = _unique(pinned) + [
+            _item(row, i, pinned=False, use_index=not inline_top) for i, row in enumerate(ordinary)
+        ]
         found = [item for item in items if item is not None]
         if not found:
             raise self.parse_error(f"baidu board from {fetched.url} has no entries")
@@ -63,7 +86,7 @@ class BaiduSource(Source):
             if embedded is None:
                 raise self.parse_error(
                     f"expected baidu board JSON, got HTML without "
-                    f"<!--s-data:...--> from {fetched.url}: {_preview(text)}"
+                    f"<!--s-data:...--> from {fetched.url}: {body_note(self.name, fetched.url, text)}"
                 )
             fetched = dataclasses.replace(
                 fetched, content=embedded.encode("utf-8"), encoding="utf-8"
@@ -106,7 +129,25 @@ def _rows(card: dict[str, Any], key: str) -> list[Any]:
     return rows if isinstance(rows, list) else []
 
 
-def _item(row: Any, position: int, *, pinned: bool) -> RawItem | None:
+def _is_top(row: Any) -> bool:
+    """The board page marks its pinned row with ``isTop`` (true, 1 or "1") inside content."""
+    return isinstance(row, dict) and truthy(row.get("isTop"))
+
+
+def _unique(items: list[RawItem | None]) -> list[RawItem | None]:
+    """Pinned rows once each, even when both topContent and an isTop row carry the topic."""
+    seen: set[str] = set()
+    out: list[RawItem | None] = []
+    for item in items:
+        if item is not None and item.title in seen:
+            continue
+        if item is not None:
+            seen.add(item.title)
+        out.append(item)
+    return out
+
+
+def _item(row: Any, position: int, *, pinned: bool, use_index: bool = True) -> RawItem | None:
     if not isinstance(row, dict):
         return None
     title = text_or_none(row.get("word")) or text_or_none(row.get("query"))
@@ -118,7 +159,9 @@ def _item(row: Any, position: int, *, pinned: bool) -> RawItem | None:
     return RawItem(
         title=title,
         url=SEARCH_URL + quote_plus(query, safe="", errors="replace"),
-        rank=None if pinned else rank_or_position(row.get("index"), position, offset=1),
+        rank=None
+        if pinned
+        else rank_or_position(row.get("index") if use_index else None, position, offset=1),
         heat=parse_heat(score),
         heat_raw=text_or_none(score),
         label=HOT_TAG_LABELS.get(hot_tag or ""),
@@ -141,10 +184,6 @@ def _extras(row: dict[str, Any], hot_tag: str | None, query: str, title: str) ->
 
 def _short(value: Any, n: int = 120) -> str:
     return " ".join(str(value)[:n].split()) or "none"
-
-
-def _preview(text: str, n: int = 80) -> str:
-    return " ".join(text[:n].split())
 
 
 SOURCES = [BaiduSource]

@@ -17,10 +17,15 @@ Parsing:
   integer, else list position + 1; ``key`` = ``sentence_id``; ``published`` = ``event_time``.
 * ``data.trending_list[]`` (实时上升, optional) rows are kept with ``rank=None`` and
   ``extras["list"] = "trending"``, unless the same word is already in ``word_list``.
-* ``label`` codes are mapped to the badge text Douyin shows (1 新, 2 商, 3 热, 4 爆, 5 首发, 7 同城,
-  8 独家, 9 挑战, 10 当事人, 11 剧集, 12 电影, 13 综艺, 15 晚会, 16 辟谣, 17 热议, 20 解读,
-  as used by several open-source clients); 2 (商) also marks an ad; 11/12/13/15 are also the
-  item's ``category``. The raw code stays in ``extras["label_code"]``.
+* ``label`` codes are mapped to the badge text Douyin shows only where a reader of the same
+  endpoint documents them: 1 新, 2 商, 3 热, 4 爆, 5 首发, 7 同城, 8 独家, 9 挑战, 10 当事人,
+  11 剧集, 12 电影, 13 综艺, 15 晚会, 16 辟谣, 17 热议, 20 解读 (the label map of the Raycast
+  "trending" extension's Douyin reader; DailyHotApi and newsnow read no labels at all). 0 is "no
+  badge". Any other code (6, 14, 18, 19, new ones) gets no label; the raw code always stays in
+  ``extras["label_code"]`` so nothing is lost. 2 (商) also marks an ad; 11/12/13/15 are also
+  the item's ``category``.
+* ``hot_value`` goes through ``parse_heat``: ``trending_list`` rows carry ``hot_value: 0`` as a
+  placeholder, which is stored as unknown heat (None), never as a heat of 0.
 * ``status_code != 0`` is a ParseError; an empty 200 body is a BlockedError (what Douyin
   serves when it wants the cookie or a signature).
 """

@@ -14,6 +14,8 @@ Options and their defaults (every option is optional; the defaults read DailyHot
     rank      (none: position + 1)
     key       "id"                    the entry's stable id
     category  (none)
+    ad        "ads", "is_ad", "isAd", "ad", "extra.ads", "extra.is_ad", "extra.isAd"
+    pinned    "isTop", "is_top", "pinned", "sticky", "extra.isTop", "extra.is_top", "extra.pinned"
     platform  (the source's name)     the platform name operators see
 
 So DailyHotApi (``{"code":200,"data":[{"title","desc","hot","url","mobileUrl"}]}``) works with
@@ -22,13 +24,22 @@ no options, and newsnow (``{"status":"success","items":[{"id","title","url",
 entry, or an ``items`` path that does not lead to a list, is a ParseError naming the path; the
 default fallbacks are tried quietly. A DailyHotApi ``code`` other than 200, or a newsnow
 ``status`` of "error", is a ParseError quoting the message.
+
+Ads and pinned rows: an entry whose ``ad`` field is truthy (true, 1, "1", "true", a non-empty
+object) is ``is_ad`` and so never raises an alert, like an ad on any platform plugin; one whose
+``pinned`` field is truthy is ``pinned``. Neither takes a list position: pinned rows get no
+rank, ads only the rank the ``rank`` path gives them, and the ordinary rows are numbered 1, 2,
+3 among themselves. The defaults read the markers aggregators pass through from the platforms
+(Weibo's ``is_ad``, Baidu's ``isTop``, ``ads: true``). Unlike the other paths, a configured
+``ad``/``pinned`` path that matches no entry is not an error: most polls hold no ad at all, and
+platforms often send the marker only on the rows it applies to.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from hotspot.ingest.source import Source, rank_or_position, text_or_none
+from hotspot.ingest.source import Source, int_or_none, rank_or_position, text_or_none, truthy
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
 
@@ -41,8 +52,19 @@ DEFAULT_PATHS: dict[str, tuple[str, ...]] = {
     "rank": (),
     "key": ("id",),
     "category": (),
+    "ad": ("ads", "is_ad", "isAd", "ad", "extra.ads", "extra.is_ad", "extra.isAd"),
+    "pinned": (
+        "isTop",
+        "is_top",
+        "pinned",
+        "sticky",
+        "extra.isTop",
+        "extra.is_top",
+        "extra.pinned",
+    ),
 }
-ENTRY_FIELDS = ("title", "url", "heat", "summary", "rank", "key", "category")
+ENTRY_FIELDS = ("title", "url", "heat", "summary", "rank", "key", "category", "ad", "pinned")
+FLAG_FIELDS = frozenset({"ad", "pinned"})  # optional markers: matching nothing is normal
 _MISSING = object()
 
 
@@ -61,6 +83,8 @@ class JsonListSource(Source):
         "rank": str,
         "key": str,
         "category": str,
+        "ad": str,
+        "pinned": str,
         "platform": str,
     }
 
@@ -74,7 +98,7 @@ class JsonListSource(Source):
         self._check_status(payload)
         rows = self._rows(payload, fetched)
         paths = {field: self._paths(field) for field in ENTRY_FIELDS}
-        items = [item for i, row in enumerate(rows) if (item := _item(row, i, paths)) is not None]
+        items = _items(rows, paths)
         self._check_configured_paths(rows, paths)
         if not items:
             raise self.parse_error(
@@ -127,7 +151,7 @@ class JsonListSource(Source):
     def _check_configured_paths(self, rows: list[Any], paths: dict[str, tuple[str, ...]]) -> None:
         """A configured entry path that matches in no entry at all is a misconfiguration."""
         for field in ENTRY_FIELDS:
-            if field not in self.config or not rows:
+            if field not in self.config or field in FLAG_FIELDS or not rows:
                 continue
             path = paths[field][0]
             if all(get_path(row, path) in (_MISSING, None) for row in rows):
@@ -163,20 +187,45 @@ def _first(row: Any, paths: tuple[str, ...]) -> Any:
     return None
 
 
+def _items(rows: list[Any], paths: dict[str, tuple[str, ...]]) -> list[RawItem]:
+    items = []
+    skipped = 0  # pinned rows and ads do not take a list position; untitled rows still do
+    for i, row in enumerate(rows):
+        item = _item(row, i - skipped, paths)
+        if item is None:
+            continue
+        if item.pinned or item.is_ad:
+            skipped += 1
+        items.append(item)
+    return items
+
+
 def _item(row: Any, position: int, paths: dict[str, tuple[str, ...]]) -> RawItem | None:
     title = text_or_none(_first(row, paths["title"]))
     if title is None:
         return None
     heat = _first(row, paths["heat"])
+    is_ad = truthy(_first(row, paths["ad"]))
+    pinned = truthy(_first(row, paths["pinned"]))
+    own_rank = _first(row, paths["rank"])
+    if pinned:
+        rank = None
+    elif is_ad:  # an ad is ranked only when the list itself numbers it
+        number = int_or_none(own_rank)
+        rank = number if number is not None and 0 < number < 100_000 else None
+    else:
+        rank = rank_or_position(own_rank, position)
     return RawItem(
         title=title,
         url=_http_url(_first(row, paths["url"])),
-        rank=rank_or_position(_first(row, paths["rank"]), position),
+        rank=rank,
         heat=parse_heat(heat),
         heat_raw=text_or_none(heat),
         summary=text_or_none(_first(row, paths["summary"])),
         key=text_or_none(_first(row, paths["key"])),
         category=text_or_none(_first(row, paths["category"])),
+        pinned=pinned,
+        is_ad=is_ad,
     )
 
 

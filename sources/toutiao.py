@@ -13,6 +13,10 @@ Decisions:
   the raw code stays in ``extras["label_code"]``.
 * ``InterestCategory[0]`` (e.g. "society") becomes ``category``; ``HotValue`` is a string.
 * A ``status`` other than "success" is a ParseError that quotes it.
+* Toutiao's error answers keep HTTP 200 and ``data: []`` and say what went wrong in an error
+  code beside it (``errno``/``err_no``/``error_code``/``code`` with ``message``/``err_tips``/
+  ``msg``). An empty list with a non-zero code is a ParseError naming the platform's code and
+  message, so the operator reads "errno 10000 (params error)" rather than "no entries".
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from hotspot.numbers import parse_heat
 API_URL = "https://www.toutiao.com/hot-event/hot-board/?origin=toutiao_pc"
 LABEL_CODES = {"hot": "热", "new": "新", "refuse": "辟谣"}
 LABEL_DESCS = {"热门事件": "热", "新事件上榜": "新"}
+ERROR_CODE_KEYS = ("errno", "err_no", "error_code", "code")
+ERROR_MESSAGE_KEYS = ("message", "err_tips", "msg", "error_msg", "err_msg")
 
 
 class ToutiaoSource(Source):
@@ -51,6 +57,8 @@ class ToutiaoSource(Source):
                 f"toutiao hot-board JSON from {fetched.url} has no data[] "
                 f"(top-level keys: {key_list(payload)})"
             )
+        if not rows:
+            self._raise_platform_error(payload, fetched)
         pinned = payload.get("fixed_top_data")
         items = [
             _item(row, i, pinned=True)
@@ -61,6 +69,20 @@ class ToutiaoSource(Source):
         if not found:
             raise self.parse_error(f"toutiao hot board from {fetched.url} has no entries")
         return found
+
+    def _raise_platform_error(self, payload: dict[str, Any], fetched: Fetched) -> None:
+        """An empty ``data`` beside a non-zero error code is the platform's error answer."""
+        for key in ERROR_CODE_KEYS:
+            code = payload.get(key)
+            if code is None or isinstance(code, bool) or str(code).strip() in ("", "0"):
+                continue
+            message = next(
+                (m for k in ERROR_MESSAGE_KEYS if (m := text_or_none(payload.get(k)))), None
+            )
+            raise self.parse_error(
+                f"toutiao hot board answered {key} {str(code)[:20]} "
+                f"({(message or 'no message')[:120]}) with no entries from {fetched.url}"
+            )
 
 
 def _item(row: Any, position: int, *, pinned: bool) -> RawItem | None:

@@ -21,9 +21,13 @@ any of them. Decisions, taken from the recorded responses in ``../shared/fixture
   ``realpos:16`` with a ``promotion`` object): they keep that rank and are flagged ``is_ad``.
 * **Pinned** (``pinned=True, rank=None``): a mobile row with neither ``realpos`` nor
   ``promotion``; an HTML row with the pinned icon, or an unnumbered row before the first numbered
-  one; the PC JSON ``hotgov`` rows. **Ads** (``is_ad=True``): a ``promotion`` object or
-  ``is_ad_pos`` in the mobile JSON, truthy ``is_ad`` in the PC JSON, an unnumbered HTML row after
-  the numbered ones began, or an HTML link that is ``javascript:`` (Weibo's ad links).
+  one; the PC JSON ``hotgov`` / ``hotgovs[]`` rows. The live PC JSON describes its pinned
+  topic in both ``hotgov`` and ``hotgovs[0]`` with different fields; rows that share a topic
+  identity (word without ``#``, ``mid``, or scheme) are merged into one item, the richer
+  copy's fields winning, so a poll yields 50+1 items, not 50+2.
+* **Ads** (``is_ad=True``): a ``promotion`` object or ``is_ad_pos`` in the mobile JSON, truthy
+  ``is_ad`` in the PC JSON, an unnumbered HTML row after the numbered ones began, or an HTML
+  link that is ``javascript:`` (Weibo's ad links).
 * **Heat**: ``desc_extr``/``num``/``<em>``/``td-02 span``; strings such as ``"剧集 598919"`` give
   heat 598919 and ``category="剧集"`` (``split_category``), ``"1.2万"`` gives 12000.
 * **Label**: the platform's own text when it gives one (``label_name``, ``icon_desc``, the
@@ -55,7 +59,15 @@ from bs4 import BeautifulSoup, Tag
 
 from hotspot.errors import BlockedError
 from hotspot.ingest.http import HttpClient
-from hotspot.ingest.source import Source, dig, int_or_none, load_json, text_or_none
+from hotspot.ingest.source import (
+    Source,
+    body_note,
+    dig,
+    int_or_none,
+    load_json,
+    text_or_none,
+    truthy,
+)
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import split_category
 
@@ -109,7 +121,6 @@ PINNED_ICON_WORDS = frozenset({"pinned", "top", "stick"})
 
 _FLAG_ICON = re.compile(r"/flags/(\d{1,9})_\d+\.png")
 _ICON_WORD = re.compile(r"[a-z]+")
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:\-]{1,40})""", re.I)
 _VISITOR_MARKERS = (b"sina visitor system", b"passport.weibo.com/visitor")
 
 
@@ -157,7 +168,8 @@ class WeiboHotSearch(Source):
             items = self._parse_html(fetched)
         else:
             raise self.parse_error(
-                f"expected Weibo JSON or HTML from {fetched.url} but got {_preview(fetched)!r}"
+                f"expected Weibo JSON or HTML from {fetched.url} but got "
+                f"{body_note(self.name, fetched.url, fetched.content)}"
             )
         if not items:
             raise self.parse_error(
@@ -259,7 +271,7 @@ def _from_pc_ajax(data: dict) -> Iterable[RawItem]:
     for row in realtime if isinstance(realtime, list) else ():
         if not isinstance(row, dict):
             continue
-        is_ad = _truthy(row.get("is_ad"))
+        is_ad = truthy(row.get("is_ad"))
         if not is_ad:
             position += 1
         item = _pc_row(row, pinned=False, position=None if is_ad else position)
@@ -268,14 +280,62 @@ def _from_pc_ajax(data: dict) -> Iterable[RawItem]:
 
 
 def _pinned_gov_rows(data: dict) -> list[dict]:
-    rows: list[Any] = []
-    gov = data.get("hotgov")
-    if isinstance(gov, dict):
-        rows.append(gov)
+    """The pinned rows of ``hotgov`` and ``hotgovs[]``, one per topic.
+
+    The live endpoint describes the same pinned topic in both places with different fields
+    (``hotgov`` has ``mid``/``url``/``note``/``stime``, ``hotgovs[0]`` only the badge fields),
+    so rows are merged by the topic's identity rather than dropped only when identical."""
+    rows: list[Any] = [data.get("hotgov")]
     govs = data.get("hotgovs")
     if isinstance(govs, list):
-        rows.extend(g for g in govs if isinstance(g, dict) and g is not gov and g != gov)
-    return [r for r in rows if isinstance(r, dict)]
+        rows.extend(govs)
+    merged: list[dict] = []
+    for row in rows:
+        if not isinstance(row, dict):
+            continue
+        same = next((m for m in merged if _same_topic(m, row)), None)
+        if same is None:
+            merged.append(dict(row))
+        else:
+            _merge_richer(same, row)
+    return merged
+
+
+def _topic_identity(row: dict) -> set[tuple[str, str]]:
+    """What identifies a pinned topic: its word (without ``#``), its post ``mid``, its scheme."""
+    found: set[tuple[str, str]] = set()
+    for key in ("word", "name", "note"):
+        text = text_or_none(row.get(key))
+        if text and text.strip("#").strip():
+            found.add(("word", text.strip("#").strip()))
+    for key in ("mid", "word_scheme", "scheme"):
+        text = text_or_none(row.get(key))
+        if text:
+            found.add((key, text))
+    return found
+
+
+def _same_topic(a: dict, b: dict) -> bool:
+    return bool(_topic_identity(a) & _topic_identity(b))
+
+
+def _merge_richer(into: dict, other: dict) -> None:
+    """Keep every field either copy has; where both have one, the non-empty value wins, and
+    between two non-empty values the copy with more fields (the richer one) wins."""
+    other_richer = _filled(other) > _filled(into)
+    for key, value in other.items():
+        if _empty(value):
+            continue
+        if _empty(into.get(key)) or other_richer:
+            into[key] = value
+
+
+def _filled(row: dict) -> int:
+    return sum(1 for value in row.values() if not _empty(value))
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
 
 
 def _pc_row(row: dict, *, pinned: bool, position: int | None) -> RawItem | None:
@@ -285,7 +345,7 @@ def _pc_row(row: dict, *, pinned: bool, position: int | None) -> RawItem | None:
         title = text_or_none(row.get("note"))
     if not title:
         return None
-    is_ad = _truthy(row.get("is_ad"))
+    is_ad = truthy(row.get("is_ad"))
     query = text_or_none(row.get("word_scheme")) or f"#{title}#"
     heat_value = row.get("num") if row.get("num") is not None else row.get("raw_hot")
     category, heat = split_category(heat_value)
@@ -306,6 +366,7 @@ def _pc_row(row: dict, *, pinned: bool, position: int | None) -> RawItem | None:
             "flag": flag,
             "raw_rank": int_or_none(row.get("rank")),
             "raw_category": text_or_none(row.get("category")),
+            "mid": text_or_none(row.get("mid")) if pinned else None,
         }
     )
     return RawItem(
@@ -443,27 +504,10 @@ def _icon_label(icon: str | None, flag: int | None) -> str | None:
 
 
 def _soup(fetched: Fetched) -> BeautifulSoup:
-    """Parse with lxml from text we decoded ourselves (see ``_decode_html``)."""
-    return BeautifulSoup(_decode_html(fetched), "lxml")
-
-
-def _decode_html(fetched: Fetched) -> str:
-    """The declared charset (header, else ``<meta charset>``), else UTF-8, with replacement.
-
-    Decoding here rather than handing bytes to bs4 keeps a garbled meta charset (control
-    characters in the name) from ever reaching lxml, which raises ValueError on it."""
-    for candidate in (fetched.encoding, _meta_charset(fetched.content)):
-        if candidate:
-            try:
-                return fetched.content.decode(candidate, errors="replace")
-            except LookupError:
-                continue
-    return fetched.content.decode("utf-8", errors="replace")
-
-
-def _meta_charset(body: bytes) -> str | None:
-    m = _META_CHARSET.search(body[:4096])
-    return m.group(1).decode("ascii") if m else None
+    """Parse with lxml from text decoded by the shared rules (``hotspot.charsets``: header,
+    BOM, ``<meta charset>``, UTF-8, detection), never from bytes: a garbled meta charset
+    (control characters in the name) must not reach lxml, which raises ValueError on it."""
+    return BeautifulSoup(fetched.text(), "lxml")
 
 
 def _from_h5(ul: Tag) -> Iterable[RawItem]:
@@ -615,13 +659,6 @@ def _rank_or_none(value: Any) -> int | None:
     return number if number is not None and 1 <= number <= MAX_RANK else None
 
 
-def _truthy(value: Any) -> bool:
-    """Weibo flags come as 1/0, "1"/"0", true/false."""
-    if isinstance(value, str):
-        return value.strip() not in ("", "0", "false")
-    return isinstance(value, (int, float)) and bool(value)
-
-
 def _compact(extras: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in extras.items() if v is not None}
 
@@ -638,7 +675,3 @@ def _first_char(body: bytes) -> str:
 def _is_visitor_page(body: bytes) -> bool:
     head = body[:65536].lower()
     return any(marker in head for marker in _VISITOR_MARKERS)
-
-
-def _preview(fetched: Fetched, n: int = 80) -> str:
-    return " ".join(fetched.content[: n * 4].decode("utf-8", "replace")[:n].split())

@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from hotspot.errors import BlockedError
-from hotspot.ingest.source import Source, dig, key_list, load_json, text_or_none
+from hotspot.ingest.source import Source, body_note, dig, key_list, load_json, text_or_none
 from hotspot.models import Fetched, RawItem
 from hotspot.numbers import parse_heat
 
@@ -110,7 +110,7 @@ class ZhihuSource(Source):
             raise self.parse_error(
                 f"expected zhihu hot-list JSON or the topsearch page, got "
                 f"HTML without js-initialData from {fetched.url}: "
-                f"{_preview(html)}"
+                f"{body_note(self.name, fetched.url, html)}"
             )
         data = load_json(
             self.name,
@@ -211,10 +211,6 @@ def _initial_data(html: str) -> str | None:
     start = html.find(">", at)
     end = html.find("</script>", start) if start >= 0 else -1
     return html[start + 1 : end] if end >= 0 else None
-
-
-def _preview(text: str, n: int = 80) -> str:
-    return " ".join(text[:n].split())
 
 
 SOURCES = [ZhihuSource]

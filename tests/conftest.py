@@ -14,6 +14,13 @@ settings.register_profile("ci", derandomize=True, deadline=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+# The tests written before translations assert English text: run the CLI (in process and as
+# subprocesses, which inherit this) in English unless a test asks for zh-CN (--lang zh-CN,
+# [hotspot] language, or its own LANG). zh-CN is what an operator gets with no LANG at all.
+os.environ.pop("LC_ALL", None)
+os.environ.pop("LC_MESSAGES", None)
+os.environ["LANG"] = "C.UTF-8"
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

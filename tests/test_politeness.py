@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from dataclasses import replace
 
 import pytest
 
@@ -71,7 +72,8 @@ def test_fallback_remembers_the_endpoint_that_worked(tmp_path, httpserver, plugi
         encoding="utf-8",
     )
     plugins = load_plugins([f"{plugin_module}:TwoDoors"])
-    config = load_config(cfg, plugins)
+    # no host gap, as a manual `hotspot poll` does (the config floors min_host_interval at 1s)
+    config = replace(load_config(cfg, plugins), min_host_interval=0.0)
     store = Store(config.database)
     poller = Poller(config, store, Engine(store, [], verticals=[]), plugins)
     (first,) = poller.poll()

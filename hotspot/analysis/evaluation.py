@@ -61,3 +61,35 @@ def micro(scores: Mapping[str, Scores]) -> Scores:
 
 def macro_f1(scores: Mapping[str, Scores]) -> float:
     return sum(s.f1 for s in scores.values()) / len(scores) if scores else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Bin:
+    low: float
+    high: float
+    n: int
+    relevant: int
+
+    @property
+    def share(self) -> float:
+        return self.relevant / self.n if self.n else 0.0
+
+
+def reliability(scored: Sequence[tuple[float, bool]], floor: float = 0.1) -> list[Bin]:
+    """Per score decile from ``floor`` up: how many (item, theme) pairs scored there and how
+    many of them were relevant. A calibrated score has about ``low``-``high`` relevant."""
+    bins = []
+    edges = [round(floor + i / 10, 1) for i in range(round((1 - floor) * 10))]
+    for low in edges:
+        high = round(low + 0.1, 1)
+        inside = [rel for s, rel in scored if low <= s < high or (high >= 1.0 and s >= 1.0)]
+        bins.append(Bin(low, high, len(inside), sum(inside)))
+    return bins
+
+
+def expected_calibration_error(bins: Sequence[Bin]) -> float:
+    """Mean gap between a bin's relevant share and its midpoint, weighted by its size."""
+    total = sum(b.n for b in bins)
+    if not total:
+        return 0.0
+    return sum(b.n * abs(b.share - (b.low + b.high) / 2) for b in bins) / total

@@ -70,6 +70,14 @@ class Segmenter:
             return []
         return normalise_tokens(self._cut(text))
 
+    def word_flag(self, word: str) -> str | None:
+        """jieba's part-of-speech tag of ``word`` when jieba keeps it as one word, else None
+        (it is a fragment of other words, or several words)."""
+        tagged = self._tag(word)
+        if len(tagged) != 1:
+            return None
+        return tagged[0][1]
+
     def analyse(self, text: str) -> tuple[list[str], list[str]]:
         """Tokens of ``text`` and the person names among them (jieba's ``nr`` tag), from one
         pass of the segmenter (the tagger segments exactly as ``tokens`` does)."""
@@ -101,6 +109,25 @@ def stopwords() -> frozenset[str]:
     except (FileNotFoundError, ModuleNotFoundError):
         return frozenset()
     return frozenset(w.strip() for w in text.splitlines() if w.strip() and w[0] != "#")
+
+
+_NUMERAL_START = re.compile(r"[0-9一二三四五六七八九十百千万亿两几半]")
+_MEASURE_EDGE = set("元起块个只件次岁年月日号天周倍款辆套份")
+# jieba tags of words that are not names of things: verbs, adjectives, adverbs, numerals,
+# measure words, time words, pronouns, function words, directions, onomatopoeia
+_NOT_A_NAME = {"v", "vd", "vg", "vi", "vq", "a", "ad", "ag", "d", "dg", "m", "mq", "q"}
+_NOT_A_NAME |= {"t", "tg", "r", "rr", "rz", "p", "c", "u", "uj", "ul", "f", "y", "e", "o"}
+
+
+def learnable(word: str, flag: str | None) -> bool:
+    """Whether ``word`` (with jieba's tag of it, None when jieba does not keep it whole) may
+    become a learned term: a whole word, not starting with a numeral (一金, 五险, 3亿), no measure word
+    at either edge (元起, 万台), and not a verb, adjective or function word (接入, 折叠, 维权)."""
+    if flag is None or len(word) < 2 or (word.isascii() and len(word) < 3):
+        return False
+    if _NUMERAL_START.match(word) or word[0] in _MEASURE_EDGE or word[-1] in _MEASURE_EDGE:
+        return False
+    return flag not in _NOT_A_NAME
 
 
 def content_keywords(tokens: Iterable[str]) -> list[str]:

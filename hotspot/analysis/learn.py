@@ -21,41 +21,113 @@ from __future__ import annotations
 
 import logging
 import math
+import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from hotspot.analysis.keywords import content_keywords
-from hotspot.analysis.lexicon import Vertical
-from hotspot.analysis.matcher import Document, Learned, Matcher, noisy_or
+from hotspot.analysis.keywords import content_keywords, learnable
+from hotspot.analysis.lexicon import Vertical, term_key
+from hotspot.analysis.matcher import (
+    Document,
+    Learned,
+    Matcher,
+    is_short,
+    link_verticals,
+    noisy_or,
+)
 from hotspot.config import ThemeConfig
 
 log = logging.getLogger(__name__)
 
 MIN_SUPPORT = 5
+MIN_EVENTS = 3  # a learned term must come from at least this many distinct events
+HALF_LIFE_DAYS = 7.0
+FRAGMENT_SHARE = 0.8
+MIN_LEARNED = 0.1  # a faded term below this weight is forgotten
 MIN_PRECISION = 0.6
 MAX_LEARNED = 0.65
 POSITIVE = 0.6
 SENSE_MIN_DOCS = 8
 SENSE_FOREIGN_SHARE = 0.6
 SENSE_FLOOR = 0.4
+DISTINCT_MIN_DOCS = 10  # below this, history says nothing about a term's ambiguity
+DISTINCT_SHARE = 0.3  # a term seen with its vertical's other evidence this often is distinctive
+DISTINCT_FLOOR = 0.5
 
 
 def _weight(support: int, precision: float) -> float:
     return round(MAX_LEARNED * precision * min(1.0, math.log2(1 + support) / 3), 4)
 
 
+class Neighbours:
+    """Which lone character stands next to a word in history: a word that nearly always has
+    the same one beside it is a fragment of a longer name jieba split (丁禹|兮, 泽|连斯基)."""
+
+    def __init__(self) -> None:
+        self.count: Counter[str] = Counter()
+        self.left: dict[str, Counter[str]] = {}
+        self.right: dict[str, Counter[str]] = {}
+
+    def add(self, tokens: Sequence[str]) -> None:
+        for i, tok in enumerate(tokens):
+            if len(tok) < 2:
+                continue
+            self.count[tok] += 1
+            # a lone character beside it is what a split name leaves (丁禹|兮, 米哈|游)
+            if i > 0 and len(tokens[i - 1]) == 1 and tokens[i - 1].isalpha():
+                self.left.setdefault(tok, Counter())[tokens[i - 1]] += 1
+            if i + 1 < len(tokens) and len(tokens[i + 1]) == 1 and tokens[i + 1].isalpha():
+                self.right.setdefault(tok, Counter())[tokens[i + 1]] += 1
+
+    def fragment(self, word: str) -> bool:
+        n = self.count[word]
+        if n < 3:
+            return False
+        for side in (self.left, self.right):
+            top = side.get(word, Counter()).most_common(1)
+            if top and top[0][1] >= FRAGMENT_SHARE * n:
+                return True
+        return False
+
+
+def _fade(age_seconds: float) -> float:
+    """Learned entities fade: half the weight for every ``HALF_LIFE_DAYS`` since last seen."""
+    return 0.5 ** (max(0.0, age_seconds) / 86400 / HALF_LIFE_DAYS)
+
+
 def learn_verticals(
-    docs: Iterable[tuple[Sequence[str], str | None]], verticals: Sequence[Vertical]
+    docs: Iterable[tuple[Sequence[str], str | None] | tuple[Sequence[str], str | None, Any, Any]],
+    verticals: Sequence[Vertical],
+    flag: Callable[[str], str | None] | None = None,
 ) -> Learned:
+    """Docs are (tokens, category) or (tokens, category, event id, last seen timestamp).
+
+    ``flag`` is jieba's tag of a word (``Segmenter.word_flag``); with it, only whole words
+    that name things become learned terms (see ``keywords.learnable``). Support is counted in
+    distinct events when docs carry them (one story repeated on four platforms is one), and a
+    learned term's weight fades with the time since history last showed it.
+    """
     base = Matcher([], verticals)
     lexicon = {v.id: v.terms for v in verticals}
     df: Counter[str] = Counter()
     positives: dict[str, Counter[str]] = {}
+    events: dict[tuple[str, str], set[Any]] = {}
+    last: dict[tuple[str, str], float] = {}
+    newest = 0.0
     seen: dict[str, Counter[str]] = {}
     foreign: dict[str, Counter[str]] = {}
-    for tokens, category in docs:
+    supported: dict[str, Counter[str]] = {}
+    neighbours = Neighbours()
+    for i, doc in enumerate(docs):
+        tokens, category = doc[0], doc[1]
+        event = doc[2] if len(doc) > 2 and doc[2] is not None else f"doc{i}"
+        when = float(doc[3]) if len(doc) > 3 and doc[3] is not None else 0.0
+        newest = max(newest, when)
         words = set(content_keywords(tokens))
         df.update(words)
+        neighbours.add(tokens)
         ev = base.vertical_evidence(Document(title_tokens=tokens, category=category))
         if not ev:
             continue
@@ -63,13 +135,18 @@ def learn_verticals(
         top = max(strength.values())
         for vid, terms in ev.items():
             if strength[vid] >= POSITIVE and strength[vid] >= top:
-                positives.setdefault(vid, Counter()).update(words - set(lexicon[vid]))
+                fresh = words - set(lexicon[vid])
+                positives.setdefault(vid, Counter()).update(fresh)
+                for word in fresh:
+                    events.setdefault((vid, word), set()).add(event)
+                    last[(vid, word)] = max(last.get((vid, word), 0.0), when)
             for term in terms:
                 if term.startswith("#"):
                     continue
                 seen.setdefault(vid, Counter())[term] += 1
                 without = noisy_or(x for t, x in terms.items() if t != term)
                 if without >= 0.3:
+                    supported.setdefault(vid, Counter())[term] += 1
                     continue
                 # strong evidence for another vertical *without this term*: this sighting
                 # is probably the other sense of the word (or an incidental mention)
@@ -87,39 +164,144 @@ def learn_verticals(
             precision = support / df[word]
             if word in strong_elsewhere:
                 continue  # another vertical's own word: evidence for that one, not this
-            if support >= MIN_SUPPORT and precision >= MIN_PRECISION:
-                scope[word] = _weight(support, precision)
+            if support < MIN_SUPPORT or precision < MIN_PRECISION:
+                continue
+            if len(events[(vid, word)]) < MIN_EVENTS:
+                continue  # one story told many times is not a domain's vocabulary
+            if flag is not None and not learnable(word, flag(word)):
+                continue
+            if neighbours.fragment(word):
+                continue  # 丁禹 of 丁禹兮, 米哈 of 米哈游: a piece of a name jieba does not know
+            w = _weight(len(events[(vid, word)]), precision) * _fade(newest - last[(vid, word)])
+            if w >= MIN_LEARNED:
+                scope[word] = round(w, 4)
     demoted: dict[str, dict[str, float]] = {}
+    alone: dict[str, dict[str, float]] = {}
     for vid, counts in seen.items():
         for term, total in counts.items():
             bad = foreign.get(vid, Counter())[term]
             if total >= SENSE_MIN_DOCS and bad / total >= SENSE_FOREIGN_SHARE:
                 demoted.setdefault(vid, {})[term] = round(max(SENSE_FLOOR, 1 - bad / total), 3)
-    return Learned(terms=learned, demoted=demoted)
+            if total >= DISTINCT_MIN_DOCS and is_short(term):
+                share = (supported.get(vid, Counter())[term] + 1) / (total + 2)
+                factor = min(1.0, max(DISTINCT_FLOOR, share / DISTINCT_SHARE))
+                alone.setdefault(vid, {})[term] = round(factor, 3)
+    return Learned(terms=learned, demoted=demoted, alone=alone)
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A word history proposes for a theme, with the evidence that it is one."""
+
+    word: str
+    weight: float
+    support: int  # titles with the theme's keywords that contain it
+    events: int  # distinct events among them
+    precision: float  # share of all titles containing it that have the theme's keywords
+    examples: tuple[str, ...] = ()
 
 
 def learn_theme(
-    theme: ThemeConfig, docs: Iterable[Sequence[str]], matcher: Matcher
-) -> dict[str, tuple[float, int, float]]:
-    """Words that co-occur with ``theme``'s own keywords: term -> (weight, support, precision)."""
+    theme: ThemeConfig,
+    docs: Iterable[Sequence[Any]],
+    matcher: Matcher,
+    flag: Callable[[str], str | None] | None = None,
+    titles: Callable[[int], str] | None = None,
+) -> dict[str, Suggestion]:
+    """Words that co-occur with ``theme``'s own keywords, under the same guardrails as
+    vertical expansion: support in ``MIN_EVENTS`` distinct events, precision on history,
+    a whole naming word (``flag``), not a fragment, and not another vertical's strong term
+    (京东 is e-commerce's, not 美食's). Docs are (tokens, category, event id, last seen);
+    ``titles(i)`` gives the i-th doc's title for the examples shown."""
     df: Counter[str] = Counter()
     pos: Counter[str] = Counter()
+    events: dict[str, set[Any]] = {}
+    examples: dict[str, list[int]] = {}
     own = {w for w in (*theme.keywords, *theme.synonyms)}
-    for tokens in docs:
+    linked = {matcher.verticals[i].id for i in link_verticals(theme, matcher.verticals)}
+    elsewhere = {
+        t for v in matcher.verticals if v.id not in linked for t, w in v.terms.items() if w >= 0.7
+    }
+    neighbours = Neighbours()
+    for i, doc in enumerate(docs):
+        tokens = doc[0]
+        event = doc[2] if len(doc) > 2 and doc[2] is not None else f"doc{i}"
         words = set(content_keywords(tokens))
         df.update(words)
+        neighbours.add(tokens)
         hits = matcher.keyword_hits(Document(title_tokens=tokens))
         if any(theme.name == name for (_, name) in hits):
-            pos.update(words - own)
+            fresh = words - own
+            pos.update(fresh)
+            for word in fresh:
+                events.setdefault(word, set()).add(event)
+                if len(examples.setdefault(word, [])) < 3:
+                    examples[word].append(i)
     out = {}
     for word, support in pos.items():
         precision = support / df[word]
-        if support >= MIN_SUPPORT and precision >= MIN_PRECISION:
-            out[word] = (_weight(support, precision), support, precision)
+        n_events = len(events[word])
+        if support < MIN_SUPPORT or precision < MIN_PRECISION or n_events < MIN_EVENTS:
+            continue
+        if word in elsewhere or neighbours.fragment(word):
+            continue
+        if flag is not None and not learnable(word, flag(word)):
+            continue
+        shown = tuple(titles(i) for i in examples[word]) if titles else ()
+        out[word] = Suggestion(
+            word, _weight(n_events, precision), support, n_events, precision, shown
+        )
     return out
 
 
-def relearn(store, verticals: Sequence[Vertical], baseline=None) -> Learned:
+def keyword_alone_factors(
+    themes: Iterable[ThemeConfig], docs: Iterable[Sequence[Any]], matcher: Matcher
+) -> dict[str, dict[str, float]]:
+    """theme name -> keyword -> factor for a keyword that history shows mostly *without* any
+    other evidence of its theme (孩子, 学生, 酒店: generic words an operator lists): alone in
+    a title, such a keyword counts for less; beside other evidence it counts in full.
+    Keywords the theme's linked lexicons hold as strong terms are vouched for and exempt."""
+    by_name = {t.name: t for t in themes}
+    vouched: dict[str, set[str]] = {}
+    for name, t in by_name.items():
+        linked = link_verticals(t, matcher.verticals)
+        vouched[name] = {
+            term_key(k)
+            for k in (*t.keywords, *t.synonyms)
+            if any(matcher.verticals[i].terms.get(term_key(k), 0) >= 0.7 for i in linked)
+        }
+    seen: Counter[tuple[str, str]] = Counter()
+    backed: Counter[tuple[str, str]] = Counter()
+    for doc in docs:
+        d = Document(title_tokens=doc[0], category=doc[1] if len(doc) > 1 else None)
+        for m in matcher.match(d):
+            for e in m.evidence:
+                if e.via != "keyword" or e.term in vouched.get(m.theme, ()):
+                    continue
+                key = (m.theme, e.term)
+                seen[key] += 1
+                if noisy_or(x.weight for x in m.evidence if x.term != e.term) >= 0.3:
+                    backed[key] += 1
+    shares: dict[str, dict[str, float]] = {}
+    for (theme, term), n in seen.items():
+        if n >= DISTINCT_MIN_DOCS:
+            shares.setdefault(theme, {})[term] = (backed[(theme, term)] + 1) / (n + 2)
+    out: dict[str, dict[str, float]] = {}
+    for theme, by_term in shares.items():
+        typical = max(DISTINCT_SHARE, statistics.median(by_term.values()))
+        for term, share in by_term.items():
+            if share < typical:
+                factor = max(DISTINCT_FLOOR, share / typical)
+                out.setdefault(theme, {})[term] = round(factor, 3)
+    return out
+
+
+def relearn(
+    store,
+    verticals: Sequence[Vertical],
+    flag: Callable[[str], str | None] | None = None,
+    baseline=None,
+) -> Learned:
     """Recompute vertical expansions, demotions and the trend baseline from history
     (``baseline``: one already learned from the same history, e.g. a live replay's
     ``trends.BaselineSample``, instead of re-reading every sighting)."""
@@ -130,8 +312,8 @@ def relearn(store, verticals: Sequence[Vertical], baseline=None) -> Learned:
     if baseline is None:
         baseline = learn_baseline(store.observation_series())
     store.set_meta("trend_baseline", json.dumps(baseline.as_dict()))
-    docs = [(tokens, category) for _, tokens, category, _ in store.iter_documents()]
-    learned = learn_verticals(docs, verticals)
+    docs = list(store.iter_learning_documents())
+    learned = learn_verticals(docs, verticals, flag=flag)
     rows = [
         (scope, term, w, 0) for scope, terms in learned.terms.items() for term, w in terms.items()
     ]
@@ -140,6 +322,12 @@ def relearn(store, verticals: Sequence[Vertical], baseline=None) -> Learned:
         for vid, terms in learned.demoted.items()
         for term, f in terms.items()
     ]
+    rows += [
+        (f"a:{vid}", term, f, 0)
+        for vid, terms in learned.alone.items()
+        for term, f in terms.items()
+    ]
+    store.replace_learned("a:", [r for r in rows if r[0].startswith("a:")])
     store.replace_learned("v:", [r for r in rows if r[0].startswith("v:")])
     store.replace_learned("d:", [r for r in rows if r[0].startswith("d:")])
     log.info(

@@ -7,6 +7,8 @@ File format (one vertical per file)::
     # title: 美食               display name
     # names: 美食 餐饮 吃货 ...  words that, as a theme's name or keyword, link it here
     # categories: 剧集 电影     platform category tags that are evidence for this vertical
+    # part_of: sports           the broader vertical this one is a part of (football of
+                                sports): a theme linked to sports is linked to it too
     # related: health travel    neighbouring verticals (informational)
     # person_prior: weibo 0.65  an otherwise unexplained person name on this platform is
                                 evidence for this vertical at this weight
@@ -46,6 +48,7 @@ class Vertical:
     terms: Mapping[str, float] = field(default_factory=dict)
     related: tuple[str, ...] = ()
     person_prior: Mapping[str, float] = field(default_factory=dict)  # platform -> weight
+    part_of: tuple[str, ...] = ()  # broader verticals whose themes include this one
 
 
 def parse_lexicon(text: str, origin: str) -> Vertical:
@@ -63,6 +66,7 @@ def parse_lexicon(text: str, origin: str) -> Vertical:
                 "names",
                 "categories",
                 "related",
+                "part_of",
                 "person_prior",
             ):
                 header[key.strip()] = value.strip()
@@ -94,6 +98,7 @@ def parse_lexicon(text: str, origin: str) -> Vertical:
         terms=terms,
         related=tuple(header.get("related", "").split()),
         person_prior=prior,
+        part_of=tuple(header.get("part_of", "").split()),
     )
 
 

@@ -24,6 +24,7 @@ How a theme is scored (the README's "How matching works" says the same for opera
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -41,6 +42,12 @@ PERSON_QUIET = 0.5  # the prior applies only when no vertical could match on its
 FOREIGN_DAMPING = 0.6
 FOREIGN_MARGIN = 0.25
 MAX_EVIDENCE = 0.97
+SUMMARY_CAP = 0.4  # all summary evidence together adds at most this: context, not votes
+CONTEXT_FACTOR = 0.8  # evidence from another item of the same event (another platform's title)
+SHORT_FACTOR = 0.5  # a short or contested word alone, or a word in its minority sense
+LONE_MARGIN = 0.1  # a lone word loses to a story elsewhere that is clearly stronger
+SIDE_FIELDS = ("summary", "event")
+_SHORT_LATIN = re.compile(r"[a-z]{1,3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,8 @@ class Document:
     category: str | None = None
     platform: str | None = None
     persons: Sequence[str] = ()
+    # title tokens of other items of the same event: the story as other platforms tell it
+    context: Sequence[Sequence[str]] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +70,7 @@ class Evidence:
     term: str
     weight: float
     via: str  # keyword | synonym | lexicon:<vertical> | category:<vertical> | learned:<scope>
-    field: str  # title | summary | tag
+    field: str  # title | summary | tag | event
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +82,7 @@ class Match:
     evidence: tuple[Evidence, ...] = ()
     excluded_by: str | None = None
     damped_by: str | None = None
+    feedback: tuple[tuple[str, int, int], ...] = ()  # (term, irrelevant, useful) applied
 
     @property
     def passed(self) -> bool:
@@ -91,6 +101,15 @@ class Match:
             "threshold": self.threshold,
             "excluded_by": self.excluded_by,
             "damped_by": self.damped_by,
+            **(
+                {
+                    "feedback": [
+                        {"term": t, "irrelevant": i, "useful": u} for t, i, u in self.feedback
+                    ]
+                }
+                if self.feedback
+                else {}
+            ),
             "evidence": [
                 {"term": e.term, "weight": round(e.weight, 3), "via": e.via, "field": e.field}
                 for e in self.evidence
@@ -104,6 +123,13 @@ class Learned:
 
     terms: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # scope -> term -> w
     demoted: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # vertical -> term
+    # vertical -> term -> factor applied when the term is a theme's only evidence: history
+    # shows it mostly without the vertical's other evidence (救援, 首秀: ambiguous alone)
+    alone: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # theme name -> keyword -> factor when the keyword is the theme's only evidence
+    keyword_alone: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # (account, theme) -> term -> (alerts marked irrelevant, alerts marked useful/chased)
+    feedback: Mapping[tuple[str, str], Mapping[str, tuple[int, int]]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -127,44 +153,72 @@ def _definition(theme: ThemeConfig) -> tuple:
         tuple(sorted(theme.weights.items())),
         theme.min_score,
         theme.verticals,
+        theme.exclude_verticals,
         theme.expand,
     )
 
 
 def link_verticals(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[int, float]:
-    """Which verticals a theme inherits, and how strongly.
+    """Which verticals a theme inherits, and how strongly (``link_reasons`` says why).
 
     Strong (1.0): the theme's name is the vertical's title, or (when no vertical has that
-    title) one of the vertical's names, or two or more of its
-    keywords are the vertical's names or strong terms. Weak (0.8): one keyword names the
-    vertical; kept only when the theme has no strong link, or when the vertical is listed as
-    related by every strongly linked vertical (影视娱乐 with 演唱会 -> music), so one stray
-    keyword (电竞 under 游戏) cannot pull in a whole neighbouring domain.
+    title) one of the vertical's names, or two or more of its keywords are the vertical's
+    names or strong terms. A keyword that is exactly one vertical's title (汽车, 美食) names
+    that vertical only, not every vertical that lists the word (traffic_driving lists 汽车).
+    Weak (0.8): one keyword names the vertical; kept only when
+    the theme has no strong link, or when every strongly linked vertical lists it as related
+    (影视娱乐 with 演唱会 -> music), so one stray keyword (电竞 under 游戏) cannot pull in a
+    whole neighbouring domain. ``verticals`` replaces all of this; ``exclude_verticals``
+    removes links. A vertical that declares itself ``part_of`` a strongly linked one is
+    linked too: it is inside the theme's own domain.
     """
+    return {i: f for i, (f, _) in link_reasons(theme, verticals).items()}
+
+
+def link_reasons(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[int, tuple[float, str]]:
+    """vertical index -> (link factor, why): "explicit", "name 汽车", "keywords 足球, 国足"."""
+    excluded = set(theme.exclude_verticals)
     if theme.verticals is not None:
         wanted = set(theme.verticals)
-        return {i: 1.0 for i, v in enumerate(verticals) if v.id in wanted}
+        return {
+            i: (1.0, "explicit")
+            for i, v in enumerate(verticals)
+            if v.id in wanted and v.id not in excluded
+        }
     name = term_key(theme.name)
     words = {term_key(k) for k in (*theme.keywords, *theme.synonyms)} - {""}
-    strong: dict[int, float] = {}
-    weak: dict[int, float] = {}
+    titles = {term_key(v.title): i for i, v in enumerate(verticals)}
+    strong: dict[int, tuple[float, str]] = {}
+    weak: dict[int, tuple[float, str]] = {}
     # a name that is exactly one vertical's title ("篮球") means that vertical, not every
     # vertical that lists the word among its names (体育 lists 篮球 too)
-    titled = any(term_key(v.title) == name for v in verticals)
+    titled = name in titles
     for i, v in enumerate(verticals):
-        if name and (term_key(v.title) == name or (not titled and name in v.names)):
-            strong[i] = 1.0
+        if v.id in excluded:
             continue
-        hits = sum(1 for w in words if w in v.names or v.terms.get(w, 0) >= 0.7)
-        if hits >= 2:
-            strong[i] = 1.0
-        elif hits == 1 and any(w in v.names for w in words):
-            weak[i] = WEAK_LINK_FACTOR
+        if name and (term_key(v.title) == name or (not titled and name in v.names)):
+            strong[i] = (1.0, f"name {theme.name}")
+            continue
+        own = [w for w in words if titles.get(w, i) == i]  # others' titles name the others
+        hits = sorted(w for w in own if w in v.names or v.terms.get(w, 0) >= 0.7)
+        if len(hits) >= 2:
+            strong[i] = (1.0, "keywords " + ", ".join(hits))
+        elif hits and hits[0] in v.names:
+            weak[i] = (WEAK_LINK_FACTOR, f"keyword {hits[0]}")
     if not strong:
-        return weak
-    for i, factor in weak.items():
-        if all(verticals[i].id in verticals[j].related for j in strong):
-            strong[i] = factor
+        strong = weak
+    else:
+        for i, link in weak.items():
+            if all(verticals[i].id in verticals[j].related for j in strong):
+                strong[i] = link
+    # the theme's own domain includes its parts (体育 -> football, basketball; 游戏 -> esports)
+    ids = {verticals[i].id: f for i, (f, _) in strong.items()}
+    for i, v in enumerate(verticals):
+        if i in strong or v.id in excluded:
+            continue
+        parents = [p for p in v.part_of if ids.get(p) == 1.0]
+        if parents:
+            strong[i] = (1.0, f"part of {parents[0]}")
     return strong
 
 
@@ -185,11 +239,17 @@ class Matcher:
         self._index: dict[str, list[tuple[int, int, float, str]]] = {}
         self._category: dict[str, list[int]] = {}
         self._person_prior: dict[str, list[tuple[int, float]]] = {}
+        self._alone: dict[str, dict[str, float]] = {}  # via string -> term -> factor
+        self._feedback = learned.feedback
+        self._keyword_alone = learned.keyword_alone
         for vi, v in enumerate(self.verticals):
             demoted = learned.demoted.get(v.id, {})
             via_lexicon, via_learned = f"lexicon:{v.id}", f"learned:{v.id}"  # one string each
+            if v.id in learned.alone:
+                self._alone[via_lexicon] = dict(learned.alone[v.id])
             for term, w in v.terms.items():
-                self._post(term, (1, vi, w * LEXICON_FACTOR * demoted.get(term, 1.0), via_lexicon))
+                w *= LEXICON_FACTOR * demoted.get(term, 1.0)
+                self._post(term, (1, vi, w, via_lexicon))
             for term, w in learned.terms.get(f"v:{v.id}", {}).items():
                 if term not in v.terms:
                     self._post(term, (1, vi, w, via_learned))
@@ -197,6 +257,19 @@ class Matcher:
                 self._category.setdefault(cat, []).append(vi)
             for platform, weight in v.person_prior.items():
                 self._person_prior.setdefault(platform, []).append((vi, weight))
+        # a term one vertical holds weakly and another strongly (苹果: food 0.6, tech 1.0) is,
+        # in the weak vertical, the minority sense: alone it counts for less
+        strong_in: dict[str, set[int]] = {}
+        for vi, v in enumerate(self.verticals):
+            for term, w in v.terms.items():
+                if w >= 0.7:
+                    strong_in.setdefault(term, set()).add(vi)
+        self._contested = {
+            (vi, term)
+            for vi, v in enumerate(self.verticals)
+            for term, w in v.terms.items()
+            if w < 0.7 and strong_in.get(term, set()) - {vi}
+        }
         by_definition: dict[tuple, int] = {}
         for account, theme in themes:
             self._pairs.append((account, theme))
@@ -263,8 +336,10 @@ class Matcher:
         self._index.setdefault(term, []).append(posting)
 
     def spans(self, tokens: Sequence[str]) -> set[str]:
-        """Every run of 1..MAX_SPAN whole tokens that is an index term."""
-        found = set()
+        """The runs of 1..MAX_SPAN whole tokens that are index terms, except runs that lie
+        inside a longer matched run: the phrase owns its words (过马路 owns 马路, 电子科技大学
+        owns 科技, 政府工作报告 owns 工作), so a generic word counts only in its own sense."""
+        found: list[tuple[int, int, str]] = []
         index, limit, n = self._index, self._max_len, len(tokens)
         for i in range(n):
             key = ""
@@ -273,8 +348,12 @@ class Matcher:
                 if len(key) > limit:
                     break
                 if key in index:
-                    found.add(key)
-        return found
+                    found.append((i, j, key))
+        kept = set()
+        for i, j, key in found:
+            if not any(a <= i and j <= b and (a, b) != (i, j) for a, b, _ in found):
+                kept.add(key)
+        return kept
 
     def _evidence(
         self, doc: Document
@@ -285,6 +364,7 @@ class Matcher:
         for field_name, tokens, factor in (
             ("title", doc.title_tokens, 1.0),
             ("summary", doc.summary_tokens, SUMMARY_FACTOR),
+            *(("event", ctx, CONTEXT_FACTOR) for ctx in doc.context),
         ):
             if not tokens:
                 continue
@@ -295,6 +375,13 @@ class Matcher:
                     old = bucket.get(term)
                     if old is None or old.weight < weight:
                         bucket[term] = Evidence(term, weight, via, field_name)
+        if len(vert_ev) > 1:
+            _share_by_context(vert_ev)
+        for vi, ev in vert_ev.items():
+            if len(ev) == 1:
+                (only,) = ev.values()
+                if (vi, only.term) in self._contested and only.via.startswith("lexicon:"):
+                    ev[only.term] = replace(only, weight=only.weight * SHORT_FACTOR)
         if doc.category:
             for vi in self._category.get(doc.category, ()):
                 vert_ev.setdefault(vi, {})[f"#{doc.category}"] = Evidence(
@@ -358,14 +445,27 @@ class Matcher:
                         evidence[term] = Evidence(e.term, weight, e.via, e.field)
             if not evidence and not all_scores:
                 continue
-            score = noisy_or(e.weight for e in evidence.values())
+            if len(evidence) == 1:
+                (only,) = evidence.values()
+                alone: float | None = None
+                if only.via.startswith("lexicon:") and is_short(only.term):
+                    # a short word alone (pro, max, 猫) counts half unless history vouches
+                    alone = self._alone.get(only.via, {}).get(only.term, SHORT_FACTOR)
+                elif only.via == "keyword":  # a keyword history shows is generic alone
+                    alone = self._keyword_alone.get(theme.config.name, {}).get(only.term)
+                if alone is not None:
+                    evidence = {only.term: replace(only, weight=only.weight * alone)}
+            score = combine(evidence.values())
             damped = None
             direct = ti in theme_ev
             if score > 0 and not direct:
                 foreign = [(s, vi) for vi, s in strength.items() if vi not in theme.links]
                 if foreign:
                     best, fvi = max(foreign)
-                    if best >= score + FOREIGN_MARGIN:
+                    margin = FOREIGN_MARGIN
+                    if len(evidence) == 1:
+                        margin = LONE_MARGIN  # one word here, a whole story elsewhere
+                    if best >= score + margin:
                         score *= FOREIGN_DAMPING
                         damped = self.verticals[fvi].id
             excluded = next((x for x in theme.exclude if x in text_key), None)
@@ -385,10 +485,83 @@ class Matcher:
                 excluded_by=excluded,
                 damped_by=damped,
             )
-            if all_scores or m.passed:
-                results.append(m)
-                results.extend(replace(m, account=a) for a in theme.accounts[1:])
+            for account in theme.accounts:
+                mine = replace(m, account=account) if account != m.account else m
+                judged = self._feedback.get((account, m.theme))
+                if judged and not excluded:
+                    mine = _with_feedback(mine, judged)
+                if all_scores or mine.passed:
+                    results.append(mine)
         return results
+
+
+def _share_by_context(vert_ev: dict[int, dict[str, Evidence]]) -> None:
+    """A word several verticals hold (首秀: a car's debut, an athlete's first race) takes the
+    sense of the vertical whose *other* evidence in this item is strongest; for the others
+    it counts half (苏炳添全运年首秀夺冠 is an athlete's 首秀)."""
+    holders: dict[str, list[int]] = {}
+    for vi, ev in vert_ev.items():
+        for term in ev:
+            if not term.startswith(("#", "@")):
+                holders.setdefault(term, []).append(vi)
+    shared = {t for t, vis in holders.items() if len(vis) > 1}
+    if not shared:
+        return
+    context = {
+        vi: noisy_or(e.weight for t, e in ev.items() if t not in shared)
+        for vi, ev in vert_ev.items()
+    }
+    for term in shared:
+        top = max(context[vi] for vi in holders[term])
+        if top <= 0:
+            continue
+        for vi in holders[term]:
+            if context[vi] < top:
+                e = vert_ev[vi][term]
+                vert_ev[vi][term] = replace(e, weight=e.weight * SHORT_FACTOR)
+
+
+def feedback_factor(irrelevant: int, useful: int) -> float:
+    """How much of a term's weight is left for a theme after the operator's judgements of
+    alerts it was evidence for: (useful + 1) / (useful + irrelevant + 1). One irrelevant mark
+    halves it, three leave a quarter; useful marks confirm the term and undo the muting."""
+    return (useful + 1) / (useful + irrelevant + 1)
+
+
+def _with_feedback(m: Match, judged: Mapping[str, tuple[int, int]]) -> Match:
+    """``m`` with its evidence re-weighted by the operator's feedback on this theme."""
+    applied = []
+    evidence = []
+    for e in m.evidence:
+        counts = judged.get(e.term)
+        if counts is None:
+            evidence.append(e)
+            continue
+        applied.append((e.term, *counts))
+        evidence.append(replace(e, weight=e.weight * feedback_factor(*counts)))
+    if not applied:
+        return m
+    score = combine(evidence)
+    if m.damped_by:
+        score *= FOREIGN_DAMPING
+    ordered = tuple(sorted(evidence, key=lambda e: -e.weight))
+    return replace(m, score=round(score, 4), evidence=ordered, feedback=tuple(applied))
+
+
+def is_short(term: str) -> bool:
+    """1-3 Latin letters (pro, max, ai) or one Han character (猫, 车): parts of many words."""
+    return bool(_SHORT_LATIN.fullmatch(term)) or (len(term) == 1 and not term.isascii())
+
+
+def combine(evidence: Iterable[Evidence]) -> float:
+    """Noisy-OR of the title and tag evidence, plus the summary's noisy-OR capped at
+    ``SUMMARY_CAP``: a long summary full of weak words cannot make a confident score, and a
+    summary alone cannot pass the default threshold."""
+    main: list[float] = []
+    side: list[float] = []
+    for e in evidence:
+        (side if e.field in SIDE_FIELDS else main).append(e.weight)
+    return 1.0 - (1.0 - noisy_or(main)) * (1.0 - min(SUMMARY_CAP, noisy_or(side)))
 
 
 def noisy_or(weights: Iterable[float]) -> float:

@@ -10,45 +10,78 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 import time
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
-from hotspot import __version__
+from hotspot import __version__, i18n, safetext
 from hotspot.config import Config, default_config_path, load_config
 from hotspot.errors import ConfigError, HotspotError
+from hotspot.i18n import _, _l
 
 log = logging.getLogger("hotspot")
 
+#: Bounds of numeric arguments, so a huge number is a one-line usage error, not an SQLite
+#: overflow traceback.
+MAX_LIMIT = 1_000_000
+ROW_ID = click.IntRange(1, 2**63 - 1)
 
-class JsonFormatter(logging.Formatter):
+
+class LocalFormatter(logging.Formatter):
+    """Log times in the configured timezone with its offset (``2026-12-04 00:23:05+08:00``),
+    the same clock every table shows; the machine's own timezone does not matter."""
+
+    def __init__(self, fmt: str | None = None, tz: ZoneInfo | None = None):
+        super().__init__(fmt)
+        self.tz = tz
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        when = datetime.fromtimestamp(record.created, self.tz or ZoneInfo("Asia/Shanghai"))
+        return when.isoformat(sep="T" if datefmt == "iso" else " ", timespec="seconds")
+
+    # Log lines without control or bidi characters: messages quote remote text (titles,
+    # server error texts), and an ESC in them must not act on the operator's terminal.
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = safetext.lines(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei) -> str:
+        return safetext.lines(super().formatException(ei))
+
+
+class JsonFormatter(LocalFormatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "time": self.formatTime(record, "iso"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": safetext.lines(record.getMessage()),
         }
         if record.exc_info:
             entry["traceback"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup_logging(verbose: bool, fmt: str = "text") -> None:
+def setup_logging(
+    verbose: bool, fmt: str = "text", tz: ZoneInfo | None = None, quiet: bool = False
+) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
-        handler.setFormatter(JsonFormatter())
+        handler.setFormatter(JsonFormatter(tz=tz))
     else:
         handler.setFormatter(
-            logging.Formatter(
-                "%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"
-            )
+            LocalFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", tz=tz)
         )
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
     for noisy in ("httpx", "httpcore", "jieba", "mail.log", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -56,21 +89,22 @@ def setup_logging(verbose: bool, fmt: str = "text") -> None:
 class Context:
     """What every command shares: the config path, loaded lazily."""
 
-    def __init__(self, config_path: Path, verbose: bool):
+    def __init__(self, config_path: Path, verbose: bool, quiet: bool = False):
         self.config_path = config_path
         self.verbose = verbose
+        self.quiet = quiet
         self._config: Config | None = None
 
     def config(self, *, check_plugins: bool = False) -> Config:
         if self._config is None or check_plugins:
             plugins = None
             if check_plugins:
+                from hotspot.config.loader import plugin_modules
                 from hotspot.ingest.registry import load_plugins
 
-                pre = load_config(self.config_path, None)
-                plugins = load_plugins(pre.plugins)
+                plugins = load_plugins(plugin_modules(self.config_path))
             self._config = load_config(self.config_path, plugins)
-            setup_logging(self.verbose, self._config.log_format)
+            setup_logging(self.verbose, self._config.log_format, self._config.tz, self.quiet)
         return self._config
 
     def plugins(self):
@@ -79,29 +113,121 @@ class Context:
         return load_plugins(self.config().plugins)
 
     def store(self):
+        """The database for a read command: opened read-only, never created. Before the
+        first poll there is none: the command then reads an empty in-memory one (and says so
+        on stderr), so it shows its empty result without creating a file or folder."""
         from hotspot.storage.store import Store
 
-        return Store(self.config().database)
+        path = self.config().database
+        if not path.exists():
+            click.echo(
+                _("note: no database at {path} yet (nothing polled so far)").format(path=path),
+                err=True,
+            )
+            return Store(":memory:")
+        return Store(path, readonly=True)
+
+    def write_store(self):
+        """The database for a short write without the writer lock (``alerts mark``): SQLite's
+        own locking serialises it with the daemon. Never creates a database."""
+        from hotspot.storage.store import Store
+
+        path = self.config().database
+        if not path.exists():
+            raise HotspotError(
+                _("no database at {path} yet: run `hotspot poll` or `hotspot run` first").format(
+                    path=path
+                )
+            )
+        return Store(path)
 
 
-class HotspotGroup(click.Group):
+def error_line(message: object) -> str:
+    """The one error style: ``错误：…`` / ``error: …``."""
+    return _("error: {message}").format(message=message)
+
+
+@contextmanager
+def _translated(*objects: Any):
+    """Show click help (stored as English msgids) in the active language while rendering."""
+    saved = [(o, o.help, getattr(o, "short_help", None)) for o in objects]
+    try:
+        for o, help_, short in saved:
+            o.help = i18n.help_text(help_)
+            if short:
+                o.short_help = i18n.help_text(short)
+        yield
+    finally:
+        for o, help_, short in saved:
+            o.help = help_
+            if short:
+                o.short_help = short
+
+
+class TranslatedHelp:
+    """Mixin for click commands and groups: help texts and option help translated when shown,
+    so ``--lang`` (parsed after the texts were defined) applies."""
+
+    help: str | None
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated(self):
+            super().format_help_text(ctx, formatter)  # type: ignore[misc]
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with _translated(self):
+            return super().get_short_help_str(limit)  # type: ignore[misc]
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        params = [p for p in self.get_params(ctx) if getattr(p, "help", None)]  # type: ignore[attr-defined]
+        with _translated(*params):
+            super().format_options(ctx, formatter)  # type: ignore[misc]
+
+
+class HotspotCommand(TranslatedHelp, click.Command):
+    pass
+
+
+class HotspotGroup(TranslatedHelp, click.Group):
     """Turns every HotspotError into one line on stderr instead of a traceback."""
+
+    command_class = HotspotCommand
+    group_class = type
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ConfigError as exc:
             for line in exc.problems:
-                click.echo(f"error: {line}", err=True)
+                click.echo(error_line(line), err=True)
             sys.exit(2)
         except HotspotError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(error_line(safetext.lines(str(exc))), err=True)
+            sys.exit(1)
+        except click.ClickException as exc:
+            if type(exc) is click.ClickException:
+                click.echo(error_line(exc.format_message()), err=True)
+                sys.exit(exc.exit_code)
+            raise
+        except sqlite3.DatabaseError as exc:  # a read hit a damaged, full or locked file
+            from hotspot.storage.db import storage_error
+
+            obj = ctx.obj
+            loaded = getattr(obj, "_config", None)
+            where = loaded.database if loaded is not None else "(the configured database)"
+            click.echo(error_line(str(storage_error(where, exc))), err=True)
             sys.exit(1)
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            click.echo(_("interrupted"), err=True)
             sys.exit(130)
         except BrokenPipeError:
             sys.exit(0)
+
+
+def _lang_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value:
+        i18n.activate(value)
+    return value
 
 
 @click.group(cls=HotspotGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,18 +236,48 @@ class HotspotGroup(click.Group):
     "config_path",
     type=click.Path(path_type=Path),
     default=None,
-    help="Config file (default: ./hotspot.toml or $HOTSPOT_CONFIG).",
+    help=_l("Config file (default: ./hotspot.toml or $HOTSPOT_CONFIG)."),
 )
-@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh-CN", "en"], case_sensitive=False),
+    default=None,
+    is_eager=True,
+    expose_value=True,
+    callback=_lang_option,
+    help=_l(
+        "Language: zh-CN (default) or en. Else [hotspot] language in the config, else LC_ALL/LANG."
+    ),
+)
+@click.option("-v", "--verbose", is_flag=True, help=_l("Debug logging."))
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help=_l("For scripts: no summaries or confirmations, only warnings, errors and data."),
+)
 @click.version_option(__version__, prog_name="hotspot")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
+def cli(
+    ctx: click.Context, config_path: Path | None, lang: str | None, verbose: bool, quiet: bool
+) -> None:
     """hotspot: watch hot lists and news feeds, alert accounts about topics that fit them."""
-    setup_logging(verbose)
-    ctx.obj = Context(config_path or default_config_path(), verbose)
+    path = config_path or default_config_path()
+    i18n.activate(i18n.resolve(lang, i18n.config_language(path)))
+    setup_logging(verbose, quiet=quiet)
+    ctx.obj = Context(path, verbose, quiet)
+
+
+def say(message: str) -> None:
+    """A summary or confirmation line (not data): silent under ``--quiet``."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_object(Context) if ctx else None
+    if not (obj and obj.quiet):
+        click.echo(message)
 
 
 def main() -> None:
+    i18n.activate(i18n.resolve(None, i18n.config_language(default_config_path())))
     cli(prog_name="hotspot")
 
 
@@ -134,7 +290,7 @@ def parse_since(value: str | None) -> int | None:
     try:
         return int(time.time() - parse_duration(value))
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--since") from None
+        raise click.BadParameter(_(str(exc)), param_hint="--since") from None
 
 
 from hotspot.cli import (  # noqa: E402,F401
@@ -142,9 +298,10 @@ from hotspot.cli import (  # noqa: E402,F401
     digest_commands,
     feedback_commands,
     pipeline_commands,
+    planning_commands,
     read_commands,
     setup_commands,
     theme_commands,
 )
 
-__all__ = ["Context", "cli", "main", "parse_since"]
+__all__ = ["Context", "cli", "main", "parse_since", "say"]

@@ -9,22 +9,23 @@ from __future__ import annotations
 
 import click
 
-from hotspot.cli import Context
+from hotspot.cli import ROW_ID, Context
 from hotspot.cli.output import to_json
 from hotspot.cli.read_commands import alerts
 from hotspot.errors import InputError
+from hotspot.i18n import _, _l
 from hotspot.storage.store_feedback import VERDICTS
 
 
 @alerts.command("mark")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=ROW_ID)
 @click.argument("verdict", type=click.Choice(VERDICTS))
-@click.option("--term", help="The evidence term the judgement is about (e.g. a wrong word).")
+@click.option("--term", help=_l("The evidence term the judgement is about (e.g. a wrong word)."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
 def alerts_mark(obj: Context, alert_id: int, verdict: str, term: str | None, fmt: str) -> None:
     """Mark an alert useful, irrelevant or chased (written about); every mark is kept."""
-    store = obj.store()
+    store = obj.write_store()
     try:
         with store.transaction():
             row = store.record_feedback(alert_id, verdict, term=term, origin="cli")
@@ -33,5 +34,9 @@ def alerts_mark(obj: Context, alert_id: int, verdict: str, term: str | None, fmt
     if fmt == "json":
         click.echo(to_json(row))
         return
-    about = f" (term {term})" if term else ""
-    click.echo(f"alert {alert_id} ({row['account']} / {row['theme']}) marked {verdict}{about}")
+    about = _(" (term {term})").format(term=term) if term else ""
+    click.echo(
+        _("alert {id} ({account} / {theme}) marked {verdict}{about}").format(
+            id=alert_id, account=row["account"], theme=row["theme"], verdict=verdict, about=about
+        )
+    )

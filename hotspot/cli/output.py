@@ -16,13 +16,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hotspot.display import local_time
+from hotspot.i18n import _
 from hotspot.ingest.normalize import clean_text
 
 
 def when(ts: int | None, tz: ZoneInfo) -> str:
-    if not ts:
-        return "-"
-    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M")
+    return local_time(ts, tz)
 
 
 def iso(ts: int | None, tz: ZoneInfo) -> str | None:
@@ -51,7 +51,8 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, int]
     """``columns``: (key, header, max width). Cells are cleaned and fitted; lists are shown
     comma-separated."""
     if not rows:
-        return "(none)"
+        return _("(none)")
+    columns = [(key, _(header), cap) for key, header, cap in columns]
     rows = [
         {k: ",".join(map(str, v)) if isinstance(v, (list, tuple)) else v for k, v in r.items()}
         for r in rows
@@ -76,17 +77,33 @@ def to_json(rows: Any) -> str:
     return json.dumps(rows, ensure_ascii=False, indent=2, default=str)
 
 
+BOM = "\ufeff"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def to_csv(rows: Sequence[dict[str, Any]]) -> str:
+    """CSV that Excel on Chinese Windows opens correctly: UTF-8 with a BOM (without it Excel
+    reads the bytes as GBK), always, so a file written by ``> alerts.csv`` just works; programs
+    read it with ``encoding="utf-8-sig"``. Lists are comma-separated text (``weibo,baidu``), not
+    JSON inside a cell; a nested table (rare) stays JSON."""
     if not rows:
         return ""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(rows[0]), extrasaction="ignore")
     writer.writeheader()
     for r in rows:
-        writer.writerow(
-            {
-                k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v)
-                for k, v in r.items()
-            }
-        )
-    return buf.getvalue()
+        writer.writerow({k: _cell(v) for k, v in r.items()})
+    return BOM + buf.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """Lists as comma-separated text; a string starting like a formula (``=``, ``+``, ``-``,
+    ``@``, tab, CR) gets a leading ``'`` so a spreadsheet shows it as text (OWASP's advice);
+    numbers stay numbers."""
+    if isinstance(value, (list, tuple)):
+        value = ",".join("" if v is None else str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

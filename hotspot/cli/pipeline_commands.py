@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
-from hotspot.cli import Context, cli
+from hotspot.cli import Context, cli, say
 from hotspot.cli.output import table, to_json
+from hotspot.i18n import _, _l
 
 
 def build_engine(obj: Context, store):
@@ -20,20 +21,27 @@ def build_engine(obj: Context, store):
 
 
 @cli.command()
-@click.option("--source", "names", multiple=True, help="Only this source (repeatable).")
+@click.option("--source", "names", multiple=True, help=_l("Only this source (repeatable)."))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_obj
 def poll(obj: Context, names: tuple[str, ...], fmt: str) -> None:
     """Poll sources now, once, and print a summary."""
+    from hotspot.planning.benchmarks import benchmark_sources
     from hotspot.poller import Poller
     from hotspot.storage.db import WriterLock
     from hotspot.storage.store import Store
 
     config = obj.config(check_plugins=True)
-    unknown = [n for n in names if n not in {s.name for s in config.sources}]
+    known = {s.name for s in config.sources} | {s.name for s, _, _ in benchmark_sources(config)}
+    unknown = [n for n in names if n not in known]
     if unknown:
         raise click.BadParameter(
-            f"no source named {', '.join(unknown)} in {config.path}", param_hint="--source"
+            _("no source named {names} in {path}; known sources: {known}").format(
+                names=", ".join(unknown),
+                path=config.path,
+                known=", ".join(s.name for s in config.sources) or "-",
+            ),
+            param_hint="--source",
         )
     with WriterLock(config.database):
         store = Store(config.database)
@@ -54,16 +62,16 @@ def poll(obj: Context, names: tuple[str, ...], fmt: str) -> None:
     if fmt == "json":
         click.echo(to_json(rows))
     else:
-        click.echo(
+        say(
             table(
                 rows,
                 [
-                    ("source", "SOURCE", 16),
-                    ("items", "ITEMS", 5),
-                    ("new", "NEW", 5),
-                    ("alerts", "ALERTS", 6),
-                    ("ms", "MS", 6),
-                    ("error", "ERROR", 70),
+                    ("source", _l("SOURCE"), 30),
+                    ("items", _l("ITEMS"), 5),
+                    ("new", _l("NEW"), 5),
+                    ("alerts", _l("ALERTS"), 6),
+                    ("ms", _l("MS"), 6),
+                    ("error", _l("ERROR"), 70),
                 ],
             )
         )
@@ -92,12 +100,14 @@ def run(obj: Context) -> None:
 
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--no-learn", is_flag=True, help="Skip relearning expansions afterwards.")
+@click.option("--no-learn", is_flag=True, help=_l("Skip relearning expansions afterwards."))
 @click.option(
     "--live",
     is_flag=True,
-    help="Replay as the daemon lives it: trends after every snapshot, hourly relearning and "
-    "daily rising-detector training in simulated time.",
+    help=_l(
+        "Replay as the daemon lives it: trends after every snapshot, hourly relearning and "
+        "daily rising-detector training in simulated time."
+    ),
 )
 @click.pass_obj
 def import_(obj: Context, files: tuple[Path, ...], no_learn: bool, live: bool) -> None:
@@ -117,9 +127,11 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool, live: bool) -
     errors: list[str] = []
     snapshots = read_snapshots(files, errors)
     for e in errors[:20]:
-        click.echo(f"warning: {e}", err=True)
+        click.echo(_("warning: {message}").format(message=e), err=True)
     if len(errors) > 20:
-        click.echo(f"warning: ... and {len(errors) - 20} more skipped lines", err=True)
+        click.echo(
+            _("warning: ... and {n} more skipped lines").format(n=len(errors) - 20), err=True
+        )
     started = time.perf_counter()
     with WriterLock(config.database):
         store = Store(config.database)
@@ -137,7 +149,12 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool, live: bool) -
                         at = int(snap.at.timestamp())
                         if live and at - learned_at >= LEARN_EVERY:
                             if learned_at and not no_learn:
-                                relearn(store, engine.verticals, sample and sample.baseline())
+                                relearn(
+                                    store,
+                                    engine.verticals,
+                                    flag=engine.segmenter.word_flag,
+                                    baseline=sample and sample.baseline(),
+                                )
                                 engine.reload(engine.themes)
                             engine.maybe_retrain(at)
                             learned_at = at
@@ -155,25 +172,42 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool, live: bool) -
                 bar.update(len(batch))
         with store.transaction():
             if not no_learn:
-                relearn(store, engine.verticals)
+                relearn(store, engine.verticals, flag=engine.segmenter.word_flag)
                 engine.reload(engine.themes)
             store.recount_events()
             if not live:
                 # trends are only meaningful near "now": the last day of history
                 recent = [e["id"] for e in store.events(since=touched_until - 86400, limit=100_000)]
                 engine.refresh_trends(recent, touched_until)
-    click.echo(
-        f"imported {rows:,} rows in {len(snapshots):,} snapshots: {new:,} new items, "
-        f"{alerts:,} alerts, {len(errors):,} lines skipped "
-        f"({time.perf_counter() - started:.1f}s)"
+    say(
+        _(
+            "imported {rows} rows in {snapshots} snapshots: {new} new items, {alerts} alerts, "
+            "{skipped} lines skipped ({seconds}s)"
+        ).format(
+            rows=f"{rows:,}",
+            snapshots=f"{len(snapshots):,}",
+            new=f"{new:,}",
+            alerts=f"{alerts:,}",
+            skipped=f"{len(errors):,}",
+            seconds=f"{time.perf_counter() - started:.1f}",
+        )
     )
     if live:
-        click.echo(
-            f"live replay: {rising_n:,} rising refreshes, {follow_n:,} follow-ups, "
-            f"{pushes:,} pushes would have been queued; detector: "
-            + (
-                ", ".join(f"{p} (threshold {m.threshold:.2f})" for p, m in engine.models.items())
-                or "percentile rule (not enough history)"
+        detector = ", ".join(
+            _("{platform} (threshold {threshold})").format(
+                platform=p, threshold=f"{m.threshold:.2f}"
+            )
+            for p, m in engine.models.items()
+        ) or _("percentile rule (not enough history)")
+        say(
+            _(
+                "live replay: {rising} rising refreshes, {follow_ups} follow-ups, {pushes} pushes "
+                "would have been queued; detector: {detector}"
+            ).format(
+                rising=f"{rising_n:,}",
+                follow_ups=f"{follow_n:,}",
+                pushes=f"{pushes:,}",
+                detector=detector,
             )
         )
 
@@ -207,16 +241,23 @@ def _batches(seq: list, n: int):
 @cli.command("learn")
 @click.pass_obj
 def learn_cmd(obj: Context) -> None:
-    """Relearn expansions from the stored history now (the daemon does it hourly)."""
+    """Relearn expansions from the stored history now (the daemon does it hourly).
+    Takes the writer lock: refused while a daemon runs on this database."""
+    from hotspot.analysis.keywords import Segmenter
     from hotspot.analysis.learn import relearn
     from hotspot.analysis.lexicon import load_verticals
+    from hotspot.storage.db import WriterLock
     from hotspot.storage.store import Store
 
     config = obj.config()
-    store = Store(config.database)
-    with store.transaction():
-        learned = relearn(store, load_verticals(config.lexicons))
-    click.echo(
-        f"learned {sum(len(t) for t in learned.terms.values())} terms, "
-        f"{sum(len(t) for t in learned.demoted.values())} demotions"
+    with WriterLock(config.database):
+        store = Store(config.database)
+        with store.transaction():
+            learned = relearn(store, load_verticals(config.lexicons), flag=Segmenter().word_flag)
+        store.close()
+    say(
+        _("learned {terms} terms, {demotions} demotions").format(
+            terms=sum(len(t) for t in learned.terms.values()),
+            demotions=sum(len(t) for t in learned.demoted.values()),
+        )
     )

@@ -7,12 +7,15 @@ source plugins.
 from __future__ import annotations
 
 import json
+import time
 
 import click
 
+from hotspot import display
 from hotspot.analysis.trends import sparkline
-from hotspot.cli import Context, cli, parse_since
+from hotspot.cli import MAX_LIMIT, ROW_ID, Context, cli, parse_since
 from hotspot.cli.output import iso, table, to_csv, to_json, when
+from hotspot.i18n import _, _l
 from hotspot.ingest.normalize import clean_text
 
 FORMAT = click.option(
@@ -21,7 +24,7 @@ FORMAT = click.option(
     type=click.Choice(["table", "json", "csv"]),
     default="table",
     show_default=True,
-    help="Output format.",
+    help=_l("Output format."),
 )
 
 
@@ -39,14 +42,31 @@ def alerts() -> None:
     """Query alerts: hotspots that matched an account's theme."""
 
 
+def empty_alerts_reason(config, account: str | None, theme: str | None, since: str | None) -> str:
+    """Why ``alerts list`` found nothing: a name that is not configured, or the filters."""
+    known = [a.name for a in config.accounts]
+    if account and account not in known:
+        return _("no alerts for account {name!r} — known accounts: {known}").format(
+            name=account, known=", ".join(known) or "-"
+        )
+    themes = sorted({t.name for a in config.accounts for t in a.themes})
+    if theme and theme not in themes:
+        return _("no alerts for theme {name!r} — known themes: {known}").format(
+            name=theme, known=", ".join(themes) or "-"
+        )
+    if account or theme or since:
+        return _("no alerts match these filters (try a longer --since, or fewer filters)")
+    return _("no alerts yet: run 'hotspot poll' (or 'hotspot run') first")
+
+
 @alerts.command("list")
-@click.option("--account", help="Only this account.")
-@click.option("--theme", help="Only this theme.")
-@click.option("--since", help="Only alerts newer than this, e.g. 24h, 7d.")
-@click.option("--min-score", type=float, help="Only alerts scoring at least this.")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--account", help=_l("Only this account."))
+@click.option("--theme", help=_l("Only this theme."))
+@click.option("--since", help=_l("Only alerts newer than this, e.g. 24h, 7d."))
+@click.option("--min-score", type=float, help=_l("Only alerts scoring at least this."))
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=50, show_default=True)
 @click.option(
-    "--all", "show_all", is_flag=True, help="Also list alerts marked irrelevant by feedback."
+    "--all", "show_all", is_flag=True, help=_l("Also list alerts marked irrelevant by feedback.")
 )
 @FORMAT
 @click.pass_obj
@@ -85,6 +105,9 @@ def alerts_list(obj: Context, account, theme, since, min_score, limit, show_all,
         }
         for r in rows
     ]
+    if not rows and fmt == "table":
+        click.echo(empty_alerts_reason(obj.config(), account, theme, since))
+        return
     if fmt == "table":
         for o, r in zip(out, rows):
             o["created"] = when(r["created_at"], tz)
@@ -94,21 +117,21 @@ def alerts_list(obj: Context, account, theme, since, min_score, limit, show_all,
         out,
         fmt,
         [
-            ("id", "ID", 7),
-            ("created", "CREATED", 16),
-            ("account", "ACCOUNT", 12),
-            ("theme", "THEME", 10),
-            ("score", "SCORE", 5),
-            ("rank", "RANK", 4),
-            ("where", "WHERE", 18),
-            ("title", "TITLE", 40),
-            ("matched", "MATCHED", 24),
+            ("id", _l("ID"), 7),
+            ("created", _l("CREATED"), 16),
+            ("account", _l("ACCOUNT"), 12),
+            ("theme", _l("THEME"), 10),
+            ("score", _l("SCORE"), 5),
+            ("rank", _l("RANK"), 4),
+            ("where", _l("WHERE"), 18),
+            ("title", _l("TITLE"), 40),
+            ("matched", _l("MATCHED"), 24),
         ],
     )
 
 
 @alerts.command("show")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=ROW_ID)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
 def alerts_show(obj: Context, alert_id: int, fmt: str) -> None:
@@ -117,7 +140,9 @@ def alerts_show(obj: Context, alert_id: int, fmt: str) -> None:
     tz = obj.config().tz
     a = store.alert(alert_id)
     if a is None:
-        raise click.ClickException(f"no alert with id {alert_id}; see 'hotspot alerts list'")
+        raise click.ClickException(
+            _("no alert with id {id}; see 'hotspot alerts list'").format(id=alert_id)
+        )
     history = store.item_history(a["item_id"])
     appearances = store.event_items(a["event_id"])
     feedback = store.feedback_for_alert(alert_id)
@@ -130,42 +155,71 @@ def alerts_show(obj: Context, alert_id: int, fmt: str) -> None:
         return
     e = a["explanation"]
     click.echo(
-        f"alert {a['id']}  {a['account']} / {a['theme']}  score {a['score']:.3f} "
-        f"(threshold {e.get('threshold')})"
+        _("alert {id}  {account} / {theme}  score {score} (threshold {threshold})").format(
+            id=a["id"],
+            account=a["account"],
+            theme=a["theme"],
+            score=f"{a['score']:.3f}",
+            threshold=e.get("threshold"),
+        )
     )
-    click.echo(f"title:    {clean_text(a['title'])}")
-    click.echo(f"url:      {a['url'] or '-'}")
-    click.echo(f"source:   {a['source']} ({a['platform']})  category: {a['category'] or '-'}")
+    click.echo(_("title:    {title}").format(title=clean_text(a["title"])))
+    click.echo(_("url:      {url}").format(url=a["url"] or "-"))
     click.echo(
-        f"created:  {when(a['created_at'], tz)}   event {a['event_id']} "
-        f"[{a['state'] or '-'}] on {', '.join(a['platforms'])}"
+        _("source:   {source} ({platform})  category: {category}").format(
+            source=a["source"], platform=a["platform"], category=a["category"] or "-"
+        )
     )
-    click.echo("why:")
+    click.echo(
+        _("created:  {time} ({ago})   event {event} [{state}] on {platforms}").format(
+            time=when(a["created_at"], tz),
+            ago=display.ago(a["created_at"], time.time()),
+            event=a["event_id"],
+            state=a["state"] or "-",
+            platforms=", ".join(a["platforms"]),
+        )
+    )
+    click.echo(_("why:"))
     for ev in e.get("evidence", []):
         click.echo(
-            f"  {ev['weight']:.2f}  {clean_text(ev['term'])}  via {ev['via']} in {ev['field']}"
+            _("  {weight}  {term}  via {via} in {field}").format(
+                weight=f"{ev['weight']:.2f}",
+                term=clean_text(ev["term"]),
+                via=ev["via"],
+                field=ev["field"],
+            )
         )
     if e.get("damped_by"):
-        click.echo(f"  damped: stronger evidence for {e['damped_by']}")
+        click.echo(_("  damped: stronger evidence for {theme}").format(theme=e["damped_by"]))
     if feedback:
-        click.echo("feedback:")
+        click.echo(_("feedback:"))
         for fb in feedback:
-            about = f" (term {clean_text(fb['term'])})" if fb["term"] else ""
-            click.echo(f"  {when(fb['at'], tz)}  {fb['verdict']}{about} via {fb['origin']}")
+            about = _(" (term {term})").format(term=clean_text(fb["term"])) if fb["term"] else ""
+            click.echo(
+                _("  {time}  {verdict}{about} via {origin}").format(
+                    time=when(fb["at"], tz), verdict=fb["verdict"], about=about, origin=fb["origin"]
+                )
+            )
     if len(appearances) > 1:
-        click.echo("appearances:")
+        click.echo(_("appearances:"))
         for it in appearances:
             click.echo(
-                f"  {it['platform']:<10} best #{it['best_rank'] or '-':<4} "
-                f"{clean_text(it['title'])}"
+                f"  {it['platform']:<10} "
+                + _("best #{rank}").format(rank=it["best_rank"] or "-")
+                + f"  {clean_text(it['title'])}"
             )
     click.echo(
-        f"history ({len(history)} sightings): "
-        f"{sparkline([h['rank'] for h in history], invert=True)}"
+        _("history ({n} sightings): {spark}").format(
+            n=len(history), spark=sparkline([h["rank"] for h in history], invert=True)
+        )
     )
     for h in history[-12:]:
         click.echo(
-            f"  {when(h['observed_at'], tz)}  rank {h['rank'] or '-':<4} heat {h['heat'] or '-'}"
+            _("  {time}  rank {rank}  heat {heat}").format(
+                time=when(h["observed_at"], tz),
+                rank=h["rank"] or "-",
+                heat=display.heat(h["heat"]) or "-",
+            )
         )
 
 
@@ -175,11 +229,11 @@ def hotspots() -> None:
 
 
 @hotspots.command("list")
-@click.option("--source", help="Only this source instance.")
-@click.option("--platform", help="Only this platform.")
-@click.option("--since", help="Seen within this long, e.g. 2h.")
-@click.option("--search", help="Titles containing this text.")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--source", help=_l("Only this source instance."))
+@click.option("--platform", help=_l("Only this platform."))
+@click.option("--since", help=_l("Seen within this long, e.g. 2h."))
+@click.option("--search", help=_l("Titles containing this text."))
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=50, show_default=True)
 @FORMAT
 @click.pass_obj
 def hotspots_list(obj: Context, source, platform, since, search, limit, fmt) -> None:
@@ -195,13 +249,13 @@ def hotspots_list(obj: Context, source, platform, since, search, limit, fmt) -> 
         rows,
         fmt,
         [
-            ("last_seen", "LAST SEEN", 16),
-            ("platform", "PLATFORM", 10),
-            ("last_rank", "RANK", 4),
-            ("best_rank", "BEST", 4),
-            ("last_heat", "HEAT", 10),
-            ("category", "TAG", 4),
-            ("title", "TITLE", 50),
+            ("last_seen", _l("LAST SEEN"), 16),
+            ("platform", _l("PLATFORM"), 10),
+            ("last_rank", _l("RANK"), 4),
+            ("best_rank", _l("BEST"), 4),
+            ("last_heat", _l("HEAT"), 10),
+            ("category", _l("TAG"), 4),
+            ("title", _l("TITLE"), 50),
         ],
     )
 
@@ -212,11 +266,11 @@ def events() -> None:
 
 
 @events.command("list")
-@click.option("--since", help="Seen within this long, e.g. 24h.")
-@click.option("--platform", help="Only events that appeared on this platform.")
-@click.option("--search", help="Events with an appearance containing this text.")
-@click.option("--multi", is_flag=True, help="Only events on two or more platforms.")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--since", help=_l("Seen within this long, e.g. 24h."))
+@click.option("--platform", help=_l("Only events that appeared on this platform."))
+@click.option("--search", help=_l("Events with an appearance containing this text."))
+@click.option("--multi", is_flag=True, help=_l("Only events on two or more platforms."))
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=50, show_default=True)
 @FORMAT
 @click.pass_obj
 def events_list(obj: Context, since, platform, search, multi, limit, fmt) -> None:
@@ -253,18 +307,18 @@ def events_list(obj: Context, since, platform, search, multi, limit, fmt) -> Non
         out,
         fmt,
         [
-            ("id", "ID", 7),
-            ("state", "STATE", 7),
-            ("best_rank", "BEST", 4),
-            ("platforms", "PLATFORMS", 24),
-            ("trend", "TREND", 16),
-            ("title", "TITLE", 46),
+            ("id", _l("ID"), 7),
+            ("state", _l("STATE"), 7),
+            ("best_rank", _l("BEST"), 4),
+            ("platforms", _l("PLATFORMS"), 24),
+            ("trend", _l("TREND"), 16),
+            ("title", _l("TITLE"), 46),
         ],
     )
 
 
 @events.command("show")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=ROW_ID)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
 def events_show(obj: Context, event_id: int, fmt: str) -> None:
@@ -273,7 +327,9 @@ def events_show(obj: Context, event_id: int, fmt: str) -> None:
     tz = obj.config().tz
     e = store.event(event_id)
     if e is None:
-        raise click.ClickException(f"no event with id {event_id}; see 'hotspot events list'")
+        raise click.ClickException(
+            _("no event with id {id}; see 'hotspot events list'").format(id=event_id)
+        )
     items = store.event_items(event_id)
     obs = store.event_observations(event_id)
     if fmt == "json":
@@ -282,14 +338,24 @@ def events_show(obj: Context, event_id: int, fmt: str) -> None:
         e["observations"] = obs
         click.echo(to_json(e))
         return
-    click.echo(f"event {e['id']} [{e['state']}]  {clean_text(e['title'])}")
     click.echo(
-        f"first seen {when(e['first_seen'], tz)}, last seen {when(e['last_seen'], tz)};"
-        f" best rank {e['best_rank'] or '-'}; platforms {e['platforms']}"
+        _("event {id} [{state}]  {title}").format(
+            id=e["id"], state=e["state"], title=clean_text(e["title"])
+        )
+    )
+    click.echo(
+        _("first seen {first}, last seen {last}; best rank {rank}; platforms {platforms}").format(
+            first=when(e["first_seen"], tz),
+            last=when(e["last_seen"], tz),
+            rank=e["best_rank"] or "-",
+            platforms=e["platforms"],
+        )
     )
     for it in items:
         click.echo(
-            f"  {it['platform']:<10} best #{it['best_rank'] or '-':<4} {clean_text(it['title'])}"
+            f"  {it['platform']:<10} "
+            + _("best #{rank}").format(rank=it["best_rank"] or "-")
+            + f"  {clean_text(it['title'])}"
         )
     by_platform: dict[str, list] = {}
     for o in obs:
@@ -297,20 +363,23 @@ def events_show(obj: Context, event_id: int, fmt: str) -> None:
     for platform, series in by_platform.items():
         click.echo(
             f"  {platform:<10} {sparkline([o['rank'] for o in series], invert=True)}  "
-            f"({len(series)} sightings, {when(series[0]['observed_at'], tz)} → "
-            f"{when(series[-1]['observed_at'], tz)})"
+            + _("({n} sightings, {first} → {last})").format(
+                n=len(series),
+                first=when(series[0]["observed_at"], tz),
+                last=when(series[-1]["observed_at"], tz),
+            )
         )
 
 
 @cli.command()
-@click.option("--platform", help="Only events on this platform.")
+@click.option("--platform", help=_l("Only events on this platform."))
 @click.option(
     "--state",
     type=click.Choice(["new", "rising", "peaking", "fading", "gone"]),
-    help="Only events in this state.",
+    help=_l("Only events in this state."),
 )
 @click.option("--since", default="24h", show_default=True)
-@click.option("--limit", type=click.IntRange(1), default=30, show_default=True)
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=30, show_default=True)
 @FORMAT
 @click.pass_obj
 def trends(obj: Context, platform, state, since, limit, fmt) -> None:
@@ -341,14 +410,14 @@ def trends(obj: Context, platform, state, since, limit, fmt) -> None:
         out,
         fmt,
         [
-            ("id", "ID", 7),
-            ("state", "STATE", 7),
-            ("chance", "TOP10 CHANCE", 16),
-            ("velocity", "RANKS/H", 7),
-            ("best_rank", "BEST", 4),
-            ("trend", "TREND", 16),
-            ("platforms", "PLATFORMS", 20),
-            ("title", "TITLE", 44),
+            ("id", _l("ID"), 7),
+            ("state", _l("STATE"), 7),
+            ("chance", _l("TOP10 CHANCE"), 16),
+            ("velocity", _l("RANKS/H"), 7),
+            ("best_rank", _l("BEST"), 4),
+            ("trend", _l("TREND"), 16),
+            ("platforms", _l("PLATFORMS"), 20),
+            ("title", _l("TITLE"), 44),
         ],
     )
 
@@ -377,8 +446,10 @@ def sources_status(obj: Context, fmt: str) -> None:
     store = obj.store()
     states = store.source_states()
     polls = store.last_polls()
+    from hotspot.planning.benchmarks import benchmark_sources
+
     rows = []
-    for sc in config.sources:
+    for sc in [*config.sources, *(b[0] for b in benchmark_sources(config))]:
         s = states.get(sc.name, {})
         p = polls.get(sc.name, {})
         failures = s.get("failures") or 0
@@ -412,13 +483,13 @@ def sources_status(obj: Context, fmt: str) -> None:
         rows,
         fmt,
         [
-            ("source", "SOURCE", 14),
-            ("type", "TYPE", 8),
-            ("health", "HEALTH", 12),
-            ("last_success", "LAST SUCCESS", 16),
-            ("failures", "FAILS", 5),
-            ("next_poll", "NEXT POLL", 16),
-            ("last_error", "LAST ERROR", 60),
+            ("source", _l("SOURCE"), 14),
+            ("type", _l("TYPE"), 8),
+            ("health", _l("HEALTH"), 12),
+            ("last_success", _l("LAST SUCCESS"), 16),
+            ("failures", _l("FAILS"), 5),
+            ("next_poll", _l("NEXT POLL"), 16),
+            ("last_error", _l("LAST ERROR"), 60),
         ],
     )
 
@@ -436,7 +507,7 @@ def db_stats(obj: Context) -> None:
 
     store = obj.store()
     path = obj.config().database
-    click.echo(f"database: {path}")
+    click.echo(_("database: {path}").format(path=path))
     for table_name in (
         "items",
         "observations",
@@ -447,7 +518,9 @@ def db_stats(obj: Context) -> None:
         "deliveries",
         "learned_terms",
     ):
-        click.echo(f"  {table_name:<14} {store.count(table_name):>12,} rows")
+        click.echo(
+            f"  {table_name:<14} " + _("{n} rows").format(n=f"{store.count(table_name):>12,}")
+        )
     for suffix in ("", "-wal"):
         p = f"{path}{suffix}"
         if os.path.exists(p):

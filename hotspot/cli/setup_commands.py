@@ -8,25 +8,43 @@ from pathlib import Path
 
 import click
 
-from hotspot.cli import Context, cli
+from hotspot import i18n
+from hotspot.cli import Context, cli, say
+from hotspot.i18n import _, _l
+from hotspot.safetext import one_line
 
 
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path), default=".")
-@click.option("--force", is_flag=True, help="Overwrite an existing hotspot.toml.")
-def init(directory: Path, force: bool) -> None:
+@click.option("--force", is_flag=True, help=_l("Overwrite an existing hotspot.toml."))
+@click.option(
+    "--lang",
+    type=click.Choice(["zh-CN", "en"], case_sensitive=False),
+    default=None,
+    help=_l("Language of the starter's comments and its [hotspot] language (default: zh-CN)."),
+)
+def init(directory: Path, force: bool, lang: str | None) -> None:
     """Write a commented starter hotspot.toml into DIRECTORY."""
     from importlib import resources
 
+    if lang:
+        i18n.activate(lang)
     target = directory / "hotspot.toml"
     if target.exists() and not force:
-        raise click.ClickException(f"{target} exists; pass --force to overwrite it")
+        raise click.ClickException(
+            _("{path} exists; pass --force to overwrite it").format(path=target)
+        )
+    name = "starter.en.toml" if i18n.current() == "en" else "starter.toml"
     directory.mkdir(parents=True, exist_ok=True)
     target.write_text(
-        resources.files("hotspot.data").joinpath("starter.toml").read_text("utf-8"),
+        resources.files("hotspot.data").joinpath(name).read_text("utf-8"),
         encoding="utf-8",
     )
-    click.echo(f"wrote {target}; edit the accounts and themes, then run 'hotspot config check'")
+    say(
+        _("wrote {path}; edit the accounts and themes, then run 'hotspot config check'").format(
+            path=target
+        )
+    )
 
 
 @cli.group("config")
@@ -40,9 +58,41 @@ def config_check(obj: Context) -> None:
     """Validate the config without running anything."""
     config = obj.config(check_plugins=True)
     themes = sum(len(a.themes) for a in config.accounts)
-    click.echo(
-        f"{config.path}: ok ({len(config.sources)} sources, {len(config.accounts)} "
-        f"accounts, {themes} themes, {len(config.notifiers)} notifiers)"
+    from hotspot.durations import format_duration
+    from hotspot.ingest.politeness import schedules
+    from hotspot.ingest.registry import load_plugins
+
+    warnings = list(config.warnings)
+    for plan in schedules(config, load_plugins(config.plugins)).values():
+        if plan.effective > plan.interval:
+            warnings.append(
+                _(
+                    "{path}: sources ({name}): cannot keep its interval {interval}: "
+                    "{n} sources share {host} and min_host_interval is {gap}, so it is "
+                    "fetched every {effective} at most"
+                ).format(
+                    path=config.path,
+                    name=plan.source,
+                    interval=format_duration(plan.interval),
+                    n=len(plan.sharing),
+                    host=plan.host,
+                    gap=format_duration(config.min_host_interval),
+                    effective=format_duration(plan.effective),
+                )
+            )
+    for line in warnings:
+        click.echo(_("warning: {message}").format(message=line), err=True)
+    say(
+        _(
+            "{path}: ok ({sources} sources, {accounts} accounts, {themes} themes, "
+            "{notifiers} notifiers)"
+        ).format(
+            path=config.path,
+            sources=len(config.sources),
+            accounts=len(config.accounts),
+            themes=themes,
+            notifiers=len(config.notifiers),
+        )
     )
 
 
@@ -55,16 +105,27 @@ def plugins_cmd(obj: Context) -> None:
 
 def _sources_list(obj: Context) -> None:
     plugins = obj.plugins()
-    click.echo("plugins:")
+    click.echo(_("plugins:"))
     for name, cls in sorted(plugins.items()):
         doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
         click.echo(f"  {name:<10} {cls.__module__}  {doc}")
-    click.echo("configured sources:")
-    for s in obj.config().sources:
-        state = "" if s.enabled else " (disabled)"
+    click.echo(_("configured sources:"))
+    from hotspot.durations import format_duration
+    from hotspot.ingest.politeness import schedules
+
+    config = obj.config()
+    plan = schedules(config, plugins)
+    for s in config.sources:
+        state = "" if s.enabled else _(" (disabled)")
+        every = format_duration(s.interval)
+        if s.name in plan and plan[s.name].effective > s.interval:
+            every = _("{effective} (configured {configured}, min_host_interval)").format(
+                effective=format_duration(plan[s.name].effective), configured=every
+            )
         click.echo(
-            f"  {s.name:<14} type={s.type:<9} every {int(s.interval)}s "
-            f"{s.url or '(default endpoints)'}{state}"
+            f"  {s.name:<14} type={s.type:<9} "
+            + _("every {interval}").format(interval=every)
+            + f" {s.url or _('(default endpoints)')}{state}"
         )
 
 
@@ -84,21 +145,31 @@ from hotspot.cli.read_commands import db as db_group  # noqa: E402
 @db_group.command("vacuum")
 @click.pass_obj
 def db_vacuum(obj: Context) -> None:
-    """Compact old observations (retention) and reclaim disk space."""
+    """Compact old observations (retention) and reclaim disk space. Takes the writer lock:
+    refused while a daemon runs on this database (the daemon compacts every 6 h itself)."""
     import os
 
+    from hotspot.storage.db import WriterLock
     from hotspot.storage.retention import compact
     from hotspot.storage.store import Store
 
     config = obj.config()
-    store = Store(config.database)
-    before = os.path.getsize(config.database)
-    removed = compact(store, older_than_days=config.retention_days)
-    store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    store.execute("VACUUM")
-    after = os.path.getsize(config.database)
-    click.echo(
-        f"removed {removed:,} old observations; {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB"
+    if not config.database.exists():
+        raise click.ClickException(
+            _("no database at {path} yet; nothing to vacuum").format(path=config.database)
+        )
+    with WriterLock(config.database):
+        store = Store(config.database)
+        before = os.path.getsize(config.database)
+        removed = compact(store, older_than_days=config.retention_days)
+        store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.execute("VACUUM")
+        after = os.path.getsize(config.database)
+        store.close()
+    say(
+        _("removed {removed} old observations; {before} MB -> {after} MB").format(
+            removed=f"{removed:,}", before=f"{before / 1e6:.1f}", after=f"{after / 1e6:.1f}"
+        )
     )
 
 
@@ -110,6 +181,6 @@ def doctor(obj: Context) -> None:
 
     checks = run_checks(obj.config_path)
     for c in checks:
-        click.echo(f"{c.status:<4}  {c.area:<16} {c.detail}")
+        click.echo(f"{c.status:<4}  {c.area:<16} {one_line(c.detail)}")
     if any(c.status == "FAIL" for c in checks):
         sys.exit(1)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 
-from hotspot.cli import Context, cli
+from hotspot.cli import MAX_LIMIT, Context, cli
 from hotspot.cli.output import table, to_json
 from hotspot.errors import InputError
+from hotspot.i18n import _, _l, ngettext
 
 
 def _load_items(path: Path) -> list[dict]:
@@ -19,7 +20,11 @@ def _load_items(path: Path) -> list[dict]:
     items = []
     for lineno, obj in iter_jsonl(path):
         if not isinstance(obj.get("title"), str) or "id" not in obj:
-            raise InputError(f'{path}:{lineno}: each line needs "id" and a string "title"')
+            raise InputError(
+                _('{path}:{line}: each line needs "id" and a string "title"').format(
+                    path=path, line=lineno
+                )
+            )
         items.append(obj)
     return items
 
@@ -31,9 +36,13 @@ def _match_engine(obj: Context, themes):
     from hotspot.storage.store import Store
 
     path = obj.config_path
-    if path.exists():
+    if path.exists() and obj.config().database.exists():
         config = obj.config()
-        store = Store(config.database)
+        store = Store(config.database, readonly=True)
+        verticals = load_verticals(config.lexicons)
+    elif path.exists():  # no database yet: match with what the lexicons know
+        config = obj.config()
+        store = Store(":memory:")
         verticals = load_verticals(config.lexicons)
     else:
         store = Store(":memory:")
@@ -49,25 +58,27 @@ def _match_engine(obj: Context, themes):
     "themes_file",
     required=True,
     type=click.Path(path_type=Path),
-    help="TOML file with [[themes]] tables.",
+    help=_l("TOML file with [[themes]] tables."),
 )
 @click.option(
     "--input",
     "input_file",
     required=True,
     type=click.Path(path_type=Path),
-    help="JSON Lines: id, title, optional summary, platform, category.",
+    help=_l("JSON Lines: id, title, optional summary, platform, category."),
 )
-@click.option("--all", "show_all", is_flag=True, help="Also print matches below threshold.")
+@click.option("--all", "show_all", is_flag=True, help=_l("Also print matches below threshold."))
 @click.pass_obj
 def match(obj: Context, themes_file: Path, input_file: Path, show_all: bool) -> None:
     """Batch-match items against themes; one JSON line per item."""
     from hotspot.config import load_themes_file
+    from hotspot.planning.desk import verdict_dict
 
     themes = load_themes_file(themes_file)
     items = _load_items(input_file)
     engine = _match_engine(obj, themes)
     for it in items:
+        sensitive = verdict_dict(it, "normal")
         doc = engine.document(
             it["title"], it.get("summary"), it.get("category"), it.get("platform")
         )
@@ -86,6 +97,11 @@ def match(obj: Context, themes_file: Path, input_file: Path, show_all: bool) -> 
                         for m in sorted(matches, key=lambda m: -m.score)
                         if show_all or m.passed
                     ],
+                    "sensitive": (
+                        {"category": sensitive["category"], "terms": sensitive["terms"]}
+                        if sensitive
+                        else None
+                    ),
                 },
                 ensure_ascii=False,
             )
@@ -93,14 +109,41 @@ def match(obj: Context, themes_file: Path, input_file: Path, show_all: bool) -> 
 
 
 @cli.command("eval")
-@click.option("--themes", "themes_file", required=True, type=click.Path(path_type=Path))
-@click.option("--items", "items_file", required=True, type=click.Path(path_type=Path))
-@click.option("--labels", "labels_file", required=True, type=click.Path(path_type=Path))
+@click.option("--themes", "themes_file", type=click.Path(path_type=Path))
+@click.option(
+    "--items",
+    "items_file",
+    type=click.Path(path_type=Path),
+    help=_l("Items (JSON Lines); with --sensitivity, default: items.jsonl beside that file."),
+)
+@click.option("--labels", "labels_file", type=click.Path(path_type=Path))
+@click.option(
+    "--sensitivity",
+    "sensitivity_file",
+    type=click.Path(path_type=Path),
+    help=_l("Sensitivity labels (JSON Lines: id, sensitive, category): score the 慎借势 gate."),
+)
+@click.option("--mode", type=click.Choice(["normal", "strict"]), default="normal")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_obj
-def eval_(obj: Context, themes_file: Path, items_file: Path, labels_file: Path, fmt: str) -> None:
-    """Precision/recall/F1 per theme against hand labels, beside the substring baseline."""
+def eval_(
+    obj: Context,
+    themes_file: Path | None,
+    items_file: Path | None,
+    labels_file: Path | None,
+    sensitivity_file: Path | None,
+    mode: str,
+    fmt: str,
+) -> None:
+    """Precision/recall/F1 per theme against hand labels, beside the substring baseline;
+    or, with --sensitivity, of the sensitivity gate overall and per category."""
     from hotspot.analysis import evaluation as ev
+
+    if sensitivity_file is not None:
+        _eval_sensitivity(sensitivity_file, items_file, mode, fmt)
+        return
+    if themes_file is None or items_file is None or labels_file is None:
+        raise click.UsageError("eval needs --themes, --items and --labels (or --sensitivity)")
     from hotspot.config import load_themes_file
     from hotspot.ingest.history import iter_jsonl
 
@@ -108,12 +151,16 @@ def eval_(obj: Context, themes_file: Path, items_file: Path, labels_file: Path, 
     items = _load_items(items_file)
     gold = {str(o["id"]): set(o.get("labels") or []) for _, o in iter_jsonl(labels_file)}
     engine = _match_engine(obj, themes)
-    ours, base = {}, {}
+    ours: dict[str, set[str]] = {}
+    base: dict[str, set[str]] = {}
+    scored: list[tuple[str, str, float]] = []
     for it in items:
         doc = engine.document(
-            it["title"], it.get("summary"), it.get("category"), it.get("platform")
+            it["title"], it.get("summary"), it.get("category"), it.get("platform"), in_context=True
         )
-        ours[str(it["id"])] = {m.theme for m in engine.matcher.match(doc)}
+        matches = engine.matcher.match(doc, all_scores=True)
+        ours[str(it["id"])] = {m.theme for m in matches if m.passed}
+        scored.extend((str(it["id"]), m.theme, m.score) for m in matches if m.score > 0)
         base[str(it["id"])] = ev.baseline(themes, f"{it['title']} {it.get('summary') or ''}")
     gold = {k: v for k, v in gold.items() if k in ours}
     names = [t.name for t in themes]
@@ -158,10 +205,29 @@ def eval_(obj: Context, themes_file: Path, items_file: Path, labels_file: Path, 
             "base_F1": round(ev.macro_f1(s_base), 3),
         }
     )
+    bins = ev.reliability([(sc, th in gold[i]) for i, th, sc in scored if i in gold])
+    calibration = [
+        {
+            "score": f"[{b.low:.1f}, {b.high:.1f})",
+            "pairs": b.n,
+            "relevant": b.relevant,
+            "share": round(b.share, 3) if b.n else "",
+        }
+        for b in bins
+    ]
+    ece = round(ev.expected_calibration_error(bins), 3)
     if fmt == "json":
-        click.echo(to_json(rows))
+        click.echo(to_json({"themes": rows, "reliability": calibration, "ece": ece}))
     else:
         click.echo(table(rows, [(k, k, 10) for k in rows[0]]))
+        click.echo("")
+        click.echo(
+            _(
+                "reliability: of the (entry, theme) pairs scored in each range, how many are relevant"
+            )
+        )
+        click.echo(table(calibration, [(k, k, 12) for k in calibration[0]]))
+        click.echo(_("expected calibration error: {ece}").format(ece=ece))
 
 
 @cli.group()
@@ -171,10 +237,10 @@ def themes() -> None:
 
 @themes.command("explain")
 @click.argument("text")
-@click.option("--account", help="Only this account's themes.")
-@click.option("--summary", default=None, help="A summary to match as well.")
-@click.option("--category", default=None, help="The platform's category tag, e.g. 电影.")
-@click.option("--platform", default=None, help="The platform the title came from, e.g. weibo.")
+@click.option("--account", help=_l("Only this account's themes."))
+@click.option("--summary", default=None, help=_l("A summary to match as well."))
+@click.option("--category", default=None, help=_l("The platform's category tag, e.g. 电影."))
+@click.option("--platform", default=None, help=_l("The platform the title came from, e.g. weibo."))
 @click.pass_obj
 def themes_explain(
     obj: Context,
@@ -193,34 +259,129 @@ def themes_explain(
     pairs = [(a, t) for a, t in theme_pairs(config) if not account or a == account]
     if account and not pairs:
         raise click.BadParameter(
-            f"no account named {account!r} with themes", param_hint="--account"
+            _("no account named {name!r} with themes; known accounts: {known}").format(
+                name=account, known=", ".join(a.name for a in config.accounts) or "-"
+            ),
+            param_hint="--account",
         )
-    engine = Engine(Store(config.database), pairs, load_verticals(config.lexicons))
+    store = Store(config.database, readonly=True) if config.database.exists() else Store(":memory:")
+    engine = Engine(store, pairs, load_verticals(config.lexicons))
     doc = engine.document(text, summary, category, platform)
     click.echo(
-        f"tokens: {' '.join(doc.title_tokens)}"
-        + (f"  (persons: {' '.join(doc.persons)})" if doc.persons else "")
+        _("tokens: {tokens}").format(tokens=" ".join(doc.title_tokens))
+        + (_("  (persons: {persons})").format(persons=" ".join(doc.persons)) if doc.persons else "")
     )
     for m in sorted(engine.matcher.match(doc, all_scores=True), key=lambda m: -m.score):
-        verdict = "MATCH" if m.passed else "no"
-        why = f"excluded by {m.excluded_by}" if m.excluded_by else ""
+        verdict = _("MATCH") if m.passed else _("no")
+        why = _("excluded by {word}").format(word=m.excluded_by) if m.excluded_by else ""
         click.echo(
-            f"{m.account}/{m.theme}: {m.score:.3f} (threshold {m.threshold}) "
-            f"{verdict} {why}".rstrip()
+            _("{account}/{theme}: {score} (threshold {threshold}) {verdict} {why}")
+            .format(
+                account=m.account,
+                theme=m.theme,
+                score=f"{m.score:.3f}",
+                threshold=m.threshold,
+                verdict=verdict,
+                why=why,
+            )
+            .rstrip()
         )
         linked = engine.matcher.linked(m.account, m.theme)
         if linked:
-            click.echo(f"  linked verticals: {', '.join(linked)}")
+            click.echo(_("  linked verticals: {names}").format(names=", ".join(linked)))
+        judged = {t: (i, u) for t, i, u in m.feedback}
         for e in m.evidence[:12]:
-            click.echo(f"  {e.weight:.2f}  {e.term}  via {e.via} in {e.field}")
+            note = ""
+            if e.term in judged:
+                bad, good = judged[e.term]
+                if good:
+                    note = ngettext(
+                        "  (muted for this theme by feedback on {n} alert, confirmed on {good})",
+                        "  (muted for this theme by feedback on {n} alerts, confirmed on {good})",
+                        bad,
+                    ).format(n=bad, good=good)
+                else:
+                    note = ngettext(
+                        "  (muted for this theme by feedback on {n} alert)",
+                        "  (muted for this theme by feedback on {n} alerts)",
+                        bad,
+                    ).format(n=bad)
+            click.echo(
+                _("  {weight}  {term}  via {via} in {field}").format(
+                    weight=f"{e.weight:.2f}", term=e.term, via=e.via, field=e.field
+                )
+                + note
+            )
         if m.damped_by:
-            click.echo(f"  x0.6: stronger evidence for {m.damped_by}")
+            click.echo(_("  x0.6: stronger evidence for {theme}").format(theme=m.damped_by))
+
+
+@themes.command("show")
+@click.option("--account", help="Only this account's themes.")
+@click.pass_obj
+def themes_show(obj: Context, account: str | None) -> None:
+    """Per theme: the verticals it is linked to, why (name, keyword, explicit) and their sizes."""
+    from hotspot.analysis.lexicon import load_verticals
+    from hotspot.analysis.matcher import link_reasons
+    from hotspot.engine import load_feedback, load_learned, theme_pairs
+    from hotspot.storage.store import Store
+
+    config = obj.config()
+    pairs = [(a, t) for a, t in theme_pairs(config) if not account or a == account]
+    if account and not pairs:
+        raise click.BadParameter(
+            _("no account named {name!r} with themes").format(name=account), param_hint="--account"
+        )
+    verticals = load_verticals(config.lexicons)
+    store = Store(config.database)
+    learned = load_learned(store)
+    feedback = load_feedback(store)
+    for acc, theme in pairs:
+        click.echo(
+            _("{account}/{theme}: keywords {keywords}").format(
+                account=acc, theme=theme.name, keywords=", ".join(theme.keywords) or "-"
+            )
+        )
+        links = link_reasons(theme, verticals)
+        if not links:
+            click.echo(_("  linked to no vertical: only its keywords and what history adds"))
+        reasons = {
+            "name": _("its name {detail}"),
+            "keyword": _("its keyword {detail}"),
+            "keywords": _("its keywords {detail}"),
+            "part": _("being part of {detail}"),
+            "explicit": _("the theme's verticals setting"),
+        }
+        for i, (factor, why) in sorted(links.items(), key=lambda kv: -kv[1][0]):
+            v = verticals[i]
+            kind, _sep, detail = why.partition(" ")
+            if kind == "part":
+                detail = detail.removeprefix("of ")
+            click.echo(
+                _(
+                    "  {id} ({title}): {terms} terms, {learned} learned, x{factor}, because of"
+                    " {why}"
+                ).format(
+                    id=v.id,
+                    title=v.title,
+                    terms=len(v.terms),
+                    learned=len(learned.terms.get(f"v:{v.id}", {})),
+                    factor=f"{factor:g}",
+                    why=reasons.get(kind, "{detail}").format(detail=detail),
+                )
+            )
+        if theme.exclude_verticals:
+            click.echo(_("  excluded: {ids}").format(ids=", ".join(theme.exclude_verticals)))
+        muted = feedback.get((acc, theme.name), {})
+        if muted:
+            words = ", ".join(f"{t} ({i})" for t, (i, _u) in sorted(muted.items()))
+            click.echo(_("  muted by feedback: {words}").format(words=words))
 
 
 @themes.command("suggest")
 @click.argument("theme")
-@click.option("--account", help="The account the theme belongs to.")
-@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--account", help=_l("The account the theme belongs to."))
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=20, show_default=True)
 @click.pass_obj
 def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) -> None:
     """Propose keywords and exclusions for THEME from the stored history, with counts."""
@@ -237,16 +398,30 @@ def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) ->
         (a, t) for a, t in theme_pairs(config) if t.name == theme and (not account or a == account)
     ]
     if not pairs:
-        raise click.BadParameter(f"no theme named {theme!r}", param_hint="THEME")
-    store = Store(config.database)
+        raise click.BadParameter(
+            _("no theme named {name!r}; known themes: {known}").format(
+                name=theme,
+                known=", ".join(sorted({t.name for a in config.accounts for t in a.themes})) or "-",
+            ),
+            param_hint="THEME",
+        )
+    store = Store(config.database, readonly=True)
     engine = Engine(store, pairs[:1], load_verticals(config.lexicons))
-    docs = [(tokens, cat) for _, tokens, cat, _ in store.iter_documents()]
+    docs = list(store.iter_learning_documents())
     if not docs:
-        raise click.ClickException("no history yet: poll for a while or 'hotspot import' first")
-    keywords = learn_theme(pairs[0][1], (d[0] for d in docs), engine.matcher)
+        raise click.ClickException(_("no history yet: poll for a while or 'hotspot import' first"))
+    ids = [row[0] for row in store.iter_documents()]  # same order as iter_learning_documents
+
+    def title(i: int) -> str:
+        found = store.rows("SELECT title FROM items WHERE id = ?", (ids[i],))
+        return found[0]["title"] if found else ""
+
+    keywords = learn_theme(
+        pairs[0][1], docs, engine.matcher, flag=engine.segmenter.word_flag, titles=title
+    )
     matched: Counter[str] = Counter()
     near: Counter[str] = Counter()
-    for tokens, cat in docs:
+    for tokens, cat, _event, _seen in docs:
         ms = engine.matcher.match(
             engine.document("", title_tokens=tokens, category=cat), all_scores=True
         )
@@ -258,11 +433,70 @@ def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) ->
             matched.update(words)
         elif m.score >= m.threshold * 0.6:
             near.update(words)
-    click.echo(f"suggested keywords for {theme} (co-occur with its keywords in history):")
-    for word, (_weight, support, precision) in sorted(keywords.items(), key=lambda kv: -kv[1][1])[
-        :limit
-    ]:
-        click.echo(f"  {word:<12} in {support} titles, {precision:.0%} of them matched")
-    click.echo("frequent words in near-misses (candidates for keywords or exclusions):")
+    click.echo(
+        _(
+            "suggested keywords for {theme} (co-occur with its keywords in history, in at least"
+            " 3 separate events; whole naming words only, none another domain's own word):"
+        ).format(theme=theme)
+    )
+    ranked = sorted(keywords.values(), key=lambda s: (-s.events, -s.support))
+    for s in ranked[:limit]:
+        click.echo(
+            f"  {s.word:<12} "
+            + _(
+                "in {n} titles of {events} events, {share} of all its titles have the theme's"
+                " keywords"
+            ).format(n=s.support, events=s.events, share=f"{s.precision:.0%}")
+        )
+        for example in s.examples:
+            click.echo(_("      e.g. {title}").format(title=example))
+    click.echo(_("frequent words in near-misses (candidates for keywords or exclusions):"))
     for word, n in near.most_common(limit):
-        click.echo(f"  {word:<12} {n} near-miss titles, {matched[word]} matched titles")
+        click.echo(
+            f"  {word:<12} "
+            + _("{n} near-miss titles, {matched} matched titles").format(n=n, matched=matched[word])
+        )
+
+
+def _eval_sensitivity(labels_file: Path, items_file: Path | None, mode: str, fmt: str) -> None:
+    from hotspot.analysis.evaluation import Scores
+    from hotspot.ingest.history import iter_jsonl
+    from hotspot.planning.desk import verdict_dict
+    from hotspot.planning.sensitivity import CATEGORIES
+
+    items = _load_items(items_file or labels_file.with_name("items.jsonl"))
+    gold = {str(o["id"]): o for _, o in iter_jsonl(labels_file)}
+    pred = {str(it["id"]): verdict_dict(it, mode) for it in items}
+    ids = [i for i in pred if i in gold]
+    if not ids:
+        raise InputError(f"{labels_file}: no label matches an item id of the items file")
+
+    def scores(cat: str | None) -> Scores:
+        tp = fp = fn = 0
+        for i in ids:
+            g = bool(gold[i].get("sensitive")) and (cat is None or gold[i].get("category") == cat)
+            v = pred[i]
+            p = v is not None and (cat is None or v["category"] == cat)
+            tp += p and g
+            fp += p and not g
+            fn += g and not p
+        return Scores(tp, fp, fn)
+
+    rows = []
+    for cat in (None, *CATEGORIES):
+        s = scores(cat)
+        rows.append(
+            {
+                "category": cat or "(sensitive)",
+                "labelled": s.tp + s.fn,
+                "predicted": s.tp + s.fp,
+                "P": round(s.precision, 3),
+                "R": round(s.recall, 3),
+                "F1": round(s.f1, 3),
+            }
+        )
+    if fmt == "json":
+        click.echo(to_json({"mode": mode, "items": len(ids), "rows": rows}))
+    else:
+        click.echo(f"sensitivity gate, mode {mode}, {len(ids)} labelled items")
+        click.echo(table(rows, [(k, k, 18) for k in rows[0]]))

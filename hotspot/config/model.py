@@ -27,6 +27,7 @@ class HttpSettings:
 
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
+    deadline: float = 60.0  # total time for one fetch, redirects and body included
     max_bytes: int = 5 * 1024 * 1024
     max_redirects: int = 5
     user_agent: str = DEFAULT_USER_AGENT
@@ -60,6 +61,34 @@ class ThemeConfig:
     min_score: float = 0.5
     verticals: tuple[str, ...] | None = None  # None: link by name and keywords
     expand: bool = True
+    exclude_verticals: tuple[str, ...] = ()  # never link these (ids), whatever else says so
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkConfig:
+    """A benchmark account (对标账号) of one account: a feed polled like a source."""
+
+    name: str
+    url: str
+    interval: float = 1800.0
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarNodeConfig:
+    """One ``[[calendar]]`` node: a date ("2026-05-20", "05-20" every year) or a rule the
+    planning calendar understands ("lunar:08-15", "term:冬至", "nth:05:2:sun")."""
+
+    name: str
+    date: str
+    days: int = 1
+    verticals: tuple[str, ...] = ()
+    heat: int = 3
+    angles: tuple[str, ...] = ()
+    lead: float | None = None
+    account: str | None = None  # None: every account
+
+
+SENSITIVITY_MODES = ("strict", "normal", "off")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +98,11 @@ class AccountConfig:
     digest_to: tuple[str, ...] = ()
     digest_at: dt.time | None = None
     digest_empty: bool = True
+    sensitivity: str = "normal"
+    calendar_lead: float = 7 * 86400.0
+    audience: tuple[str, ...] = ()
+    pillars: tuple[str, ...] = ()
+    benchmarks: tuple[BenchmarkConfig, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +133,7 @@ class NotifierConfig:
     min_chance: float | None = None  # with only_rising: fire when the chance reaches this
     quiet_hours: tuple[dt.time, dt.time] | None = None
     template: str | None = None
+    include_sensitive: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +141,7 @@ class Config:
     path: Path
     database: Path
     timezone: str = "Asia/Shanghai"
+    language: str = "zh-CN"
     sources: tuple[SourceConfig, ...] = ()
     accounts: tuple[AccountConfig, ...] = ()
     notifiers: tuple[NotifierConfig, ...] = ()
@@ -118,6 +154,8 @@ class Config:
     min_host_interval: float = 30.0
     max_concurrent: int = 20
     lexicons: tuple[Path, ...] = ()
+    warnings: tuple[str, ...] = ()  # the config loads, but the operator should know these
+    calendar: tuple[CalendarNodeConfig, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:

@@ -29,8 +29,10 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from hotspot import display, i18n
 from hotspot.analysis.trends import sparkline
 from hotspot.config import AccountConfig
+from hotspot.i18n import _, _l, ngettext
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DAY = 86400
@@ -90,6 +92,10 @@ class Digest:
     unhealthy: tuple[Unhealthy, ...] = ()
     count: int = 0
     extras: Mapping[str, Any] = field(default_factory=dict)
+    # the planning desk's sections (templates/_planning.*.j2): sensitive alerts, kept out
+    # of the theme sections; upcoming calendar nodes; benchmark accounts; angles per alert
+    sensitive: tuple[Entry, ...] = ()
+    marks: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -154,8 +160,18 @@ def build_digest(
     period_end: int,
     tz: ZoneInfo,
     day: str | None = None,
+    *,
+    marks: Mapping[int, str] | None = None,
+    extras: Mapping[str, Any] | None = None,
 ) -> Digest:
-    entries = [_entry(r, tz) for r in alerts_rows]
+    """``marks``: alert id -> the sensitivity mark; those alerts go to ``sensitive``, not
+    to the theme sections or the top."""
+    marks = marks or {}
+    everything = [_entry(r, tz) for r in alerts_rows]
+    entries = [e for e in everything if e.alert_id not in marks]
+    sensitive = sorted(
+        (e for e in everything if e.alert_id in marks), key=lambda e: (-e.weight, e.alert_id)
+    )
     by_theme: dict[str, list[Entry]] = {}
     for e in entries:
         by_theme.setdefault(e.theme, []).append(e)
@@ -183,7 +199,10 @@ def build_digest(
         groups=tuple(groups),
         top=tuple(top),
         unhealthy=tuple(_unhealthy(source_alerts, tz)),
-        count=len(entries),
+        count=len(everything),
+        extras=dict(extras or {}),
+        sensitive=tuple(sensitive),
+        marks=dict(marks),
     )
 
 
@@ -257,14 +276,7 @@ _text_env = jinja2.Environment(
 )
 
 
-def _heat(value: int | None) -> str:
-    if not value:
-        return ""
-    if value >= 100_000_000:
-        return f"{value / 100_000_000:.1f}亿"
-    if value >= 10_000:
-        return f"{value / 10_000:.1f}万"
-    return str(value)
+_heat = display.heat
 
 
 def _safe_url(url: str | None) -> str | None:
@@ -273,10 +285,27 @@ def _safe_url(url: str | None) -> str | None:
 
 
 for _env in (_html_env, _text_env):
+    i18n.install_jinja(_env)
     _env.filters["heat"] = _heat
     _env.filters["safe_url"] = _safe_url
 
-STATE_LABEL = {"new": "新", "rising": "上升", "peaking": "高位", "fading": "回落", "gone": "已下榜"}
+STATE_NAMES = {
+    "new": _l("new"),
+    "rising": _l("rising"),
+    "peaking": _l("peaking"),
+    "fading": _l("fading"),
+    "gone": _l("off the list"),
+}
+
+
+class _StateLabels(dict):
+    """State -> label in the active language (looked up when the template renders)."""
+
+    def get(self, key, default=None):
+        return _(STATE_NAMES[key]) if key in STATE_NAMES else default
+
+
+STATE_LABEL = _StateLabels(STATE_NAMES)
 STATE_COLOR = {
     "new": "#2563eb",
     "rising": "#dc2626",
@@ -288,8 +317,14 @@ STATE_COLOR = {
 
 def subject(d: Digest) -> str:
     if d.empty:
-        return f"[hotspot] {d.account} · {d.day} · nothing matched"
-    return f"[hotspot] {d.account} · {d.day} · {d.count} alert{'s' if d.count != 1 else ''}"
+        return _("[hotspot] {account} · {day} · nothing matched").format(
+            account=d.account, day=d.day
+        )
+    return ngettext(
+        "[hotspot] {account} · {day} · {n} alert",
+        "[hotspot] {account} · {day} · {n} alerts",
+        d.count,
+    ).format(account=d.account, day=d.day, n=d.count)
 
 
 def render(d: Digest) -> tuple[str, str, str]:

@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 from hotspot.config import AccountConfig, Config
 from hotspot.delivery.digest import build_digest, due_digests, render
 from hotspot.delivery.notifiers import format_push, in_quiet_hours, rule_matches
+from hotspot.delivery.planning_sections import digest_planning
 from hotspot.errors import DeliveryError
+from hotspot.planning.desk import mark_sensitive
 from hotspot.storage.store_delivery import FOLLOW_UP_ID
 
 if TYPE_CHECKING:
@@ -106,6 +108,9 @@ def send_digest(
             row["period_end"],
             config.tz,
             day=day,
+            **digest_planning(
+                config, store, account, alerts, row["period_start"], row["period_end"]
+            ),
         )
         subject, html, text = render(digest)
         msg = build_message(
@@ -159,7 +164,13 @@ def enqueue(config: Config, store: Store, reports: Sequence[Any], now: float | N
     alerts = store.push_alerts(sorted(ids))
     for a in alerts:
         a["rising"] = a["rising"] or a["event_id"] in rising
-    pairs = [(n.name, a["id"]) for n in config.notifiers for a in alerts if rule_matches(n, a)]
+    mark_sensitive(alerts, config.accounts)
+    pairs = [
+        (n.name, a["id"])
+        for n in config.notifiers
+        for a in alerts
+        if rule_matches(n, a) and (n.include_sensitive or not a["sensitive"])
+    ]
     for r in reports:
         if r.source_alert:
             sid = store.latest_source_alert_id(r.source)
@@ -205,6 +216,7 @@ def deliver_pushes(
             alerts = store.push_alerts([i for i in ids if i > 0]) + store.push_source_alerts(
                 [-i for i in ids if i < 0]
             )
+            mark_sensitive(alerts, config.accounts)  # shown as "⚠ 慎借势：…" in the push
             gone = set(ids) - {a["id"] for a in alerts}
             if gone:  # deleted by retention before it went out: nothing to send
                 store.deliveries_sent(n.name, sorted(gone), int(now))

@@ -39,8 +39,10 @@ from urllib.parse import quote_plus
 
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from hotspot import display
 from hotspot.config import NotifierConfig
 from hotspot.errors import DeliveryError
+from hotspot.i18n import _
 
 WECOM_BYTES = 4096
 DINGTALK_BYTES = 18000
@@ -137,20 +139,22 @@ def dingtalk_sign(timestamp_ms: int, secret: str) -> str:
 # -- one alert as text --------------------------------------------------------------------
 def _facts(a: Mapping[str, Any]) -> str:
     bits = []
+    if a.get("sensitive"):
+        bits.append(a["sensitive"]["mark"])
     platforms = a.get("platforms") or ([a["platform"]] if a.get("platform") else [])
     if platforms:
         bits.append("/".join(platforms))
     if a.get("best_rank"):
-        bits.append(f"#{a['best_rank']}")
+        bits.append(_("best #{rank}").format(rank=a["best_rank"]))
     heat = a.get("event_heat") or a.get("max_heat")
     if heat:
-        bits.append(f"heat {heat}")
+        bits.append(_("heat {heat}").format(heat=display.heat(heat)))
     if a.get("rising"):
-        bits.append("rising")
+        bits.append(_("rising"))
     outlook = estimate_text(a)
     if outlook:
         bits.append(outlook)
-    bits.append(f"score {float(a.get('score') or 0):.2f}")
+    bits.append(_("score {score}").format(score=f"{float(a.get('score') or 0):.2f}"))
     if a.get("terms"):
         bits.append(", ".join(a["terms"][:5]))
     return " · ".join(bits)
@@ -180,7 +184,7 @@ def eta_minutes(m: float) -> int:
 def _md_block(a: Mapping[str, Any]) -> str:
     title = md_escape(_trim(a["title"], TITLE_MAX))
     if a.get("kind") == "source":
-        return f"**source** {title}"
+        return _("**source** {title}").format(title=title)
     url = a.get("url") or ""
     head = f"[{title}]({url.replace(')', '%29')})" if _http(url) else title
     return f"**{md_escape(a['theme'])}** {head}\n> {md_escape(_facts(a))}"
@@ -368,6 +372,7 @@ def _public(a: Mapping[str, Any]) -> dict[str, Any]:
         "follow_up",
         "created_at",
         "event_id",
+        "sensitive",
     )
     return {k: a.get(k) for k in keys}
 

@@ -1,14 +1,19 @@
 """The one configured HTTP client every source fetches through.
 
 It sets timeouts, a redirect limit, a real User-Agent and compression; streams bodies and
-stops at a size cap; sends conditional-GET headers (a 304 comes back as ``not_modified``);
-and turns every failure into the ``FetchError`` family with the status, ``Retry-After`` and
-the source named. It is async so that a poll cycle fetches all due sources concurrently.
+stops at a size cap on the *decoded* size (``decoding``: a compression bomb stops at the cap);
+gives every fetch a total deadline (``http.deadline``: a server trickling a byte every few
+seconds cannot hold a fetch beyond it, whatever the per-read timeout); follows redirects
+itself, refusing one from a public address to a private one (``addresses``); sends
+conditional-GET headers (a 304 comes back as ``not_modified``); and turns every failure into
+the ``FetchError`` family with the status, ``Retry-After`` and the source named. Error texts
+never carry response bodies. It is async so that a poll cycle fetches all due sources concurrently.
 The transport is injectable (tests use real local servers; nothing here is monkeypatched).
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import functools
 import ssl
@@ -20,6 +25,8 @@ import httpx
 
 from hotspot.config import HttpSettings
 from hotspot.errors import BlockedError, FetchError, HTTPStatusError, NetworkError, TooLargeError
+from hotspot.ingest.addresses import AddressPolicy
+from hotspot.ingest.decoding import ACCEPT_ENCODING, BoundedDecoder, DecodedTooLarge, DecodeRefused
 from hotspot.models import Fetched
 
 BLOCK_STATUSES = frozenset({403, 418, 432})
@@ -51,15 +58,17 @@ class HttpClient:
         self,
         settings: HttpSettings | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        addresses: AddressPolicy | None = None,
     ):
         self.settings = settings or HttpSettings()
+        self.addresses = addresses or AddressPolicy()
         s = self.settings
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout),
-            follow_redirects=True,
-            max_redirects=s.max_redirects,
+            follow_redirects=False,  # followed in get(), with the address guard
             headers={
                 "User-Agent": s.user_agent,
+                "Accept-Encoding": ACCEPT_ENCODING,
                 "Accept": "application/json, text/html, application/xml;q=0.9, */*;q=0.8",
                 "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
             },
@@ -99,21 +108,16 @@ class HttpClient:
             request_headers["If-None-Match"] = etag
         if last_modified:
             request_headers["If-Modified-Since"] = last_modified
+        deadline = self.settings.deadline
         try:
-            async with self._client.stream(
-                "GET", url, headers=request_headers, params=params
-            ) as response:
-                if response.status_code == 304:
-                    return self._fetched(source, response, b"", not_modified=True)
-                self._raise_for_status(source, response)
-                body = await self._read_capped(source, response)
-                return self._fetched(source, response, body)
-        except httpx.TooManyRedirects as exc:
-            raise FetchError(
+            async with asyncio.timeout(deadline):
+                return await self._get(source, url, request_headers, params)
+        except TimeoutError:
+            raise NetworkError(
                 source,
-                f"too many redirects from {url} (limit "
-                f"{self.settings.max_redirects}); check the url",
-            ) from exc
+                f"gave up on {url} after the total deadline of {deadline:g}s (http.deadline); "
+                "the server is too slow",
+            ) from None
         except httpx.TimeoutException as exc:
             raise NetworkError(source, f"timed out fetching {url} ({type(exc).__name__})") from exc
         except httpx.InvalidURL as exc:
@@ -125,6 +129,56 @@ class HttpClient:
         except httpx.TransportError as exc:
             raise NetworkError(source, f"cannot reach {url}: {_reason(exc)}") from exc
 
+    async def _get(
+        self,
+        source: str,
+        url: str,
+        headers: Mapping[str, str],
+        params: Mapping[str, str] | None,
+    ) -> Fetched:
+        request = self._client.build_request("GET", url, headers=headers, params=params)
+        origin_public: bool | None = None
+        for hop in range(self.settings.max_redirects + 1):
+            if hop and origin_public:
+                await self._check_target(source, request.url)
+            response = await self._client.send(request, stream=True)
+            try:
+                peer = _peer_address(response)
+                if hop == 0:
+                    origin_public = peer is None or self.addresses.classify(peer)
+                elif origin_public and peer is not None and not self.addresses.classify(peer):
+                    raise FetchError(
+                        source,
+                        f"redirect to {request.url} refused: it connected to the private "
+                        f"address {peer} (a public site may not send hotspot there)",
+                    )
+                if response.next_request is not None:
+                    request = response.next_request
+                    continue
+                if response.status_code == 304:
+                    return self._fetched(source, response, b"", not_modified=True)
+                self._raise_for_status(source, response)
+                body = await self._read_capped(source, response)
+                return self._fetched(source, response, body)
+            finally:
+                await response.aclose()
+        raise FetchError(
+            source,
+            f"too many redirects from {url} (limit {self.settings.max_redirects}); "
+            f"the last pointed to {request.url}; check the url",
+        )
+
+    async def _check_target(self, source: str, target: httpx.URL) -> None:
+        """Refuse a redirect from a public origin whose target resolves to a private address."""
+        port = target.port or (443 if target.scheme == "https" else 80)
+        for address in await self.addresses.resolver(target.host, port):
+            if not self.addresses.classify(address):
+                raise FetchError(
+                    source,
+                    f"redirect to {target} refused: it points to the private address "
+                    f"{address} (a public site may not send hotspot there)",
+                )
+
     async def _read_capped(self, source: str, response: httpx.Response) -> bytes:
         cap = self.settings.max_bytes
         declared = response.headers.get("content-length")
@@ -134,16 +188,27 @@ class HttpClient:
                 f"response of {int(declared):,} bytes exceeds the "
                 f"{cap:,}-byte cap (http.max_bytes)",
             )
-        chunks: list[bytes] = []
-        total = 0
-        async for chunk in response.aiter_bytes():
-            total += len(chunk)
-            if total > cap:
-                raise TooLargeError(
-                    source, f"response exceeds the {cap:,}-byte cap (http.max_bytes)"
-                )
-            chunks.append(chunk)
-        return b"".join(chunks)
+        try:
+            decoder = BoundedDecoder(response.headers.get("content-encoding"), cap)
+            received = 0
+            async for chunk in response.aiter_raw():
+                received += len(chunk)
+                if received > cap:
+                    raise DecodedTooLarge(received)
+                decoder.feed(chunk)
+            return decoder.finish()
+        except DecodedTooLarge:
+            raise TooLargeError(
+                source,
+                f"response from {response.url} exceeds the {cap:,}-byte cap "
+                "(http.max_bytes) once decoded",
+            ) from None
+        except DecodeRefused as exc:
+            raise FetchError(source, f"{exc} from {response.url}") from None
+        except ValueError as exc:
+            raise FetchError(
+                source, f"undecodable response body from {response.url}: {exc}"
+            ) from None
 
     @staticmethod
     def _raise_for_status(source: str, response: httpx.Response) -> None:
@@ -187,6 +252,19 @@ def _ssl_context() -> ssl.SSLContext:
     import certifi
 
     return ssl.create_default_context(cafile=certifi.where())
+
+
+def _peer_address(response: httpx.Response) -> str | None:
+    """The IP address this response's connection actually went to (None when unknown, e.g.
+    through an injected transport)."""
+    stream = response.extensions.get("network_stream")
+    if stream is None:
+        return None
+    try:
+        addr = stream.get_extra_info("server_addr")
+    except Exception:
+        return None
+    return str(addr[0]) if addr else None
 
 
 def _reason(exc: Exception) -> str:

@@ -19,13 +19,11 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from hotspot.models import Hotspot, RawItem
+from hotspot.safetext import UNSAFE
 
 MAX_TITLE = 300
 MAX_SUMMARY = 1000
-_CONTROL = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-    r"\ufeff\ufff9-\ufffb]"
-)
+_CONTROL = re.compile(r"(?!\s)" + UNSAFE.pattern)  # whitespace becomes one space below
 _SPACE = re.compile(r"\s+")
 _KEY_DROP = re.compile(r"[\s\W_]+", re.UNICODE)
 _TRACKING_KEYS = (
@@ -114,7 +112,7 @@ def normalize(
         summary=summary,
         category=category,
         rank=_small_int(raw.rank),
-        heat=_small_int(raw.heat),
+        heat=_small_int(raw.heat) or None,  # 0 is a placeholder (see hotspot.numbers)
         label=clean_text(raw.label, 40) or None,
         pinned=bool(raw.pinned),
         is_ad=bool(raw.is_ad),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -28,6 +29,7 @@ from hotspot.ingest.http import HttpClient
 from hotspot.models import Fetched, RawItem
 
 MAX_JSON_DEPTH = 64
+log = logging.getLogger(__name__)
 
 
 class Source:
@@ -99,7 +101,8 @@ def load_json(source: str, fetched: Fetched) -> Any:
     if text[0] not in "{[":
         kind = "HTML" if text[:1] == "<" else "text"
         raise ParseError(
-            source, f"expected JSON from {fetched.url} but got {kind}: {_preview(text)}"
+            source,
+            f"expected JSON from {fetched.url} but got {kind}: {body_note(source, fetched.url, text)}",
         )
     if _nesting_exceeds(text, MAX_JSON_DEPTH):
         raise ParseError(
@@ -135,6 +138,20 @@ def text_or_none(value: Any) -> str | None:
         value = value.strip()
         return value or None
     return None
+
+
+def truthy(value: Any) -> bool:
+    """A platform's yes/no marker (``is_ad``, ``isTop``, ``ads``) as a bool: true, non-zero
+    numbers, non-empty objects and strings other than "0"/"false"/"no"/"null" are yes."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false", "no", "none", "null", "off")
+    if isinstance(value, (dict, list)):
+        return bool(value)
+    return False
 
 
 def int_or_none(value: Any) -> int | None:
@@ -186,5 +203,15 @@ def _nesting_exceeds(text: str, limit: int) -> bool:
     return False
 
 
-def _preview(text: str, n: int = 80) -> str:
-    return " ".join(text[:n].split())
+def body_note(source: str, url: str, text: str | bytes) -> str:
+    """What an error says about a body it did not expect: its size, never its content. A
+    body may come from an internal service, and error texts reach ``sources status``,
+    pushes and mails; its (sanitised) start goes to the local debug log only."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    if not text.strip():
+        return "an empty body"
+    log.debug(
+        "source %s: unexpected body from %s starts: %s", source, url, " ".join(text[:80].split())
+    )
+    return f"a {len(text):,}-character body (not shown here; `-v` logs its start)"

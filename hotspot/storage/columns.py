@@ -16,3 +16,10 @@ def to_json(value: Any) -> str:
 def chunks(seq: list, n: int) -> Iterator[list]:
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
+
+
+def like_contains(text: str) -> str:
+    """A ``LIKE ? ESCAPE '\\'`` pattern matching ``text`` literally anywhere (``%`` and ``_``
+    typed by the operator are characters, not wildcards)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

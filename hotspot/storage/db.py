@@ -5,7 +5,15 @@
   with ``DatabaseRefused`` and left untouched.
 * WAL mode and a busy timeout let CLI readers query while the daemon writes.
 * ``WriterLock`` is an exclusive ``flock`` on ``<db>.lock``: a second daemon (or a ``poll``
-  while a daemon runs) on the same database is refused with a clear message.
+  while a daemon runs) on the same database is refused with a clear message. Every writing
+  command takes it (run, poll, import, digest send, learn, db vacuum), so a database is
+  created and migrated by one process at a time.
+* Readers (``readonly=True``) never create a database or a folder. They open the file
+  read-only (``mode=ro``), or ``immutable`` when its folder cannot be written (read-only
+  media). A database still being created by a writer is waited for (up to
+  ``CREATE_WAIT`` seconds), then reported as "being created".
+* ``storage_error`` turns an SQLite failure into one line that blames the database, not a
+  source: full, damaged, busy or unwritable, and what to do.
 """
 
 from __future__ import annotations
@@ -13,19 +21,67 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+import time
 from pathlib import Path
+from urllib.parse import quote
 
 from hotspot.errors import DatabaseRefused, StoreError
+from hotspot.i18n import _
 from hotspot.storage.schema import KNOWN, MIGRATION_SET, migration_set
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
+CREATE_WAIT = 15.0
 
 
-def open_database(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
-    """A connection to ``path`` (autocommit mode), migrated to this version's schema."""
+def storage_error(path: Path | str, exc: BaseException) -> StoreError:
+    """One line for an SQLite failure, naming the database and what to do."""
+    text = str(exc)
+    low = text.lower()
+    if "full" in low:
+        return StoreError(
+            _(
+                "database {path} is full ({reason}): free disk space (or raise the quota); "
+                "hotspot resumes by itself, no source is blamed"
+            ).format(path=path, reason=text)
+        )
+    if "malformed" in low or "not a database" in low or "corrupt" in low:
+        return StoreError(
+            _(
+                "database {path} is damaged ({reason}): stop hotspot, move the file aside and "
+                "restore a backup, or rebuild it with `sqlite3 {path} .recover`"
+            ).format(path=path, reason=text)
+        )
+    if "locked" in low or "busy" in low:
+        return StoreError(
+            _(
+                "database {path} is busy ({reason}): another process held a write for more "
+                "than {seconds}s; the cycle is retried"
+            ).format(path=path, reason=text, seconds=BUSY_TIMEOUT_MS // 1000)
+        )
+    if "readonly" in low or "read-only" in low or "unable to open" in low:
+        return StoreError(
+            _(
+                "database {path} cannot be written ({reason}): check the permissions of the "
+                "file and its folder, or point [hotspot] database elsewhere"
+            ).format(path=path, reason=text)
+        )
+    return StoreError(
+        _("database {path}: {reason}; check the file and its permissions").format(
+            path=path, reason=text
+        )
+    )
+
+
+def open_database(
+    path: Path | str, *, migrate: bool = True, readonly: bool = False
+) -> sqlite3.Connection:
+    """A connection to ``path`` (autocommit mode), migrated to this version's schema.
+    ``readonly``: for read commands; see the module docstring."""
     path = Path(path)
     memory = str(path) == ":memory:"
+    if readonly and not memory:
+        return _open_reader(path)
     if not memory:
         _check_file(path)
         try:
@@ -47,8 +103,68 @@ def open_database(path: Path | str, *, migrate: bool = True) -> sqlite3.Connecti
 
             migration_set().apply(Database(conn))
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"database {path}: {exc}; check the file and its permissions") from None
+        raise storage_error(path, exc) from None
     return conn
+
+
+def _open_reader(path: Path) -> sqlite3.Connection:
+    """Open for reading only; wait while a writer creates or migrates the database."""
+    deadline = time.monotonic() + CREATE_WAIT
+    while True:
+        if not path.exists():
+            raise StoreError(
+                _(
+                    "no database at {path} yet: run `hotspot poll` or `hotspot run` first "
+                    "(read commands never create it)"
+                ).format(path=path)
+            )
+        _check_file(path)
+        writable = os.access(path.parent, os.W_OK) and os.access(path, os.W_OK)
+        mode = "mode=ro" if writable else "immutable=1"
+        try:
+            conn = sqlite3.connect(
+                f"file:{quote(str(path.resolve()))}?{mode}",
+                uri=True,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            applied = _check_owner(conn, path) if path.stat().st_size else set()
+        except sqlite3.DatabaseError as exc:
+            raise storage_error(path, exc) from None
+        if applied >= KNOWN:
+            return conn
+        conn.close()
+        if applied and writable and _migrate_if_free(path):
+            continue  # an older schema and no writer running: upgraded, open again
+        if time.monotonic() > deadline:
+            raise StoreError(
+                _(
+                    "database {path} is being created or upgraded by another hotspot process; "
+                    "try again in a moment"
+                ).format(path=path)
+                if writable
+                else _(
+                    "database {path} has an older schema and its folder is read-only; "
+                    "upgrade it once from a writable copy"
+                ).format(path=path)
+            )
+        time.sleep(0.1)
+
+
+def _migrate_if_free(path: Path) -> bool:
+    """Migrate an older database for a reader when no writer holds it (False if one does)."""
+    lock = WriterLock(path)
+    try:
+        lock.acquire()
+    except StoreError:
+        return False
+    try:
+        open_database(path).close()
+    finally:
+        lock.release()
+    return True
 
 
 def _check_file(path: Path) -> None:
@@ -114,8 +230,16 @@ class WriterLock:
     def acquire(self) -> None:
         if str(self.path).startswith(":memory:"):
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(
+                _(
+                    "database {path}: cannot write in {folder} ({reason}); fix the folder's "
+                    "permissions or point [hotspot] database at a writable place"
+                ).format(path=str(self.path)[:-5], folder=self.path.parent, reason=exc.strerror)
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -183,10 +183,31 @@ M0002_FEEDBACK = """
     CREATE INDEX feedback_scope ON feedback (account, theme);
 """
 
+M0003_BENCHMARK_POSTS = """
+    CREATE TABLE benchmark_posts (
+        id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        benchmark TEXT NOT NULL,
+        title TEXT NOT NULL,
+        url TEXT,
+        summary TEXT,
+        published INTEGER,
+        first_seen INTEGER NOT NULL
+    );
+    CREATE INDEX benchmark_posts_account_time ON benchmark_posts(account, published);
+    CREATE TABLE benchmark_links (
+        post_id TEXT NOT NULL,
+        event_id INTEGER NOT NULL,
+        similarity REAL NOT NULL,
+        PRIMARY KEY (post_id, event_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX benchmark_links_event ON benchmark_links(event_id);
+"""
+
 #: The rising detector's estimate on events (issue 13): the latest chance of reaching the
 #: top 10 (and top 3), the expected minutes to it, the Chinese explanation of the flag, and
 #: the follow-up marks of a story that comes back ("再度升温").
-M0003_EVENT_ESTIMATES = """
+M0004_EVENT_ESTIMATES = """
     ALTER TABLE events ADD COLUMN rising_chance REAL;
     ALTER TABLE events ADD COLUMN rising_chance_top3 REAL;
     ALTER TABLE events ADD COLUMN rising_eta INTEGER;
@@ -199,7 +220,8 @@ M0003_EVENT_ESTIMATES = """
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", M0001_INITIAL),
     ("0002_feedback", M0002_FEEDBACK),
-    ("0003_event_estimates", M0003_EVENT_ESTIMATES),
+    ("0003_benchmark_posts", M0003_BENCHMARK_POSTS),
+    ("0004_event_estimates", M0004_EVENT_ESTIMATES),
 ]
 KNOWN = frozenset(name for name, _ in MIGRATIONS)
 

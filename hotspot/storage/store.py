@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from hotspot.models import Hotspot
-from hotspot.storage.columns import chunks, to_json
+from hotspot.storage.columns import chunks, like_contains, to_json
 from hotspot.storage.db import open_database
+from hotspot.storage.store_benchmarks import BenchmarkStore
 from hotspot.storage.store_delivery import DeliveryStore
 from hotspot.storage.store_events import EventStore
 from hotspot.storage.store_feedback import FeedbackStore
@@ -51,12 +52,13 @@ class KnownItem:
     persons: list[str] | None = None
 
 
-class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore):
+class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStore):
     """The database of one hotspot installation."""
 
-    def __init__(self, path: Path | str, *, migrate: bool = True):
+    def __init__(self, path: Path | str, *, migrate: bool = True, readonly: bool = False):
         self.path = Path(path)
-        self.conn: sqlite3.Connection = open_database(path, migrate=migrate)
+        self.readonly = readonly
+        self.conn: sqlite3.Connection = open_database(path, migrate=migrate, readonly=readonly)
         self._pending_grams: list[tuple[int, str]] = []
 
     def close(self) -> None:
@@ -76,7 +78,8 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore):
             self.flush_search()
         except BaseException:
             self._pending_grams.clear()
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLITE_FULL and some I/O errors roll back already
+                self.conn.execute("ROLLBACK")
             raise
         else:
             self.conn.execute("COMMIT")
@@ -216,6 +219,31 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore):
         for r in self.conn.execute("SELECT id, tokens, category, platform FROM items"):
             yield r[0], r[1].split(" ") if r[1] else [], r[2], r[3]
 
+    def event_siblings(
+        self, event_id: int, exclude_item: str | None = None, limit: int = 6
+    ) -> list[list[str]]:
+        """Title tokens of other items of one event (the same story on other platforms)."""
+        rows = self.conn.execute(
+            "SELECT tokens FROM items WHERE event_id = ? AND id != ? AND tokens != '' "
+            "ORDER BY first_seen LIMIT ?",
+            (event_id, exclude_item or "", limit),
+        )
+        return [r[0].split(" ") for r in rows]
+
+    def title_events(self) -> dict[str, int]:
+        """title -> event id of stored items (for matching archived entries in context)."""
+        return {
+            r[0]: r[1]
+            for r in self.conn.execute(
+                "SELECT title, event_id FROM items WHERE event_id IS NOT NULL"
+            )
+        }
+
+    def iter_learning_documents(self) -> Iterator[tuple[list[str], str | None, int | None, int]]:
+        """(tokens, category, event id, last seen) of stored items: what relearning reads."""
+        for r in self.conn.execute("SELECT tokens, category, event_id, last_seen FROM items"):
+            yield r[0].split(" ") if r[0] else [], r[1], r[2], r[3]
+
     def hotspots(
         self,
         *,
@@ -244,8 +272,8 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore):
                 )
                 params.append('"' + grams.replace('"', "") + '"')
             else:
-                where.append("i.title LIKE ?")
-                params.append(f"%{search}%")
+                where.append("i.title LIKE ? ESCAPE '\\'")
+                params.append(like_contains(search))
         sql = (
             "SELECT i.id, i.platform, i.source, i.title, i.url, i.category, i.best_rank, "
             "i.last_rank, i.max_heat, i.last_heat, i.first_seen, i.last_seen, i.event_id, "
@@ -315,7 +343,8 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore):
         sql = (
             "SELECT a.id, a.account, a.theme, a.score, a.terms, a.explanation, a.created_at, "
             "a.event_id, a.item_id, i.title, i.url, i.platform, i.source, i.last_rank AS rank,"
-            " i.best_rank, i.last_heat AS heat, i.max_heat, i.category, e.platforms, "
+            " i.best_rank, i.last_heat AS heat, i.max_heat, i.category, i.summary, "
+            "e.terms AS event_terms, e.first_seen AS event_first_seen, e.platforms, "
             "e.state, e.title AS event_title, e.heat AS event_heat, e.best_rank AS "
             "event_best_rank, (SELECT f.verdict FROM feedback f WHERE f.alert_id = a.id "
             "ORDER BY f.id DESC LIMIT 1) AS verdict "

@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+from hotspot.storage.store_feedback import NOT_IRRELEVANT
+
 BACKOFF_BASE = 60.0
 BACKOFF_CAP = 3600.0
 MAX_PUSH_ATTEMPTS = 12
@@ -152,15 +154,17 @@ class DeliveryStore:
 
     # -- what a digest contains -----------------------------------------------------------
     def alerts_between(self, account: str, start: int, end: int) -> list[dict[str, Any]]:
-        """The account's alerts created in [start, end), with item, event and trend."""
+        """The account's alerts created in [start, end), with item, event and trend; alerts
+        the operator marked irrelevant are left out (they are never listed in a digest)."""
         rows = self.rows(
             "SELECT a.id, a.account, a.theme, a.score, a.terms, a.created_at, a.event_id, "
             "a.item_id, i.title, i.url, i.platform, i.source, i.best_rank, i.max_heat, "
+            "i.summary, i.category, e.title AS event_title, e.terms AS event_terms, "
             "i.first_seen, e.platforms, e.state, e.heat AS event_heat, e.best_rank AS "
             "event_best_rank, e.first_seen AS event_first_seen, e.trend FROM alerts a "
             "JOIN items i ON i.id = a.item_id LEFT JOIN events e ON e.id = a.event_id "
             "WHERE a.account = ? AND a.created_at >= ? AND a.created_at < ? "
-            "ORDER BY a.created_at",
+            f"AND {NOT_IRRELEVANT} ORDER BY a.created_at",
             (account, start, end),
         )
         for r in rows:
@@ -237,7 +241,9 @@ class DeliveryStore:
     def push_alerts(self, ids: Sequence[int]) -> list[dict[str, Any]]:
         """Alerts by id with what a push shows (title, url, platforms, rank, heat, state, the
         rising estimate). An id of ``FOLLOW_UP_ID + alert id`` is the alert's one follow-up
-        push ("再度升温"): same row, that id, ``follow_up`` true."""
+        push ("再度升温"): same row, that id, ``follow_up`` true. Alerts marked irrelevant are
+        left out (follow-ups too), so a rising event the operator rejected is not pushed again
+        (its queued rows are closed as having nothing to send)."""
         if not ids:
             return []
         wanted = {i: i % FOLLOW_UP_ID for i in ids}
@@ -246,9 +252,11 @@ class DeliveryStore:
         rows = self.rows(
             "SELECT a.id, a.account, a.theme, a.score, a.terms, a.created_at, a.event_id, "
             "i.title, i.url, i.platform, i.best_rank, i.max_heat, e.platforms, e.state, "
+            "i.summary, i.category, "
             "e.rising_chance, e.rising_eta, e.rising_why, e.follow_up_at, e.follow_up_why, "
             f"e.heat AS event_heat FROM alerts a JOIN items i ON i.id = a.item_id LEFT JOIN "
-            f"events e ON e.id = a.event_id WHERE a.id IN ({marks}) ORDER BY a.id",
+            f"events e ON e.id = a.event_id WHERE a.id IN ({marks}) AND {NOT_IRRELEVANT} "
+            "ORDER BY a.id",
             base,
         )
         by_id = {r["id"]: r for r in rows}

@@ -7,7 +7,9 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from hotspot.storage.columns import chunks, to_json
+from hotspot.storage.columns import chunks, like_contains, to_json
+
+CANDIDATES_PER_TERM = 200
 
 
 class EventStore:
@@ -23,20 +25,32 @@ class EventStore:
         ).fetchone()[0]
 
     def candidate_events(
-        self, terms: Sequence[str], since: int, oldest: int | None, limit: int = 30
+        self,
+        terms: Sequence[str],
+        since: int,
+        oldest: int | None,
+        limit: int = 30,
+        per_term: int = CANDIDATES_PER_TERM,
     ) -> list[dict[str, Any]]:
         """Recent events sharing at least one keyword, most shared first. ``oldest`` is
         ``oldest_recent_event(since)``: ids grow with time, so the term index is scanned
-        from there on, not over the whole history. Events created later are included."""
+        from there on, not over the whole history. Events created later are included.
+
+        The work is bounded: only the ``per_term`` most recent events of each keyword are
+        considered, so a window where 20,000 events share one word costs what 200 do (an
+        older event sharing only a very common word is not a likely match anyway)."""
         if not terms or oldest is None:
             return []
-        marks = ",".join("?" * len(terms))
+        one = "SELECT * FROM (SELECT event_id FROM event_terms WHERE term = ? AND event_id >= ? ORDER BY event_id DESC LIMIT ?)"
+        union = " UNION ALL ".join([one] * len(terms))
+        params: list[Any] = []
+        for term in terms:
+            params += [term, oldest, per_term]
         return self.rows(
-            f"SELECT e.id, e.title, e.terms, e.last_seen, COUNT(*) AS shared FROM "
-            f"event_terms t JOIN events e ON e.id = t.event_id WHERE t.term IN ({marks}) "
-            f"AND t.event_id >= ? AND e.last_seen >= ? GROUP BY e.id "
+            f"SELECT e.id, e.title, e.terms, e.last_seen, COUNT(*) AS shared FROM ({union}) t "
+            f"JOIN events e ON e.id = t.event_id WHERE e.last_seen >= ? GROUP BY e.id "
             f"ORDER BY shared DESC, e.last_seen DESC LIMIT ?",
-            [*terms, oldest, since, limit],
+            [*params, since, limit],
         )
 
     def create_event(self, title: str, at: int, terms: Sequence[str]) -> int:
@@ -205,8 +219,8 @@ class EventStore:
             where.append("(',' || platforms || ',') LIKE ?")
             params.append(f"%,{platform},%")
         if search:
-            where.append("id IN (SELECT event_id FROM items WHERE title LIKE ?)")
-            params.append(f"%{search}%")
+            where.append("id IN (SELECT event_id FROM items WHERE title LIKE ? ESCAPE '\\')")
+            params.append(like_contains(search))
         if state:
             where.append("state = ?")
             params.append(state)

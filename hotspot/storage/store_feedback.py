@@ -17,6 +17,11 @@ from typing import Any
 from hotspot.errors import InputError
 
 VERDICTS = ("useful", "irrelevant", "chased")
+# SQL: the alert ``a`` is not currently marked irrelevant (its newest verdict decides)
+NOT_IRRELEVANT = (
+    "COALESCE((SELECT f.verdict FROM feedback f WHERE f.alert_id = a.id "
+    "ORDER BY f.id DESC LIMIT 1), '') != 'irrelevant'"
+)
 
 
 class FeedbackStore:

@@ -70,11 +70,12 @@ def test_every_problem_is_reported_at_once_by_dotted_key(tmp_path):
         load_config(write(tmp_path, bad), load_plugins())
     problems = info.value.problems
     joined = "\n".join(problems)
-    assert "sources[0].interval: bad duration '2x'" in joined
-    assert "sources[1].type: unknown source type 'rsss'" in joined
-    assert "sources[1].name: duplicate source name 'weibo'" in joined
-    assert "accounts[0].themes[0].min_score: expected a number" in joined
-    assert "accounts[0].themes[0].keyword: unknown key" in joined
+    # things are named as the operator does: position and name
+    assert "sources[0] (weibo).interval: bad duration '2x'" in joined
+    assert "sources[1] (weibo).type: unknown source type 'rsss'" in joined
+    assert "sources[1] (weibo).name: duplicate source name 'weibo'" in joined
+    assert "accounts[0] (foodie).themes[0] (美食).min_score: expected a number" in joined
+    assert "accounts[0] (foodie).themes[0] (美食).keyword: unknown key" in joined
     assert "hotspot2: unknown key" in joined
     assert all(p.startswith(str(tmp_path / "hotspot.toml")) and "\n" not in p for p in problems)
 
@@ -102,7 +103,7 @@ def test_cli_reports_bad_config_in_lines_with_exit_2_and_no_traceback(tmp_path):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert any("hotspot.timezone: unknown timezone 'Mars/Base'" in line for line in lines)
-    assert any("accounts[0].digest_at: expected a time of day" in line for line in lines)
+    assert any("accounts[0] (foodie).digest_at: expected a time of day" in line for line in lines)
     assert "Traceback" not in proc.stderr
 
 

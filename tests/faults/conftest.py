@@ -88,7 +88,8 @@ class Reply:
 
     ``delay`` sleeps before the status line (a timeout); ``truncate_at`` declares the full
     Content-Length but sends only that many bytes, then closes (a truncated body);
-    ``chunked`` streams the body without a Content-Length (the size cap must still hold).
+    ``chunked`` streams the body without a Content-Length (the size cap must still hold);
+    ``trickle`` sends the body one byte at a time with that pause (a slowloris server).
     """
 
     status: int = 200
@@ -98,6 +99,7 @@ class Reply:
     delay: float = 0.0
     truncate_at: int | None = None
     chunked: bool = False
+    trickle: float = 0.0  # > 0: send the body one byte every ``trickle`` seconds
 
 
 Route = Reply | Callable[[Mapping[str, str]], Reply]
@@ -106,7 +108,8 @@ Route = Reply | Callable[[Mapping[str, str]], Reply]
 class LocalServer:
     """A threaded HTTP/1.1 server on 127.0.0.1 whose routes tests change while it runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[float, str, dict[str, str]]] = []
         self._lock = threading.Lock()
@@ -153,6 +156,12 @@ class LocalServer:
                 self.end_headers()
                 if r.status == 304:
                     return
+                if r.trickle:
+                    for i in range(len(r.body)):
+                        self.wfile.write(r.body[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(r.trickle)
+                    return
                 if r.truncate_at is not None:
                     self.wfile.write(r.body[: r.truncate_at])
                     self.wfile.flush()
@@ -160,14 +169,14 @@ class LocalServer:
                     return
                 self.wfile.write(r.body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self._thread.start()
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def hits(self, path: str) -> list[dict[str, str]]:
         with self._lock:

@@ -110,7 +110,7 @@ FAULTS = {
     "bigchunk": ("/bigchunk", "http.max_bytes", "interval"),
     "html": ("/html", "not a Weibo hot list", "interval"),
     "garbage": ("/garbage", "expected Weibo JSON or HTML", "interval"),
-    "empty": ("/empty", "but got ''", "interval"),
+    "empty": ("/empty", "but got an empty body", "interval"),
 }
 HEALTHY = ("good", "wrongtype", "etag")
 #: faults whose server can be made healthy for the recovery poll

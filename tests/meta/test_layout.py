@@ -13,8 +13,28 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "hotspot"
 
 # Lower stages first; a module may import its own stage, the shared modules and lower stages.
-STAGES = ["shared", "config", "ingest", "analysis", "storage", "delivery", "wiring", "cli"]
-SHARED = {"hotspot", "hotspot.errors", "hotspot.models", "hotspot.durations", "hotspot.numbers"}
+STAGES = [
+    "shared",
+    "config",
+    "ingest",
+    "analysis",
+    "planning",
+    "storage",
+    "delivery",
+    "wiring",
+    "cli",
+]
+SHARED = {
+    "hotspot",
+    "hotspot.errors",
+    "hotspot.models",
+    "hotspot.durations",
+    "hotspot.numbers",
+    "hotspot.i18n",
+    "hotspot.display",
+    "hotspot.charsets",
+    "hotspot.safetext",
+}
 
 
 def module_name(path: Path) -> str:
@@ -88,6 +108,7 @@ def stage(name: str) -> str:
         "config",
         "ingest",
         "analysis",
+        "planning",
         "storage",
         "delivery",
         "cli",

@@ -87,6 +87,16 @@ def test_html_page_with_s_data_gives_the_same_items():
     assert parse("board_page.html") == EXPECTED
 
 
+def test_page_pinned_row_inside_content_is_pinned_not_rank_1():
+    items = parse("board_page_istop.html")
+    assert [(i.rank, i.title, i.pinned, i.label) for i in items] == [
+        (None, "置顶要闻", True, None),
+        (1, "开学第一课", False, "热"),
+        (2, "台风最新路径", False, "新"),
+    ]
+    assert items[1].heat == 7_906_715
+
+
 def test_html_is_recognised_by_content_not_url():
     body = (FIXTURES / "board_page.html").read_bytes()
     fetched = Fetched(source="baidu", url=API_URL, content=body, encoding="utf-8")
@@ -108,12 +118,15 @@ def test_empty_board_is_a_parse_error_not_an_empty_list():
         parse("empty_content.json")
 
 
-def test_html_without_s_data_says_what_came_back():
+def test_html_without_s_data_says_what_came_back_but_not_the_body():
     fetched = Fetched(
         source="baidu", url=PAGE_URL, content="<html><body>百度安全验证</body></html>".encode()
     )
-    with pytest.raises(ParseError, match="expected baidu board JSON, got HTML.*百度安全验证"):
+    with pytest.raises(
+        ParseError, match="expected baidu board JSON, got HTML.*-character body"
+    ) as e:
         BaiduSource("baidu").parse(fetched)
+    assert "百度安全验证" not in str(e.value)  # bodies never reach errors (pushes, mails)
 
 
 def test_endpoints_try_the_api_first_then_the_page():

@@ -85,7 +85,7 @@ def test_hot_list_golden():
             title="实时上升词",
             url=SEARCH + "%E5%AE%9E%E6%97%B6%E4%B8%8A%E5%8D%87%E8%AF%8D",
             rank=None,
-            heat=0,
+            heat=None,  # hot_value 0 is Douyin's placeholder on trending rows: unknown
             heat_raw="0",
             label="新",
             published=datetime(2025, 2, 20, 4, 1, 40, tzinfo=UTC),
@@ -93,6 +93,21 @@ def test_hot_list_golden():
             extras={"label_code": 1, "list": "trending"},
         ),
     ]
+
+
+def test_trending_placeholder_heat_is_unknown_and_unknown_labels_are_kept_raw():
+    items = {i.title: i for i in parse("trending_placeholders.json")}
+    rising = items["实时上升：台风登陆"]
+    assert (rising.rank, rising.heat, rising.heat_raw, rising.label) == (None, None, "0", "新")
+    assert items["实时上升：演唱会官宣"].heat is None
+    assert items["实时上升：演唱会官宣"].label is None
+    # documented codes are mapped; codes nobody documents stay unlabelled, kept in extras
+    assert items["开学第一课"].label == "热"
+    assert items["网传某地停课为谣言"].label == "辟谣"
+    for title, code in (("某地暴雨最新情况", 6), ("新赛季首秀", 99)):
+        assert items[title].label is None
+        assert items[title].extras["label_code"] == code
+    assert items["开学第一课"].heat == 11_894_721
 
 
 def test_nonzero_status_code_is_a_parse_error():

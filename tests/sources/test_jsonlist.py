@@ -76,6 +76,37 @@ def test_newsnow_with_no_options():
     ]
 
 
+def test_aggregator_ads_and_pinned_markers_are_read_by_default():
+    items = parse("dailyhot_ads_pinned.json")
+    assert [(i.rank, i.title, i.pinned, i.is_ad) for i in items] == [
+        (None, "全国秋粮收获进度过半", True, False),
+        (1, "猫咖开业排长队", False, False),
+        (None, "猫粮新品限时五折", False, True),
+        (2, "流浪猫救助站求助", False, False),
+        (None, "宠物医院开业", False, True),
+    ]
+
+
+def test_configured_ad_and_pinned_paths():
+    body = b'{"list":[{"t":"a","meta":{"sponsor":"yes"}},{"t":"b","meta":{"top":1}},{"t":"c"}]}'
+    source = JsonListSource(
+        "agg",
+        url="http://x",
+        options={"items": "list", "title": "t", "ad": "meta.sponsor", "pinned": "meta.top"},
+    )
+    items = source.parse(Fetched(source="agg", url="http://x", content=body))
+    assert [(i.title, i.rank, i.is_ad, i.pinned) for i in items] == [
+        ("a", None, True, False),
+        ("b", None, False, True),
+        ("c", 1, False, False),
+    ]
+    # a configured marker path that matches no entry is normal (most polls have no ad)
+    plain = JsonListSource(
+        "agg", url="http://x", options={"items": "list", "title": "t", "ad": "nowhere"}
+    )
+    assert len(plain.parse(Fetched(source="agg", url="http://x", content=body))) == 3
+
+
 def test_custom_paths():
     assert parse("custom.json", CUSTOM) == [
         RawItem(

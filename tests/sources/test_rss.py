@@ -95,9 +95,9 @@ def test_atom_golden():
             "broken feed .* no readable entries",
         ),
         (
-            b'<rss version="2.0"><channel><item><description>only text</description></item>'
-            b"</channel></rss>",
-            "none of the 1 entries .* has a title",
+            b'<rss version="2.0"><channel><item><description>&lt;img src="a.png"&gt;'
+            b"</description></item><item><link>http://a/1</link></item></channel></rss>",
+            "none of the 2 entries .* has a title, or a description",
         ),
     ],
 )

@@ -94,6 +94,11 @@ def test_status_error_is_a_parse_error_quoting_it():
         parse("status_error.json")
 
 
+def test_errno_answer_names_the_platform_error_code():
+    with pytest.raises(ParseError, match=r"errno 10000 \(params error\)"):
+        parse("errno_empty.json")
+
+
 def test_changed_shape_names_what_is_missing():
     with pytest.raises(ParseError, match=r"no data\[\].*keys: result, status"):
         parse("changed_shape.json")

@@ -51,7 +51,7 @@ def test_pc_ajax_json_golden():
         (None, "两会今日看点", None, None, "热", True, False),
         (1, "春晚节目单公布", 1203456, "综艺", "新", False, False),
         (2, "苹果新品发布会", 845210, "数码", "热", False, False),
-        (None, "某品牌新车上市", 0, None, "荐", False, True),
+        (None, "某品牌新车上市", None, None, "荐", False, True),  # num 0: unknown
         (3, "庆余年2定档", 598919, "剧集", "爆", False, False),
         (4, "台风路径", 12000, None, "沸", False, False),
     ]
@@ -73,6 +73,22 @@ def test_pc_ajax_json_golden():
     # the last row has no realpos: its 0-based "rank" 3 gives rank 4
     assert items[5].extras["raw_rank"] == 3
     assert items[1].extras["raw_category"] == "综艺,晚会"
+
+
+def test_pc_ajax_pinned_topic_listed_in_hotgov_and_hotgovs_is_one_item():
+    # The live endpoint describes its pinned topic twice: hotgov (mid, url, note, stime) and
+    # hotgovs[0] (badge fields only). One item per topic, with the richer copy's fields.
+    items = parse_file("pc_ajax_hotgov_twice.json")
+    assert summary(items) == [
+        (None, "全国秋粮收获进度过半", None, None, "热", True, False),
+        (None, "第二条置顶话题", None, None, None, True, False),
+        (1, "高铁站回应行李被误拿", 1189449, None, "新", False, False),
+        (2, "秋天的第一场雨", 845210, None, None, False, False),
+    ]
+    assert items[0].extras["mid"] == "5172783836303111"
+    assert items[0].extras["flag"] == 2
+    # the post URL in hotgov is not a search link: the topic search is used
+    assert items[0].url == q("#全国秋粮收获进度过半#")
 
 
 def test_mobile_json_golden():

@@ -1,0 +1,83 @@
+"""The planning desk applied to stored alerts: mark the sensitive ones and propose angles.
+
+Pure over alert rows (dicts as the store returns them) and the configuration, so delivery
+(digest, pushes) and the CLI share one rule:
+
+* ``mark_sensitive(rows, accounts)`` sets ``row["sensitive"]`` to ``None`` or
+  ``{"category", "label", "mark", "terms"}`` by the alert's account's ``sensitivity`` mode
+  (the title, the item's summary and the platform's tag are read);
+* ``angles_for(row, account, nodes)`` proposes content angles for one alert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from hotspot.config import AccountConfig
+from hotspot.planning.angles import Angle, load_templates, propose, salient_terms
+from hotspot.planning.sensitivity import Sensitivity
+
+
+@lru_cache(maxsize=1)
+def default_classifier() -> Sensitivity:
+    return Sensitivity.load()
+
+
+@lru_cache(maxsize=1)
+def default_templates() -> dict[str, tuple[str, ...]]:
+    return load_templates()
+
+
+def verdict_dict(
+    row: Mapping[str, Any], mode: str, classifier: Sensitivity | None = None
+) -> dict | None:
+    c = classifier or default_classifier()
+    v = c.classify(row.get("title") or "", row.get("summary"), row.get("category"), mode)
+    if v is None:
+        return None
+    return {"category": v.category, "label": v.label, "mark": v.mark, "terms": list(v.terms)}
+
+
+def mark_sensitive(
+    rows: Iterable[MutableMapping[str, Any]],
+    accounts: Sequence[AccountConfig],
+    classifier: Sensitivity | None = None,
+) -> None:
+    modes = {a.name: a.sensitivity for a in accounts}
+    for r in rows:
+        if r.get("kind") == "source":
+            r["sensitive"] = None
+            continue
+        r["sensitive"] = verdict_dict(r, modes.get(r.get("account") or "", "normal"), classifier)
+
+
+def linked_verticals(row: Mapping[str, Any]) -> list[str]:
+    """The verticals the alert's evidence came through (``lexicon:food`` -> food)."""
+    out: dict[str, None] = {}
+    for e in (row.get("explanation") or {}).get("evidence", []):
+        via = str(e.get("via") or "")
+        for prefix in ("lexicon:", "category:", "learned:"):
+            if via.startswith(prefix):
+                out.setdefault(via[len(prefix) :].split("/")[0], None)
+    return list(out)
+
+
+def angles_for(
+    row: Mapping[str, Any],
+    account: AccountConfig | None,
+    nodes: Sequence[tuple[str, Sequence[str]]] = (),
+    templates: Mapping[str, Sequence[str]] | None = None,
+) -> list[Angle]:
+    """Angles for one alert row (with ``event_terms``, ``terms`` and ``explanation``)."""
+    event_terms = str(row.get("event_terms") or "").split()
+    terms = salient_terms(event_terms, row.get("terms") or (), title=row.get("title") or "")
+    return propose(
+        terms,
+        audience=account.audience if account else (),
+        pillars=account.pillars if account else (),
+        verticals=linked_verticals(row),
+        templates=templates if templates is not None else default_templates(),
+        nodes=nodes,
+    )
