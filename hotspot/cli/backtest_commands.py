@@ -10,8 +10,9 @@ from pathlib import Path
 
 import click
 
-from hotspot.cli import Context, cli
+from hotspot.cli import Context, cli, error_line
 from hotspot.cli.output import table, to_json
+from hotspot.i18n import _, _l
 
 
 def _pct(v: float | None) -> str:
@@ -29,9 +30,9 @@ def _lead(d: dict) -> str:
 @click.option(
     "--train-until",
     default=None,
-    help="First judged day (YYYY-MM-DD, local time); default: the second day of the data.",
+    help=_l("First judged day (YYYY-MM-DD, local time); default: the second day of the data."),
 )
-@click.option("--poll", default="2m", show_default=True, help="Poll interval to replay at.")
+@click.option("--poll", default="2m", show_default=True, help=_l("Poll interval to replay at."))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_obj
 def backtest(obj: Context, files: tuple[Path, ...], train_until, poll: str, fmt: str) -> None:
@@ -54,14 +55,15 @@ def backtest(obj: Context, files: tuple[Path, ...], train_until, poll: str, fmt:
             start = datetime.fromisoformat(train_until).replace(tzinfo=tz)
         except ValueError:
             raise click.BadParameter(
-                f"{train_until!r} is not a date like 2023-05-12", param_hint="--train-until"
+                _("{value!r} is not a date like 2023-05-12").format(value=train_until),
+                param_hint="--train-until",
             ) from None
     errors: list[str] = []
     snaps = bt.snaps_from_history(read_snapshots(files, errors))
     for e in errors[:20]:
-        click.echo(f"warning: {e}", err=True)
+        click.echo(_("warning: {message}").format(message=e), err=True)
     if not snaps:
-        click.echo("error: no snapshots in the given files", err=True)
+        click.echo(error_line(_("no snapshots in the given files")), err=True)
         sys.exit(1)
     figures = bt.run(snaps, poll=poll_s, train_until=start, tz=tz)
     data = {p: f.as_dict() for p, f in sorted(figures.items())}
@@ -75,7 +77,7 @@ def backtest(obj: Context, files: tuple[Path, ...], train_until, poll: str, fmt:
             rows.append(
                 {
                     "platform": p if rule == "new" else "",
-                    "rule": "learned" if rule == "new" else "percentile",
+                    "rule": _("learned") if rule == "new" else _("percentile"),
                     "titles": d["titles"] if rule == "new" else "",
                     "reached": d["reached"] if rule == "new" else "",
                     "flagged": r["flagged"],
@@ -89,21 +91,25 @@ def backtest(obj: Context, files: tuple[Path, ...], train_until, poll: str, fmt:
         table(
             rows,
             [
-                ("platform", "PLATFORM", 9),
-                ("rule", "RULE", 10),
-                ("titles", "TITLES", 6),
-                ("reached", "REACHED", 7),
-                ("flagged", "FLAGGED", 7),
-                ("hits", "HITS", 5),
-                ("recall", "RECALL", 6),
-                ("precision", "PRECISION", 9),
-                ("lead", "LEAD MIN median (p25–p75)", 26),
+                ("platform", _l("PLATFORM"), 9),
+                ("rule", _l("RULE"), 10),
+                ("titles", _l("TITLES"), 6),
+                ("reached", _l("REACHED"), 7),
+                ("flagged", _l("FLAGGED"), 7),
+                ("hits", _l("HITS"), 5),
+                ("recall", _l("RECALL"), 6),
+                ("precision", _l("PRECISION"), 9),
+                ("lead", _l("LEAD MIN median (p25–p75)"), 26),
             ],
         )
     )
     days = {p: f"{d['model_days']}/{d['days']}" for p, d in data.items()}
+    used = ", ".join(
+        _("{platform} {days} days").format(platform=p, days=v) for p, v in days.items()
+    )
     click.echo(
-        "titles: first seen outside the top 10 on a judged day; learned model used on "
-        + ", ".join(f"{p} {v} days" for p, v in days.items())
-        + " (the percentile rule stands in until a platform has enough history)"
+        _(
+            "titles: first seen outside the top 10 on a judged day; learned model used on "
+            "{platforms} (the percentile rule stands in until a platform has enough history)"
+        ).format(platforms=used)
     )

@@ -428,7 +428,8 @@ def _chance(r: dict) -> str:
     if chance is None:
         return ""
     eta = r.get("rising_eta")
-    return f"{chance:.0%}" + (f" ≤{eta}分钟" if eta else "")
+    pct = f"{chance:.0%}"
+    return _("{chance} ≤{minutes} min").format(chance=pct, minutes=eta) if eta else pct
 
 
 @cli.group()

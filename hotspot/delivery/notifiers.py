@@ -161,18 +161,25 @@ def _facts(a: Mapping[str, Any]) -> str:
 
 
 def estimate_text(a: Mapping[str, Any]) -> str:
-    """ "再度升温" for a follow-up push and the detector's outlook ("预计 20 分钟内进前十，概率
-    78%"), when the event has one."""
-    bits = []
+    """ "rising again" (zh-CN "再度升温") for a follow-up push and the detector's outlook
+    ("top ten expected within 20 minutes, chance 78%", zh-CN "预计 20 分钟内进前十，概率 78%"),
+    when the event has one. ``follow_up_why`` is stored text from the engine (Chinese)."""
+    again = outlook = ""
     if a.get("follow_up"):
-        bits.append("再度升温" + (f"（{a['follow_up_why']}）" if a.get("follow_up_why") else ""))
+        why = a.get("follow_up_why")
+        again = _("rising again ({why})").format(why=why) if why else _("rising again")
     chance, eta = a.get("rising_chance"), a.get("rising_eta")
     if chance is not None and (a.get("rising") or a.get("follow_up")):
+        pct = f"{float(chance):.0%}"
         if eta:
-            bits.append(f"预计 {eta_minutes(eta)} 分钟内进前十，概率 {float(chance):.0%}")
+            outlook = _("top ten expected within {minutes} minutes, chance {chance}").format(
+                minutes=eta_minutes(eta), chance=pct
+            )
         else:
-            bits.append(f"进前十概率 {float(chance):.0%}")
-    return "，".join(bits)
+            outlook = _("chance of the top ten {chance}").format(chance=pct)
+    if again and outlook:
+        return _("{follow_up}, {outlook}").format(follow_up=again, outlook=outlook)
+    return again or outlook
 
 
 def eta_minutes(m: float) -> int:

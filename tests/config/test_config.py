@@ -129,6 +129,6 @@ def test_notifier_min_chance_is_a_chance(tmp_path):
     assert good.notifiers[0].min_chance == 0.7
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, base + "min_chance = 70\n"), load_plugins())
-    assert "notifiers[0].min_chance: must be a chance between 0 and 1" in "\n".join(
+    assert "notifiers[0] (hot).min_chance: must be a chance between 0 and 1" in "\n".join(
         info.value.problems
     )

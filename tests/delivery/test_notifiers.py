@@ -368,13 +368,25 @@ def test_push_text_says_chance_time_and_follow_up():
     from hotspot.delivery.notifiers import estimate_text
 
     assert estimate_text(a(rising=True, rising_chance=0.78, rising_eta=18)) == (
-        "预计 20 分钟内进前十，概率 78%"
+        "top ten expected within 20 minutes, chance 78%"
     )
     assert estimate_text(a(rising=False, rising_chance=0.78)) == ""
     text = estimate_text(a(follow_up=True, follow_up_why="新平台：百度", rising_chance=None))
-    assert text == "再度升温（新平台：百度）"
+    assert text == "rising again (新平台：百度)"
     (push,) = format_push(n("wecom"), [a(rising=True, rising_chance=0.5, rising_eta=75)])
-    assert "预计 80 分钟内进前十，概率 50%" in push.body["markdown"]["content"]
+    assert "top ten expected within 80 minutes, chance 50%" in push.body["markdown"]["content"]
+
+
+def test_push_estimate_text_in_chinese(zh_cn):
+    from hotspot.delivery.notifiers import estimate_text
+
+    assert estimate_text(a(rising=True, rising_chance=0.78, rising_eta=18)) == (
+        "预计 20 分钟内进前十，概率 78%"
+    )
+    text = estimate_text(
+        a(follow_up=True, follow_up_why="新平台：百度", rising_chance=0.6, rising_eta=None)
+    )
+    assert text == "再度升温（新平台：百度），进前十概率 60%"
 
 
 def test_a_follow_up_is_pushed_once_more_never_twice(httpserver, tmp_path):
@@ -392,4 +404,4 @@ def test_a_follow_up_is_pushed_once_more_never_twice(httpserver, tmp_path):
     deliver_pushes(config, store, now=NOW + 86400)
     pushed = bodies(httpserver, "/wecom")[first:]
     assert len(pushed) == 1
-    assert "再度升温（新平台：百度）" in pushed[0][0]["markdown"]["content"]
+    assert r"rising again \(新平台：百度\)" in pushed[0][0]["markdown"]["content"]
