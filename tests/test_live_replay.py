@@ -54,9 +54,11 @@ def test_live_import_trains_the_detector_and_stores_estimates(replayed):
 
 def test_trends_shows_the_chance(replayed):
     cfg, _, _ = replayed
-    p = cli(cfg, "trends", "--since", "100000d", "--limit", "500", "--format", "json")
-    rows = json.loads(p.stdout)
+    args = ("trends", "--since", "100000d", "--limit", "500", "--format", "json")
+    rows = json.loads(cli(cfg, "--lang", "zh-CN", *args).stdout)
     assert any(r["chance"] and r["chance"].endswith("分钟") for r in rows)
+    rows = json.loads(cli(cfg, "--lang", "en", *args).stdout)
+    assert any(r["chance"] and r["chance"].endswith(" min") for r in rows)
 
 
 def test_backtest_prints_both_rules_per_platform(replayed):
