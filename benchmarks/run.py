@@ -24,8 +24,10 @@ ORDER = [
     "poll_cycle",
     "processing",
     "cli_latency",
+    "web_pages",
     "memory",
     "db_growth",
+    "delivery",
 ]
 
 

@@ -6,7 +6,7 @@ One main thread runs a ``schedule.Scheduler`` (an instance, not the module-level
                   (fetches run on a background loop thread, so a stalled source holds
                   back nothing: see ``Poller.step``)
     every 30 s    send due digests (also once at start-up: a digest missed while down)
-    every 10 s    send pending instant pushes (polling only enqueues them)
+    every 10 s    send pending instant pushes (and right after a poll that queued some)
     every 60 s    maintenance that is due, judged from the time of its last run stored in
                   the database (``meta``), so a daemon restarted more often than the period
                   still runs it, and the first check is at start:
@@ -80,6 +80,9 @@ class Daemon:
         lock.acquire()
         try:
             self.store = Store(self.config.database)
+            self.store.mark_covered(int(time.time()))  # no digest for before this first start
+            if self.store.recover_sending(int(time.time())):  # killed mid-request last time
+                log.warning("pushes interrupted by the last stop are unconfirmed; not resent")
             started = time.perf_counter()
             _refuse_damaged(self.store)
             self.engine = Engine.from_config(self.config, self.store)
@@ -118,9 +121,7 @@ class Daemon:
         self.scheduler.every(1).seconds.do(self._guard("poll", self.poll_due))
         self.scheduler.every(60).seconds.do(self._guard("maintenance", self.maintenance))
         self.scheduler.every(30).seconds.do(self._guard("digest", self._send_due_digests))
-        self.scheduler.every(10).seconds.do(
-            self._guard("push", lambda: delivery.deliver_pushes(self.config, self.store))
-        )
+        self.scheduler.every(10).seconds.do(self._guard("push", self._push))
 
     def _loop(self) -> None:
         self._guard("digest", self._send_due_digests)()  # missed while down
@@ -150,16 +151,22 @@ class Daemon:
 
     # -- jobs -----------------------------------------------------------------------------
     def _send_due_digests(self) -> None:
-        delivery.send_due_digests(self.config, self.store, warned=self.warned)
+        delivery.send_due_digests(self.config, self.store, warned=self.warned, stop=self._stop)
+
+    def _push(self) -> None:
+        delivery.deliver_pushes(self.config, self.store, stop=self._stop)
 
     def poll_due(self) -> list:
         reports = self.poller.step()
         if not reports:
             return []
+        queued = 0
         try:  # only inserts rows (even when stopping); the push job does the sending
-            delivery.enqueue(self.config, self.store, reports)
+            queued = delivery.enqueue(self.config, self.store, reports)
         except Exception:
             log.exception("queueing pushes failed; the daemon goes on")
+        if queued:  # send what this poll raised now, batched, rather than in up to 10 s
+            self._guard("push", self._push)()
         return reports
 
     def maintenance(self, now: float | None = None) -> None:

@@ -50,6 +50,7 @@ def run_checks(config_path: Path) -> list[Check]:
 
         store = Store(":memory:")  # probe the sources all the same; nothing is created
     if store is not None:
+        _deliveries(store, checks)
         _sources(config, store, plugins, checks)
     _smtp(config, checks)
     _secrets(config, checks)
@@ -122,6 +123,49 @@ def _database(config: Config, checks: list[Check]):
     except HotspotError:
         checks.append(Check("ok", "daemon", "a hotspot daemon holds this database"))
     return store
+
+
+def _deliveries(store, checks: list[Check]) -> None:
+    """Failed and unconfirmed pushes, pending / given-up / partly delivered digests."""
+    pushes = store.undelivered_pushes()
+    count: dict[str, int] = {}
+    last: dict[str, str] = {}
+    for p in pushes:
+        count[p["status"]] = count.get(p["status"], 0) + 1
+        if p.get("error"):
+            last[p["status"]] = f"{p['notifier']}: {p['error']}"
+    for status, what in (("failed", "given up"), ("unconfirmed", "sent but never answered")):
+        if count.get(status):
+            checks.append(
+                Check(
+                    "FAIL" if status == "failed" else "warn",
+                    "pushes",
+                    f"{count[status]} {status} ({what}); last: {last.get(status, '-')}; "
+                    "see hotspot deliveries",
+                )
+            )
+    retrying = [p for p in pushes if p["status"] == "pending" and p.get("error")]
+    if retrying:
+        checks.append(
+            Check(
+                "warn",
+                "pushes",
+                f"{len(retrying)} being retried; last error: {retrying[-1]['notifier']}: "
+                f"{retrying[-1]['error']}; see hotspot deliveries",
+            )
+        )
+    for d in store.undelivered_digests():
+        state = {"pending": "pending", "failed": "given up"}.get(d["status"], "partly delivered")
+        checks.append(
+            Check(
+                "FAIL" if d["status"] == "failed" else "warn",
+                "digest",
+                f"{d['account']} {d['day']}: {state} after {d['attempts']} attempt(s); "
+                f"last error: {d.get('error') or '-'}",
+            )
+        )
+    if not any(c.area in ("pushes", "digest") for c in checks):
+        checks.append(Check("ok", "deliveries", "no failed, unconfirmed or pending deliveries"))
 
 
 def _sources(config: Config, store, plugins, checks: list[Check]) -> None:

@@ -305,6 +305,8 @@ class Engine:
         *,
         keyed: bool = False,
         with_trends: bool = True,
+        max_age: float | None = None,
+        undated_before: int | None = None,
     ) -> IngestResult:
         """Store one poll's items and raise alerts, all in one transaction.
 
@@ -312,6 +314,11 @@ class Engine:
         stored); an item is matched once per matcher generation (a config reload or relearn
         starts a new one), so a list that is re-polled every two minutes costs little more
         than its new entries.
+
+        The alert gate: an item published more than ``max_age`` seconds before
+        ``observed_at`` never alerts (a feed's backlog); an item without a date that was first
+        seen at or before ``undated_before`` (a feed's first poll) is stored but never alerts.
+        Hot lists pass neither: their entries are current by definition.
         """
         observed_at = observed_at or datetime.now(UTC)
         at = int(observed_at.timestamp())
@@ -338,10 +345,12 @@ class Engine:
         sightings: dict[int, tuple[str, int | None]] = {}
         event_of: dict[str, int] = {}
         window = _Window(self.store, at - ev.WINDOW)
+        oldest = at - max_age if max_age else None
         with self.store.transaction():
             to_match: list[tuple[Hotspot, int, list[str], list[str] | None, list[str]]] = []
             for hid, h in hotspots.items():
                 k = known.get(hid)
+                first_seen = k.first_seen if k is not None else at
                 if k is None:
                     tokens, persons = self.segmenter.analyse(h.title)
                     summary_tokens = self.segmenter.tokens(h.summary) if h.summary else None
@@ -363,8 +372,17 @@ class Engine:
                 )
                 sightings[event_id] = (platform, best)
                 event_of[hid] = event_id
-                if not h.is_ad and hid not in self._matched:  # ads are never alerted
-                    to_match.append((h, event_id, tokens, summary_tokens, persons))
+                if h.is_ad or hid in self._matched:  # ads are never alerted
+                    continue
+                if oldest is not None and h.published and h.published.timestamp() < oldest:
+                    continue  # published too long ago (max_age): stored, never alerted
+                if (
+                    h.published is None
+                    and undated_before is not None
+                    and (first_seen <= undated_before)
+                ):
+                    continue  # undated and there since the feed's first poll
+                to_match.append((h, event_id, tokens, summary_tokens, persons))
             self.store.observe_many(list(hotspots.values()), at)
             if self.sample is not None:
                 for h in hotspots.values():

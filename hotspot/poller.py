@@ -300,13 +300,23 @@ class Poller:
         report = PollReport(source=name, fetch_ms=f.fetch_ms)
         result = IngestResult()
         error = f.error
+        dated = bool(getattr(src, "dated", False))
+        first_poll = self.store.meta(f"first_poll:{name}") if dated else None
         if error is None and f.items is not None:
             try:
                 if name in self.benchmarks:
                     result = self._ingest_posts(name, f.items, int(now))
                 else:
                     result = self.engine.ingest(
-                        name, src.platform, f.items, keyed=getattr(src, "keyed", False)
+                        name,
+                        src.platform,
+                        f.items,
+                        keyed=getattr(src, "keyed", False),
+                        max_age=sc.max_age,
+                        # first poll: every undated entry is backlog; later, those seen by then
+                        undated_before=(
+                            (int(first_poll) if first_poll else 2**62) if dated else None
+                        ),
                     )
             except sqlite3.DatabaseError as exc:  # the store's fault, not the source's
                 raise storage_error(self.store.path, exc) from None
@@ -348,14 +358,28 @@ class Poller:
         report.duration_ms = f.fetch_ms + _ms(started)
         report.source_alert = t.source_alert
         try:
-            self._save(name, now, report, t)
+            self._save(
+                name, now, report, t, first_poll=dated and first_poll is None and error is None
+            )
         except sqlite3.DatabaseError as exc:
             raise storage_error(self.store.path, exc) from None
         _log_report(report)
         return report
 
-    def _save(self, name: str, now: float, report: PollReport, t: health.Transition) -> None:
+    def _save(
+        self,
+        name: str,
+        now: float,
+        report: PollReport,
+        t: health.Transition,
+        *,
+        first_poll: bool = False,
+    ) -> None:
+        """Source state and poll record in one transaction; ``first_poll`` marks when a dated
+        source (a feed) was first read, so later undated items are new, not backlog."""
         with self.store.transaction():
+            if first_poll:
+                self.store.set_meta(f"first_poll:{name}", str(int(now)))
             self.store.save_source_state(t.state)
             self.store.record_poll(
                 name,

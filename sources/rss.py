@@ -111,6 +111,7 @@ class RssFeed(Source):
 
     type = "rss"
     requires_url = True
+    dated = True  # entries carry dates: the max_age / first-poll alert gate applies
     default_interval = 900.0
     headers = {
         "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, "

@@ -295,6 +295,7 @@ def parse_since(value: str | None) -> int | None:
 
 from hotspot.cli import (  # noqa: E402,F401
     backtest_commands,
+    delivery_commands,
     digest_commands,
     feedback_commands,
     pipeline_commands,
@@ -302,6 +303,7 @@ from hotspot.cli import (  # noqa: E402,F401
     read_commands,
     setup_commands,
     theme_commands,
+    workspace_commands,
 )
 
 __all__ = ["Context", "cli", "main", "parse_since", "say"]

@@ -1,9 +1,10 @@
 """``hotspot digest preview`` (render, never send) and ``hotspot digest send`` (send now).
 
-A digest's day is a local date (``[hotspot] timezone``); its period ends at that day's
-``digest_at`` and starts where the previous sent digest ended (else 24 h before). Without
-``--date`` the day is the one of the ``digest_at`` that passed most recently, the same rule the
-daemon uses. Neither command imports jieba.
+A digest holds the account's alerts since the previously sent digest up to the moment it is
+sent; its day label is a local date (``[hotspot] timezone``). Without ``--date`` the label is
+the day of the latest passed ``digest_at`` unless that day was already sent (then the coming
+one), so ``preview`` shows and ``send`` sends the digest that goes out next. Neither command
+imports jieba.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def _file_part(name: str) -> str:
     return re.sub(r"[^\w.-]+", "_", name).strip("._") or "account"
 
 
-def _day(config, account, date: str | None) -> str:
+def _day(config, account, date: str | None, last) -> str:
     if date:
         try:
             day = dt.date.fromisoformat(date)
@@ -68,10 +69,9 @@ def _day(config, account, date: str | None) -> str:
                 param_hint="--date",
             )
         return day.isoformat()
-    now = dt.datetime.now(config.tz)
-    at = account.digest_at or dt.time(0, 0)
-    day = now.date() if now.time() >= at else now.date() - dt.timedelta(days=1)
-    return day.isoformat()
+    from hotspot.delivery.digest import next_label
+
+    return next_label(account, time.time(), config.tz, last)
 
 
 @digest.command("preview")
@@ -87,29 +87,22 @@ def _day(config, account, date: str | None) -> str:
 def digest_preview(
     obj: Context, account: str | None, date: str | None, html_path: Path | None
 ) -> None:
-    """Render the digest (subject and plain text on stdout) without sending it."""
-    from hotspot.delivery.digest import build_digest, period_for, render
+    """Show the digest that goes out next (every alert since the last sent digest, up to
+    now), or with --date of a sent day, what was sent. Never sends."""
+    from hotspot.delivery.digest import THEME_CAPS, capped, render
+    from hotspot.delivery.jobs import digest_of_row
 
     config = obj.config()
     store = obj.store()
     last = store.last_sent_digests()
-    for acc in _accounts(config, account):
-        day = _day(config, acc, date)
-        start, end = period_for(acc, day, config.tz, last.get(acc.name))
-        from hotspot.delivery.planning_sections import digest_planning
-
-        alerts = store.alerts_between(acc.name, start, end)
-        d = build_digest(
-            acc.name,
-            alerts,
-            store.source_alerts_between(start, end),
-            start,
-            end,
-            config.tz,
-            day=day,
-            **digest_planning(config, store, acc, alerts, start, end),
-        )
-        subject, html, text = render(d)
+    accounts = _accounts(config, account)
+    for acc in accounts:
+        day = _day(config, acc, date, last.get(acc.name))
+        row = store.digest(acc.name, day)
+        if row is None or row["status"] not in ("sent", "empty"):
+            row = {**store.digest_bounds(acc.name, int(time.time())), "day": day}
+        d = digest_of_row(config, store, acc.name, row)
+        subject, html, text = render(capped(d, THEME_CAPS[0]))
         click.echo(
             _("Subject: {subject}\nTo: {to}\n").format(
                 subject=subject, to=", ".join(acc.digest_to) or _("(no digest_to)")
@@ -119,7 +112,7 @@ def digest_preview(
         if html_path:
             target = (
                 html_path
-                if len(_accounts(config, account)) == 1
+                if len(accounts) == 1
                 else html_path.with_name(
                     f"{html_path.stem}-{_file_part(acc.name)}{html_path.suffix}"
                 )
@@ -141,8 +134,8 @@ def digest_preview(
 @click.option("--force", is_flag=True, help=_l("Send even if that day's digest was already sent."))
 @click.pass_obj
 def digest_send(obj: Context, account: str | None, date: str | None, force: bool) -> None:
-    """Send the digest now (once per account and day unless --force)."""
-    from hotspot.delivery.digest import period_for
+    """Send the next digest now: every alert since the last sent digest, up to now (what
+    `digest preview` shows). A sent day is skipped unless --force, which resends it as sent."""
     from hotspot.delivery.jobs import send_digest
     from hotspot.storage.db import WriterLock
     from hotspot.storage.store import Store
@@ -153,9 +146,8 @@ def digest_send(obj: Context, account: str | None, date: str | None, force: bool
         store = Store(config.database)
         last = store.last_sent_digests()
         for acc in _accounts(config, account):
-            day = _day(config, acc, date)
-            start, end = period_for(acc, day, config.tz, last.get(acc.name))
-            status = send_digest(config, store, acc, day, start, end, force=force, now=time.time())
+            day = _day(config, acc, date, last.get(acc.name))
+            status = send_digest(config, store, acc, day, force=force, now=time.time())
             say(
                 _(SEND_STATUS.get(status, "{account} {day}: {status}")).format(
                     account=acc.name, day=day, status=status

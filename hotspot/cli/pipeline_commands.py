@@ -45,6 +45,7 @@ def poll(obj: Context, names: tuple[str, ...], fmt: str) -> None:
         )
     with WriterLock(config.database):
         store = Store(config.database)
+        store.mark_covered(int(time.time()))
         poller = Poller(config, store, build_engine(obj, store), obj.plugins())
         poller.config = _no_host_gap(config)
         reports = poller.poll(list(names) or None)
@@ -94,8 +95,16 @@ def run(obj: Context) -> None:
 
     config = obj.config(check_plugins=True)
     daemon = Daemon(obj.config_path, config)
+    web = None
+    if config.web.listen:  # [web] listen: the daemon serves the workspace too
+        from hotspot.web.server import serve_in_thread
+
+        _, web = serve_in_thread(config)
     daemon.install_signals()
-    sys.exit(daemon.run())
+    code = daemon.run()
+    if web is not None:
+        web.should_exit = True  # type: ignore[attr-defined]
+    sys.exit(code)
 
 
 @cli.command("import")
@@ -135,6 +144,7 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool, live: bool) -
     started = time.perf_counter()
     with WriterLock(config.database):
         store = Store(config.database)
+        store.mark_covered(int(time.time()))  # digests are due for what is collected from now
         engine = build_engine(obj, store)
         sample = engine.follow_baseline() if live else None
         new = alerts = rows = rising_n = follow_n = pushes = 0

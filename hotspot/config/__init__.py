@@ -22,6 +22,7 @@ from hotspot.config.model import (
     SmtpConfig,
     SourceConfig,
     ThemeConfig,
+    WebConfig,
 )
 from hotspot.config.sections import parse_theme
 
@@ -38,6 +39,7 @@ __all__ = [
     "SmtpConfig",
     "SourceConfig",
     "ThemeConfig",
+    "WebConfig",
     "default_config_path",
     "load_config",
     "load_themes_file",

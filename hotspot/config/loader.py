@@ -30,6 +30,7 @@ from hotspot.config.sections import (
     parse_theme,
     smtp,
     sources,
+    web,
 )
 from hotspot.errors import ConfigError
 from hotspot.i18n import _
@@ -89,7 +90,9 @@ def parse_config(
     raw: Mapping[str, Any], path: Path, plugins: Mapping[str, type] | None = None
 ) -> Config:
     c = Checker(path)
-    c.keys(raw, "", {"hotspot", "sources", "accounts", "smtp", "notifiers", "http", "calendar"})
+    c.keys(
+        raw, "", {"hotspot", "sources", "accounts", "smtp", "notifiers", "http", "calendar", "web"}
+    )
     base = path.resolve().parent
     top = c.table(raw, "hotspot")
     c.keys(
@@ -162,6 +165,7 @@ def parse_config(
         accounts=accounts(c, raw.get("accounts", [])),
         smtp=smtp(c, raw["smtp"]) if "smtp" in raw else None,
         notifiers=notifiers(c, raw.get("notifiers", [])),
+        web=web(c, c.table(raw, "web")),
     )
     names = {a.name for a in config.accounts}
     config = replace(

@@ -46,6 +46,7 @@ class SourceConfig:
     url: str | None = None
     enabled: bool = True
     options: Mapping[str, Any] = field(default_factory=dict)
+    max_age: float = 2 * 86400.0  # an item published longer ago never alerts
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,24 @@ class NotifierConfig:
     quiet_hours: tuple[dt.time, dt.time] | None = None
     template: str | None = None
     include_sensitive: bool = False
+    timeout: float = 10.0  # one message, the whole request (connect, send, answer)
+    max_per_hour: int = 20  # messages started per hour; the rest waits (and is in the digest)
+
+
+@dataclass(frozen=True, slots=True)
+class WebConfig:
+    """``[web]``: the operator's workspace (``hotspot web``, or served by ``hotspot run``).
+
+    ``listen`` is ``HOST:PORT``; the daemon serves the workspace only when ``[web]`` sets it.
+    Any address other than loopback needs ``password_env`` (the name of an environment
+    variable holding the team's shared password)."""
+
+    listen: str | None = None
+    password_env: str | None = None
+    refresh: float = 60.0
+
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) if self.password_env else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +175,7 @@ class Config:
     lexicons: tuple[Path, ...] = ()
     warnings: tuple[str, ...] = ()  # the config loads, but the operator should know these
     calendar: tuple[CalendarNodeConfig, ...] = ()
+    web: WebConfig = field(default_factory=WebConfig)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from hotspot.config.checker import Checker, type_name
 from hotspot.config.model import (
@@ -20,6 +21,7 @@ from hotspot.config.model import (
     SmtpConfig,
     SourceConfig,
     ThemeConfig,
+    WebConfig,
 )
 from hotspot.durations import format_duration
 from hotspot.i18n import _
@@ -62,7 +64,7 @@ def sources(c: Checker, items: Any, plugins: Mapping[str, type] | None) -> tuple
         name = c.get(t, where, "name", str, None, required=True)
         type_ = c.get(t, where, "type", str, None, required=True)
         c.label(where, name)
-        common = {"name", "type", "interval", "url", "enabled"}
+        common = {"name", "type", "interval", "url", "enabled", "max_age"}
         plugin = plugins.get(type_) if (plugins is not None and type_) else None
         if plugins is not None and type_ and plugin is None:
             c.err(
@@ -122,6 +124,7 @@ def sources(c: Checker, items: Any, plugins: Mapping[str, type] | None) -> tuple
                 url=url,
                 enabled=c.get(t, where, "enabled", bool, True),
                 options=options,
+                max_age=c.duration(t, where, "max_age", 2 * 86400.0),
             )
         )
     return tuple(result)
@@ -181,6 +184,16 @@ def accounts(c: Checker, items: Any) -> tuple[AccountConfig, ...]:
                 f"unknown mode {sensitivity!r}; use one of {', '.join(SENSITIVITY_MODES)}",
             )
             sensitivity = "normal"
+        digest_to = tuple(c.strings(t, where, "digest_to"))
+        for k, addr in enumerate(digest_to):
+            problem = address_problem(addr)
+            if problem:
+                c.err(
+                    f"{where}.digest_to[{k}]",
+                    _("{address!r} is not an email address ({problem})").format(
+                        address=addr, problem=problem
+                    ),
+                )
         digest_at = None
         if "digest_at" in t:
             digest_at = c.clock(t["digest_at"], f"{where}.digest_at")
@@ -188,7 +201,7 @@ def accounts(c: Checker, items: Any) -> tuple[AccountConfig, ...]:
             AccountConfig(
                 name=name or f"#{i}",
                 themes=tuple(themes),
-                digest_to=tuple(c.strings(t, where, "digest_to")),
+                digest_to=digest_to,
                 digest_at=digest_at,
                 digest_empty=c.get(t, where, "digest_empty", bool, True),
                 sensitivity=sensitivity,
@@ -324,6 +337,32 @@ def parse_theme(c: Checker, t: Mapping[str, Any], where: str) -> ThemeConfig:
     )
 
 
+def address_problem(addr: str) -> str | None:
+    """Why ``addr`` is not a bare email address (``name@domain``), or None."""
+    if any(ch in addr for ch in '\r\n\t <>,;"()[]\\') or any(ord(ch) < 32 for ch in addr):
+        return _("no spaces, line breaks, brackets or separators; one address per entry")
+    if addr.count("@") != 1:
+        return _("it needs exactly one @")
+    local, domain = addr.split("@")
+    if not local or not domain or "." not in domain.strip(".") or ".." in domain:
+        return _("expected name@domain.tld")
+    return None
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be posted to, or None."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError on a port such as "80b0"
+    except ValueError as exc:
+        return _("malformed url ({reason})").format(reason=exc)
+    if parts.scheme not in ("http", "https"):
+        return _("the url must start with http:// or https://")
+    if not parts.hostname or any(ch.isspace() for ch in url):
+        return _("malformed url (no host, or spaces inside)")
+    return None
+
+
 def smtp(c: Checker, t: Any) -> SmtpConfig:
     if not isinstance(t, dict):
         c.err("smtp", _("expected a table [smtp]"))
@@ -344,6 +383,26 @@ def smtp(c: Checker, t: Any) -> SmtpConfig:
         password_env=c.get(t, "smtp", "password_env", str, None),
         sender=c.get(t, "smtp", "from", str, "hotspot@localhost"),
         timeout=c.duration(t, "smtp", "timeout", 30.0),
+    )
+
+
+def web(c: Checker, t: Mapping[str, Any]) -> WebConfig:
+    c.keys(t, "web", {"listen", "password_env", "refresh"})
+    listen = c.get(t, "web", "listen", str, None)
+    if listen is not None:
+        host, sep, port = listen.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            c.err(
+                "web.listen",
+                _('must be "HOST:PORT" such as "127.0.0.1:8765", not {value!r}').format(
+                    value=listen
+                ),
+            )
+            listen = None
+    return WebConfig(
+        listen=listen,
+        password_env=c.get(t, "web", "password_env", str, None),
+        refresh=c.duration(t, "web", "refresh", 60.0),
     )
 
 
@@ -369,6 +428,8 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
                 "quiet_hours",
                 "template",
                 "include_sensitive",
+                "max_per_hour",
+                "timeout",
             },
         )
         type_ = c.get(t, where, "type", str, None, required=True)
@@ -385,7 +446,25 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
             c.err(f"{where}.name", _("duplicate notifier name {name!r}").format(name=name))
         seen.add(name)
         url = c.get(t, where, "url", str, None)
+        if url and type_ != "email":
+            problem = url_problem(url)
+            if problem:
+                c.err(
+                    f"{where}.url",
+                    _("{problem}: {url!r}; expected e.g. https://host/path").format(
+                        problem=problem, url=url
+                    ),
+                )
         to = tuple(c.strings(t, where, "to"))
+        for k, addr in enumerate(to):
+            problem = address_problem(addr)
+            if problem:
+                c.err(
+                    f"{where}.to[{k}]",
+                    _("{address!r} is not an email address ({problem})").format(
+                        address=addr, problem=problem
+                    ),
+                )
         if type_ == "email" and not to:
             c.err(f"{where}.to", _("an email notifier needs a list of addresses"))
         elif type_ and type_ != "email" and not url:
@@ -421,6 +500,8 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
                 quiet_hours=quiet,
                 template=c.get(t, where, "template", str, None),
                 include_sensitive=c.get(t, where, "include_sensitive", bool, False),
+                max_per_hour=c.get(t, where, "max_per_hour", int, 20, minimum=1),
+                timeout=c.duration(t, where, "timeout", 10.0),
             )
         )
     return tuple(result)

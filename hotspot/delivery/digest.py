@@ -10,17 +10,23 @@ Weibo topic from burying a strong match with 50 thousand heat, and an item witho
 (RSS, some lists) still ranks by its match score alone (factor 1). Themes are ordered by
 their best alert, alerts within a theme by weight.
 
-Due rule. The digest "day" is the local date of the ``digest_at`` that has most recently
-passed; if the account has no *sent* digest for that day or a later one, it is due. So a daemon
-that was down at ``digest_at`` sends that day's digest once when it comes back (and only the
-latest one: the period of the digest starts where the previous sent digest ended, so nothing
-that happened while it was down is lost). The period ends at that ``digest_at`` instant.
+Period and due rule. A digest holds the account's alerts raised since the previously sent
+digest (by alert id: ``Store.digest_bounds``), up to the moment it is sent, whatever day label
+it carries; so every alert is in exactly one sent digest across early or late sends, missed
+days and restarts. The day label is the local date of the ``digest_at`` that has most recently
+passed; if the account has no *sent* digest for that day or a later one, it is due — but only
+for a period hotspot actually covered: without any sent digest, collecting (daemon start, poll
+or import, or the oldest alert) must have begun before that ``digest_at``.
+
+Size. Each theme shows its top ``THEME_CAPS[0]`` alerts, then "… and N more: hotspot alerts
+list …"; ``jobs`` re-renders with smaller caps until the message fits the budget.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +43,9 @@ from hotspot.i18n import _, _l, ngettext
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DAY = 86400
 TOP_EVENTS = 3
+#: Alerts shown per theme, largest first; the mail is re-rendered with the next smaller cap
+#: until it fits the size budget (see ``jobs.MAIL_BUDGET`` and the server's SIZE).
+THEME_CAPS = (20, 10, 5, 3, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +79,12 @@ class Entry:
 class Group:
     theme: str
     entries: tuple[Entry, ...]
+    total: int = 0  # alerts of the theme in the period (entries may show only the top ones)
+    more_command: str = ""  # the command that lists them all
+
+    @property
+    def more(self) -> int:
+        return max(0, self.total - len(self.entries))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +131,12 @@ def due_digests(
     now: float | dt.datetime,
     tz: ZoneInfo,
     last_sent_by_account: Mapping[str, Mapping[str, Any]],
+    coverage: Mapping[str, int | None] | None = None,
 ) -> list[DueDigest]:
-    """Digests due at ``now``; ``last_sent_by_account`` maps an account to its latest sent
-    digest row (``day``, ``period_end``)."""
+    """Digests due at ``now``. ``last_sent_by_account`` maps an account to its latest sent
+    digest row (``day``, ``period_end``); ``coverage`` to when collecting for it began
+    (``Store.coverage_start``). Without a sent digest, a day is due only when collecting
+    began before that day's ``digest_at``: a brand-new daemon mails nothing for yesterday."""
     ts = now.timestamp() if isinstance(now, dt.datetime) else float(now)
     local_now = dt.datetime.fromtimestamp(ts, tz)
     out = []
@@ -132,24 +150,25 @@ def due_digests(
         last = last_sent_by_account.get(acc.name)
         if last and str(last["day"]) >= day:
             continue
-        end = int(at.timestamp())
-        start = int(last["period_end"]) if last else end - DAY
-        if start >= end:
-            start = end - DAY
-        out.append(DueDigest(acc, day, start, end))
+        began = (coverage or {}).get(acc.name)
+        if last is None and (began is None or began >= at.timestamp()):
+            continue  # nothing was collected before this digest_at
+        start = int(last["period_end"]) if last else int(began or 0)
+        out.append(DueDigest(acc, day, start, int(ts)))
     return out
 
 
-def period_for(
-    account: AccountConfig, day: str, tz: ZoneInfo, last_sent: Mapping[str, Any] | None
-) -> tuple[int, int]:
-    """The period of ``day``'s digest (for ``digest preview/send --date``)."""
-    at = local_day(day, account.digest_at or dt.time(0, 0), tz)
-    end = int(at.timestamp())
-    start = int(last_sent["period_end"]) if last_sent and str(last_sent["day"]) < day else 0
-    if not start or start >= end:
-        start = end - DAY
-    return start, end
+def next_label(
+    account: AccountConfig, now: float, tz: ZoneInfo, last: Mapping[str, Any] | None
+) -> str:
+    """The day label of the digest that goes out next: the day of the latest passed
+    ``digest_at`` unless that day was already sent, else the day of the coming one."""
+    local_now = dt.datetime.fromtimestamp(now, tz)
+    at = account.digest_at or dt.time(0, 0)
+    day = local_now.date() if local_now.time() >= at else local_now.date() - dt.timedelta(days=1)
+    if last and str(last["day"]) >= day.isoformat():
+        day = dt.date.fromisoformat(str(last["day"])) + dt.timedelta(days=1)
+    return day.isoformat()
 
 
 def build_digest(
@@ -175,8 +194,15 @@ def build_digest(
     by_theme: dict[str, list[Entry]] = {}
     for e in entries:
         by_theme.setdefault(e.theme, []).append(e)
+    since = _since(period_end - period_start)
     groups = [
-        Group(theme, tuple(sorted(es, key=lambda e: (-e.weight, e.alert_id))))
+        Group(
+            theme,
+            tuple(sorted(es, key=lambda e: (-e.weight, e.alert_id))),
+            len(es),
+            f"hotspot alerts list --account {_arg(account)} --theme {_arg(theme)} "
+            f"--since {since} --limit {max(len(es), 50)}",
+        )
         for theme, es in by_theme.items()
     ]
     groups.sort(key=lambda g: (-g.entries[0].weight, g.theme))
@@ -204,6 +230,37 @@ def build_digest(
         sensitive=tuple(sensitive),
         marks=dict(marks),
     )
+
+
+def capped(d: Digest, per_theme: int) -> Digest:
+    """The digest with at most ``per_theme`` alerts shown per theme (the top ones by rank);
+    each group still says how many it has and which command lists them all."""
+    groups = tuple(
+        Group(g.theme, g.entries[:per_theme], g.total or len(g.entries), g.more_command)
+        for g in d.groups
+    )
+    return Digest(
+        account=d.account,
+        day=d.day,
+        period_start=d.period_start,
+        period_end=d.period_end,
+        timezone=d.timezone,
+        groups=groups,
+        top=d.top,
+        unhealthy=d.unhealthy,
+        count=d.count,
+        extras=d.extras,
+    )
+
+
+def _since(seconds: int) -> str:
+    hours = max(1, math.ceil(seconds / 3600))
+    return f"{hours}h" if hours <= 72 else f"{math.ceil(hours / 24)}d"
+
+
+def _arg(value: str) -> str:
+    """A shell word: quoted when it holds anything but letters, digits and ``-_.``."""
+    return value if value and all(c.isalnum() or c in "-_." for c in value) else shlex.quote(value)
 
 
 def _entry(r: Mapping[str, Any], tz: ZoneInfo) -> Entry:

@@ -5,10 +5,12 @@
     rule_allows(notifier, alert, now_local) both: may this alert go out now?
     format_push(notifier, alerts, secret=, now_ms=) -> list[Push]
 
-A ``Push`` is one HTTP request body (plus query parameters for DingTalk's signature) and the
-alert ids it carries, so a failed request reschedules exactly those alerts. Alerts are packed
-greedily into as few requests as each platform allows and never exceed its limit: an
-over-long title is trimmed with "…" rather than letting the platform reject the message.
+A ``Push`` is one HTTP request body (plus query parameters for DingTalk's signature), the
+account it is for and the alert ids it carries, so a failed request reschedules exactly those
+alerts. One message carries one account's alerts and names the account and its themes; a chat
+message holds what fits the platform's limit, then "… and N more" with the command that lists
+the rest (they are in the digest too), so a burst becomes one message per account. Nothing
+exceeds a limit: an over-long title is trimmed with "…" rather than rejected.
 
     type       body                                          limit (what we keep under)
     wecom      {"msgtype": "markdown", "markdown": {...}}    content 4096 bytes UTF-8
@@ -31,7 +33,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,7 +43,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from hotspot import display
 from hotspot.config import NotifierConfig
 from hotspot.errors import DeliveryError
-from hotspot.i18n import _
+from hotspot.i18n import _, ngettext
 
 WECOM_BYTES = 4096
 DINGTALK_BYTES = 18000
@@ -58,6 +59,7 @@ class Push:
     body: Mapping[str, Any]
     alert_ids: tuple[int, ...]
     query: Mapping[str, str] = field(default_factory=dict)
+    account: str = ""  # the one account whose alerts this message carries ("" = source alerts)
 
 
 # -- rules --------------------------------------------------------------------------------
@@ -97,12 +99,17 @@ def rule_allows(n: NotifierConfig, alert: Mapping[str, Any], now_local: dt.datet
 
 
 # -- escaping -----------------------------------------------------------------------------
-_MD = re.compile(r"([\\`*_\[\]()#~|!])")
+#: WeCom's and DingTalk's markdown subsets (headings ``#``, ``**bold**``/``*italic*``,
+#: ``[text](url)``, `` `code` ``, ``> quote``, ``<font>``; DingTalk also ``![img]`` and lists)
+#: document no backslash escapes, and a backslash shows literally. So a title's syntax
+#: characters become their full-width forms, which read the same and are never syntax.
+_MD_SWAP = str.maketrans(
+    {"*": "＊", "_": "＿", "[": "［", "]": "］", "`": "｀", "#": "＃", "<": "＜", ">": "＞"}
+)
 
 
 def md_escape(text: str) -> str:
-    text = " ".join(str(text).split())
-    return _MD.sub(r"\\\1", text).replace("<", "＜").replace(">", "＞")
+    return " ".join(str(text).split()).translate(_MD_SWAP)
 
 
 def slack_escape(text: str) -> str:
@@ -217,33 +224,61 @@ def _http(url: Any) -> bool:
     return isinstance(url, str) and url.lower().startswith(("http://", "https://"))
 
 
-def _pack(
-    blocks: Sequence[tuple[int, str]], header: str, sep: str, size: Callable[[str], int], limit: int
-) -> list[tuple[str, tuple[int, ...]]]:
-    """Greedy: as many blocks per message as fit under ``limit`` (measured by ``size``)."""
-    out: list[tuple[str, tuple[int, ...]]] = []
-    text, ids = header, list[int]()
-    for aid, block in blocks:
-        if size(header + block) > limit:  # one block alone is too big: trim it
-            room = limit - size(header) - 8
-            block = _trim_bytes(block, room) if size is _bytes else _trim(block, room)
-        if not ids:
-            text, ids = header + block, [aid]
-        elif size(text + sep + block) > limit:
-            out.append((text, tuple(ids)))
-            text, ids = header + block, [aid]
-        else:
-            text, ids = text + sep + block, ids + [aid]
-    if ids:
-        out.append((text, tuple(ids)))
-    return out
-
-
 def _bytes(s: str) -> int:
     return len(s.encode())
 
 
 # -- per type -----------------------------------------------------------------------------
+def _by_account(alerts: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Mapping[str, Any]]]]:
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for al in alerts:
+        key = "" if al.get("kind") == "source" else str(al.get("account") or "")
+        groups.setdefault(key, []).append(al)
+    return list(groups.items())
+
+
+def _headline(account: str, alerts: Sequence[Mapping[str, Any]]) -> str:
+    if not account:
+        return _("hotspot · source health ({n})").format(n=len(alerts))
+    themes = sorted({str(a.get("theme") or "") for a in alerts} - {""})
+    n = len(alerts)
+    return ngettext(
+        "hotspot · {account} · {n} new alert ({themes})",
+        "hotspot · {account} · {n} new alerts ({themes})",
+        n,
+    ).format(account=account, n=n, themes=", ".join(themes))
+
+
+def _more_line(account: str, rest: int) -> str:
+    if not account:
+        return _("… and {n} more source messages: hotspot sources status").format(n=rest)
+    return _(
+        "… and {n} more for {account}: hotspot alerts list --account {account} --since 1h"
+    ).format(n=rest, account=account)
+
+
+def _one_message(
+    blocks: Sequence[str],
+    header: str,
+    more: Callable[[int], str],
+    size: Callable[[str], int],
+    limit: int,
+) -> str:
+    """As many blocks as fit under ``limit`` after ``header``, then the "and N more" line."""
+    text, shown = header, 0
+    for i, block in enumerate(blocks):
+        tail = "\n\n" + more(len(blocks) - i - 1) if i < len(blocks) - 1 else ""
+        if size(header + block) > limit - 200 and shown == 0:
+            block = _trim_bytes(block, limit - size(header) - 220)
+        candidate = text + ("\n\n" if shown else "") + block
+        if size(candidate + tail) > limit:
+            break
+        text, shown = candidate, shown + 1
+    if shown < len(blocks):
+        text += "\n\n" + more(len(blocks) - shown)
+    return text
+
+
 def format_push(
     n: NotifierConfig,
     alerts: Sequence[Mapping[str, Any]],
@@ -251,49 +286,76 @@ def format_push(
     secret: str | None = None,
     now_ms: int | None = None,
 ) -> list[Push]:
-    """The requests that deliver ``alerts`` through notifier ``n`` (in order)."""
-    if not alerts:
-        return []
-    header = f"hotspot · {len(alerts)} new alert{'s' if len(alerts) != 1 else ''}\n\n"
-    if n.type == "wecom":
-        packs = _pack([(a["id"], _md_block(a)) for a in alerts], "", "\n\n", _bytes, WECOM_BYTES)
-        return [Push({"msgtype": "markdown", "markdown": {"content": t}}, ids) for t, ids in packs]
-    if n.type == "dingtalk":
-        packs = _pack(
-            [(a["id"], _md_block(a)) for a in alerts],
-            "#### hotspot\n\n",
-            "\n\n",
-            _bytes,
-            DINGTALK_BYTES,
+    """The messages that deliver ``alerts`` through notifier ``n``: one message per account
+    (source alerts in one of their own), naming the account and its themes. A chat message
+    shows the alerts that fit its platform's limit, then "… and N more" with the command
+    that lists them; a webhook or email message carries up to its batch size."""
+    out: list[Push] = []
+    for account, group in _by_account(alerts):
+        out += _format_account(n, account, group, secret, now_ms)
+    return out
+
+
+def _format_account(
+    n: NotifierConfig,
+    account: str,
+    alerts: Sequence[Mapping[str, Any]],
+    secret: str | None,
+    now_ms: int | None,
+) -> list[Push]:
+    ids = tuple(a["id"] for a in alerts)
+    headline = _headline(account, alerts)
+    more = lambda rest: _more_line(account, rest)  # noqa: E731
+    if n.type in ("wecom", "dingtalk"):
+        header = f"**{md_escape(headline)}**\n\n"
+        limit = WECOM_BYTES if n.type == "wecom" else DINGTALK_BYTES
+        text = _one_message(
+            [_md_block(a) for a in alerts], header, lambda r: md_escape(more(r)), _bytes, limit
         )
+        if n.type == "wecom":
+            return [
+                Push({"msgtype": "markdown", "markdown": {"content": text}}, ids, account=account)
+            ]
         query = {}
         if secret:
             ts = now_ms if now_ms is not None else 0
             query = {"timestamp": str(ts), "sign": dingtalk_sign(ts, secret)}
+        title = _trim(headline, 60)
         return [
-            Push({"msgtype": "markdown", "markdown": {"title": "hotspot", "text": t}}, ids, query)
-            for t, ids in packs
+            Push(
+                {"msgtype": "markdown", "markdown": {"title": title, "text": text}},
+                ids,
+                query,
+                account,
+            )
         ]
     if n.type == "slack":
-        packs = _pack([(a["id"], _slack_block(a)) for a in alerts], "", "\n\n", len, SLACK_CHARS)
-        return [Push({"text": t}, ids) for t, ids in packs]
+        header = f"*{slack_escape(headline)}*\n\n"
+        text = _one_message(
+            [_slack_block(a) for a in alerts],
+            header,
+            lambda r: slack_escape(more(r)),
+            len,
+            SLACK_CHARS,
+        )
+        return [Push({"text": text}, ids, account=account)]
     if n.type == "feishu":
-        return _feishu(alerts, secret, now_ms)
+        return [_feishu(alerts, headline, more, secret, now_ms, account)]
     if n.type == "email":
         out = []
         for i in range(0, len(alerts), EMAIL_BATCH):
             chunk = alerts[i : i + EMAIL_BATCH]
             first = " ".join(str(chunk[0]["title"]).split())
+            who = f"{account}: " if account else ""
             subject = _trim(
-                f"[hotspot] {first}" + (f" (+{len(chunk) - 1})" if len(chunk) > 1 else ""), 120
+                f"[hotspot] {who}{first}" + (f" (+{len(chunk) - 1})" if len(chunk) > 1 else ""), 120
             )
+            text = headline + "\n\n" + "\n\n".join(_plain_block(a) for a in chunk) + "\n"
             out.append(
                 Push(
-                    {
-                        "subject": subject,
-                        "text": header + "\n\n".join(_plain_block(a) for a in chunk) + "\n",
-                    },
+                    {"subject": subject, "text": text},
                     tuple(a["id"] for a in chunk),
+                    account=account,
                 )
             )
         return out
@@ -301,14 +363,23 @@ def format_push(
         out = []
         for i in range(0, len(alerts), WEBHOOK_BATCH):
             chunk = alerts[i : i + WEBHOOK_BATCH]
-            out.append(Push(_webhook_body(n, chunk), tuple(a["id"] for a in chunk)))
+            out.append(
+                Push(
+                    _webhook_body(n, chunk, account), tuple(a["id"] for a in chunk), account=account
+                )
+            )
         return out
     raise DeliveryError(f"notifier {n.name!r}: unknown type {n.type!r}")
 
 
 def _feishu(
-    alerts: Sequence[Mapping[str, Any]], secret: str | None, now_ms: int | None
-) -> list[Push]:
+    alerts: Sequence[Mapping[str, Any]],
+    headline: str,
+    more: Callable[[int], str],
+    secret: str | None,
+    now_ms: int | None,
+    account: str,
+) -> Push:
     def paragraphs(a: Mapping[str, Any]) -> list[list[dict[str, str]]]:
         title = _trim(" ".join(str(a["title"]).split()), TITLE_MAX)
         if a.get("kind") == "source":
@@ -321,17 +392,10 @@ def _feishu(
         )
         return [head, [{"tag": "text", "text": _facts(a)}]]
 
-    def body(content: list, ids: Sequence[int]) -> dict[str, Any]:
+    def body(content: list) -> dict[str, Any]:
         b: dict[str, Any] = {
             "msg_type": "post",
-            "content": {
-                "post": {
-                    "zh_cn": {
-                        "title": f"hotspot · {len(ids)} alert{'s' if len(ids) != 1 else ''}",
-                        "content": content,
-                    }
-                }
-            },
+            "content": {"post": {"zh_cn": {"title": headline, "content": content}}},
         }
         if secret:
             ts = (now_ms if now_ms is not None else 0) // 1000
@@ -342,18 +406,16 @@ def _feishu(
     def size(b: dict) -> int:
         return len(json.dumps(b, ensure_ascii=False).encode())
 
-    out: list[Push] = []
     content: list = []
-    ids: list[int] = []
-    for a in alerts:
+    for i, a in enumerate(alerts):
         paras = paragraphs(a)
-        if ids and size(body(content + paras, ids + [a["id"]])) > FEISHU_BYTES:
-            out.append(Push(body(content, ids), tuple(ids)))
-            content, ids = [], []
-        content, ids = content + paras, ids + [a["id"]]
-    if ids:
-        out.append(Push(body(content, ids), tuple(ids)))
-    return out
+        rest = len(alerts) - i - 1
+        tail = [[{"tag": "text", "text": more(rest)}]] if rest else []
+        if content and size(body(content + paras + tail)) > FEISHU_BYTES:
+            content.append([{"tag": "text", "text": more(len(alerts) - i)}])
+            break
+        content += paras
+    return Push(body(content), tuple(a["id"] for a in alerts), account=account)
 
 
 _sandbox = ImmutableSandboxedEnvironment(autoescape=False)
@@ -384,12 +446,14 @@ def _public(a: Mapping[str, Any]) -> dict[str, Any]:
     return {k: a.get(k) for k in keys}
 
 
-def _webhook_body(n: NotifierConfig, alerts: Sequence[Mapping[str, Any]]) -> Any:
+def _webhook_body(n: NotifierConfig, alerts: Sequence[Mapping[str, Any]], account: str) -> Any:
     items = [_public(a) for a in alerts]
     if not n.template:
-        return {"source": "hotspot", "alerts": items}
+        return {"source": "hotspot", "account": account or None, "alerts": items}
     try:
-        rendered = _sandbox.from_string(n.template).render(alerts=items, count=len(items))
+        rendered = _sandbox.from_string(n.template).render(
+            alerts=items, count=len(items), account=account
+        )
         return json.loads(rendered)
     except json.JSONDecodeError as exc:
         raise DeliveryError(

@@ -1,15 +1,30 @@
-"""Send one formatted push: an HTTP POST (httpx, short timeout) or, for ``email``, a mail.
+"""Send one formatted push: an HTTP POST (httpx, async) or, for ``email``, a mail.
 
-A request fails (``DeliveryError``, one line naming the notifier) on a network error, a
-non-2xx status, or a 2xx whose JSON body carries a platform error code (WeCom and DingTalk
-answer ``{"errcode": 93000, ...}``, Feishu ``{"code": 19021, ...}`` with status 200).
+Every POST has a total deadline (``PUSH_DEADLINE``: connect, send and answer together) and
+reads at most ``REPLY_BYTES`` of the reply (streamed, then the connection is dropped), so a
+trickling or endless reply can neither hold the round nor fill memory.
+
+What a failure means decides whether it is retried (``hotspot.delivery.jobs``):
+
+* ``DeliveryError`` — certainly not delivered: the URL is malformed, the connection was
+  refused or timed out before anything was sent, DNS failed, the server answered an error
+  status, or a 2xx whose JSON body carries a platform error code (WeCom and DingTalk answer
+  ``{"errcode": 93000, ...}``, Feishu ``{"code": 19021, ...}`` with status 200). Retried.
+* ``PushUnconfirmed`` — the request was sent (its headers went out, as httpx's trace says)
+  but no complete answer came in time, or the connection broke after sending: the receiver
+  may have processed it. Never resent.
+
 Secrets for signed webhooks come from the environment variable named by ``secret_env``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import os
+import threading
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -19,7 +34,12 @@ from hotspot.delivery.notifiers import Push
 from hotspot.errors import DeliveryError
 
 log = logging.getLogger(__name__)
-TIMEOUT = 5.0
+PUSH_DEADLINE = 10.0
+REPLY_BYTES = 4096
+
+
+class PushUnconfirmed(DeliveryError):
+    """The request went out but its answer did not come: it may have arrived."""
 
 
 def notifier_secret(n: NotifierConfig) -> str | None:
@@ -34,8 +54,14 @@ def notifier_secret(n: NotifierConfig) -> str | None:
     return value
 
 
-def send_push(
-    n: NotifierConfig, push: Push, *, client: httpx.Client, smtp: SmtpConfig | None = None
+async def send_push(
+    n: NotifierConfig,
+    push: Push,
+    *,
+    client: httpx.AsyncClient,
+    smtp: SmtpConfig | None = None,
+    stop: threading.Event | None = None,
+    deadline: float = PUSH_DEADLINE,
 ) -> None:
     if n.type == "email":
         from hotspot.delivery.mailer import build_message, send_mail
@@ -45,29 +71,69 @@ def send_push(
         msg = build_message(
             sender=smtp.sender, to=n.to, subject=push.body["subject"], text=push.body["text"]
         )
-        send_mail(smtp, msg)
+        await asyncio.to_thread(send_mail, smtp, msg, stop=stop)
         return
+    where = f"notifier {n.name!r} ({n.type})"
     url = n.url or ""
     if push.query:
         url += ("&" if "?" in url else "?") + urlencode(push.query, safe="%")
-    where = f"notifier {n.name!r} ({n.type})"
     try:
-        resp = client.post(url, json=push.body, timeout=TIMEOUT)
-    except httpx.TimeoutException as exc:
+        target = httpx.URL(url)
+        if target.scheme not in ("http", "https") or not target.host:
+            raise httpx.InvalidURL("not an http(s) URL with a host")
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
         raise DeliveryError(
-            f"{where}: timed out after {TIMEOUT:g}s posting to {_host(n.url)}; will retry"
-        ) from exc
+            f"{where}: the url is malformed ({exc}); fix [[notifiers]] url"
+        ) from None
+    host = target.host
+    sent = False
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        nonlocal sent
+        if event.endswith("send_request_headers.started"):
+            sent = True
+
+    try:
+        async with asyncio.timeout(deadline):
+            async with client.stream(
+                "POST",
+                target,
+                json=push.body,
+                headers={"Accept-Encoding": "identity"},
+                extensions={"trace": trace},
+            ) as resp:
+                body = bytearray()
+                async for chunk in resp.aiter_raw():
+                    body += chunk
+                    if len(body) >= REPLY_BYTES:
+                        break
+                status = resp.status_code
+    except TimeoutError:
+        if sent:
+            raise PushUnconfirmed(
+                f"{where}: sent to {host} but no answer within {deadline:g}s; it may have "
+                "arrived, so it is not resent"
+            ) from None
+        raise DeliveryError(f"{where}: could not connect to {host} within {deadline:g}s") from None
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        raise DeliveryError(f"{where}: cannot reach {host}: {type(exc).__name__}: {exc}") from None
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+        raise DeliveryError(
+            f"{where}: the url is malformed ({exc}); fix [[notifiers]] url"
+        ) from None
     except httpx.HTTPError as exc:
+        if sent:
+            raise PushUnconfirmed(
+                f"{where}: the connection to {host} broke after the request was sent "
+                f"({type(exc).__name__}); it may have arrived, so it is not resent"
+            ) from None
+        raise DeliveryError(f"{where}: cannot reach {host}: {type(exc).__name__}: {exc}") from None
+    if not 200 <= status < 300:
         raise DeliveryError(
-            f"{where}: cannot reach {_host(n.url)}: {type(exc).__name__}: {exc}; check the url"
-        ) from exc
-    if not 200 <= resp.status_code < 300:
-        raise DeliveryError(
-            f"{where}: {_host(n.url)} answered HTTP {resp.status_code} "
-            f"{resp.text[:200]!r}; will retry"
+            f"{where}: {host} answered HTTP {status} {bytes(body[:200]).decode(errors='replace')!r}"
         )
     try:
-        data = resp.json()
+        data = json.loads(bytes(body))
     except ValueError:
         return
     if isinstance(data, dict):
@@ -78,7 +144,3 @@ def send_push(
                 f"{where}: the platform refused the message: code {code} "
                 f"{reason!r}; check the url and the secret ({n.secret_env or '-'})"
             )
-
-
-def _host(url: str | None) -> str:
-    return httpx.URL(url).host if url else "?"

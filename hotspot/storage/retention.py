@@ -26,5 +26,9 @@ def compact(store: Store, *, older_than_days: float, now: float | None = None) -
         )
         removed = cur.rowcount
         store.execute("DELETE FROM polls WHERE started_at < ?", (cutoff,))
+        # delivered push messages are history; failed/unconfirmed ones stay visible
+        store.execute(
+            "DELETE FROM push_messages WHERE started_at < ? AND status = 'sent'", (cutoff,)
+        )
     log.info("retention: removed %d observations older than %.0f days", removed, older_than_days)
     return removed

@@ -204,10 +204,39 @@ M0003_BENCHMARK_POSTS = """
     CREATE INDEX benchmark_links_event ON benchmark_links(event_id);
 """
 
+#: Digests partition the alerts by id: a sent digest holds the account's alerts with
+#: ``alert_from < id <= alert_upto`` (see ``store_delivery``); ``retry_to`` lists recipients
+#: a server refused for now (451) that are retried with the same message. Pushes record one
+#: ``push_messages`` row per message BEFORE it is sent (status ``sending``), so a crash mid-POST
+#: leaves it ``unconfirmed`` instead of resending; ``deliveries.message`` links the alerts to it.
+M0004_DELIVERY_ONCE = """
+    ALTER TABLE digests ADD COLUMN alert_from INTEGER;
+    ALTER TABLE digests ADD COLUMN alert_upto INTEGER;
+    ALTER TABLE digests ADD COLUMN retry_to TEXT;
+    ALTER TABLE deliveries ADD COLUMN message INTEGER;
+    CREATE TABLE push_messages (
+        id INTEGER PRIMARY KEY,
+        notifier TEXT NOT NULL,
+        account TEXT NOT NULL DEFAULT '',
+        alerts INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        error TEXT
+    );
+    CREATE INDEX push_messages_notifier ON push_messages(notifier, started_at);
+    CREATE INDEX deliveries_status ON deliveries(status);
+"""
+
+# The workspace's event page lists every alert of one event (all accounts and themes).
+M0005_ALERTS_BY_EVENT = """
+    CREATE INDEX alerts_event ON alerts (event_id);
+"""
+
 #: The rising detector's estimate on events (issue 13): the latest chance of reaching the
 #: top 10 (and top 3), the expected minutes to it, the Chinese explanation of the flag, and
 #: the follow-up marks of a story that comes back ("再度升温").
-M0004_EVENT_ESTIMATES = """
+M0006_EVENT_ESTIMATES = """
     ALTER TABLE events ADD COLUMN rising_chance REAL;
     ALTER TABLE events ADD COLUMN rising_chance_top3 REAL;
     ALTER TABLE events ADD COLUMN rising_eta INTEGER;
@@ -221,7 +250,9 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", M0001_INITIAL),
     ("0002_feedback", M0002_FEEDBACK),
     ("0003_benchmark_posts", M0003_BENCHMARK_POSTS),
-    ("0004_event_estimates", M0004_EVENT_ESTIMATES),
+    ("0004_delivery_once", M0004_DELIVERY_ONCE),
+    ("0005_alerts_by_event", M0005_ALERTS_BY_EVENT),
+    ("0006_event_estimates", M0006_EVENT_ESTIMATES),
 ]
 KNOWN = frozenset(name for name, _ in MIGRATIONS)
 

@@ -119,7 +119,8 @@ def test_due_before_and_after_digest_at():
     last = {"foodie": {"day": "2024-05-01", "period_end": T0 - 86400}}
     assert due_digests([acc()], before, SH, last) == []
     (d,) = due_digests([acc()], after, SH, last)
-    assert d.day == "2024-05-02" and d.period_end == T0 and d.period_start == T0 - 86400
+    # the period runs from the previous digest's end to the moment it is sent
+    assert d.day == "2024-05-02" and d.period_end == T0 + 60 and d.period_start == T0 - 86400
     assert (
         due_digests([acc()], after, SH, {"foodie": {"day": "2024-05-02", "period_end": T0}}) == []
     )
@@ -128,11 +129,12 @@ def test_due_before_and_after_digest_at():
 def test_due_uses_the_configured_timezone_across_midnight():
     # 23:30 in New York on May 1 is 11:30 on May 2 in Shanghai (UTC 03:30)
     now = dt.datetime(2024, 5, 2, 3, 30, tzinfo=dt.UTC)
-    (ny,) = due_digests([acc(at=dt.time(23, 0))], now, NY, {})
+    began = {"foodie": int(now.timestamp()) - 3 * 86400}  # collecting for days already
+    (ny,) = due_digests([acc(at=dt.time(23, 0))], now, NY, {}, began)
     assert ny.day == "2024-05-01"
-    (sh,) = due_digests([acc(at=dt.time(23, 0))], now, SH, {})
+    (sh,) = due_digests([acc(at=dt.time(23, 0))], now, SH, {}, began)
     assert sh.day == "2024-05-01"  # 23:00 on May 2 has not come yet in Shanghai
-    (sh2,) = due_digests([acc(at=dt.time(0, 5))], now, SH, {})
+    (sh2,) = due_digests([acc(at=dt.time(0, 5))], now, SH, {}, began)
     assert sh2.day == "2024-05-02"
 
 
@@ -144,6 +146,16 @@ def test_missed_while_down_is_due_once_and_covers_the_gap():
     assert (
         due_digests([acc()], now, SH, {"foodie": {"day": d.day, "period_end": d.period_end}}) == []
     )
+
+
+def test_a_brand_new_daemon_owes_no_digest_for_before_it_started():
+    now = dt.datetime(2024, 5, 2, 13, 0, tzinfo=SH)
+    started = int(now.timestamp()) - 600  # first start at 12:50, after today's 08:30
+    assert due_digests([acc()], now, SH, {}, {"foodie": started}) == []
+    assert due_digests([acc()], now, SH, {}, {"foodie": None}) == []  # never collected
+    tomorrow = now + dt.timedelta(days=1)
+    (d,) = due_digests([acc()], tomorrow, SH, {}, {"foodie": started})
+    assert d.day == "2024-05-03" and d.period_start == started  # what it did collect
 
 
 def test_accounts_without_digest_at_or_recipients_are_never_due():

@@ -218,6 +218,7 @@ def test_empty_digest_is_short_or_skipped(tmp_path):
             path.write_text(text)
             config = parse_config(__import__("tomllib").loads(text), path)
             store = Store(config.database)
+            store.mark_covered(T0 - 86400)  # collecting since the day before: one is due
             assert send_due_digests(config, store, now=T0 + 60) == [expect]
             assert send_due_digests(config, store, now=T0 + 90) == []
             store.close()

@@ -92,15 +92,24 @@ def test_quiet_hours_wrap_midnight():
     assert rule_allows(q, a(), dt.datetime(2024, 5, 2, 9, 0, tzinfo=SH))
 
 
-def test_wecom_markdown_escaped_and_split_under_4096_bytes():
+def test_wecom_burst_is_one_message_per_account_under_4096_bytes_naming_it():
     alerts = [a(i, title=f"[点我](http://evil) <font>*粗*</font> 火锅{i}" * 3) for i in range(60)]
-    pushes = format_push(n("wecom"), alerts)
-    assert len(pushes) > 1
-    assert sorted(x for p in pushes for x in p.alert_ids) == list(range(60))
-    for p in pushes:
-        content = p.body["markdown"]["content"]
-        assert p.body["msgtype"] == "markdown" and len(content.encode()) <= WECOM_BYTES
-        assert "<font>" not in content and "\\[点我\\]\\(http://evil\\)" in content
+    alerts += [a(100 + i, account="techie", theme="汽车") for i in range(3)]
+    foodie, techie = format_push(n("wecom"), alerts)
+    assert foodie.account == "foodie" and foodie.alert_ids == tuple(range(60))
+    assert techie.account == "techie" and techie.alert_ids == (100, 101, 102)
+    content = foodie.body["markdown"]["content"]
+    assert len(content.encode()) <= WECOM_BYTES
+    assert content.startswith("**hotspot · foodie · 60 new alerts (美食)**\n\n")
+    shown = content.count("**美食**")
+    assert 0 < shown < 60
+    assert content.endswith(
+        f"… and {60 - shown} more for foodie: hotspot alerts list --account foodie --since 1h"
+    )
+    # the exact bytes: no syntax survives from the title, and no backslash shows up
+    assert "<font>" not in content and "\\" not in content
+    assert "［点我］(http://evil) ＜font＞＊粗＊＜/font＞ 火锅0" in content
+    assert "foodie" not in techie.body["markdown"]["content"]
 
 
 def test_one_huge_title_is_trimmed_not_rejected():
@@ -168,7 +177,8 @@ def test_generic_webhook_default_and_sandboxed_template():
 
 
 def test_md_escape():
-    assert md_escape("a*b_[c](d)<e>") == "a\\*b\\_\\[c\\]\\(d\\)＜e＞"
+    # WeCom/DingTalk document no backslash escapes: syntax becomes full-width, read the same
+    assert md_escape("a*b_[c](d)<e> #1 | `x` \\") == "a＊b＿［c］(d)＜e＞ ＃1 | ｀x｀ \\"
 
 
 # -- through real HTTP ----------------------------------------------------------------------
@@ -277,22 +287,25 @@ def test_each_alert_pushed_once_per_notifier_with_platform_shapes(
     assert enqueue(config, store, reports, now=NOW) == 0  # a second poll adds nothing
     assert deliver_pushes(config, store, now=NOW) == 15
     assert deliver_pushes(config, store, now=NOW + 3600) == 0  # second run: nothing
-    ((hook, _),) = bodies(httpserver, "/hook")
-    assert [x["title"] for x in hook["alerts"]][:2] == ["重庆火锅节开幕", "火锅 <b>&</b> 奶茶"]
-    assert hook["alerts"][2]["kind"] == "source"
-    ((wecom, _),) = bodies(httpserver, "/wecom")
+    # one message for the account's alerts (naming it), one for the source alert
+    (hook, _), (source, _) = bodies(httpserver, "/hook")
+    assert hook["account"] == "foodie"
+    assert [x["title"] for x in hook["alerts"]] == ["重庆火锅节开幕", "火锅 <b>&</b> 奶茶"]
+    assert source["account"] is None and source["alerts"][0]["kind"] == "source"
+    (wecom, _), _ = bodies(httpserver, "/wecom")
+    assert wecom["markdown"]["content"].startswith("**hotspot · foodie · 2 new alerts (美食)**")
     assert "火锅 ＜b＞&＜/b＞ 奶茶" in wecom["markdown"]["content"]
-    ((feishu, _),) = bodies(httpserver, "/feishu")
+    (feishu, _), _ = bodies(httpserver, "/feishu")
     ts = int(feishu["timestamp"])
     assert (
         feishu["sign"]
         == base64.b64encode(hmac.new(f"{ts}\nfs".encode(), b"", hashlib.sha256).digest()).decode()
     )
-    ((ding, req),) = bodies(httpserver, "/ding")
+    (ding, req), _ = bodies(httpserver, "/ding")
     q = parse_qs(urlsplit(req.url).query)
     mac = hmac.new(b"dd", f"{q['timestamp'][0]}\ndd".encode(), hashlib.sha256).digest()
     assert q["access_token"] == ["t"] and q["sign"] == [base64.b64encode(mac).decode()]
-    ((slack, _),) = bodies(httpserver, "/slack")
+    (slack, _), _ = bodies(httpserver, "/slack")
     assert "&lt;b&gt;&amp;&lt;/b&gt;" in slack["text"]
 
 
@@ -308,7 +321,7 @@ def test_500_then_200_delivers_exactly_once_after_backoff(httpserver, tmp_path):
     )
     enqueue(config, store, reports, now=NOW)
     assert deliver_pushes(config, store, now=NOW) == 0
-    rows = store.rows("SELECT * FROM deliveries WHERE notifier = 'hook'")
+    rows = store.rows("SELECT * FROM deliveries WHERE notifier = 'hook' AND alert_id > 0")
     assert all(
         r["status"] == "pending"
         and r["attempts"] == 1
@@ -316,11 +329,14 @@ def test_500_then_200_delivers_exactly_once_after_backoff(httpserver, tmp_path):
         and r["next_attempt"] >= NOW + 30
         for r in rows
     )
-    assert deliver_pushes(config, store, now=NOW + 1) == 0  # still backing off: no request
-    assert len(httpserver.log) == 1
-    assert deliver_pushes(config, store, now=NOW + 3600) == 3
+    (source,) = store.rows("SELECT * FROM deliveries WHERE notifier = 'hook' AND alert_id < 0")
+    assert source["attempts"] == 0  # a failing notifier is left alone for the rest of its round
+    # the next round: the source message (never tried) goes; the failed one is backing off
+    assert deliver_pushes(config, store, now=NOW + 1) == 1
+    assert len(httpserver.log) == 2
+    assert deliver_pushes(config, store, now=NOW + 3600) == 2
     assert deliver_pushes(config, store, now=NOW + 7200) == 0
-    assert len(bodies(httpserver, "/hook")) == 1 and len(httpserver.log) == 2
+    assert len(bodies(httpserver, "/hook")) == 2 and len(httpserver.log) == 3
 
 
 def test_quiet_hours_hold_pushes_until_after(httpserver, tmp_path):
@@ -351,8 +367,41 @@ def test_platform_error_code_is_a_failure(httpserver, tmp_path):
     )
     enqueue(config, store, reports, now=NOW)
     assert deliver_pushes(config, store, now=NOW) == 0
-    (err,) = {r["error"] for r in store.rows("SELECT error FROM deliveries")}
+    (err,) = {r["error"] for r in store.rows("SELECT error FROM deliveries") if r["error"]}
     assert "93000" in err and "invalid webhook" in err
+
+
+def test_exact_bytes_of_one_hostile_title_on_each_markdown_platform():
+    """WeCom/DingTalk document no backslash escapes: syntax characters become full-width and
+    nothing else changes; Slack escapes exactly & < > (its documented rule)."""
+    title = "#1 热搜 | *限时* [抢] `code` <b>x</b> \\ 100%_off"
+    (w,) = format_push(n("wecom"), [a(1, title=title)])
+    assert w.body == {
+        "msgtype": "markdown",
+        "markdown": {
+            "content": "**hotspot · foodie · 1 new alert (美食)**\n\n"
+            "**美食** [＃1 热搜 | ＊限时＊ ［抢］ ｀code｀ ＜b＞x＜/b＞ \\ 100%＿off]"
+            "(https://s.weibo.com/weibo?q=1)\n"
+            "> weibo/baidu · best ＃3 · heat 12.3万 · score 0.80 · 火锅"
+        },
+    }
+    (d,) = format_push(n("dingtalk"), [a(1, title=title)])
+    assert d.body["markdown"]["text"] == w.body["markdown"]["content"]
+    assert d.body["markdown"]["title"] == "hotspot · foodie · 1 new alert (美食)"
+    (s,) = format_push(n("slack"), [a(1, title=title)])
+    assert s.body["text"] == (
+        "*hotspot · foodie · 1 new alert (美食)*\n\n"
+        "*美食* <https://s.weibo.com/weibo?q=1|#1 热搜 | *限时* [抢] `code` &lt;b&gt;x&lt;/b&gt; "
+        "\\ 100%_off>\nweibo/baidu · best #3 · heat 12.3万 · score 0.80 · 火锅"
+    )
+    (f,) = format_push(n("feishu"), [a(1, title=title)])
+    post = f.body["content"]["post"]["zh_cn"]
+    assert post["title"] == "hotspot · foodie · 1 new alert (美食)"
+    assert post["content"][0][1] == {
+        "tag": "a",
+        "text": title,
+        "href": "https://s.weibo.com/weibo?q=1",
+    }  # plain text elements: nothing to escape
 
 
 # -- the rising detector's chance and follow-ups (issue 13) ---------------------------------
@@ -404,4 +453,4 @@ def test_a_follow_up_is_pushed_once_more_never_twice(httpserver, tmp_path):
     deliver_pushes(config, store, now=NOW + 86400)
     pushed = bodies(httpserver, "/wecom")[first:]
     assert len(pushed) == 1
-    assert r"rising again \(新平台：百度\)" in pushed[0][0]["markdown"]["content"]
+    assert "rising again (新平台：百度)" in pushed[0][0]["markdown"]["content"]

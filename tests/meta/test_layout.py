@@ -103,6 +103,8 @@ def stage(name: str) -> str:
         return "shared"
     if name == "hotspot.__main__":
         return "cli"
+    if name.startswith(("hotspot.web", "hotspot.mcp")):
+        return "cli"  # the workspace and the MCP server sit at the top, beside the CLI
     parts = name.split(".")
     if len(parts) >= 2 and parts[1] in {
         "config",

@@ -1,0 +1,178 @@
+"""The workspace app in-process (Starlette's TestClient) over the polled fixture database:
+the login and its cookie, headers, CSV export, escaping and redirects."""
+
+from __future__ import annotations
+
+import csv
+import io
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from hotspot.config import load_config
+from hotspot.errors import ConfigError
+from hotspot.web.app import create_app
+from hotspot.web.security import check_bind, local_path
+from tests.web.conftest import XSS_TITLE, alerts_json, free_port, write_config
+
+pytest.importorskip("starlette")
+from starlette.testclient import TestClient
+
+
+@pytest.fixture(scope="module")
+def config(workspace_db):
+    return load_config(workspace_db[0])
+
+
+def token(html: str) -> str:
+    return html.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+
+
+def test_security_headers_and_escaping(config):
+    client = TestClient(create_app(config))
+    r = client.get("/today?account=")
+    assert r.status_code == 200
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp and "unsafe-inline" not in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    assert "&lt;img src=x onerror=alert(1)&gt;" in r.text and "<img" not in r.text
+    assert "<script" not in r.text and "javascript:" not in r.text
+
+
+def test_password_login_guards_every_page(config, monkeypatch):
+    client = TestClient(create_app(config, password="团队密码 s3cret"))
+    r = client.get("/today", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?next=%2Ftoday")
+    assert client.get("/event/1", follow_redirects=False).status_code == 303
+    login = client.get("/login")
+    bad = client.post("/login", data={"password": "wrong", "csrf": token(login.text)})
+    assert bad.status_code == 401 and "密码不对" in bad.text
+    no_csrf = client.post("/login", data={"password": "团队密码 s3cret"})
+    assert no_csrf.status_code == 403
+    ok = client.post(
+        "/login",
+        data={"password": "团队密码 s3cret", "csrf": token(bad.text), "next": "//evil.example/"},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303 and ok.headers["location"] == "/today"  # never off-site
+    assert client.get("/today").status_code == 200
+    page = client.get("/today")
+    client.post("/logout", data={"csrf": token(page.text)})
+    assert client.get("/today", follow_redirects=False).status_code == 303
+
+
+def test_csv_export_has_the_json_fields_of_the_current_list(config, workspace_db):
+    client = TestClient(create_app(config))
+    r = client.get("/today.csv?account=娱乐号&window=24h")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"))))
+    cli = [
+        x
+        for x in alerts_json(workspace_db[0])
+        if x["account"] == "娱乐号" and x["verdict"] != "irrelevant"
+    ]
+    assert sorted(int(x["id"]) for x in rows) == sorted(x["id"] for x in cli)
+    assert list(rows[0]) == list(cli[0])
+    assert XSS_TITLE in {x["title"] for x in rows}
+    only = client.get("/today.csv?account=娱乐号&platform=daily")
+    assert [x["title"] for x in csv.DictReader(io.StringIO(only.text.lstrip("\ufeff")))] == [
+        "哪吒2票房破百亿"
+    ]
+
+
+def test_unknown_things_are_clear_pages(config):
+    client = TestClient(create_app(config))
+    assert client.get("/event/999999").status_code == 404
+    assert "没有编号为 999999 的提醒" in client.get("/alert/999999").text
+    page = client.get("/today")
+    bad = client.post("/alerts/1/feedback", data={"csrf": token(page.text), "verdict": "meh"})
+    assert bad.status_code == 400 and "unknown verdict" in bad.text
+
+
+def test_bind_rules():
+    assert check_bind("127.0.0.1", None, {}) is None
+    assert check_bind("::1", None, {}) is None
+    assert check_bind("0.0.0.0", "TEAM_PW", {"TEAM_PW": "x"}) == "x"
+    with pytest.raises(ConfigError, match="refusing to listen on 192.168.1.5"):
+        check_bind("192.168.1.5", None, {})
+    with pytest.raises(ConfigError, match="TEAM_PW is empty or unset"):
+        check_bind("0.0.0.0", "TEAM_PW", {})
+    assert local_path("https://evil.example/") == "/"
+    assert local_path("/\\evil") == "/"
+    assert local_path("/today?account=a") == "/today?account=a"
+
+
+def test_the_daemon_serves_the_workspace_with_web_listen(tmp_path):
+    port = free_port()
+    config = write_config(tmp_path, "http://127.0.0.1:9", f'\n[web]\nlisten = "127.0.0.1:{port}"\n')
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hotspot", "--config", str(config), "run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        page = None
+        for _ in range(300):  # until the daemon's workspace thread listens
+            if proc.poll() is not None:
+                raise AssertionError(proc.stderr.read() if proc.stderr else "daemon exited")
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/sources", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        assert page is not None and page.status_code == 200
+        assert all(name in page.text for name in ("weibo", "daily", "hostile"))
+        assert httpx.get(f"http://127.0.0.1:{port}/today", timeout=5).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+
+
+def test_today_ranks_as_the_digest_does(config):
+    from hotspot.delivery.digest import build_digest
+    from hotspot.storage.store import Store
+    from hotspot.web import views
+
+    now = time.time()
+    store = Store(config.database)
+    try:
+        page = views.today(store, config, now, account="娱乐号", window="24h")
+        digest = build_digest(
+            "娱乐号",
+            store.alerts_between("娱乐号", int(now - 86400), int(now + 1)),
+            [],
+            int(now - 86400),
+            int(now + 1),
+            config.tz,
+        )
+    finally:
+        store.close()
+    assert [g["theme"] for g in page["groups"]] == [g.theme for g in digest.groups]
+    assert [[e["row"]["id"] for e in g["entries"]] for g in page["groups"]] == [
+        [e.alert_id for e in g.entries] for g in digest.groups
+    ]
+    assert sum(len(g.entries) for g in digest.groups) >= 3  # an order worth checking
+
+
+def test_the_workspace_never_imports_jieba(workspace_db):
+    code = (
+        "import sys\n"
+        "from starlette.testclient import TestClient\n"
+        "from hotspot.config import load_config\n"
+        "from hotspot.web.app import create_app\n"
+        f"c = TestClient(create_app(load_config({str(workspace_db[0])!r})))\n"
+        "for p in ('/today', '/event/1', '/rising', '/search?q=春晚', '/sources', '/today.csv'):\n"
+        "    assert c.get(p).status_code == 200, p\n"
+        "print(sorted(m for m in ('jieba', 'rjieba') if m in sys.modules))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
