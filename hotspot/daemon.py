@@ -80,9 +80,6 @@ class Daemon:
         lock.acquire()
         try:
             self.store = Store(self.config.database)
-            self.store.mark_covered(int(time.time()))  # no digest for before this first start
-            if self.store.recover_sending(int(time.time())):  # killed mid-request last time
-                log.warning("pushes interrupted by the last stop are unconfirmed; not resent")
             started = time.perf_counter()
             _refuse_damaged(self.store)
             self.engine = Engine.from_config(self.config, self.store)
@@ -123,7 +120,16 @@ class Daemon:
         self.scheduler.every(30).seconds.do(self._guard("digest", self._send_due_digests))
         self.scheduler.every(10).seconds.do(self._guard("push", self._push))
 
+    def _startup_bookkeeping(self) -> None:
+        """First writes of a start. Guarded like a job: a database another process holds
+        busy at start costs a log line, not the start (the push round recovers interrupted
+        sends itself, and every poll marks the time it covered)."""
+        self.store.mark_covered(int(time.time()))  # no digest for before this first start
+        if self.store.recover_sending(int(time.time())):  # killed mid-request last time
+            log.warning("pushes interrupted by the last stop are unconfirmed; not resent")
+
     def _loop(self) -> None:
+        self._guard("start-up", self._startup_bookkeeping)()
         self._guard("digest", self._send_due_digests)()  # missed while down
         self.poll_due()  # every source once at start (their next_poll is due or unset)
         self._guard("maintenance", self.maintenance)()  # what came due while down

@@ -236,6 +236,22 @@ def create_app(
             row["next_poll_local"] = views.local(row["_next_poll"], config.tz)
         return ws.render(request, "sources.html.j2", rows=rows)
 
+    async def calendar(request: Request) -> Response:
+        """The coming marketing-calendar nodes (the planning desk's calendar), per account."""
+        if (r := guard(request)) is not None:
+            return r
+        import datetime as dt
+
+        from hotspot.planning.calendar import as_row, load_nodes, upcoming
+
+        account = _param(request, "account", accounts, "")
+        acc = config.account(account) if account else None
+        lead = acc.calendar_lead if acc else 7 * 86400.0
+        today = dt.datetime.fromtimestamp(ws.clock(), config.tz).date()
+        nodes = load_nodes(config.calendar, acc.name if acc else None)
+        rows = [as_row(o, today, lead) for o in upcoming(nodes, today, 60)]
+        return ws.render(request, "calendar.html.j2", rows=rows, accounts=accounts, account=account)
+
     async def feedback(request: Request) -> Response:
         form = await request.form()
         if not security.csrf_ok(request.session, form.get("csrf")):
@@ -307,6 +323,7 @@ def create_app(
         Route("/rising", rising),
         Route("/search", search),
         Route("/sources", sources),
+        Route("/calendar", calendar),
         Route("/alerts/{alert_id:int}/feedback", feedback, methods=["POST"]),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),

@@ -176,3 +176,35 @@ def test_the_workspace_never_imports_jieba(workspace_db):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+def test_calendar_page_lists_the_coming_nodes_as_the_cli_does(config, workspace_db):
+    import json
+    import subprocess
+    import sys
+
+    client = TestClient(create_app(config))
+    page = client.get("/calendar")
+    assert page.status_code == 200
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hotspot",
+            "--config",
+            str(workspace_db[0]),
+            "calendar",
+            "--days",
+            "60",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    nodes = json.loads(cli.stdout)
+    assert nodes, "60 days always hold solar terms"
+    for n in nodes:  # every node the CLI lists is on the page, with its date
+        assert f"<td>{n['date']}</td><td>{n['name']}</td>" in page.text
+    assert 'href="/calendar"' in page.text and "热点日历" in page.text
