@@ -20,6 +20,7 @@ import _common as c
 
 ORDER = [
     "replay",
+    "live_replay",
     "poll_cycle",
     "processing",
     "cli_latency",

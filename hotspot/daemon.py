@@ -197,6 +197,8 @@ class Daemon:
 
         with self.store.transaction():
             relearn(self.store, self.engine.verticals, flag=self.engine.segmenter.word_flag)
+            # the rising detector relearns daily; this hourly job checks whether it is due
+            self.engine.maybe_retrain(int(time.time()))
         self.engine.reload(theme_pairs(self.config))
         self.engine.learn_unlinked_themes()  # and which of the themes' keywords are generic
 

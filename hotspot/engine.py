@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from hotspot.analysis import events as ev
-from hotspot.analysis import trends
+from hotspot.analysis import rising, trends
 from hotspot.analysis.keywords import Segmenter, content_keywords
 from hotspot.analysis.lexicon import Vertical, load_verticals
 from hotspot.analysis.matcher import Document, Learned, Match, Matcher
@@ -40,12 +40,21 @@ MATCHED_MEMORY = (
 )
 
 
+RISING_META = "rising_model"
+TRAIN_EVERY = 86400  # the rising detector relearns daily (the daemon's hourly job checks)
+TRAIN_DAYS = 7  # of history it learns from (memory stays flat however long the daemon runs)
+FOLLOW_UP_QUIET = 86400  # a story silent this long that comes back is a follow-up
+FOLLOW_UP_AGE = 6 * 3600  # a new platform or a new peak this long after the start, too
+
+
 @dataclass(slots=True)
 class IngestResult:
     items: int = 0
     new_items: int = 0
     alert_ids: list[int] = field(default_factory=list)
     rising_events: list[int] = field(default_factory=list)
+    follow_ups: list[int] = field(default_factory=list)
+    estimated_events: list[int] = field(default_factory=list)  # got a chance this poll
 
 
 def theme_key(account: str, theme: ThemeConfig) -> str:
@@ -131,8 +140,24 @@ def load_baseline(store: Store) -> trends.Baseline:
         return trends.Baseline()
 
 
+def load_rising_models(store: Store) -> dict[str, rising.PlatformModel]:
+    raw = store.meta(RISING_META)
+    if not raw:
+        return {}
+    try:
+        return rising.models_from_dict(json.loads(raw))
+    except Exception:  # a corrupt or foreign model must not stop the daemon
+        log.warning("stored rising model is unreadable; using the percentile rule until retrained")
+        return {}
+
+
 class Engine:
-    """Segmenter + matcher + store, built once per daemon (or per CLI write command)."""
+    """Segmenter + matcher + store, built once per daemon (or per CLI write command).
+
+    It also keeps the live trend state: one ``trends.Track`` per recently seen event and the
+    rising detector's ``Tracker`` (the last half hour of each item), so the trend refresh after
+    a poll is incremental; both forget what has not been seen for ``trends.GONE_AFTER``.
+    """
 
     def __init__(
         self,
@@ -150,6 +175,21 @@ class Engine:
         self._matched: set[str] = set()  # item ids matched by the current matcher
         self.baseline = load_baseline(store)
         self._epochs: dict[tuple[str, str], int] | None = None  # read at the first ingest
+        self.tracks: dict[int, trends.Track] = {}
+        self.tracker = rising.Tracker()
+        self.models = load_rising_models(store)
+        self.trained_at = int(store.meta("rising_trained_at") or 0)
+        self._forgot_at = 0
+        self.sample: trends.BaselineSample | None = None  # see follow_baseline
+
+    def follow_baseline(self) -> trends.BaselineSample:
+        """Gather the trend baseline's sample poll by poll from now on (seeded with the
+        stored history), so an hourly relearn need not re-read every sighting."""
+        sample = trends.BaselineSample()
+        for item_id, platform, at, rank, heat in self.store.observation_rows():
+            sample.add(platform, item_id, at, rank, heat)
+        self.sample = sample
+        return sample
 
     @classmethod
     def from_config(cls, config: Config, store: Store) -> Engine:
@@ -163,6 +203,7 @@ class Engine:
         self.matcher = Matcher(self.themes, self.verticals, self.learned)
         self._matched = set()  # a new matcher looks at every item again
         self.baseline = load_baseline(self.store)
+        self.models = load_rising_models(self.store)
         self._epochs = None
 
     def _refresh_epochs(self) -> dict[tuple[str, str], int]:
@@ -302,6 +343,7 @@ class Engine:
         known = self.store.known_items(list(hotspots))
         result = IngestResult(items=len(hotspots), new_items=len(hotspots) - len(known))
         sightings: dict[int, tuple[str, int | None]] = {}
+        event_of: dict[str, int] = {}
         window = _Window(self.store, at - ev.WINDOW)
         oldest = at - max_age if max_age else None
         with self.store.transaction():
@@ -329,6 +371,7 @@ class Engine:
                     else (seen[1] if h.rank is None else min(seen[1], h.rank))
                 )
                 sightings[event_id] = (platform, best)
+                event_of[hid] = event_id
                 if h.is_ad or hid in self._matched:  # ads are never alerted
                     continue
                 if oldest is not None and h.published and h.published.timestamp() < oldest:
@@ -341,6 +384,9 @@ class Engine:
                     continue  # undated and there since the feed's first poll
                 to_match.append((h, event_id, tokens, summary_tokens, persons))
             self.store.observe_many(list(hotspots.values()), at)
+            if self.sample is not None:
+                for h in hotspots.values():
+                    self.sample.add(platform, h.id, at, h.rank, h.heat)
             self.store.touch_events(sightings, at)
             for h, event_id, tokens, summary_tokens, persons in to_match:
                 doc = Document(
@@ -370,24 +416,183 @@ class Engine:
                     if alert_id is not None:
                         result.alert_ids.append(alert_id)
             if with_trends:
-                result.rising_events = self.refresh_trends(sightings, at)
+                result.rising_events, result.follow_ups, result.estimated_events = self._trend_poll(
+                    platform, hotspots, event_of, at
+                )
         # only after the commit: a rolled-back poll must be matched again
         if len(self._matched) > MATCHED_MEMORY:
             self._matched.clear()
         self._matched.update(m[0].id for m in to_match)
         return result
 
-    def refresh_trends(self, event_ids: Iterable[int], at: int) -> list[int]:
-        """Recompute the trend of these events as of ``at``; returns those rising."""
-        rising = []
-        for event_id in event_ids:
-            t = trends.analyze(
-                self.store.event_observations(event_id, at - trends.HISTORY), at, self.baseline
+    def _trend_poll(
+        self, platform: str, hotspots: dict[str, Hotspot], event_of: dict[str, int], at: int
+    ) -> tuple[list[int], list[int], list[int]]:
+        """Fold one poll into the live trend state; (rising, follow-up, estimated) events."""
+        entries = [
+            rising.Entry(h.id, h.rank, h.heat, h.category, event_of[h.id])
+            for h in hotspots.values()
+            if h.rank is not None and not h.pinned
+        ]
+        seen = self.tracker.snapshot(platform, at, entries)
+        model = self.models.get(platform)
+        estimates: dict[int, rising.Estimate] = {}
+        if model is not None:
+            for s, e in zip(seen, rising.estimate(model, seen)):
+                if e is not None and (
+                    s.group not in estimates or e.chance > estimates[s.group].chance
+                ):
+                    estimates[s.group] = e
+        new_obs: dict[int, list[tuple]] = {}
+        for hid, h in hotspots.items():
+            new_obs.setdefault(event_of[hid], []).append((platform, at, h.rank, h.heat))
+        follow_ups = self._follow_ups(new_obs, at)
+        rising_ids = self.refresh_trends(
+            list(new_obs), at, new_obs, estimates, learned=model is not None
+        )
+        if at - self._forgot_at >= 3600:
+            self.forget(at)
+        return rising_ids, follow_ups, list(estimates)
+
+    def _follow_ups(self, new_obs: dict[int, list[tuple]], at: int) -> list[int]:
+        """Events that come back: after a quiet day, on a new platform, or at a new peak
+        well after they began. Judged against the track before this poll is added."""
+        out = []
+        untracked = [e for e in new_obs if e not in self.tracks]
+        # an event the engine forgot (quiet for hours): when was it last seen?
+        before = self.store.last_seen_before(untracked, at) if untracked else {}
+        for event_id, obs in new_obs.items():
+            t = self.tracks.get(event_id)
+            why = None
+            if t is None or t.first is None:
+                if event_id in before and at - before[event_id] >= FOLLOW_UP_QUIET:
+                    why = "沉寂一天后再度上榜"
+            elif at - t.last >= FOLLOW_UP_QUIET:
+                why = "沉寂一天后再度上榜"
+            elif at - t.first >= FOLLOW_UP_AGE:
+                for platform, _, rank, _ in obs:
+                    p = t.platforms.get(platform)
+                    if p is None:
+                        why = f"新平台：{rising.PLATFORM_NAMES.get(platform, platform)}"
+                    elif rank is not None and p.best is not None and rank < p.best and rank <= 3:
+                        why = f"创新高：第 {rank} 名"
+            if why:
+                self.store.mark_follow_up(event_id, at, why)
+                out.append(event_id)
+        return out
+
+    def refresh_trends(
+        self,
+        event_ids: Iterable[int],
+        at: int,
+        new_obs: dict[int, list[tuple]] | None = None,
+        estimates: dict[int, rising.Estimate] | None = None,
+        learned: bool = False,
+    ) -> list[int]:
+        """Recompute the trend of these events as of ``at``; returns those rising.
+
+        Events the engine tracks take this poll's sightings (``new_obs``); others are read
+        from the store once (the last ``trends.HISTORY``). With ``learned`` (the platform has
+        a model) the detector's flag decides *rising*, else the percentile rule does."""
+        ids = list(event_ids)
+        missing = [e for e in ids if new_obs is None or e not in self.tracks]
+        for event_id, obs in self.store.event_tracks(missing, at - trends.HISTORY).items():
+            track = trends.Track()
+            for o in obs:
+                track.add(*o)
+            self.tracks[event_id] = track
+        estimates = estimates or {}
+        rows, rising_ids = [], []
+        for event_id in ids:
+            track = self.tracks[event_id]
+            if new_obs is not None and event_id not in missing:
+                for o in new_obs.get(event_id, ()):
+                    track.add(*o)
+            est = estimates.get(event_id)
+            override = (est is not None and est.flagged) if learned else None
+            t = track.trend(at, self.baseline, override)
+            trend = t.as_dict()
+            if est is not None:
+                trend["estimate"] = est.as_dict()
+            rows.append(
+                (
+                    event_id,
+                    t.state,
+                    trend,
+                    at if t.rising else None,
+                    est.as_dict() if est is not None else None,
+                )
             )
-            self.store.refresh_event(event_id, t.state, t.as_dict(), at if t.rising else None)
             if t.rising:
-                rising.append(event_id)
-        return rising
+                rising_ids.append(event_id)
+        self.store.refresh_events(rows)
+        return rising_ids
+
+    def forget(self, at: int) -> None:
+        """Drop trend state of events not seen for ``trends.GONE_AFTER`` (memory stays flat)."""
+        cutoff = at - trends.GONE_AFTER
+        for e in [e for e, t in self.tracks.items() if t.last < cutoff]:
+            del self.tracks[e]
+        self.tracker.forget(cutoff)
+        self._forgot_at = at
+
+    def maybe_retrain(self, at: int) -> bool:
+        """Relearn the rising detector when the last training is ``TRAIN_EVERY`` old."""
+        if at - self.trained_at < TRAIN_EVERY:
+            return False
+        self.retrain(at)
+        return True
+
+    def retrain(self, at: int) -> dict[str, rising.PlatformModel]:
+        """Learn the rising detector from the last ``TRAIN_DAYS`` of stored sightings,
+        replayed through a fresh ``Tracker`` exactly as they were polled: two streaming passes
+        (outcomes, then features; at most ``rising.PER_TITLE`` kept per item), so memory
+        does not grow with the days. Platforms without enough history keep the percentile
+        rule."""
+        since = at - TRAIN_DAYS * 86400
+        labeller = rising.Labeller()
+        for platform, observed_at, item_id, rank, *_ in self.store.snapshot_rows(since):
+            if observed_at >= at:
+                break
+            labeller.outcome(platform, item_id, observed_at, rank)
+        tracker = rising.Tracker()
+        key: tuple[str, int] | None = None
+        batch: list[rising.Entry] = []
+        for (
+            platform,
+            observed_at,
+            item_id,
+            rank,
+            heat,
+            category,
+            event_id,
+        ) in self.store.snapshot_rows(since):
+            if observed_at >= at:
+                break
+            if (platform, observed_at) != key:
+                if key is not None:
+                    for s in tracker.snapshot(key[0], key[1], batch):
+                        labeller.add(s)
+                key, batch = (platform, observed_at), []
+            if rank is not None:
+                batch.append(rising.Entry(item_id, rank, heat, category, event_id))
+        if key is not None:
+            for s in tracker.snapshot(key[0], key[1], batch):
+                labeller.add(s)
+        del tracker
+        models = rising.train(labeller.out, trained_until=at)
+        del labeller
+        self.store.set_meta(RISING_META, json.dumps(rising.models_as_dict(models)))
+        self.store.set_meta("rising_trained_at", str(at))
+        self.trained_at = at
+        self.models = models
+        log.info(
+            "rising detector trained until %d: %s",
+            at,
+            ", ".join(f"{p} (threshold {m.threshold:.2f})" for p, m in models.items())
+            or "not enough history yet (percentile rule)",
+        )
+        return models
 
     def link_post(self, title: str, summary: str | None, at: int) -> list[tuple[int, float]]:
         """The events a benchmark post published at ``at`` covers (see planning.benchmarks):

@@ -52,6 +52,8 @@ class PollReport:
     alerts: int = 0
     alert_ids: tuple[int, ...] = ()
     rising_events: tuple[int, ...] = ()
+    follow_ups: tuple[int, ...] = ()
+    estimated_events: tuple[int, ...] = ()
     duration_ms: int = 0
     fetch_ms: int = 0
     error: str | None = None
@@ -351,6 +353,8 @@ class Poller:
         report.alert_ids = tuple(result.alert_ids)
         report.alerts = len(result.alert_ids)
         report.rising_events = tuple(result.rising_events)
+        report.follow_ups = tuple(result.follow_ups)
+        report.estimated_events = tuple(result.estimated_events)
         report.duration_ms = f.fetch_ms + _ms(started)
         report.source_alert = t.source_alert
         try:

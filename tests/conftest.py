@@ -37,3 +37,14 @@ def shared_dir() -> Path:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture
+def zh_cn():
+    """The process speaks zh-CN for one test (as the CLI makes it), English again after."""
+    from hotspot import i18n
+
+    before = i18n.current()
+    i18n.activate("zh-CN")
+    yield
+    i18n.activate(before)

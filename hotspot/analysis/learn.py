@@ -297,14 +297,20 @@ def keyword_alone_factors(
 
 
 def relearn(
-    store, verticals: Sequence[Vertical], flag: Callable[[str], str | None] | None = None
+    store,
+    verticals: Sequence[Vertical],
+    flag: Callable[[str], str | None] | None = None,
+    baseline=None,
 ) -> Learned:
-    """Recompute vertical expansions, demotions and the trend baseline from history."""
+    """Recompute vertical expansions, demotions and the trend baseline from history
+    (``baseline``: one already learned from the same history, e.g. a live replay's
+    ``trends.BaselineSample``, instead of re-reading every sighting)."""
     import json
 
     from hotspot.analysis.trends import learn_baseline
 
-    baseline = learn_baseline(store.observation_series())
+    if baseline is None:
+        baseline = learn_baseline(store.observation_series())
     store.set_meta("trend_baseline", json.dumps(baseline.as_dict()))
     docs = list(store.iter_learning_documents())
     learned = learn_verticals(docs, verticals, flag=flag)

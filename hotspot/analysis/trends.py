@@ -13,11 +13,13 @@ platform's percentile, while it is still below the top 3, is rising; so is one w
 grows faster than the platform's percentile, and so is a new entry that comes in higher than
 90% of the platform's new entries do (the earliest sign hourly snapshots can show). Until
 history exists the defaults below apply (no entry rule).
-``sparkline`` draws a trajectory in eight block characters.
+``Track`` holds the same state incrementally (the daemon's per-poll refresh); ``analyze``
+folds a list of sightings into one. ``sparkline`` draws a trajectory in eight block characters.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +32,7 @@ RISING_RANK_PER_HOUR = 8.0  # defaults until a baseline is learned
 RISING_HEAT_GROWTH = 0.5
 PERCENTILE = 0.9
 TOP = 3  # an event already in the top 3 has nowhere left to climb
+RANKS_KEPT = 24  # the trajectory a trend shows (sparkline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,25 +73,50 @@ def learn_baseline(
     series: Iterable[tuple[str, Sequence[tuple[int, int | None, int | None]]]],
 ) -> Baseline:
     """``series``: (platform, [(observed_at, rank, heat), ...] in time order) per item."""
-    gains: dict[str, list[float]] = {}
-    growths: dict[str, list[float]] = {}
-    entries: dict[str, list[float]] = {}
-    for platform, obs in series:
-        if obs and obs[0][1] is not None:
-            entries.setdefault(platform, []).append(obs[0][1])
-        for (t0, r0, h0), (t1, r1, h1) in zip(obs, obs[1:]):
-            hours = (t1 - t0) / 3600
-            if hours <= 0 or hours > 6:
-                continue
-            if r0 is not None and r1 is not None and r1 < r0:
-                gains.setdefault(platform, []).append((r0 - r1) / hours)
-            if h0 and h1 and h1 > h0:
-                growths.setdefault(platform, []).append((h1 / h0 - 1) / hours)
-    return Baseline(
-        rank_gain={p: _quantile(v, PERCENTILE) for p, v in gains.items() if len(v) >= 30},
-        heat_growth={p: _quantile(v, PERCENTILE) for p, v in growths.items() if len(v) >= 30},
-        entry_rank={p: _quantile(v, 1 - PERCENTILE) for p, v in entries.items() if len(v) >= 30},
-    )
+    sample = BaselineSample()
+    for n, (platform, obs) in enumerate(series):
+        for at, rank, heat in obs:
+            sample.add(platform, n, at, rank, heat)
+    return sample.baseline()
+
+
+class BaselineSample:
+    """What ``learn_baseline`` counts, gathered sighting by sighting (a live replay relearns
+    hourly without re-reading the whole history): per platform the climbs, heat growths and
+    entry ranks of every item, from consecutive sightings in time order."""
+
+    def __init__(self) -> None:
+        self.gains: dict[str, list[float]] = {}
+        self.growths: dict[str, list[float]] = {}
+        self.entries: dict[str, list[float]] = {}
+        self._last: dict[object, tuple[int, int | None, int | None]] = {}
+
+    def add(self, platform: str, item: object, at: int, rank: int | None, heat: int | None) -> None:
+        prev = self._last.get(item)
+        self._last[item] = (at, rank, heat)
+        if prev is None:
+            if rank is not None:
+                self.entries.setdefault(platform, []).append(rank)
+            return
+        t0, r0, h0 = prev
+        hours = (at - t0) / 3600
+        if hours <= 0 or hours > 6:
+            return
+        if r0 is not None and rank is not None and rank < r0:
+            self.gains.setdefault(platform, []).append((r0 - rank) / hours)
+        if h0 and heat and heat > h0:
+            self.growths.setdefault(platform, []).append((heat / h0 - 1) / hours)
+
+    def baseline(self) -> Baseline:
+        return Baseline(
+            rank_gain={p: _quantile(v, PERCENTILE) for p, v in self.gains.items() if len(v) >= 30},
+            heat_growth={
+                p: _quantile(v, PERCENTILE) for p, v in self.growths.items() if len(v) >= 30
+            },
+            entry_rank={
+                p: _quantile(v, 1 - PERCENTILE) for p, v in self.entries.items() if len(v) >= 30
+            },
+        )
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -118,103 +146,146 @@ class Trend:
         }
 
 
+class _Platform:
+    """What the trend needs of one platform's sightings, folded in one at a time."""
+
+    __slots__ = ("best", "first", "last", "n", "ranked", "ranks", "warm")
+
+    def __init__(self) -> None:
+        self.first = self.last = 0
+        self.n = 0
+        self.best: int | None = None
+        self.ranked: list[tuple[int, int]] = []  # the two latest (at, rank)
+        self.warm: list[tuple[int, int]] = []  # the two latest (at, heat) with heat
+        self.ranks: deque[int | None] = deque(maxlen=RANKS_KEPT)
+
+    def add(self, at: int, rank: int | None, heat: int | None) -> None:
+        if not self.n:
+            self.first = at
+        self.n += 1
+        self.last = max(self.last, at)
+        self.ranks.append(rank)
+        if rank is not None:
+            self.best = rank if self.best is None else min(self.best, rank)
+            self.ranked = [*self.ranked[-1:], (at, rank)]
+        if heat:
+            self.warm = [*self.warm[-1:], (at, heat)]
+
+    def velocity(self) -> float:
+        """Ranks gained per hour between the two latest sightings (the earliest climb)."""
+        if len(self.ranked) < 2:
+            return 0.0
+        (t0, r0), (t1, r1) = self.ranked
+        hours = (t1 - t0) / 3600
+        return (r0 - r1) / hours if 0 < hours <= 6 else 0.0
+
+    def growth(self) -> float:
+        """Relative heat growth per hour between the two latest sightings with heat."""
+        if len(self.warm) < 2:
+            return 0.0
+        (t0, h0), (t1, h1) = self.warm
+        hours = (t1 - t0) / 3600
+        return (h1 / h0 - 1) / hours if 0 < hours <= 6 and h0 else 0.0
+
+
+class Track:
+    """An event's trend state, updated per sighting: the daemon keeps one per live event so a
+    poll's trend refresh costs O(1) per event instead of re-reading 24 h of sightings.
+    The best rank is the best since the track began (a track is rebuilt from the last
+    ``HISTORY`` of sightings when an event comes back after the daemon forgot it)."""
+
+    __slots__ = ("first", "last", "platforms")
+
+    def __init__(self) -> None:
+        self.platforms: dict[str, _Platform] = {}
+        self.first: int | None = None
+        self.last = 0
+
+    def add(self, platform: str, at: int, rank: int | None, heat: int | None) -> None:
+        self.platforms.setdefault(platform, _Platform()).add(at, rank, heat)
+        self.first = at if self.first is None else min(self.first, at)
+        self.last = max(self.last, at)
+
+    def trend(
+        self, now: int, baseline: Baseline | None = None, rising: bool | None = None
+    ) -> Trend:
+        """The trend as of ``now``; ``rising`` overrides the percentile rule's verdict (the
+        learned detector's flag, where a platform has a model)."""
+        baseline = baseline or Baseline()
+        if not self.platforms or self.first is None:
+            return Trend(state="gone")
+        velocity, growth, rule = 0.0, 0.0, False
+        summary: dict[str, dict[str, Any]] = {}
+        for platform, p in self.platforms.items():
+            v, g = p.velocity(), p.growth()
+            velocity, growth = max(velocity, v), max(growth, g)
+            last_rank = p.ranked[-1][1] if p.ranked else None
+            fresh = now - p.last <= GONE_AFTER
+            if (
+                fresh
+                and last_rank is not None
+                and last_rank > TOP
+                and v >= baseline.rank_threshold(platform)
+            ):
+                rule = True
+            if fresh and g >= baseline.heat_threshold(platform) and (last_rank or 99) > TOP:
+                rule = True
+            if (
+                p.n == 1
+                and p.ranked
+                and p.ranked[-1][0] == now
+                and TOP < p.ranked[-1][1] <= baseline.entry_threshold(platform)
+            ):
+                rule = True  # a new entry that comes in unusually high for this platform
+            summary[platform] = {
+                "best_rank": p.best,
+                "last_rank": last_rank,
+                "velocity": round(v, 2),
+                "sightings": p.n,
+            }
+        is_rising = rule if rising is None else rising
+        best = min((s["best_rank"] for s in summary.values() if s["best_rank"]), default=None)
+        main = max(self.platforms.values(), key=lambda p: p.n)
+        if now - self.last > GONE_AFTER:
+            state = "gone"
+        elif is_rising:
+            state = "rising"
+        elif now - self.first < NEW_FOR:
+            state = "new"
+        elif velocity <= 0 and self._falling():
+            state = "fading"
+        else:
+            state = "peaking"
+        return Trend(
+            state=state,
+            rising=state == "rising",
+            velocity=velocity,
+            heat_growth=growth,
+            best_rank=best,
+            platforms=summary,
+            ranks=tuple(main.ranks),
+        )
+
+    def _falling(self) -> bool:
+        """Every platform's latest sighting ranks worse than its best."""
+        for p in self.platforms.values():
+            if not p.ranked or p.best is None or p.ranked[-1][1] <= p.best:
+                return False
+        return True
+
+
 def analyze(
     observations: Sequence[Mapping[str, Any]], now: int, baseline: Baseline | None = None
 ) -> Trend:
-    baseline = baseline or Baseline()
-    if not observations:
-        return Trend(state="gone")
-    by_platform: dict[str, list[Mapping[str, Any]]] = {}
-    for o in observations:
-        by_platform.setdefault(o["platform"], []).append(o)
-    first = min(o["observed_at"] for o in observations)
-    last = max(o["observed_at"] for o in observations)
-    velocity, growth, rising = 0.0, 0.0, False
-    summary: dict[str, dict[str, Any]] = {}
-    for platform, obs in by_platform.items():
-        obs = sorted(obs, key=lambda o: o["observed_at"])
-        ranked = [o for o in obs if o["rank"] is not None]
-        v = _rank_velocity(ranked)
-        g = _heat_growth([o for o in obs if o["heat"]])
-        velocity, growth = max(velocity, v), max(growth, g)
-        last_rank = ranked[-1]["rank"] if ranked else None
-        fresh = bool(obs) and now - obs[-1]["observed_at"] <= GONE_AFTER
-        if (
-            fresh
-            and last_rank is not None
-            and last_rank > TOP
-            and v >= baseline.rank_threshold(platform)
-        ):
-            rising = True
-        if fresh and g >= baseline.heat_threshold(platform) and (last_rank or 99) > TOP:
-            rising = True
-        if (
-            len(ranked) == 1
-            and ranked[0]["observed_at"] == now
-            and TOP < ranked[0]["rank"] <= baseline.entry_threshold(platform)
-        ):
-            rising = True  # a new entry that comes in unusually high for this platform
-        summary[platform] = {
-            "best_rank": min((o["rank"] for o in ranked), default=None),
-            "last_rank": last_rank,
-            "velocity": round(v, 2),
-            "sightings": len(obs),
-        }
-    best = min((s["best_rank"] for s in summary.values() if s["best_rank"]), default=None)
-    main = max(by_platform.values(), key=len)
-    ranks = tuple(o["rank"] for o in sorted(main, key=lambda o: o["observed_at"]))
-    if now - last > GONE_AFTER:
-        state = "gone"
-    elif rising:
-        state = "rising"
-    elif now - first < NEW_FOR:
-        state = "new"
-    elif velocity <= 0 and _falling(by_platform):
-        state = "fading"
-    else:
-        state = "peaking"
-    return Trend(
-        state=state,
-        rising=state == "rising",
-        velocity=velocity,
-        heat_growth=growth,
-        best_rank=best,
-        platforms=summary,
-        ranks=ranks,
-    )
+    """The trend of these sightings (platform, observed_at, rank, heat) as of ``now``."""
+    return track_of(observations).trend(now, baseline)
 
 
-def _falling(by_platform: Mapping[str, list[Mapping[str, Any]]]) -> bool:
-    """Every platform's latest sighting ranks worse than its best."""
-    for obs in by_platform.values():
-        ranked = [
-            o["rank"] for o in sorted(obs, key=lambda o: o["observed_at"]) if o["rank"] is not None
-        ]
-        if not ranked or ranked[-1] <= min(ranked):
-            return False
-    return True
-
-
-def _rank_velocity(obs: Sequence[Mapping[str, Any]]) -> float:
-    """Ranks gained per hour between the two latest sightings (the earliest detectable climb)."""
-    if len(obs) < 2:
-        return 0.0
-    start, end = obs[-2], obs[-1]
-    hours = (end["observed_at"] - start["observed_at"]) / 3600
-    if hours <= 0 or hours > 6:
-        return 0.0
-    return (start["rank"] - end["rank"]) / hours
-
-
-def _heat_growth(obs: Sequence[Mapping[str, Any]]) -> float:
-    """Relative heat growth per hour between the two latest sightings with heat."""
-    if len(obs) < 2:
-        return 0.0
-    start, end = obs[-2], obs[-1]
-    hours = (end["observed_at"] - start["observed_at"]) / 3600
-    if hours <= 0 or hours > 6 or not start["heat"]:
-        return 0.0
-    return (end["heat"] / start["heat"] - 1) / hours
+def track_of(observations: Iterable[Mapping[str, Any]]) -> Track:
+    t = Track()
+    for o in sorted(observations, key=lambda o: o["observed_at"]):
+        t.add(o["platform"], o["observed_at"], o["rank"], o["heat"])
+    return t
 
 
 def sparkline(values: Sequence[float | None], invert: bool = False) -> str:

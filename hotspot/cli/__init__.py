@@ -294,6 +294,7 @@ def parse_since(value: str | None) -> int | None:
 
 
 from hotspot.cli import (  # noqa: E402,F401
+    backtest_commands,
     delivery_commands,
     digest_commands,
     feedback_commands,

@@ -110,9 +110,23 @@ def run(obj: Context) -> None:
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--no-learn", is_flag=True, help=_l("Skip relearning expansions afterwards."))
+@click.option(
+    "--live",
+    is_flag=True,
+    help=_l(
+        "Replay as the daemon lives it: trends after every snapshot, hourly relearning and "
+        "daily rising-detector training in simulated time."
+    ),
+)
 @click.pass_obj
-def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
-    """Load archived hot-list history (JSON Lines) through the normal pipeline."""
+def import_(obj: Context, files: tuple[Path, ...], no_learn: bool, live: bool) -> None:
+    """Load archived hot-list history (JSON Lines) through the normal pipeline.
+
+    Without --live the import is a bulk load (no per-snapshot trends; one relearn at the
+    end). With --live every snapshot goes through Engine.ingest with trends on, the daemon's
+    hourly relearn and daily detector training run on the snapshots' clock, so the database
+    carries the states, rising_at, estimates and follow-ups a daemon polling live would have
+    left; pushes are counted ("would have pushed"), never queued."""
     from hotspot.analysis.learn import relearn
     from hotspot.ingest.history import read_snapshots
     from hotspot.storage.db import WriterLock
@@ -132,17 +146,35 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
         store = Store(config.database)
         store.mark_covered(int(time.time()))  # digests are due for what is collected from now
         engine = build_engine(obj, store)
-        new = alerts = rows = 0
+        sample = engine.follow_baseline() if live else None
+        new = alerts = rows = rising_n = follow_n = pushes = 0
         touched_until = 0
+        learned_at = 0
         with click.progressbar(
             length=len(snapshots), label="importing", file=sys.stderr, show_pos=True
         ) as bar:
             for batch in _batches(snapshots, IMPORT_BATCH):
                 with store.transaction():  # many snapshots per commit; each stays atomic
                     for snap in batch:
+                        at = int(snap.at.timestamp())
+                        if live and at - learned_at >= LEARN_EVERY:
+                            if learned_at and not no_learn:
+                                relearn(
+                                    store,
+                                    engine.verticals,
+                                    flag=engine.segmenter.word_flag,
+                                    baseline=sample and sample.baseline(),
+                                )
+                                engine.reload(engine.themes)
+                            engine.maybe_retrain(at)
+                            learned_at = at
                         result = engine.ingest(
-                            snap.platform, snap.platform, snap.items, snap.at, with_trends=False
+                            snap.platform, snap.platform, snap.items, snap.at, with_trends=live
                         )
+                        rising_n += len(result.rising_events)
+                        follow_n += len(result.follow_ups)
+                        if live:
+                            pushes += _would_push(obj.config(), store, result)
                         new += result.new_items
                         alerts += len(result.alert_ids)
                         rows += len(snap.items)
@@ -153,9 +185,10 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
                 relearn(store, engine.verticals, flag=engine.segmenter.word_flag)
                 engine.reload(engine.themes)
             store.recount_events()
-            # trends are only meaningful near "now": compute them for the last day of history
-            recent = [e["id"] for e in store.events(since=touched_until - 86400, limit=100_000)]
-            engine.refresh_trends(recent, touched_until)
+            if not live:
+                # trends are only meaningful near "now": the last day of history
+                recent = [e["id"] for e in store.events(since=touched_until - 86400, limit=100_000)]
+                engine.refresh_trends(recent, touched_until)
     say(
         _(
             "imported {rows} rows in {snapshots} snapshots: {new} new items, {alerts} alerts, "
@@ -169,9 +202,45 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool) -> None:
             seconds=f"{time.perf_counter() - started:.1f}",
         )
     )
+    if live:
+        detector = ", ".join(
+            _("{platform} (threshold {threshold})").format(
+                platform=p, threshold=f"{m.threshold:.2f}"
+            )
+            for p, m in engine.models.items()
+        ) or _("percentile rule (not enough history)")
+        say(
+            _(
+                "live replay: {rising} rising refreshes, {follow_ups} follow-ups, {pushes} pushes "
+                "would have been queued; detector: {detector}"
+            ).format(
+                rising=f"{rising_n:,}",
+                follow_ups=f"{follow_n:,}",
+                pushes=f"{pushes:,}",
+                detector=detector,
+            )
+        )
 
 
 IMPORT_BATCH = 100  # snapshots per transaction
+LEARN_EVERY = 3600  # the daemon's relearn interval, in simulated time
+
+
+def _would_push(config, store, result) -> int:
+    """Pushes the daemon would have queued for this ingest (alerts and rising events)."""
+    from hotspot.delivery.notifiers import rule_matches
+
+    if not config.notifiers or not (result.alert_ids or result.rising_events):
+        return 0
+    rising = set(result.rising_events)
+    ids = set(result.alert_ids) | set(store.alert_ids_of_events(sorted(rising)))
+    alerts = store.push_alerts(sorted(ids))
+    return sum(
+        1
+        for n in config.notifiers
+        for a in alerts
+        if rule_matches(n, {**a, "rising": a["rising"] or a["event_id"] in rising})
+    )
 
 
 def _batches(seq: list, n: int):

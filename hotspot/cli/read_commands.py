@@ -291,6 +291,13 @@ def events_list(obj: Context, since, platform, search, multi, limit, fmt) -> Non
                 "best_rank": r["best_rank"],
                 "heat": r["heat"],
                 "state": r["state"],
+                "rising_at": iso(r["rising_at"], tz) if r.get("rising_at") else None,
+                "rising_chance": r.get("rising_chance"),
+                "rising_chance_top3": r.get("rising_chance_top3"),
+                "rising_eta_min": r.get("rising_eta"),
+                "rising_why": r.get("rising_why"),
+                "follow_up_at": iso(r["follow_up_at"], tz) if r.get("follow_up_at") else None,
+                "follow_up_why": r.get("follow_up_why"),
                 "first_seen": iso(r["first_seen"], tz),
                 "last_seen": iso(r["last_seen"], tz),
                 "trend": sparkline(trend.get("ranks", []), invert=True),
@@ -386,6 +393,11 @@ def trends(obj: Context, platform, state, since, limit, fmt) -> None:
             {
                 "id": r["id"],
                 "state": r["state"],
+                "chance": _chance(r),
+                "rising_chance": r.get("rising_chance"),
+                "rising_eta_min": r.get("rising_eta"),
+                "why": r.get("rising_why"),
+                "follow_up": r.get("follow_up_why"),
                 "velocity": t.get("velocity"),
                 "best_rank": r["best_rank"],
                 "platforms": r["platforms"].split(","),
@@ -400,6 +412,7 @@ def trends(obj: Context, platform, state, since, limit, fmt) -> None:
         [
             ("id", _l("ID"), 7),
             ("state", _l("STATE"), 7),
+            ("chance", _l("TOP10 CHANCE"), 16),
             ("velocity", _l("RANKS/H"), 7),
             ("best_rank", _l("BEST"), 4),
             ("trend", _l("TREND"), 16),
@@ -407,6 +420,16 @@ def trends(obj: Context, platform, state, since, limit, fmt) -> None:
             ("title", _l("TITLE"), 44),
         ],
     )
+
+
+def _chance(r: dict) -> str:
+    """ "78% ≤20分钟" for the table: the detector's chance of the top 10 and the expected time."""
+    chance = r.get("rising_chance")
+    if chance is None:
+        return ""
+    eta = r.get("rising_eta")
+    pct = f"{chance:.0%}"
+    return _("{chance} ≤{minutes} min").format(chance=pct, minutes=eta) if eta else pct
 
 
 @cli.group()

@@ -131,6 +131,7 @@ class NotifierConfig:
     themes: tuple[str, ...] = ()
     min_score: float = 0.7
     only_rising: bool = False
+    min_chance: float | None = None  # with only_rising: fire when the chance reaches this
     quiet_hours: tuple[dt.time, dt.time] | None = None
     template: str | None = None
     include_sensitive: bool = False

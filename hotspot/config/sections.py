@@ -424,6 +424,7 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
                 "themes",
                 "min_score",
                 "only_rising",
+                "min_chance",
                 "quiet_hours",
                 "template",
                 "include_sensitive",
@@ -468,6 +469,10 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
             c.err(f"{where}.to", _("an email notifier needs a list of addresses"))
         elif type_ and type_ != "email" and not url:
             c.err(f"{where}.url", _("a {type} notifier needs the webhook url").format(type=type_))
+        min_chance = c.get(t, where, "min_chance", float, None)
+        if min_chance is not None and not 0 < min_chance <= 1:
+            c.err(f"{where}.min_chance", _("must be a chance between 0 and 1, e.g. 0.7"))
+            min_chance = None
         quiet = None
         if "quiet_hours" in t:
             q = t["quiet_hours"]
@@ -491,6 +496,7 @@ def notifiers(c: Checker, items: Any) -> tuple[NotifierConfig, ...]:
                 themes=tuple(c.strings(t, where, "themes")),
                 min_score=c.get(t, where, "min_score", float, 0.7),
                 only_rising=c.get(t, where, "only_rising", bool, False),
+                min_chance=min_chance,
                 quiet_hours=quiet,
                 template=c.get(t, where, "template", str, None),
                 include_sensitive=c.get(t, where, "include_sensitive", bool, False),

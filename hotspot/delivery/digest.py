@@ -72,6 +72,7 @@ class Entry:
     score: float
     weight: float
     event_id: int | None
+    outlook: str = ""  # the rising detector's "预计 20 分钟内进前十，概率 78%"
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +284,18 @@ def _entry(r: Mapping[str, Any], tz: ZoneInfo) -> Entry:
         score=float(r["score"]),
         weight=weight(float(r["score"]), heat),
         event_id=r.get("event_id"),
+        outlook=_outlook(trend, r.get("state")),
+    )
+
+
+def _outlook(trend: Mapping[str, Any], state: str | None) -> str:
+    est = trend.get("estimate") if trend else None
+    if not est or state != "rising" or est.get("chance") is None:
+        return ""
+    from hotspot.delivery.notifiers import estimate_text
+
+    return estimate_text(
+        {"rising": True, "rising_chance": est["chance"], "rising_eta": est.get("eta_minutes")}
     )
 
 

@@ -40,6 +40,7 @@ from hotspot.delivery.notifiers import Push, format_push, in_quiet_hours, rule_m
 from hotspot.delivery.planning_sections import digest_planning
 from hotspot.errors import DeliveryError
 from hotspot.planning.desk import mark_sensitive
+from hotspot.storage.store_delivery import FOLLOW_UP_ID
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -300,7 +301,13 @@ def enqueue(config: Config, store: Store, reports: Sequence[Any], now: float | N
     if not config.notifiers or not reports:
         return 0
     rising = {e for r in reports for e in r.rising_events}
-    ids = {a for r in reports for a in r.alert_ids} | set(store.alert_ids_of_events(sorted(rising)))
+    estimated = {e for r in reports for e in getattr(r, "estimated_events", ())}
+    follow = {e for r in reports for e in getattr(r, "follow_ups", ())}
+    ids = {a for r in reports for a in r.alert_ids} | set(
+        store.alert_ids_of_events(sorted(rising | estimated))
+    )
+    # a story that comes back is pushed once more, as "再度升温", under its own delivery id
+    ids |= {FOLLOW_UP_ID + a for a in store.alert_ids_of_events(sorted(follow))}
     alerts = store.push_alerts(sorted(ids))
     for a in alerts:
         a["rising"] = a["rising"] or a["event_id"] in rising

@@ -72,7 +72,12 @@ def rule_matches(n: NotifierConfig, alert: Mapping[str, Any]) -> bool:
         return False
     if float(alert.get("score") or 0) < n.min_score:
         return False
-    return not n.only_rising or bool(alert.get("rising"))
+    if not n.only_rising:
+        return True
+    chance = alert.get("rising_chance")
+    if n.min_chance is not None and chance is not None:
+        return float(chance) >= n.min_chance  # the learned estimate crossed the bar
+    return bool(alert.get("rising"))
 
 
 def in_quiet_hours(n: NotifierConfig, t: dt.time | dt.datetime) -> bool:
@@ -153,10 +158,41 @@ def _facts(a: Mapping[str, Any]) -> str:
         bits.append(_("heat {heat}").format(heat=display.heat(heat)))
     if a.get("rising"):
         bits.append(_("rising"))
+    outlook = estimate_text(a)
+    if outlook:
+        bits.append(outlook)
     bits.append(_("score {score}").format(score=f"{float(a.get('score') or 0):.2f}"))
     if a.get("terms"):
         bits.append(", ".join(a["terms"][:5]))
     return " · ".join(bits)
+
+
+def estimate_text(a: Mapping[str, Any]) -> str:
+    """ "rising again" (zh-CN "再度升温") for a follow-up push and the detector's outlook
+    ("top ten expected within 20 minutes, chance 78%", zh-CN "预计 20 分钟内进前十，概率 78%"),
+    when the event has one. ``follow_up_why`` is stored text from the engine (Chinese)."""
+    again = outlook = ""
+    if a.get("follow_up"):
+        why = a.get("follow_up_why")
+        again = _("rising again ({why})").format(why=why) if why else _("rising again")
+    chance, eta = a.get("rising_chance"), a.get("rising_eta")
+    if chance is not None and (a.get("rising") or a.get("follow_up")):
+        pct = f"{float(chance):.0%}"
+        if eta:
+            outlook = _("top ten expected within {minutes} minutes, chance {chance}").format(
+                minutes=eta_minutes(eta), chance=pct
+            )
+        else:
+            outlook = _("chance of the top ten {chance}").format(chance=pct)
+    if again and outlook:
+        return _("{follow_up}, {outlook}").format(follow_up=again, outlook=outlook)
+    return again or outlook
+
+
+def eta_minutes(m: float) -> int:
+    """Minutes an operator reads: 5-minute steps under an hour, then 10s."""
+    step = 5 if m < 60 else 10
+    return int(max(step, -(-int(m) // step) * step))
 
 
 def _md_block(a: Mapping[str, Any]) -> str:
@@ -400,6 +436,9 @@ def _public(a: Mapping[str, Any]) -> dict[str, Any]:
         "event_heat",
         "state",
         "rising",
+        "rising_chance",
+        "rising_eta",
+        "follow_up",
         "created_at",
         "event_id",
         "sensitive",

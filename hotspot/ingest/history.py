@@ -1,6 +1,6 @@
 """Read archived hot-list history (``hotspot import``): JSON Lines, one row per list entry per
 snapshot, as in ../shared/corpus (platform, snapshot_time, rank, title, heat, optional
-heat_raw, url, label, query, desc/summary, pinned, is_ad).
+heat_raw, url, label, query, desc/summary, pinned, is_ad, optional tags: Weibo's category).
 
 ``read_snapshots`` groups rows into snapshots (platform, time) in time order across all
 files, so an import replays history exactly as live polls would have seen it. Bad lines are
@@ -52,11 +52,18 @@ def row_to_item(row: dict) -> RawItem:
         rank=rank if isinstance(rank, int) else None,
         heat=heat,
         label=str(row["label"]) if row.get("label") is not None else None,
-        category=row.get("category") or category,
+        category=row.get("category") or _tag(row.get("tags")) or category,
         summary=row.get("summary") or row.get("desc"),
         pinned=bool(row.get("pinned")),
         is_ad=bool(row.get("is_ad")),
     )
+
+
+def _tag(tags: object) -> str | None:
+    """Weibo's category word (剧集, 综艺 …) from the corpus_fine ``tags`` key."""
+    if isinstance(tags, list) and tags and isinstance(tags[0], str):
+        return tags[0]
+    return tags if isinstance(tags, str) and tags else None
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:

@@ -233,6 +233,18 @@ M0005_ALERTS_BY_EVENT = """
     CREATE INDEX alerts_event ON alerts (event_id);
 """
 
+#: The rising detector's estimate on events (issue 13): the latest chance of reaching the
+#: top 10 (and top 3), the expected minutes to it, the Chinese explanation of the flag, and
+#: the follow-up marks of a story that comes back ("再度升温").
+M0006_EVENT_ESTIMATES = """
+    ALTER TABLE events ADD COLUMN rising_chance REAL;
+    ALTER TABLE events ADD COLUMN rising_chance_top3 REAL;
+    ALTER TABLE events ADD COLUMN rising_eta INTEGER;
+    ALTER TABLE events ADD COLUMN rising_why TEXT;
+    ALTER TABLE events ADD COLUMN follow_up_at INTEGER;
+    ALTER TABLE events ADD COLUMN follow_up_why TEXT;
+"""
+
 #: (name, SQL) in order; the names are what ``_sqlite_migrations`` records.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", M0001_INITIAL),
@@ -240,6 +252,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0003_benchmark_posts", M0003_BENCHMARK_POSTS),
     ("0004_delivery_once", M0004_DELIVERY_ONCE),
     ("0005_alerts_by_event", M0005_ALERTS_BY_EVENT),
+    ("0006_event_estimates", M0006_EVENT_ESTIMATES),
 ]
 KNOWN = frozenset(name for name, _ in MIGRATIONS)
 

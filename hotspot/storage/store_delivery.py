@@ -59,6 +59,10 @@ def backoff(attempts: int, rng: random.Random | None = None) -> float:
     return min(BACKOFF_CAP, base / 2 + r.random() * base / 2)
 
 
+#: Delivery ids at or above this are follow-up pushes of alert ``id - FOLLOW_UP_ID``.
+FOLLOW_UP_ID = 1 << 40
+
+
 class DeliveryStore:
     """Queries and writes of the delivery layer (mixed into ``Store``)."""
 
@@ -500,27 +504,39 @@ class DeliveryStore:
         )
 
     def push_alerts(self, ids: Sequence[int]) -> list[dict[str, Any]]:
-        """Alerts by id with what a push shows (title, url, platforms, rank, heat, state).
-        Alerts marked irrelevant are left out, so a rising event the operator rejected is not
-        pushed again (its queued rows are closed as having nothing to send)."""
+        """Alerts by id with what a push shows (title, url, platforms, rank, heat, state, the
+        rising estimate). An id of ``FOLLOW_UP_ID + alert id`` is the alert's one follow-up
+        push ("再度升温"): same row, that id, ``follow_up`` true. Alerts marked irrelevant are
+        left out (follow-ups too), so a rising event the operator rejected is not pushed again
+        (its queued rows are closed as having nothing to send)."""
         if not ids:
             return []
-        marks = ",".join("?" * len(ids))
+        wanted = {i: i % FOLLOW_UP_ID for i in ids}
+        base = sorted(set(wanted.values()))
+        marks = ",".join("?" * len(base))
         rows = self.rows(
             "SELECT a.id, a.account, a.theme, a.score, a.terms, a.created_at, a.event_id, "
             "i.title, i.url, i.platform, i.best_rank, i.max_heat, e.platforms, e.state, "
             "i.summary, i.category, "
+            "e.rising_chance, e.rising_eta, e.rising_why, e.follow_up_at, e.follow_up_why, "
             f"e.heat AS event_heat FROM alerts a JOIN items i ON i.id = a.item_id LEFT JOIN "
             f"events e ON e.id = a.event_id WHERE a.id IN ({marks}) AND {NOT_IRRELEVANT} "
             "ORDER BY a.id",
-            list(ids),
+            base,
         )
-        for r in rows:
+        by_id = {r["id"]: r for r in rows}
+        out = []
+        for want in sorted(wanted):
+            r = by_id.get(wanted[want])
+            if r is None:
+                continue
+            r = dict(r, id=want, follow_up=want >= FOLLOW_UP_ID)
             r["terms"] = json.loads(r["terms"])
             r["platforms"] = [p for p in (r.get("platforms") or "").split(",") if p]
             r["kind"] = "alert"
             r["rising"] = r.get("state") == "rising"
-        return rows
+            out.append(r)
+        return out
 
     def push_source_alerts(self, ids: Sequence[int]) -> list[dict[str, Any]]:
         """Source alerts by their (positive) id, shaped like alerts with kind='source'."""

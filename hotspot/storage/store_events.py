@@ -88,20 +88,89 @@ class EventStore:
         )
 
     def refresh_event(
-        self, event_id: int, state: str | None, trend: dict | None, rising_at: int | None
+        self,
+        event_id: int,
+        state: str | None,
+        trend: dict | None,
+        rising_at: int | None,
+        estimate: dict | None = None,
     ) -> None:
-        """Recompute items/heat from members and store the trend summary."""
-        self.conn.execute(
+        """Recompute items/heat from members and store the trend summary (and the rising
+        detector's latest estimate, when there is one)."""
+        self.refresh_events([(event_id, state, trend, rising_at, estimate)])
+
+    def refresh_events(
+        self, rows: Sequence[tuple[int, str | None, dict | None, int | None, dict | None]]
+    ) -> None:
+        """``refresh_event`` for one poll's events in one statement batch."""
+        self.conn.executemany(
             "UPDATE events SET items = (SELECT COUNT(*) FROM items WHERE event_id = :id), "
             "heat = (SELECT SUM(last_heat) FROM items WHERE event_id = :id), "
             "state = COALESCE(:state, state), trend = COALESCE(:trend, trend), "
-            "rising_at = COALESCE(rising_at, :rising) WHERE id = :id",
-            {
-                "id": event_id,
-                "state": state,
-                "trend": to_json(trend) if trend else None,
-                "rising": rising_at,
-            },
+            "rising_at = COALESCE(rising_at, :rising), "
+            "rising_chance = COALESCE(:chance, rising_chance), "
+            "rising_chance_top3 = COALESCE(:chance3, rising_chance_top3), "
+            "rising_eta = COALESCE(:eta, rising_eta), "
+            "rising_why = COALESCE(:why, rising_why) WHERE id = :id",
+            [
+                {
+                    "id": event_id,
+                    "state": state,
+                    "trend": to_json(trend) if trend else None,
+                    "rising": rising_at,
+                    "chance": (est or {}).get("chance"),
+                    "chance3": (est or {}).get("chance_top3"),
+                    "eta": (est or {}).get("eta_minutes"),
+                    "why": (est or {}).get("why"),
+                }
+                for event_id, state, trend, rising_at, est in rows
+            ],
+        )
+
+    def mark_follow_up(self, event_id: int, at: int, why: str) -> None:
+        """A story that comes back (new peak, new platform, heat after a quiet day)."""
+        self.conn.execute(
+            "UPDATE events SET follow_up_at = ?, follow_up_why = ? WHERE id = ?",
+            (at, why, event_id),
+        )
+
+    def event_tracks(self, event_ids: Sequence[int], since: int) -> dict[int, list[tuple]]:
+        """(platform, observed_at, rank, heat) per event since ``since``, in time order."""
+        out: dict[int, list[tuple]] = {e: [] for e in event_ids}
+        for chunk in chunks(list(event_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for eid, plat, at, rank, heat in self.conn.execute(
+                "SELECT i.event_id, i.platform, o.observed_at, o.rank, o.heat FROM "
+                f"observations o JOIN items i ON i.id = o.item_id WHERE i.event_id IN ({marks}) "
+                "AND o.observed_at >= ? ORDER BY o.observed_at",
+                [*chunk, since],
+            ):
+                out[eid].append((plat, at, rank, heat))
+        return out
+
+    def last_seen_before(self, event_ids: Sequence[int], at: int) -> dict[int, int]:
+        """Each event's latest sighting strictly before ``at`` (events never seen: absent)."""
+        out: dict[int, int] = {}
+        for chunk in chunks(list(event_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for eid, last in self.conn.execute(
+                "SELECT i.event_id, MAX(o.observed_at) FROM observations o JOIN items i ON "
+                f"i.id = o.item_id WHERE i.event_id IN ({marks}) AND o.observed_at < ? "
+                "GROUP BY i.event_id",
+                [*chunk, at],
+            ):
+                if last is not None:
+                    out[eid] = last
+        return out
+
+    def snapshot_rows(self, since: int) -> Iterator[tuple]:
+        """(platform, observed_at, item id, rank, heat, category, event id) since ``since``, in
+        time order: the history the rising detector learns from."""
+        yield from self.conn.execute(
+            "SELECT i.platform, o.observed_at, o.item_id, o.rank, o.heat, i.category, "
+            "i.event_id FROM observations o JOIN items i ON i.id = o.item_id "
+            "WHERE o.observed_at >= ? AND i.pinned = 0 ORDER BY o.observed_at, i.platform",
+            (since,),
         )
 
     def recount_events(self) -> None:
@@ -164,14 +233,18 @@ class EventStore:
         params.append(limit)
         return self.rows(sql, params)
 
+    def observation_rows(self) -> Iterator[tuple[str, str, int, int | None, int | None]]:
+        """(item id, platform, observed_at, rank, heat), by item then time."""
+        yield from self.conn.execute(
+            "SELECT o.item_id, i.platform, o.observed_at, o.rank, o.heat FROM observations o "
+            "JOIN items i ON i.id = o.item_id ORDER BY o.item_id, o.observed_at"
+        )
+
     def observation_series(self) -> Iterator[tuple[str, list[tuple[int, int | None, int | None]]]]:
         """(platform, [(observed_at, rank, heat)...]) per item, for the trend baseline."""
         current, platform = None, ""
         series: list[tuple[int, int | None, int | None]] = []
-        for item_id, plat, at, rank, heat in self.conn.execute(
-            "SELECT o.item_id, i.platform, o.observed_at, o.rank, o.heat FROM observations o "
-            "JOIN items i ON i.id = o.item_id ORDER BY o.item_id, o.observed_at"
-        ):
+        for item_id, plat, at, rank, heat in self.observation_rows():
             if item_id != current:
                 if series:
                     yield platform, series

@@ -118,3 +118,17 @@ def test_shipped_default_config_is_valid():
     root = Path(__file__).resolve().parents[2]
     config = load_config(root / "hotspot.toml", load_plugins())
     assert {s.type for s in config.sources} >= {"weibo", "rss"}
+
+
+def test_notifier_min_chance_is_a_chance(tmp_path):
+    base = (
+        '[hotspot]\ndatabase = "h.db"\n[[notifiers]]\nname = "hot"\ntype = "webhook"\n'
+        'url = "http://127.0.0.1:9/hook"\nonly_rising = true\n'
+    )
+    good = load_config(write(tmp_path, base + "min_chance = 0.7\n"), load_plugins())
+    assert good.notifiers[0].min_chance == 0.7
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, base + "min_chance = 70\n"), load_plugins())
+    assert "notifiers[0] (hot).min_chance: must be a chance between 0 and 1" in "\n".join(
+        info.value.problems
+    )

@@ -402,3 +402,55 @@ def test_exact_bytes_of_one_hostile_title_on_each_markdown_platform():
         "text": title,
         "href": "https://s.weibo.com/weibo?q=1",
     }  # plain text elements: nothing to escape
+
+
+# -- the rising detector's chance and follow-ups (issue 13) ---------------------------------
+def test_only_rising_with_min_chance_fires_on_the_estimate():
+    picky = n(only_rising=True, min_chance=0.7)
+    assert rule_matches(picky, a(rising=False, rising_chance=0.78))
+    assert not rule_matches(picky, a(rising=True, rising_chance=0.6))
+    assert rule_matches(picky, a(rising=True, rising_chance=None))  # no model yet: the flag
+    assert not rule_matches(picky, a(rising=False, rising_chance=None))
+
+
+def test_push_text_says_chance_time_and_follow_up():
+    from hotspot.delivery.notifiers import estimate_text
+
+    assert estimate_text(a(rising=True, rising_chance=0.78, rising_eta=18)) == (
+        "top ten expected within 20 minutes, chance 78%"
+    )
+    assert estimate_text(a(rising=False, rising_chance=0.78)) == ""
+    text = estimate_text(a(follow_up=True, follow_up_why="新平台：百度", rising_chance=None))
+    assert text == "rising again (新平台：百度)"
+    (push,) = format_push(n("wecom"), [a(rising=True, rising_chance=0.5, rising_eta=75)])
+    assert "top ten expected within 80 minutes, chance 50%" in push.body["markdown"]["content"]
+
+
+def test_push_estimate_text_in_chinese(zh_cn):
+    from hotspot.delivery.notifiers import estimate_text
+
+    assert estimate_text(a(rising=True, rising_chance=0.78, rising_eta=18)) == (
+        "预计 20 分钟内进前十，概率 78%"
+    )
+    text = estimate_text(
+        a(follow_up=True, follow_up_why="新平台：百度", rising_chance=0.6, rising_eta=None)
+    )
+    assert text == "再度升温（新平台：百度），进前十概率 60%"
+
+
+def test_a_follow_up_is_pushed_once_more_never_twice(httpserver, tmp_path):
+    httpserver.expect_request("/wecom", method="POST").respond_with_json({"errcode": 0})
+    config, store, reports = make(tmp_path, httpserver.url_for("").rstrip("/"))
+    enqueue(config, store, reports, now=NOW)
+    deliver_pushes(config, store, now=NOW)
+    first = len(bodies(httpserver, "/wecom"))
+    event_id = store.push_alerts([reports[0].alert_ids[0]])[0]["event_id"]
+    with store.transaction():
+        store.mark_follow_up(event_id, NOW + 86400, "新平台：百度")
+    again = [PollReport(source="weibo", follow_ups=(event_id,))]
+    assert enqueue(config, store, again, now=NOW + 86400) == 5  # one per notifier
+    assert enqueue(config, store, again, now=NOW + 86400) == 0  # never a duplicate
+    deliver_pushes(config, store, now=NOW + 86400)
+    pushed = bodies(httpserver, "/wecom")[first:]
+    assert len(pushed) == 1
+    assert "rising again (新平台：百度)" in pushed[0][0]["markdown"]["content"]
