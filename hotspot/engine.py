@@ -151,6 +151,10 @@ def load_rising_models(store: Store) -> dict[str, rising.PlatformModel]:
         return {}
 
 
+#: ``undated_before`` on a feed's first poll: every undated entry is backlog.
+FIRST = 2**62
+
+
 class Engine:
     """Segmenter + matcher + store, built once per daemon (or per CLI write command).
 
@@ -379,9 +383,11 @@ class Engine:
                 if (
                     h.published is None
                     and undated_before is not None
-                    and (first_seen <= undated_before)
+                    and (first_seen <= undated_before if k is not None else undated_before >= FIRST)
                 ):
-                    continue  # undated and there since the feed's first poll
+                    # undated and there since the feed's first poll. Compared by what is new
+                    # in this poll, not by the clock alone: two polls can fall in one second.
+                    continue
                 to_match.append((h, event_id, tokens, summary_tokens, persons))
             self.store.observe_many(list(hotspots.values()), at)
             if self.sample is not None:

@@ -379,7 +379,8 @@ class Poller:
         source (a feed) was first read, so later undated items are new, not backlog."""
         with self.store.transaction():
             if first_poll:
-                self.store.set_meta(f"first_poll:{name}", str(int(now)))
+                # the end of the first poll: every item it stored was first seen by then
+                self.store.set_meta(f"first_poll:{name}", str(int(max(now, time.time()))))
             self.store.save_source_state(t.state)
             self.store.record_poll(
                 name,
