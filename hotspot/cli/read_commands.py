@@ -444,42 +444,14 @@ def sources_status(obj: Context, fmt: str) -> None:
     """Health of each configured source: last success, last error, backoff, next poll."""
     config = obj.config()
     tz = config.tz
-    store = obj.store()
-    states = store.source_states()
-    polls = store.last_polls()
     from hotspot.planning.benchmarks import benchmark_sources
 
-    rows = []
-    for sc in [*config.sources, *(b[0] for b in benchmark_sources(config))]:
-        s = states.get(sc.name, {})
-        p = polls.get(sc.name, {})
-        failures = s.get("failures") or 0
-        health = (
-            "disabled"
-            if not sc.enabled
-            else "never polled"
-            if not s
-            else ("ok" if failures == 0 else "failing" if failures < 3 else "down")
-        )
-        rows.append(
-            {
-                "source": sc.name,
-                "type": sc.type,
-                "health": health,
-                "last_success": iso(s.get("last_success"), tz),
-                "failures": failures,
-                "last_error": s.get("last_error"),
-                "backoff_until": iso(s.get("backoff_until"), tz),
-                "next_poll": iso(s.get("next_poll"), tz),
-                "last_items": p.get("items"),
-                "last_duration_ms": p.get("duration_ms"),
-            }
-        )
-    if fmt == "table":
-        for r, sc in zip(rows, config.sources):
-            s = states.get(sc.name, {})
-            r["last_success"] = when(s.get("last_success"), tz)
-            r["next_poll"] = when(s.get("next_poll"), tz)
+    sources = [*config.sources, *(b[0] for b in benchmark_sources(config))]
+    rows = obj.store().source_status(sources)
+    show = when if fmt == "table" else iso  # a table shows local times, json/csv ISO
+    for r in rows:
+        r["backoff_until"] = iso(r["backoff_until"], tz)
+        r["last_success"], r["next_poll"] = show(r["last_success"], tz), show(r["next_poll"], tz)
     emit(
         rows,
         fmt,

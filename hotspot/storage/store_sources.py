@@ -4,7 +4,7 @@ alerts (mixed into ``Store``)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 STATE_COLUMNS = {
@@ -81,3 +81,36 @@ class SourceStore:
         return {r["source"]: r for r in rows}
 
     # -- learned terms --------------------------------------------------------------------
+
+    def source_status(self, sources: Sequence[Any]) -> list[dict[str, Any]]:
+        """One row per configured source (``SourceConfig``-like: name, type, enabled): its
+        health (ok / failing / down / disabled / never polled) and raw state, times as Unix
+        seconds. ``sources status``, the workspace and the MCP server format it."""
+        states = self.source_states()
+        polls = self.last_polls()
+        rows = []
+        for sc in sources:
+            s = states.get(sc.name, {})
+            p = polls.get(sc.name, {})
+            failures = s.get("failures") or 0
+            if not sc.enabled:
+                health = "disabled"
+            elif not s:
+                health = "never polled"
+            else:
+                health = "ok" if failures == 0 else "failing" if failures < 3 else "down"
+            rows.append(
+                {
+                    "source": sc.name,
+                    "type": sc.type,
+                    "health": health,
+                    "last_success": s.get("last_success"),
+                    "failures": failures,
+                    "last_error": s.get("last_error"),
+                    "backoff_until": s.get("backoff_until"),
+                    "next_poll": s.get("next_poll"),
+                    "last_items": p.get("items"),
+                    "last_duration_ms": p.get("duration_ms"),
+                }
+            )
+        return rows

@@ -145,38 +145,17 @@ def event_data(store: Store, event_id: int) -> dict[str, Any] | None:
 
 
 def source_rows(config: Config, store: Store) -> list[dict[str, Any]]:
-    """The fields of ``hotspot sources status --format json``."""
+    """The fields of ``hotspot sources status --format json`` (``Store.source_status``,
+    times in local ISO), plus the raw ``_last_success`` / ``_next_poll`` for the page."""
+    from hotspot.planning.benchmarks import benchmark_sources
+
     tz = config.tz
-    states = store.source_states()
-    polls = store.last_polls()
-    rows = []
-    for sc in config.sources:
-        s = states.get(sc.name, {})
-        p = polls.get(sc.name, {})
-        failures = s.get("failures") or 0
-        health = (
-            "disabled"
-            if not sc.enabled
-            else "never polled"
-            if not s
-            else ("ok" if failures == 0 else "failing" if failures < 3 else "down")
-        )
-        rows.append(
-            {
-                "source": sc.name,
-                "type": sc.type,
-                "health": health,
-                "last_success": iso(s.get("last_success"), tz),
-                "failures": failures,
-                "last_error": s.get("last_error"),
-                "backoff_until": iso(s.get("backoff_until"), tz),
-                "next_poll": iso(s.get("next_poll"), tz),
-                "last_items": p.get("items"),
-                "last_duration_ms": p.get("duration_ms"),
-                "_last_success": s.get("last_success"),
-                "_next_poll": s.get("next_poll"),
-            }
-        )
+    sources = [*config.sources, *(b[0] for b in benchmark_sources(config))]
+    rows = store.source_status(sources)
+    for r in rows:
+        r["_last_success"], r["_next_poll"] = r["last_success"], r["next_poll"]
+        for key in ("last_success", "backoff_until", "next_poll"):
+            r[key] = iso(r[key], tz)
     return rows
 
 
