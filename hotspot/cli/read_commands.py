@@ -82,29 +82,9 @@ def alerts_list(obj: Context, account, theme, since, min_score, limit, show_all,
         limit=limit,
         include_irrelevant=show_all,
     )
-    out = [
-        {
-            "id": r["id"],
-            "account": r["account"],
-            "theme": r["theme"],
-            "score": round(r["score"], 3),
-            "title": r["title"],
-            "url": r["url"],
-            "source": r["source"],
-            "platform": r["platform"],
-            "platforms": r["platforms"],
-            "rank": r["rank"],
-            "best_rank": r["best_rank"],
-            "heat": r["heat"],
-            "category": r["category"],
-            "event_id": r["event_id"],
-            "state": r["state"],
-            "created_at": iso(r["created_at"], tz),
-            "terms": r["terms"],
-            "verdict": r["verdict"],
-        }
-        for r in rows
-    ]
+    from hotspot.web.views import alert_row  # one row shape for the CLI, workspace and MCP
+
+    out = [alert_row(r, tz) for r in rows]
     if not rows and fmt == "table":
         click.echo(empty_alerts_reason(obj.config(), account, theme, since))
         return
