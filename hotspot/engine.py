@@ -170,6 +170,7 @@ class Engine:
         verticals: Sequence[Vertical] | None = None,
     ):
         self.store = store
+        store.keep_caches()  # the engine is the writer: what ingest reads stays in memory
         self.verticals = tuple(verticals if verticals is not None else load_verticals())
         self.themes = list(themes)
         self.learned = load_learned(store)
@@ -201,11 +202,15 @@ class Engine:
 
     def reload(self, themes: Sequence[tuple[str, ThemeConfig]]) -> None:
         """New themes (SIGHUP) or new learned terms: rebuild the matcher, keep the segmenter."""
-        self.themes = list(themes)
-        self.learned = load_learned(self.store)
-        self.segmenter.add_words(w for _, t in self.themes for w in (*t.keywords, *t.synonyms))
-        self.matcher = Matcher(self.themes, self.verticals, self.learned)
-        self._matched = set()  # a new matcher looks at every item again
+        themes = list(themes)
+        learned = load_learned(self.store)
+        self.segmenter.add_words(w for _, t in themes for w in (*t.keywords, *t.synonyms))
+        if themes != self.themes or learned != self.learned:
+            # building the index costs a tenth of a second; an hourly relearn that changed
+            # nothing (most of them) keeps the one it has
+            self.matcher = Matcher(themes, self.verticals, learned)
+        self.themes, self.learned = themes, learned
+        self._matched = set()  # a new matcher generation looks at every item again
         self.baseline = load_baseline(self.store)
         self.models = load_rising_models(self.store)
         self._epochs = None
@@ -344,6 +349,7 @@ class Engine:
                 hotspots[h.id] = h
         if self._epochs is None:  # before anything is stored under these theme definitions
             self._epochs = self._refresh_epochs()
+        self.store.sync_caches()
         known = self.store.known_items(list(hotspots))
         result = IngestResult(items=len(hotspots), new_items=len(hotspots) - len(known))
         sightings: dict[int, tuple[str, int | None]] = {}
@@ -518,17 +524,10 @@ class Engine:
             override = (est is not None and est.flagged) if learned else None
             t = track.trend(at, self.baseline, override)
             trend = t.as_dict()
-            if est is not None:
-                trend["estimate"] = est.as_dict()
-            rows.append(
-                (
-                    event_id,
-                    t.state,
-                    trend,
-                    at if t.rising else None,
-                    est.as_dict() if est is not None else None,
-                )
-            )
+            estimate = est.as_dict() if est is not None else None
+            if estimate is not None:
+                trend["estimate"] = estimate
+            rows.append((event_id, t.state, trend, at if t.rising else None, estimate))
             if t.rising:
                 rising_ids.append(event_id)
         self.store.refresh_events(rows)
@@ -618,10 +617,7 @@ class Engine:
 
     def _assign_event(self, h: Hotspot, tokens: list[str], at: int, window: _Window) -> int:
         terms = content_keywords(tokens)[: ev.MAX_EVENT_TERMS]
-        rows = self.store.candidate_events(terms, window.since, window.oldest())
-        candidates = [
-            ev.Candidate(r["id"], r["title"], frozenset(r["terms"].split())) for r in rows
-        ]
+        candidates = self.store.recent_candidates(terms, window.since, window.oldest())
         chosen = ev.choose_event(h.title, terms, candidates)
         if chosen is not None:
             return chosen
@@ -644,7 +640,7 @@ class _Window:
 
     def oldest(self) -> int | None:
         if not self._looked:
-            self._oldest = self._store.oldest_recent_event(self.since)
+            self._oldest = self._store.recent_oldest(self.since)
             self._looked = True
         return self._oldest
 

@@ -37,10 +37,15 @@ class Candidate:
     terms: frozenset[str]
 
 
-@lru_cache(maxsize=1_024)  # candidate titles recur across many comparisons
+@lru_cache(maxsize=8_192)  # candidate titles recur across many comparisons
 def grams(text: str) -> frozenset[str]:
     key = match_key(text)
     return frozenset({key[i : i + 2] for i in range(len(key) - 1)} or ({key} if key else set()))
+
+
+@lru_cache(maxsize=8_192)
+def _key(text: str) -> str:
+    return match_key(text)
 
 
 def dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -49,9 +54,9 @@ def dice(a: frozenset[str], b: frozenset[str]) -> float:
 
 def similarity(title: str, terms: frozenset[str], other: Candidate) -> float:
     """How strongly an item belongs to a candidate event (0 when it does not)."""
-    d = dice(grams(title), grams(other.title))
-    if match_key(title) == match_key(other.title):
+    if _key(title) == _key(other.title):
         return 1.0
+    d = dice(grams(title), grams(other.title))
     shared = terms & other.terms
     overlap = len(shared) / min(len(terms), len(other.terms)) if terms and other.terms else 0.0
     best = 0.0

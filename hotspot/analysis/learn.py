@@ -97,6 +97,24 @@ def _fade(age_seconds: float) -> float:
     return 0.5 ** (max(0.0, age_seconds) / 86400 / HALF_LIFE_DAYS)
 
 
+_LEXICON_MATCHER: list = []  # [(verticals, Matcher, evidence memo)]: the last one built
+EVIDENCE_KEPT = 20_000  # titles whose lexicon evidence is remembered between relearns
+
+
+def _lexicon_matcher(verticals: Sequence[Vertical]) -> tuple[Matcher, dict]:
+    """The theme-less matcher over these verticals and its memo of (tokens, category) ->
+    ``vertical_evidence``, built once per set of vertical objects: the daemon's hourly
+    relearn passes the same ones, and reads mostly the same titles again."""
+    key = tuple(verticals)
+    if _LEXICON_MATCHER:
+        known, matcher, memo = _LEXICON_MATCHER[0]
+        if len(known) == len(key) and all(a is b for a, b in zip(known, key)):
+            return matcher, memo
+    matcher, memo = Matcher([], key), {}
+    _LEXICON_MATCHER[:] = [(key, matcher, memo)]
+    return matcher, memo
+
+
 def learn_verticals(
     docs: Iterable[tuple[Sequence[str], str | None] | tuple[Sequence[str], str | None, Any, Any]],
     verticals: Sequence[Vertical],
@@ -109,7 +127,7 @@ def learn_verticals(
     distinct events when docs carry them (one story repeated on four platforms is one), and a
     learned term's weight fades with the time since history last showed it.
     """
-    base = Matcher([], verticals)
+    base, memo = _lexicon_matcher(verticals)
     lexicon = {v.id: v.terms for v in verticals}
     df: Counter[str] = Counter()
     positives: dict[str, Counter[str]] = {}
@@ -128,7 +146,13 @@ def learn_verticals(
         words = set(content_keywords(tokens))
         df.update(words)
         neighbours.add(tokens)
-        ev = base.vertical_evidence(Document(title_tokens=tokens, category=category))
+        seen_key = (tuple(tokens), category)
+        ev = memo.get(seen_key)
+        if ev is None:
+            ev = base.vertical_evidence(Document(title_tokens=tokens, category=category))
+            if len(memo) >= EVIDENCE_KEPT:
+                memo.clear()
+            memo[seen_key] = ev
         if not ev:
             continue
         strength = {vid: noisy_or(t.values()) for vid, t in ev.items()}

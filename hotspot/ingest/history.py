@@ -88,18 +88,18 @@ def _search_url(platform: str, query: str) -> str:
 
 def read_snapshots(paths: Sequence[Path], errors: list[str]) -> list[Snapshot]:
     groups: dict[tuple[str, str], list[RawItem]] = {}
+    times: dict[str, datetime] = {}  # a snapshot's time is on each of its ~50 rows
     for path in paths:
         for lineno, line in _lines(path):
             try:
                 row = json.loads(line)
                 key = (str(row["platform"]), str(row["snapshot_time"]))
-                datetime.fromisoformat(key[1])
+                if key[1] not in times:
+                    times[key[1]] = datetime.fromisoformat(key[1])
                 groups.setdefault(key, []).append(row_to_item(row))
             except (ValueError, KeyError, TypeError) as exc:
                 errors.append(f"{path}:{lineno}: skipped ({exc})")
-    snaps = [
-        Snapshot(p, datetime.fromisoformat(t), tuple(items)) for (p, t), items in groups.items()
-    ]
+    snaps = [Snapshot(p, times[t], tuple(items)) for (p, t), items in groups.items()]
     snaps.sort(key=lambda s: (s.at, s.platform))
     return snaps
 

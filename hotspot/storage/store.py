@@ -9,11 +9,13 @@ half-written. Read queries serve the CLI and never import jieba.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,13 @@ class KnownItem:
     persons: list[str] | None = None
 
 
+#: items (id -> KnownItem) and events (id -> first items) the writer keeps in memory; a hot
+#: list's entries are seen poll after poll, so the recent ones are what an ingest asks about
+KNOWN_KEPT = 20_000
+SIBLINGS_KEPT = 5_000
+SIBLINGS = 6  # ``event_siblings``' default limit; one more is kept to leave the asker out
+
+
 class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStore):
     """The database of one hotspot installation."""
 
@@ -60,9 +69,39 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         self.readonly = readonly
         self.conn: sqlite3.Connection = open_database(path, migrate=migrate, readonly=readonly)
         self._pending_grams: list[tuple[int, str]] = []
+        self._known: OrderedDict[str, KnownItem] = OrderedDict()
+        # event id -> its first items with tokens: (first_seen, rowid, item id, tokens)
+        self._siblings: OrderedDict[int, list[tuple[int, int, str, list[str]]]] = OrderedDict()
+        self._data_version: int | None = None
 
     def close(self) -> None:
         self.conn.close()
+
+    # -- the writer's memory --------------------------------------------------------------
+    def keep_caches(self) -> None:
+        """Keep in memory what the ingest path reads per item (recent events and their
+        keywords, known items, event siblings), so a poll asks SQLite only about what is
+        new. Every answer is the one SQL gives; the copies follow this store's writes, are
+        dropped on a rollback and when another connection commits (``sync_caches``), and
+        are bounded (the grouping window; the ``KNOWN_KEPT`` / ``SIBLINGS_KEPT`` most
+        recently used). ``HOTSPOT_NO_CACHE=1`` in the environment sends every read to SQLite
+        (the equivalence tests compare both; also a way to rule the copies out)."""
+        self._caching = not os.environ.get("HOTSPOT_NO_CACHE")
+        self.sync_caches()
+
+    def sync_caches(self) -> None:
+        """Drop the copies when another connection has committed since the last call."""
+        if not self._caching:
+            return
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self.drop_caches()
+            self._data_version = version
+
+    def drop_caches(self) -> None:
+        self._event_index = None
+        self._known.clear()
+        self._siblings.clear()
 
     # -- transactions ---------------------------------------------------------------------
     @contextmanager
@@ -78,6 +117,7 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
             self.flush_search()
         except BaseException:
             self._pending_grams.clear()
+            self.drop_caches()  # the copies may hold what is rolled back
             if self.conn.in_transaction:  # SQLITE_FULL and some I/O errors roll back already
                 self.conn.execute("ROLLBACK")
             raise
@@ -95,14 +135,25 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
     # -- items and observations -----------------------------------------------------------
     def known_items(self, ids: Sequence[str]) -> dict[str, KnownItem]:
         out: dict[str, KnownItem] = {}
-        for chunk in chunks(list(ids), 500):
+        cache = self._known if self._caching else None
+        wanted = list(ids)
+        if cache is not None:
+            wanted = []
+            for item_id in ids:
+                k = cache.get(item_id)
+                if k is None:
+                    wanted.append(item_id)
+                else:
+                    cache.move_to_end(item_id)
+                    out[item_id] = k
+        for chunk in chunks(wanted, 500):
             marks = ",".join("?" * len(chunk))
             for r in self.conn.execute(
                 f"SELECT id, rowid, tokens, event_id, first_seen, summary_tokens, persons "
                 f"FROM items WHERE id IN ({marks})",
                 chunk,
             ):
-                out[r[0]] = KnownItem(
+                out[r[0]] = k = KnownItem(
                     r[0],
                     r[1],
                     r[2].split(" ") if r[2] else [],
@@ -111,7 +162,14 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
                     r[5].split(" ") if r[5] else None,
                     r[6].split(" ") if r[6] else None,
                 )
+                if cache is not None:
+                    self._remember(k)
         return out
+
+    def _remember(self, k: KnownItem) -> None:
+        self._known[k.id] = k
+        if len(self._known) > KNOWN_KEPT:
+            self._known.popitem(last=False)
 
     def insert_item(
         self,
@@ -160,6 +218,20 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         )
         if cur.rowcount:
             self._pending_grams.append((rowid, bigrams(h.title)))
+            if self._caching:  # as known_items would read it back
+                joined = " ".join(tokens)
+                k = KnownItem(
+                    h.id,
+                    rowid,
+                    joined.split(" ") if joined else [],
+                    event_id,
+                    at,
+                    " ".join(summary_tokens).split(" ") if summary_tokens else None,
+                    " ".join(persons).split(" ") if persons else None,
+                )
+                self._remember(k)
+                if event_id is not None and joined:
+                    self._sibling_added(event_id, (at, rowid, h.id, k.tokens))
         return rowid
 
     def flush_search(self) -> None:
@@ -206,6 +278,10 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
 
     def set_item_event(self, item_id: str, event_id: int) -> None:
         self.conn.execute("UPDATE items SET event_id = ? WHERE id = ?", (event_id, item_id))
+        k = self._known.get(item_id)
+        if k is not None:
+            self._known[item_id] = replace(k, event_id=event_id)
+        self._siblings.clear()  # rare (an item stored before it could be grouped)
 
     def item_history(self, item_id: str) -> list[dict[str, Any]]:
         return self.rows(
@@ -220,15 +296,47 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
             yield r[0], r[1].split(" ") if r[1] else [], r[2], r[3]
 
     def event_siblings(
-        self, event_id: int, exclude_item: str | None = None, limit: int = 6
+        self, event_id: int, exclude_item: str | None = None, limit: int = SIBLINGS
     ) -> list[list[str]]:
         """Title tokens of other items of one event (the same story on other platforms)."""
-        rows = self.conn.execute(
-            "SELECT tokens FROM items WHERE event_id = ? AND id != ? AND tokens != '' "
-            "ORDER BY first_seen LIMIT ?",
-            (event_id, exclude_item or "", limit),
-        )
-        return [r[0].split(" ") for r in rows]
+        if not self._caching or limit > SIBLINGS:
+            rows = self.conn.execute(
+                "SELECT tokens FROM items WHERE event_id = ? AND id != ? AND tokens != '' "
+                "ORDER BY first_seen LIMIT ?",
+                (event_id, exclude_item or "", limit),
+            )
+            return [r[0].split(" ") for r in rows]
+        first = self._siblings.get(event_id)
+        if first is None:
+            first = [
+                (r[0], r[1], r[2], r[3].split(" "))
+                for r in self.conn.execute(
+                    "SELECT first_seen, rowid, id, tokens FROM items WHERE event_id = ? "
+                    "AND tokens != '' ORDER BY first_seen LIMIT ?",
+                    (event_id, SIBLINGS + 1),
+                )
+            ]
+            self._siblings[event_id] = first
+            if len(self._siblings) > SIBLINGS_KEPT:
+                self._siblings.popitem(last=False)
+        else:
+            self._siblings.move_to_end(event_id)
+        return [t for _, _, i, t in first if i != exclude_item][:limit]
+
+    def _event_created(self, event_id: int) -> None:
+        if self._caching:  # no items yet: nothing to read back when the first one asks
+            self._siblings[event_id] = []
+            if len(self._siblings) > SIBLINGS_KEPT:
+                self._siblings.popitem(last=False)
+
+    def _sibling_added(self, event_id: int, row: tuple[int, int, str, list[str]]) -> None:
+        first = self._siblings.get(event_id)
+        if first is None:
+            return  # read from the database when asked
+        if len(first) <= SIBLINGS or row[:2] < first[-1][:2]:
+            first.append(row)
+            first.sort(key=lambda r: r[:2])
+            del first[SIBLINGS + 1 :]
 
     def title_events(self) -> dict[str, int]:
         """title -> event id of stored items (for matching archived entries in context)."""

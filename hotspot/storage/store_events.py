@@ -7,7 +7,9 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from hotspot.analysis.events import Candidate
 from hotspot.storage.columns import chunks, like_contains, to_json
+from hotspot.storage.event_index import KEPT, EventIndex
 
 CANDIDATES_PER_TERM = 200
 
@@ -17,6 +19,43 @@ class EventStore:
 
     conn: sqlite3.Connection
     rows: Callable[..., list[dict[str, Any]]]  # provided by Store
+    #: the writer's in-memory copy of the grouping window (``Store.keep_caches``)
+    _event_index: EventIndex | None = None
+    _caching = False
+
+    # -- the grouping window, from memory when the writer keeps it -------------------------
+    def _index(self, since: int) -> EventIndex | None:
+        if not self._caching:
+            return None
+        index = self._event_index
+        if index is None or not index.covers(since):
+            index = self._event_index = EventIndex(self.conn, since)
+        return index
+
+    def recent_oldest(self, since: int) -> int | None:
+        """``oldest_recent_event``, from the writer's copy when it keeps one."""
+        index = self._index(since)
+        return index.oldest(since) if index is not None else self.oldest_recent_event(since)
+
+    def recent_candidates(
+        self,
+        terms: Sequence[str],
+        since: int,
+        oldest: int | None,
+        limit: int = 30,
+        per_term: int = CANDIDATES_PER_TERM,
+    ) -> list[Candidate]:
+        """``candidate_events`` as ``events.Candidate`` (same rows, same order), from the
+        writer's copy when the question is inside it."""
+        if not terms or oldest is None:
+            return []
+        index = self._index(since) if per_term <= KEPT else None
+        if index is not None and oldest >= index.id_floor:
+            return [c for _, _, c in index.candidates(terms, since, oldest, limit, per_term)]
+        return [
+            Candidate(r["id"], r["title"], frozenset(r["terms"].split()))
+            for r in self.candidate_events(terms, since, oldest, limit, per_term)
+        ]
 
     def oldest_recent_event(self, since: int) -> int | None:
         """The smallest id among events seen since ``since`` (None when there is none)."""
@@ -63,29 +102,61 @@ class EventStore:
             "INSERT OR IGNORE INTO event_terms (term, event_id) VALUES (?,?)",
             [(t, event_id) for t in terms],
         )
+        if self._event_index is not None:
+            self._event_index.created(event_id, title, at, terms)
+        self._event_created(event_id)
         return event_id
+
+    def _event_created(self, event_id: int) -> None:
+        """Hook for the store's item caches (a new event has no items yet)."""
 
     def touch_events(self, sightings: dict[int, tuple[str, int | None]], at: int) -> None:
         """Fold one poll's sightings (event id -> (platform, best rank)) into the events."""
         ids = list(sightings)
-        current = {}
-        for chunk in chunks(ids, 500):
+        index = self._event_index
+        current: dict[int, str] = {}
+        back: dict[int, tuple[str, str, int]] = {}  # seen again after leaving the copy
+        missing = ids
+        if index is not None:
+            missing = []
+            for eid in ids:
+                e = index.events.get(eid)
+                if e is None:
+                    missing.append(eid)
+                else:
+                    current[eid] = e[2]
+        for chunk in chunks(missing, 500):
             marks = ",".join("?" * len(chunk))
-            for eid, platforms in self.conn.execute(
-                f"SELECT id, platforms FROM events WHERE id IN ({marks})", chunk
+            for eid, platforms, title, terms, last_seen in self.conn.execute(
+                f"SELECT id, platforms, title, terms, last_seen FROM events WHERE id IN ({marks})",
+                chunk,
             ):
                 current[eid] = platforms
+                back[eid] = (title, terms, last_seen)
         rows = []
+        joined: dict[int, str] = {}
         for eid, (platform, rank) in sightings.items():
             platforms = set((current.get(eid) or "").split(",")) - {""}
             platforms.add(platform)
-            rows.append((at, at, ",".join(sorted(platforms)), rank, rank, rank, eid))
+            joined[eid] = text = ",".join(sorted(platforms))
+            rows.append((at, at, text, rank, rank, rank, eid))
         self.conn.executemany(
             "UPDATE events SET last_seen = MAX(last_seen, ?), first_seen = MIN(first_seen, ?), "
             "platforms = ?, best_rank = CASE WHEN ? IS NULL THEN best_rank WHEN best_rank IS "
             "NULL THEN ? ELSE MIN(best_rank, ?) END WHERE id = ?",
             rows,
         )
+        if index is not None:
+            for eid in ids:
+                e = index.events.get(eid)
+                if e is not None:
+                    e[0] = max(e[0], at)
+                    e[2] = joined[eid]
+                elif eid in back:
+                    title, terms, last_seen = back[eid]
+                    if not index.returned(eid, title, terms, max(last_seen, at), joined[eid]):
+                        self._event_index = None  # older than the copy: rebuilt when asked
+                        return
 
     def refresh_event(
         self,
@@ -102,29 +173,32 @@ class EventStore:
     def refresh_events(
         self, rows: Sequence[tuple[int, str | None, dict | None, int | None, dict | None]]
     ) -> None:
-        """``refresh_event`` for one poll's events in one statement batch."""
+        """``refresh_event`` for one poll's events in one statement batch (members counted
+        and their heat summed in one pass over the event's items)."""
+        params = []
+        for event_id, state, trend, rising_at, est in rows:
+            est = est or {}
+            params.append(
+                (
+                    event_id,
+                    state,
+                    to_json(trend) if trend else None,
+                    rising_at,
+                    est.get("chance"),
+                    est.get("chance_top3"),
+                    est.get("eta_minutes"),
+                    est.get("why"),
+                )
+            )
         self.conn.executemany(
-            "UPDATE events SET items = (SELECT COUNT(*) FROM items WHERE event_id = :id), "
-            "heat = (SELECT SUM(last_heat) FROM items WHERE event_id = :id), "
-            "state = COALESCE(:state, state), trend = COALESCE(:trend, trend), "
-            "rising_at = COALESCE(rising_at, :rising), "
-            "rising_chance = COALESCE(:chance, rising_chance), "
-            "rising_chance_top3 = COALESCE(:chance3, rising_chance_top3), "
-            "rising_eta = COALESCE(:eta, rising_eta), "
-            "rising_why = COALESCE(:why, rising_why) WHERE id = :id",
-            [
-                {
-                    "id": event_id,
-                    "state": state,
-                    "trend": to_json(trend) if trend else None,
-                    "rising": rising_at,
-                    "chance": (est or {}).get("chance"),
-                    "chance3": (est or {}).get("chance_top3"),
-                    "eta": (est or {}).get("eta_minutes"),
-                    "why": (est or {}).get("why"),
-                }
-                for event_id, state, trend, rising_at, est in rows
-            ],
+            "UPDATE events SET (items, heat) = (SELECT COUNT(*), SUM(last_heat) FROM items "
+            "WHERE event_id = ?1), state = COALESCE(?2, state), trend = COALESCE(?3, trend), "
+            "rising_at = COALESCE(rising_at, ?4), "
+            "rising_chance = COALESCE(?5, rising_chance), "
+            "rising_chance_top3 = COALESCE(?6, rising_chance_top3), "
+            "rising_eta = COALESCE(?7, rising_eta), "
+            "rising_why = COALESCE(?8, rising_why) WHERE id = ?1",
+            params,
         )
 
     def mark_follow_up(self, event_id: int, at: int, why: str) -> None:
