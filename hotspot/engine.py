@@ -205,7 +205,7 @@ class Engine:
         themes = list(themes)
         learned = load_learned(self.store)
         self.segmenter.add_words(w for _, t in themes for w in (*t.keywords, *t.synonyms))
-        if themes != self.themes or learned != self.learned:
+        if themes != self.themes or learned != self.learned or not self.store.caching:
             # building the index costs a tenth of a second; an hourly relearn that changed
             # nothing (most of them) keeps the one it has
             self.matcher = Matcher(themes, self.verticals, learned)

@@ -89,6 +89,10 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         self._caching = not os.environ.get("HOTSPOT_NO_CACHE")
         self.sync_caches()
 
+    @property
+    def caching(self) -> bool:
+        return self._caching
+
     def sync_caches(self) -> None:
         """Drop the copies when another connection has committed since the last call."""
         if not self._caching:
