@@ -128,12 +128,12 @@ class EventIndex:
             if ids:
                 start = max(bisect_left(ids, oldest), len(ids) - per_term)
                 counts.update(ids[start:] if start else ids)
-        events = self.events
-        rows = []
-        for eid, n in counts.items():
-            e = events.get(eid)
-            if e is not None and e[0] >= since:
-                rows.append((-n, -e[0], eid, e[1]))
+        get = self.events.get
+        rows = [
+            (-n, -e[0], eid, e[1])
+            for eid, n in counts.items()
+            if (e := get(eid)) is not None and e[0] >= since
+        ]
         if len(rows) > limit:
             rows = heapq.nsmallest(limit, rows)
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
 from hotspot.analysis.events import Candidate
@@ -12,6 +13,14 @@ from hotspot.storage.columns import chunks, like_contains, to_json
 from hotspot.storage.event_index import KEPT, EventIndex
 
 CANDIDATES_PER_TERM = 200
+
+
+@lru_cache(maxsize=1_024)  # a handful of platform sets, folded in every poll
+def _with_platform(platforms: str, platform: str) -> str:
+    """An event's platforms (comma-separated, sorted) with one more."""
+    names = set(platforms.split(",")) - {""}
+    names.add(platform)
+    return ",".join(sorted(names))
 
 
 class EventStore:
@@ -136,9 +145,7 @@ class EventStore:
         rows = []
         joined: dict[int, str] = {}
         for eid, (platform, rank) in sightings.items():
-            platforms = set((current.get(eid) or "").split(",")) - {""}
-            platforms.add(platform)
-            joined[eid] = text = ",".join(sorted(platforms))
+            joined[eid] = text = _with_platform(current.get(eid) or "", platform)
             rows.append((at, at, text, rank, rank, rank, eid))
         self.conn.executemany(
             "UPDATE events SET last_seen = MAX(last_seen, ?), first_seen = MIN(first_seen, ?), "
