@@ -23,7 +23,8 @@ import logging
 import math
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,21 +98,32 @@ def _fade(age_seconds: float) -> float:
     return 0.5 ** (max(0.0, age_seconds) / 86400 / HALF_LIFE_DAYS)
 
 
-_LEXICON_MATCHER: list = []  # [(verticals, Matcher, evidence memo)]: the last one built
+_LEXICON_MATCHER: list = []  # [(verticals, Matcher, evidence memo)] inside reuse_lexicon()
 EVIDENCE_KEPT = 20_000  # titles whose lexicon evidence is remembered between relearns
 
 
+@contextmanager
+def reuse_lexicon() -> Iterator[None]:
+    """Within this block, relearning builds the theme-less lexicon matcher once per set of
+    vertical objects and remembers each title's lexicon evidence between relearns (a live
+    replay relearns every simulated hour over mostly the same titles). Outside it nothing
+    is kept: the daemon relearns once an hour and would rather have the memory back."""
+    _LEXICON_MATCHER[:] = [None]
+    try:
+        yield
+    finally:
+        _LEXICON_MATCHER.clear()
+
+
 def _lexicon_matcher(verticals: Sequence[Vertical]) -> tuple[Matcher, dict]:
-    """The theme-less matcher over these verticals and its memo of (tokens, category) ->
-    ``vertical_evidence``, built once per set of vertical objects: the daemon's hourly
-    relearn passes the same ones, and reads mostly the same titles again."""
     key = tuple(verticals)
-    if _LEXICON_MATCHER:
+    if _LEXICON_MATCHER and _LEXICON_MATCHER[0] is not None:
         known, matcher, memo = _LEXICON_MATCHER[0]
         if len(known) == len(key) and all(a is b for a, b in zip(known, key)):
             return matcher, memo
     matcher, memo = Matcher([], key), {}
-    _LEXICON_MATCHER[:] = [(key, matcher, memo)]
+    if _LEXICON_MATCHER:
+        _LEXICON_MATCHER[0] = (key, matcher, memo)
     return matcher, memo
 
 

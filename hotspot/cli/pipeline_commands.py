@@ -127,7 +127,7 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool, live: bool) -
     hourly relearn and daily detector training run on the snapshots' clock, so the database
     carries the states, rising_at, estimates and follow-ups a daemon polling live would have
     left; pushes are counted ("would have pushed"), never queued."""
-    from hotspot.analysis.learn import relearn
+    from hotspot.analysis.learn import relearn, reuse_lexicon
     from hotspot.ingest.history import read_snapshots
     from hotspot.storage.db import WriterLock
     from hotspot.storage.store import Store
@@ -142,7 +142,7 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool, live: bool) -
             _("warning: ... and {n} more skipped lines").format(n=len(errors) - 20), err=True
         )
     started = time.perf_counter()
-    with WriterLock(config.database):
+    with WriterLock(config.database), reuse_lexicon():
         store = Store(config.database)
         store.mark_covered(int(time.time()))  # digests are due for what is collected from now
         engine = build_engine(obj, store)
