@@ -54,9 +54,13 @@ def dice(a: frozenset[str], b: frozenset[str]) -> float:
 
 def similarity(title: str, terms: frozenset[str], other: Candidate) -> float:
     """How strongly an item belongs to a candidate event (0 when it does not)."""
-    if _key(title) == _key(other.title):
+    return _similarity(_key(title), grams(title), terms, other)
+
+
+def _similarity(key: str, mine: frozenset[str], terms: frozenset[str], other: Candidate) -> float:
+    if key == _key(other.title):
         return 1.0
-    d = dice(grams(title), grams(other.title))
+    d = dice(mine, grams(other.title))
     shared = terms & other.terms
     overlap = len(shared) / min(len(terms), len(other.terms)) if terms and other.terms else 0.0
     best = 0.0
@@ -70,9 +74,10 @@ def similarity(title: str, terms: frozenset[str], other: Candidate) -> float:
 def choose_event(title: str, terms: Sequence[str], candidates: Sequence[Candidate]) -> int | None:
     """The id of the event this item belongs to, or None for a new event."""
     mine = frozenset(terms[:MAX_EVENT_TERMS])
+    key, title_grams = _key(title), grams(title)  # once, not per candidate
     best_id, best = None, 0.0
     for c in candidates:
-        s = similarity(title, mine, c)
+        s = _similarity(key, title_grams, mine, c)
         if s > best:
             best_id, best = c.id, s
     return best_id
