@@ -38,6 +38,7 @@ class EventIndex:
     ``KEPT`` event ids at or above ``id_floor`` are in ``postings`` (ascending)."""
 
     __slots__ = (
+        "_created",
         "_limbo",
         "_next_prune",
         "events",
@@ -81,6 +82,7 @@ class EventIndex:
                 postings[term] = ids[-KEPT:]
         self.postings = postings
         self._next_prune = 2 * len(self.events) + 1_000
+        self._created = 0  # events created since the last prune
 
     # -- questions --------------------------------------------------------------------------
     def covers(self, since: int) -> bool:
@@ -112,8 +114,8 @@ class EventIndex:
                 if e[0] >= since and (best is None or eid < best):
                     best = eid
             self._limbo = keep
-        if len(events) > self._next_prune:
-            self.prune(since)
+        if len(events) > self._next_prune or self._created > self._next_prune // 2:
+            self.prune(since)  # about once per window's worth of new events: stays its size
         return best
 
     def candidates(
@@ -149,6 +151,7 @@ class EventIndex:
         ]
         heapq.heappush(self.heap, event_id)
         self.next_id = max(self.next_id, event_id + 1)
+        self._created += 1
         for term in dict.fromkeys(terms):  # event_terms is a set: INSERT OR IGNORE
             ids = self.postings.setdefault(term, [])
             if not ids or ids[-1] < event_id:
@@ -184,3 +187,4 @@ class EventIndex:
         floor = self.id_floor
         self.postings = {t: ids for t, ids in self.postings.items() if ids[-1] >= floor}
         self._next_prune = 2 * len(self.events) + 1_000
+        self._created = 0

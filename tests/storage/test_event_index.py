@@ -126,3 +126,27 @@ def test_another_connections_commit_drops_the_copies(tmp_path):
     store.sync_caches()  # what Engine.ingest does first
     got = store.recent_candidates(["台风"], at - WINDOW, 1)
     assert sorted(c.title for c in got) == ["台风登陆", "台风预警"]
+
+
+def test_window_copy_stays_the_size_of_the_window(tmp_path):
+    """A month of new stories, each with a word of its own: the copy holds about a window's
+    worth of events and words, not the month's."""
+    store = Store(tmp_path / "h.db")
+    store.keep_caches()
+    at = 1_700_000_000
+    for hour in range(30 * 24):
+        at += 3600
+        with store.transaction():
+            for i in range(20):
+                store.create_event(f"故事{hour}-{i}", at, [f"独有{hour}-{i}", "热搜"])
+            since = at - WINDOW
+            oldest = store.recent_oldest(since)
+            assert oldest == store.oldest_recent_event(since)
+            got = store.recent_candidates([f"独有{hour - 47}-3", "热搜"], since, oldest)
+            want = store.candidate_events([f"独有{hour - 47}-3", "热搜"], since, oldest)
+            assert [c.id for c in got] == [r["id"] for r in want]
+    index = store._event_index
+    assert index is not None
+    in_window = 20 * (WINDOW // 3600)
+    assert len(index.events) < 4 * in_window  # the month made 14,400
+    assert len(index.postings) < 8 * in_window
