@@ -15,6 +15,10 @@ sources returned.
   demoted by that share.
 * Theme expansion (themes linked to no vertical): positives are the documents containing
   the theme's own keywords; the same precision/support rule gives its learned terms.
+* Self-refreshing entities (``learn_entities``): a name (person, proper noun, a work's title
+  in 《》) that two independent, differently worded sources show beside a vertical's
+  distinctive evidence is a learned term of it at the next relearn, without waiting for
+  three events, and fades with a half-life of ``ENTITY_HALF_LIFE_DAYS``.
 """
 
 from __future__ import annotations
