@@ -158,3 +158,14 @@ def test_a_word_only_inside_a_works_title_counts_as_part_of_the_name():
         Document(title_tokens=SEG.tokens("《漫长的季节》"), title="《漫长的季节》")
     )
     assert hit.score >= 0.5  # the whole name in 《》 counts in full
+
+
+def test_a_piece_of_a_longer_known_name_is_not_a_new_name():
+    lex = parse_lexicon("# vertical: film\n# title: 影视\n定档\n杀青\n章若楠\n", "film3.txt")
+    pieces = [
+        sighting("若楠新剧定档", "weibo", 1, 0),
+        sighting("若楠杀青", "baidu", 2, HOUR),
+    ]
+    assert learn_entities(pieces, [lex], flag=SEG.word_flag) == {}
+    # the same sightings with a vertical that does not know 章若楠: a name like any other
+    assert "若楠" in learn_entities(pieces, [FILM], flag=SEG.word_flag)["v:film"]
