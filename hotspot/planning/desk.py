@@ -20,7 +20,6 @@ from hotspot.config import AccountConfig
 from hotspot.planning.angles import Angle, load_templates, propose, salient_terms
 from hotspot.planning.sensitivity import Sensitivity
 
-
 SIBLINGS = 6  # the event's first titles read as its context
 
 
