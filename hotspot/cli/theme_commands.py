@@ -135,6 +135,7 @@ def match(obj: Context, themes_file: Path, input_file: Path, show_all: bool) -> 
 )
 @click.option("--no-learned", is_flag=True, help=_l("With --history: leave out the learned terms."))
 @click.option("--no-event", is_flag=True, help=_l("With --history: leave out the event context."))
+@click.option("--no-model", is_flag=True, help=_l("With --history: leave out the word model."))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_obj
 def eval_(
@@ -147,6 +148,7 @@ def eval_(
     history_db: Path | None,
     no_learned: bool,
     no_event: bool,
+    no_model: bool,
     fmt: str,
 ) -> None:
     """Precision/recall/F1 per theme against hand labels, beside the substring baseline;
@@ -155,7 +157,14 @@ def eval_(
 
     if sensitivity_file is not None:
         _eval_sensitivity(
-            sensitivity_file, items_file, mode, fmt, history_db, not no_learned, not no_event
+            sensitivity_file,
+            items_file,
+            mode,
+            fmt,
+            history_db,
+            not no_learned,
+            not no_event,
+            not no_model,
         )
         return
     if themes_file is None or items_file is None or labels_file is None:
@@ -482,6 +491,7 @@ def _eval_sensitivity(
     history_db: Path | None = None,
     learned: bool = True,
     event: bool = True,
+    model: bool = True,
 ) -> None:
     from hotspot.analysis.evaluation import Scores
     from hotspot.ingest.history import iter_jsonl
@@ -498,10 +508,15 @@ def _eval_sensitivity(
         from hotspot.storage.store import Store
 
         store = Store(history_db, readonly=True)
+        from hotspot.planning.sensitivity_model import WordModel
+
+        terms = stored_learned(store) if learned else {}
+        words = WordModel.from_store(store) if model else None
+        classifier = classifier.with_learned(terms, words)
         if learned:
-            terms = stored_learned(store)
-            classifier = classifier.with_learned(terms)
             used.append(f"{sum(len(t) for t in terms.values())} learned terms")
+        if words is not None:
+            used.append(f"word model of {len(words.lo)} words")
         if event:
             for it in items:
                 r = store.execute(

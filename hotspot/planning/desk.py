@@ -46,12 +46,26 @@ def verdict_dict(
     return {"category": v.category, "label": v.label, "mark": v.mark, "terms": list(v.terms)}
 
 
-def classifier_for(store: Any) -> Sensitivity:
-    """The shipped lexicon plus the sensitivity terms the store's history taught."""
-    from hotspot.planning.sensitivity_learn import stored_learned
+_LEARNED: dict[int, tuple[str | None, Sensitivity]] = {}
 
-    learned = stored_learned(store)
-    return default_classifier().with_learned(learned) if learned else default_classifier()
+
+def classifier_for(store: Any, model: bool = True) -> Sensitivity:
+    """The shipped lexicon plus what the store's history taught: learned sensitivity terms
+    and the word model (``model=False``: without it). Cached until the next relearn."""
+    from hotspot.planning.sensitivity_learn import STAMP, stored_learned
+    from hotspot.planning.sensitivity_model import WordModel
+
+    stamp = store.meta(STAMP)
+    key = id(store) * 2 + model
+    cached = _LEARNED.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    if stamp is None:
+        return default_classifier()
+    words = WordModel.from_store(store) if model else None
+    c = default_classifier().with_learned(stored_learned(store), words)
+    _LEARNED[key] = (stamp, c)
+    return c
 
 
 def event_titles(store: Any) -> Callable[[Any], list[str]]:

@@ -22,13 +22,15 @@ when it reaches the mode's threshold: ``normal`` 1.0, ``strict`` 0.5 (any single
 Event context: an item with no verdict of its own is sensitive when at least half of its
 event's other titles (``siblings``: the same story as other platforms titled it, often more
 explicit than a Weibo hashtag) are, in the majority category; its terms are then shown as
-``event:词``.
+``event:词``. Last, a word model learned from the history (``sensitivity_model``, optional)
+may decide for an item nothing else marked; its terms are ``model:词``.
 
 Guards against metaphor and fiction: "safe" phrases cancel the terms inside them (笑死,
 杀疯了, 炸裂, 死亡之组, 信息爆炸); the name of a work in 《》 is not read (《战争与和平》);
 an entertainment tag (电影, 剧集, 综艺 …) halves the score (a character's death is not a
 death). When deaths come with their cause (a disaster, a crime, a war, an outbreak), the
-cause is the category. The verdict names the category and the terms that decided it.
+cause is the category; when a war or confrontation comes with the politicians in it, the
+conflict is. The verdict names the category and the terms that decided it.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from importlib import resources
 from pathlib import Path
 
@@ -102,12 +105,15 @@ class Sensitivity:
         labels: Mapping[str, str] | None = None,
         context: Mapping[str, Sequence[str]] | None = None,
         learned: Mapping[str, Mapping[str, float]] | None = None,
+        model: Any = None,
     ) -> None:
         # longest first: the evidence shown is the longest phrase (燃气爆炸, not 爆炸 + 燃气)
         self.strong = {c: _longest_first(strong.get(c, ())) for c in CATEGORIES}
         self.weak = {c: _longest_first(weak.get(c, ())) for c in CATEGORIES}
         self.context = {c: _longest_first((context or {}).get(c, ())) for c in CATEGORIES}
         self.learned = {c: dict((learned or {}).get(c, {})) for c in CATEGORIES}
+        self.model = model  # sensitivity_model.WordModel: ``verdict(text, mode, labels)``
+        self._memo: dict[tuple[str, str | None, str | None], dict] | None = None
         # longest first: a safe phrase inside a longer one must not split it
         self.safe = tuple(sorted(dict.fromkeys(safe), key=len, reverse=True))
         self.labels = {c: (labels or {}).get(c, c) for c in CATEGORIES}
@@ -144,9 +150,25 @@ class Sensitivity:
             {c: cats.get(c, {}).get("context", []) for c in CATEGORIES},
         )
 
-    def with_learned(self, learned: Mapping[str, Mapping[str, float]]) -> Sensitivity:
-        """The same lexicon plus history-learned terms (category -> term -> weight)."""
-        return Sensitivity(self.strong, self.weak, self.safe, self.labels, self.context, learned)
+    def with_learned(
+        self, learned: Mapping[str, Mapping[str, float]], model: Any = None
+    ) -> Sensitivity:
+        """The same lexicon plus history-learned terms (category -> term -> weight) and,
+        optionally, the history's word model (``sensitivity_model``)."""
+        return Sensitivity(
+            self.strong, self.weak, self.safe, self.labels, self.context, learned, model
+        )
+
+    @property
+    def lexicon_alone(self) -> bool:
+        return self.model is None and not any(self.learned.values())
+
+    def lexicon_only(self, memo: bool = False) -> Sensitivity:
+        """The hand-written lexicon without learned terms or model (what learning starts
+        from); ``memo``: remember each title's scores (for one relearning pass)."""
+        s = Sensitivity(self.strong, self.weak, self.safe, self.labels, self.context)
+        s._memo = {} if memo else None
+        return s
 
     def _regex(self, term: str) -> re.Pattern[str]:
         pattern = self._compiled.get(term)
@@ -170,6 +192,17 @@ class Sensitivity:
         category: str | None = None,
     ) -> dict[str, tuple[float, list[str]]]:
         """Per category: the score and the terms found (title first)."""
+        if self._memo is not None:
+            key = (title, summary, category)
+            hit = self._memo.get(key)
+            if hit is None:
+                self._memo[key] = hit = self._scores(title, summary, category)
+            return hit
+        return self._scores(title, summary, category)
+
+    def _scores(
+        self, title: str, summary: str | None, category: str | None
+    ) -> dict[str, tuple[float, list[str]]]:
         raw = [(title or "", 1.0)]
         if summary:
             raw.append((summary, SUMMARY_FACTOR))
@@ -236,8 +269,15 @@ class Sensitivity:
         if threshold is None:
             raise ConfigError(f"sensitivity mode {mode!r}: use one of {', '.join(MODES)}")
         own = self._verdict(self.scores(title, summary, category), threshold)
-        if own is not None or not siblings:
-            return own
+        if own is None and siblings:
+            own = self._event_verdict(title, siblings, threshold)
+        if own is None and self.model is not None and category not in ENTERTAINMENT_TAGS:
+            own = self.model.verdict(self._mask(title or ""), mode, self.labels)
+        return own
+
+    def _event_verdict(
+        self, title: str, siblings: Sequence[str], threshold: float
+    ) -> Verdict | None:
         # the same story as other platforms titled it: most of them sensitive -> so is this
         others = [t for t in dict.fromkeys(siblings) if t and t != title]
         votes = [v for t in others if (v := self._verdict(self.scores(t), threshold))]
@@ -262,6 +302,9 @@ class Sensitivity:
         terms = list(terms)
         if best < threshold:  # decided by evidence of several kinds: show all of it
             terms += [t for _, (_, ts) in ranked[1:] for t in ts]
+        if cat == "politics" and scored.get("military_conflict", (0.0,))[0] >= threshold:
+            # a war or a confrontation is the story; the leaders and ministries are its actors
+            cat, terms = "military_conflict", scored["military_conflict"][1] + terms
         if cat == "death":  # a cause outranks its consequence: "地震致3人死亡" is a disaster
             causes = [(sc, c) for c, (sc, _) in scored.items() if c in CAUSES and sc >= threshold]
             if causes:

@@ -22,6 +22,7 @@ beside other evidence, and every verdict shows it as ``learned:词``. Stored in
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -33,6 +34,7 @@ from hotspot.planning.sensitivity import CATEGORIES, THRESHOLDS, Sensitivity
 log = logging.getLogger(__name__)
 
 SCOPE = "s:"
+STAMP = "sensitivity_learned_at"  # meta: when the terms and the model were last learned
 MIN_SUPPORT = 5
 MIN_EVENTS = 3
 MIN_PLATFORMS = 2
@@ -47,9 +49,7 @@ def learn_sensitive(
 ) -> dict[str, dict[str, tuple[float, int]]]:
     """Docs are (tokens, category tag, event id, platform); returns category -> term ->
     (weight, events). ``classifier`` is the lexicon alone (its learned terms are ignored)."""
-    lexicon = Sensitivity(
-        classifier.strong, classifier.weak, classifier.safe, classifier.labels, classifier.context
-    )
+    lexicon = classifier if classifier.lexicon_alone else classifier.lexicon_only()
     known = lexicon.known_terms
     df: Counter[str] = Counter()
     pos: dict[str, Counter[str]] = {c: Counter() for c in CATEGORIES}
@@ -131,14 +131,27 @@ def relearn_sensitive(
 ) -> dict[str, dict[str, tuple[float, int]]]:
     """Recompute the learned sensitivity terms from the store's history and store them
     (call inside a transaction)."""
-    learned = learn_sensitive(history_documents(store), classifier or Sensitivity.load(), flag)
+    from hotspot.planning.sensitivity_model import store_model, train
+
+    # one lexicon pass over the history serves both learners
+    lexicon = (classifier or Sensitivity.load()).lexicon_only(memo=True)
+    docs = list(history_documents(store))
+    learned = learn_sensitive(docs, lexicon, flag)
+    model = train(docs, lexicon)
+    store_model(store, model)
     rows = [
         (SCOPE + cat, term, w, n)
         for cat, terms in learned.items()
         for term, (w, n) in sorted(terms.items())
     ]
     store.replace_learned(SCOPE, rows)
-    log.info("learned %d sensitivity terms", len(rows))
+    store.set_meta(STAMP, str(int(time.time() * 1000)))
+    log.info(
+        "learned %d sensitivity terms; word model of %d words, thresholds %s",
+        len(rows),
+        len(model.lo),
+        {m: round(t, 2) for m, t in model.thresholds.items()},
+    )
     return learned
 
 
