@@ -40,9 +40,9 @@ import tomllib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from hotspot.errors import ConfigError
 

@@ -15,7 +15,7 @@ and no labelled data:
   smoothing); its category the positives' category the words fit best;
 * the thresholds are chosen on the training data only: the lowest score whose top-scored
   training titles are at least ``PRECISION[mode]`` positives (0.8 for ``normal``, 0.6 for
-  ``strict``).
+  ``strict``); a verdict also needs one word that speaks for it (positive log-odds).
 
 It decides only for items with no verdict of their own or from their event, and says so:
 the verdict's terms are ``model:词`` for the words that weighed most. At classification
@@ -111,10 +111,10 @@ class WordModel:
             return None
         words = self.words(text)
         s = self.score(words)
-        if s < threshold:
+        top = sorted((w for w in words if self.lo.get(w, 0) > 0), key=lambda w: -self.lo[w])
+        if s < threshold or not top:  # no word speaks for it: nothing to explain, no verdict
             return None
         cat = self.category(words)
-        top = sorted((w for w in words if self.lo.get(w, 0) > 0), key=lambda w: -self.lo[w])
         terms = tuple(PREFIX + w for w in top[:SHOWN])
         return Verdict(cat, labels.get(cat, cat), terms, round(s, 3))
 

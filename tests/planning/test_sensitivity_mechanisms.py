@@ -81,8 +81,7 @@ def _history() -> list[tuple[list[str], str | None, int, str]]:
     for i, t in enumerate(["周末去公园", "公园里的樱花", "公园夜跑", "公园发生地震", "公园野餐"]):
         docs.append((seg.tokens(t), None, 100 + i, "weibo"))
     # one story told many times by one list: not vocabulary
-    for i in range(6):
-        docs.append((seg.tokens("库玛拉矿难"), None, 200, "weibo"))
+    docs += [(seg.tokens("库玛拉矿难"), None, 200, "weibo")] * 6
     return docs
 
 
