@@ -94,9 +94,9 @@ def learn_sensitive(
                 continue
             if neighbours.fragment(word):
                 continue
-            w = _weight(n_events, precision)
-            if w >= MIN_WEIGHT:
-                out.setdefault(cat, {})[word] = (w, n_events)
+            weight = _weight(n_events, precision)
+            if weight >= MIN_WEIGHT:
+                out.setdefault(cat, {})[word] = (weight, n_events)
     return out
 
 

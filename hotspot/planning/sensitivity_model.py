@@ -40,6 +40,7 @@ MIN_DF = 3
 PRECISION = {"normal": 0.8, "strict": 0.6}
 MIN_TOP = 50  # a threshold needs at least this many training titles above it
 MAX_WORD = 8
+SMOOTH = 2.0  # m-estimate weight of the all-positives prior in a word's category share
 SHOWN = 3
 SCOPE = "m:"
 NEGATIVE = "-"
@@ -96,11 +97,17 @@ class WordModel:
         return self.prior + sum(self.lo.get(w, 0.0) for w in words)
 
     def category(self, words: Sequence[str]) -> str:
+        """The category whose positives the words fit best. Each word's share in a category
+        is smoothed towards its share among all positives (an m-estimate), so a word rare
+        everywhere does not favour the smallest category."""
+        seen = [w for w in words if w in self.lo and self.total[w]]
+
         def fit(c: str) -> float:
             n = self.n_pos.get(c, 0)
             counts = self.pos.get(c, Counter())
-            return math.log(n + 0.5) + sum(
-                math.log((counts[w] + 0.5) / (n + 1)) for w in words if w in self.lo
+            return math.log(n) + sum(
+                math.log((counts[w] + SMOOTH * self.total[w] / self.npos) / (n + SMOOTH))
+                for w in seen
             )
 
         return max((c for c in CATEGORIES if self.n_pos.get(c)), key=fit, default=CATEGORIES[0])
