@@ -236,12 +236,16 @@ class Sensitivity:
         found: list[str],
     ) -> float:
         total = 0.0
+        blob = "\x01".join(t for t, _ in parts)
         for term in terms:
+            regex = term.startswith("re:")
+            if not regex and term not in blob:
+                continue  # the common case, decided by one substring test
             hit, shown = 0.0, term
             for text, f in parts:
                 if f <= hit:
                     continue
-                if term.startswith("re:"):
+                if regex:
                     m = self._regex(term).search(text)
                     if m:
                         hit, shown = f, m.group(0)

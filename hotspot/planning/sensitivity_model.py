@@ -159,14 +159,24 @@ class WordModel:
         return cls(pos, neg, dict(info["n_pos"]), int(info["n_neg"]), dict(info["thresholds"]))
 
 
-def _features(tokens: Sequence[str], known: Sequence[str]) -> set[str]:
-    return {w for w in content_keywords(tokens) if not any(t in w or w in t for t in known)}
+def _features(tokens: Sequence[str], known: Sequence[str], overlaps: dict[str, bool]) -> set[str]:
+    """The title's content words that neither hold nor sit inside a lexicon term
+    (``overlaps`` remembers the answer per word)."""
+    out = set()
+    for w in content_keywords(tokens):
+        o = overlaps.get(w)
+        if o is None:
+            o = overlaps[w] = any(t in w or w in t for t in known)
+        if not o:
+            out.add(w)
+    return out
 
 
 def train(docs: Iterable[Sequence[Any]], classifier: Sensitivity) -> WordModel:
     """Docs are (tokens, category tag, event id, ...); one title per event is read."""
     lexicon = classifier if classifier.lexicon_alone else classifier.lexicon_only()
     known = [t for t in lexicon.known_terms if not t.startswith("re:")]
+    overlaps: dict[str, bool] = {}
     seen: set[Any] = set()
     examples: list[tuple[set[str], str | None]] = []
     for i, doc in enumerate(docs):
@@ -179,9 +189,9 @@ def train(docs: Iterable[Sequence[Any]], classifier: Sensitivity) -> WordModel:
         scored = lexicon.scores(text, None, tag)
         v = lexicon.classify(text, None, tag, "normal") if scored else None
         if v is not None:
-            examples.append((_features(tokens, known), v.category))
+            examples.append((_features(tokens, known, overlaps), v.category))
         elif not scored:
-            examples.append((_features(tokens, known), None))
+            examples.append((_features(tokens, known, overlaps), None))
     model = WordModel()
     for words, cat in examples:
         if cat is None:
