@@ -167,7 +167,7 @@ def angles_cmd(obj: Context, alert_id: int, fmt: str, today: str | None) -> None
     """Content angles (九宫格) for one alert: its story × the account's audience, pillars,
     its vertical's templates and the calendar nodes inside the lead time."""
     from hotspot.planning.calendar import load_nodes, upcoming, within_lead
-    from hotspot.planning.desk import angles_for, verdict_dict
+    from hotspot.planning.desk import angles_for, mark_sensitive
 
     config = obj.config()
     row = obj.store().alert(alert_id)
@@ -181,7 +181,9 @@ def angles_cmd(obj: Context, alert_id: int, fmt: str, today: str | None) -> None
         for o in upcoming(load_nodes(config.calendar, row["account"]), day, 60)
         if within_lead(o, day, lead) and o.node.heat >= 3
     ]
-    sensitive = verdict_dict(row, acc.sensitivity if acc else "normal")
+    marked = [dict(row)]  # with the history's learned terms and the event's other titles
+    mark_sensitive(marked, config.accounts, store=obj.store())
+    sensitive = marked[0]["sensitive"]
     # the desk never proposes how to ride a sensitive story
     angles = [] if sensitive else angles_for(row, acc, nodes)
     if fmt == "json":

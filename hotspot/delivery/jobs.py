@@ -311,7 +311,7 @@ def enqueue(config: Config, store: Store, reports: Sequence[Any], now: float | N
     alerts = store.push_alerts(sorted(ids))
     for a in alerts:
         a["rising"] = a["rising"] or a["event_id"] in rising
-    mark_sensitive(alerts, config.accounts)
+    mark_sensitive(alerts, config.accounts, store=store)
     pairs = [
         (n.name, a["id"])
         for n in config.notifiers
@@ -360,7 +360,7 @@ def deliver_pushes(
         alerts = store.push_alerts([i for i in ids if i > 0]) + store.push_source_alerts(
             [-i for i in ids if i < 0]
         )
-        mark_sensitive(alerts, config.accounts)  # shown as "⚠ 慎借势：…" in the push
+        mark_sensitive(alerts, config.accounts, store=store)  # shown as "⚠ 慎借势：…" in the push
         gone = set(ids) - {a["id"] for a in alerts}
         if gone:  # deleted by retention before it went out: nothing to send
             store.deliveries_sent(n.name, sorted(gone), int(now))
