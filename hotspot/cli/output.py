@@ -33,6 +33,11 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+def pad(text: str, limit: int) -> str:
+    """``text`` padded to ``limit`` display columns (never cut)."""
+    return text + " " * max(limit - width(text), 0)
+
+
 def fit(text: str, limit: int) -> str:
     text = clean_text(str(text))
     if width(text) <= limit:

@@ -9,7 +9,7 @@ import click
 from hotspot.cli import Context, cli
 from hotspot.cli.output import table, to_csv, to_json
 from hotspot.errors import InputError
-from hotspot.i18n import _l
+from hotspot.i18n import _, _l
 
 FORMATS = click.Choice(["table", "json", "csv"])
 
@@ -20,7 +20,7 @@ def _today(obj: Context, value: str | None) -> dt.date:
             return dt.date.fromisoformat(value)
         except ValueError:
             raise click.BadParameter(
-                f"expected YYYY-MM-DD, got {value!r}", param_hint="--today"
+                _("expected YYYY-MM-DD, got {value!r}").format(value=value), param_hint="--today"
             ) from None
     return dt.datetime.now(obj.config().tz).date()
 
@@ -31,7 +31,11 @@ def _account(obj: Context, name: str | None):
         return config.accounts[0] if len(config.accounts) == 1 else None
     account = config.account(name)
     if account is None:
-        raise InputError(f"no account named {name!r} in {config.path}; see [[accounts]] there")
+        raise InputError(
+            _("no account named {name!r} in {path}; see [[accounts]] there").format(
+                name=name, path=config.path
+            )
+        )
     return account
 
 
@@ -172,7 +176,9 @@ def angles_cmd(obj: Context, alert_id: int, fmt: str, today: str | None) -> None
     config = obj.config()
     row = obj.store().alert(alert_id)
     if row is None:
-        raise InputError(f"no alert with id {alert_id}; see hotspot alerts")
+        raise InputError(
+            _("no alert with id {alert_id}; see hotspot alerts").format(alert_id=alert_id)
+        )
     acc = config.account(row["account"])
     day = _today(obj, today)
     lead = acc.calendar_lead if acc else 7 * 86400.0

@@ -143,7 +143,7 @@ def eval_(
         _eval_sensitivity(sensitivity_file, items_file, mode, fmt)
         return
     if themes_file is None or items_file is None or labels_file is None:
-        raise click.UsageError("eval needs --themes, --items and --labels (or --sensitivity)")
+        raise click.UsageError(_("eval needs --themes, --items and --labels (or --sensitivity)"))
     from hotspot.config import load_themes_file
     from hotspot.ingest.history import iter_jsonl
 
@@ -469,7 +469,11 @@ def _eval_sensitivity(labels_file: Path, items_file: Path | None, mode: str, fmt
     pred = {str(it["id"]): verdict_dict(it, mode) for it in items}
     ids = [i for i in pred if i in gold]
     if not ids:
-        raise InputError(f"{labels_file}: no label matches an item id of the items file")
+        raise InputError(
+            _("{labels_file}: no label matches an item id of the items file").format(
+                labels_file=labels_file
+            )
+        )
 
     def scores(cat: str | None) -> Scores:
         tp = fp = fn = 0

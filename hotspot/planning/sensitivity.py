@@ -27,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 
 from hotspot.errors import ConfigError
+from hotspot.i18n import _
 
 MODES = ("strict", "normal", "off")
 THRESHOLDS = {"normal": 1.0, "strict": 0.5}
@@ -94,13 +95,20 @@ class Sensitivity:
             data = tomllib.loads(text)
         except (OSError, tomllib.TOMLDecodeError) as exc:
             where = path or "hotspot.data/sensitivity.toml"
-            raise ConfigError(f"{where}: cannot read the sensitivity lexicon: {exc}") from exc
+            raise ConfigError(
+                _("{where}: cannot read the sensitivity lexicon: {exc}").format(
+                    where=where, exc=exc
+                )
+            ) from exc
         cats = data.get("categories", {})
         unknown = set(cats) - set(CATEGORIES)
         if unknown:
             raise ConfigError(
-                f"{path or 'sensitivity.toml'}: unknown categories {sorted(unknown)}; "
-                f"use {', '.join(CATEGORIES)}"
+                _("{where}: unknown categories {unknown}; use {categories}").format(
+                    where=path or "sensitivity.toml",
+                    unknown=sorted(unknown),
+                    categories=", ".join(CATEGORIES),
+                )
             )
         return cls(
             {c: cats.get(c, {}).get("strong", []) for c in CATEGORIES},
@@ -115,7 +123,9 @@ class Sensitivity:
             try:
                 pattern = self._compiled[term] = re.compile(term[3:])
             except re.error as exc:
-                raise ConfigError(f"sensitivity lexicon: bad pattern {term!r}: {exc}") from exc
+                raise ConfigError(
+                    _("sensitivity lexicon: bad pattern {term!r}: {exc}").format(term=term, exc=exc)
+                ) from exc
         return pattern
 
     @staticmethod
@@ -166,7 +176,11 @@ class Sensitivity:
             return None
         threshold = THRESHOLDS.get(mode)
         if threshold is None:
-            raise ConfigError(f"sensitivity mode {mode!r}: use one of {', '.join(MODES)}")
+            raise ConfigError(
+                _("sensitivity mode {mode!r}: use one of {modes}").format(
+                    mode=mode, modes=", ".join(MODES)
+                )
+            )
         scored = self.scores(title, summary, category)
         if not scored:
             return None
