@@ -221,8 +221,38 @@ class TranslatedHelp:
             super().format_options(ctx, formatter)  # type: ignore[misc]
 
 
+QUIET_HELP = _l("For scripts: no summaries or confirmations, only warnings, errors and data.")
+
+
+def _quiet_option(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``-q`` after the command name (``hotspot poll -q``) works like ``hotspot -q poll``."""
+    obj = ctx.find_object(Context)
+    if value and obj is not None and not obj.quiet:
+        obj.quiet = True
+        loaded = obj._config
+        setup_logging(
+            obj.verbose,
+            loaded.log_format if loaded else "text",
+            loaded.tz if loaded else None,
+            quiet=True,
+        )
+
+
 class HotspotCommand(TranslatedHelp, click.Command):
-    pass
+    """Every command also takes ``-q/--quiet`` itself, so scripts may put it where they like."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not any(p.name == "quiet" for p in self.params):
+            self.params.append(
+                click.Option(
+                    ["-q", "--quiet"],
+                    is_flag=True,
+                    expose_value=False,
+                    callback=_quiet_option,
+                    help=QUIET_HELP,
+                )
+            )
 
 
 class HotspotGroup(TranslatedHelp, click.Group):
@@ -317,12 +347,7 @@ def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     ),
 )
 @click.option("-v", "--verbose", is_flag=True, help=_l("Debug logging."))
-@click.option(
-    "-q",
-    "--quiet",
-    is_flag=True,
-    help=_l("For scripts: no summaries or confirmations, only warnings, errors and data."),
-)
+@click.option("-q", "--quiet", is_flag=True, help=QUIET_HELP)
 @click.option(
     "--version",
     is_flag=True,

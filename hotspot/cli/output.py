@@ -63,9 +63,9 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, int]
         for r in rows
     ]
     widths = []
-    for key, header, cap in columns:
-        w = max([width(header)] + [width(clean_text(str(r.get(key, "")))) for r in rows])
-        widths.append(min(w, cap))
+    for key, header, cap in columns:  # a header is never cut (a translation may be longer)
+        w = max([0] + [width(clean_text(str(r.get(key, "")))) for r in rows])
+        widths.append(max(min(w, cap), width(header)))
     lines = ["  ".join(fit(h, w) for (_, h, _), w in zip(columns, widths)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     for r in rows:

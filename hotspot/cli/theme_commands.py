@@ -502,5 +502,7 @@ def _eval_sensitivity(labels_file: Path, items_file: Path | None, mode: str, fmt
     if fmt == "json":
         click.echo(to_json({"mode": mode, "items": len(ids), "rows": rows}))
     else:
-        click.echo(f"sensitivity gate, mode {mode}, {len(ids)} labelled items")
+        click.echo(
+            _("sensitivity gate, mode {mode}, {n} labelled items").format(mode=mode, n=len(ids))
+        )
         click.echo(table(rows, [(k, k, 18) for k in rows[0]]))

@@ -253,7 +253,12 @@ class HttpClient:
                 status=status,
                 retry_after=retry_after,
             )
-        hint = "rate limited" if status == 429 else "server error" if status >= 500 else "refused"
+        if status == 429:
+            hint = _("rate limited")
+        elif status >= 500:
+            hint = _("server error")
+        else:
+            hint = _("refused")
         raise HTTPStatusError(
             source,
             _("HTTP {status} ({hint}) from {where}").format(status=status, hint=hint, where=where),

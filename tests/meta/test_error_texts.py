@@ -19,9 +19,12 @@ def _is_literal_text(node: ast.expr) -> bool:
         return True
     if isinstance(node, ast.BinOp):
         return _is_literal_text(node.left) or _is_literal_text(node.right)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        if node.func.attr == "format":
-            return _is_literal_text(node.func.value)
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+    ):
+        return _is_literal_text(node.func.value)
     return False
 
 
