@@ -327,7 +327,7 @@ def events_list(obj: Context, since, platform, search, multi, limit, fmt) -> Non
         fmt,
         [
             ("id", _l("ID"), 7),
-            ("seen", _l("LAST SEEN"), 12),
+            ("seen", _l("LAST SEEN"), 16),
             ("state", _l("STATE"), 7),
             ("best_rank", _l("BEST"), 4),
             ("heat", _l("HEAT"), 10),
@@ -449,7 +449,7 @@ def trends(obj: Context, platform, state, since, limit, fmt) -> None:
         fmt,
         [
             ("id", _l("ID"), 7),
-            ("seen", _l("LAST SEEN"), 12),
+            ("seen", _l("LAST SEEN"), 16),
             ("state", _l("STATE"), 7),
             ("chance", _l("TOP10 CHANCE"), 16),
             ("velocity", _l("RANKS/H"), 7),
@@ -502,7 +502,8 @@ def sources_status(obj: Context, fmt: str) -> None:
         if fmt == "table":  # a table shows how long ago / how soon, json/csv ISO local times
             r["health"] = _(HEALTH.get(r["health"], r["health"]))
             r["last_success"] = display.table_time(r["last_success"], tz, now)
-            r["next_poll"] = display.table_time(r["next_poll"], tz, now)
+            due = r["next_poll"] is not None and r["next_poll"] <= now
+            r["next_poll"] = _("due now") if due else display.table_time(r["next_poll"], tz, now)
         else:
             r["last_success"], r["next_poll"] = iso(r["last_success"], tz), iso(r["next_poll"], tz)
     emit(
