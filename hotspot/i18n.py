@@ -31,6 +31,10 @@ How to wrap a string (every developer, every stage)
   ``{% trans n=count %}{{ n }} alert{% pluralize %}{{ n }} alerts{% endtrans %}``
   (new-style gettext: ``{{ _("best #{rank}", rank=r) }}`` formats with ``%(rank)s``-style
   names, so in templates write ``%(rank)s`` placeholders).
+* Exception messages are user-facing: ``raise XError(_("...").format(...))``
+  (``tests/meta/test_error_texts.py`` fails on a literal message that is not wrapped).
+* click's own texts (usage, option errors, type names) go through this catalog too:
+  ``hotspot/cli/clicktext.py``; ``scripts/i18n`` extracts them from the installed click.
 * Log messages are for developers and stay English (do not wrap ``log.info``).
 * After adding strings: ``scripts/i18n`` (extract -> update the .po -> compile the .mo),
   translate the new empty ``msgstr`` entries in the .po, run ``scripts/i18n`` again.
