@@ -178,6 +178,9 @@ def test_the_daily_loop_in_english(tmp_path, httpserver, smtp):
     assert "just now" in alerts and "CREATED" in alerts and "创建" not in alerts
     preview = run(tmp_path, "digest", "preview").stdout
     assert "火锅店燃气爆炸致3人受伤" in preview and "heat 53.2万" in preview
+    # the planning desk's sections speak the language too
+    assert "== Handle with care, not for marketing (1) ==" in preview
+    assert not re.search(r"需谨慎|即将到来|选题角度|角度：|天后", preview), preview
     assert run(tmp_path, "digest", "send").returncode == 0
     assert len(rec.messages) == 1
     status = run(tmp_path, "sources", "status").stdout
