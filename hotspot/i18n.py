@@ -159,12 +159,23 @@ def help_text(text: str | None) -> str | None:
 COMMAND_DECORATORS = {"command", "group"}
 
 
+def _is_source_plugin(node: ast.ClassDef) -> bool:
+    """A class with ``type = "<name>"`` in its body: a source plugin."""
+    return any(
+        isinstance(st, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "type" for t in st.targets)
+        and isinstance(st.value, ast.Constant)
+        and isinstance(st.value.value, str)
+        for st in node.body
+    )
+
+
 def extract_python_and_help(
     fileobj: Any, keywords: Any, comment_tags: Any, options: Any
 ) -> Iterator[tuple[Any, ...]]:
     """Babel extractor (``babel.cfg``): Babel's python extraction plus the docstrings of click
     commands (``@x.command``/``@x.group``), which are their help texts, as click shows them
-    (cleaned, cut at ``\\f``)."""
+    (cleaned, cut at ``\\f``), and the first docstring line of source plugins."""
     from babel.messages.extract import extract_python
 
     source = fileobj.read()
@@ -172,6 +183,11 @@ def extract_python_and_help(
     yield from extract_python(fileobj, keywords, comment_tags, options)
     tree = ast.parse(source.decode("utf-8"))
     for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and _is_source_plugin(node):
+            doc = ast.get_docstring(node, clean=True)
+            if doc:  # a source plugin's description, shown by `hotspot sources list`
+                yield node.lineno, "", doc.strip().splitlines()[0], []
+            continue
         if not isinstance(node, ast.FunctionDef):
             continue
         for dec in node.decorator_list:

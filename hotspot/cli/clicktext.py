@@ -69,6 +69,7 @@ ARGUMENT_NAMES = (
     _l("DIRECTORY"),
     _l("TEXT"),
     _l("THEME"),
+    _l("VERDICT"),
 )
 
 CLICK_MODULES = (
@@ -153,6 +154,10 @@ class HotspotArgument(click.Argument):
     @property
     def human_readable_name(self) -> str:
         return self.metavar if self.metavar is not None else self._name()
+
+    def get_error_hint(self, ctx: click.Context | None) -> str:
+        # its name (``'标记'``), not a choice metavar like ``'{useful|irrelevant|chased}'``
+        return f"'{self.metavar if self.metavar is not None else self._name()}'"
 
     def make_metavar(self, ctx: click.Context) -> str:
         if self.metavar is not None or self.type.get_metavar(param=self, ctx=ctx):

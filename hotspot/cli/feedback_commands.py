@@ -15,6 +15,7 @@ from hotspot.cli.read_commands import alerts
 from hotspot.errors import InputError
 from hotspot.i18n import _, _l
 from hotspot.storage.store_feedback import VERDICTS
+from hotspot.web.views import VERDICT_LABEL
 
 
 @alerts.command("mark")
@@ -37,6 +38,10 @@ def alerts_mark(obj: Context, alert_id: int, verdict: str, term: str | None, fmt
     about = _(" (term {term})").format(term=term) if term else ""
     say(
         _("alert {id} ({account} / {theme}) marked {verdict}{about}").format(
-            id=alert_id, account=row["account"], theme=row["theme"], verdict=verdict, about=about
+            id=alert_id,
+            account=row["account"],
+            theme=row["theme"],
+            verdict=_(VERDICT_LABEL.get(verdict, verdict)),
+            about=about,
         )
     )

@@ -107,7 +107,7 @@ def _sources_list(obj: Context) -> None:
     plugins = obj.plugins()
     click.echo(_("plugins:"))
     for name, cls in sorted(plugins.items()):
-        doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+        doc = _(cls.__doc__.strip().splitlines()[0]) if cls.__doc__ else ""
         click.echo(f"  {name:<10} {cls.__module__}  {doc}")
     click.echo(_("configured sources:"))
     from hotspot.durations import format_duration

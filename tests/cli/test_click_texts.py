@@ -77,6 +77,7 @@ USAGE_ERRORS = [
     (("alerts", "list", "--format", "xml"), "'--format' 的值无效：'xml' 不是", "is not one of"),
     (("nonexistent",), "没有命令 'nonexistent'。", "No such command 'nonexistent'."),
     (("alerts", "list", "--account"), "选项 '--account' 需要 1 个值。", "requires an argument"),
+    (("alerts", "mark", "1", "bogus"), "'标记' 的值无效：'bogus' 不是", "for 'VERDICT': 'bogus'"),
 ]
 
 
