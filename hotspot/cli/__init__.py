@@ -389,7 +389,7 @@ def parse_since(value: str | None) -> int | None:
     try:
         return int(time.time() - parse_duration(value))
     except ValueError as exc:
-        raise click.BadParameter(_(str(exc)), param_hint="--since") from None
+        raise click.BadParameter(_(str(exc)), param_hint="'--since'") from None
 
 
 from hotspot.cli import (  # noqa: E402,F401

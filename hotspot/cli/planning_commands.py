@@ -20,7 +20,7 @@ def _today(obj: Context, value: str | None) -> dt.date:
             return dt.date.fromisoformat(value)
         except ValueError:
             raise click.BadParameter(
-                _("expected YYYY-MM-DD, got {value!r}").format(value=value), param_hint="--today"
+                _("expected YYYY-MM-DD, got {value!r}").format(value=value), param_hint="'--today'"
             ) from None
     return dt.datetime.now(obj.config().tz).date()
 
@@ -108,7 +108,7 @@ def benchmarks_cmd(
     try:
         span = parse_duration(since)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--since") from None
+        raise click.BadParameter(str(exc), param_hint="'--since'") from None
     until = int(now_opt if now_opt is not None else time.time())
     start = int(until - span)
     store = obj.store()

@@ -262,7 +262,7 @@ def themes_explain(
             _("no account named {name!r} with themes; known accounts: {known}").format(
                 name=account, known=", ".join(a.name for a in config.accounts) or "-"
             ),
-            param_hint="--account",
+            param_hint="'--account'",
         )
     store = Store(config.database, readonly=True) if config.database.exists() else Store(":memory:")
     engine = Engine(store, pairs, load_verticals(config.lexicons))
@@ -330,7 +330,8 @@ def themes_show(obj: Context, account: str | None) -> None:
     pairs = [(a, t) for a, t in theme_pairs(config) if not account or a == account]
     if account and not pairs:
         raise click.BadParameter(
-            _("no account named {name!r} with themes").format(name=account), param_hint="--account"
+            _("no account named {name!r} with themes").format(name=account),
+            param_hint="'--account'",
         )
     verticals = load_verticals(config.lexicons)
     store = Store(config.database)
