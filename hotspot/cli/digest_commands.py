@@ -44,7 +44,7 @@ def _accounts(config, name: str | None):
                     path=config.path,
                     known=", ".join(a.name for a in config.accounts) or "-",
                 ),
-                param_hint="--account",
+                param_hint="'--account'",
             )
         return [acc]
     return [a for a in config.accounts if a.digest_at is not None] or list(config.accounts)
@@ -61,12 +61,12 @@ def _day(config, account, date: str | None, last) -> str:
             day = dt.date.fromisoformat(date)
         except ValueError:
             raise click.BadParameter(
-                _("{value!r} is not a date YYYY-MM-DD").format(value=date), param_hint="--date"
+                _("{value!r} is not a date YYYY-MM-DD").format(value=date), param_hint="'--date'"
             ) from None
         if not 1971 <= day.year <= 9998:
             raise click.BadParameter(
                 _("{date!r} is out of range; give a date between 1971 and 9998").format(date=date),
-                param_hint="--date",
+                param_hint="'--date'",
             )
         return day.isoformat()
     from hotspot.delivery.digest import next_label

@@ -41,7 +41,7 @@ def poll(obj: Context, names: tuple[str, ...], fmt: str) -> None:
                 path=config.path,
                 known=", ".join(s.name for s in config.sources) or "-",
             ),
-            param_hint="--source",
+            param_hint="'--source'",
         )
     with WriterLock(config.database):
         store = Store(config.database)

@@ -168,7 +168,7 @@ def eval_(
         )
         return
     if themes_file is None or items_file is None or labels_file is None:
-        raise click.UsageError("eval needs --themes, --items and --labels (or --sensitivity)")
+        raise click.UsageError(_("eval needs --themes, --items and --labels (or --sensitivity)"))
     from hotspot.config import load_themes_file
     from hotspot.ingest.history import iter_jsonl
 
@@ -287,7 +287,7 @@ def themes_explain(
             _("no account named {name!r} with themes; known accounts: {known}").format(
                 name=account, known=", ".join(a.name for a in config.accounts) or "-"
             ),
-            param_hint="--account",
+            param_hint="'--account'",
         )
     store = Store(config.database, readonly=True) if config.database.exists() else Store(":memory:")
     engine = Engine(store, pairs, load_verticals(config.lexicons))
@@ -355,7 +355,8 @@ def themes_show(obj: Context, account: str | None) -> None:
     pairs = [(a, t) for a, t in theme_pairs(config) if not account or a == account]
     if account and not pairs:
         raise click.BadParameter(
-            _("no account named {name!r} with themes").format(name=account), param_hint="--account"
+            _("no account named {name!r} with themes").format(name=account),
+            param_hint="'--account'",
         )
     verticals = load_verticals(config.lexicons)
     store = Store(config.database)
@@ -514,19 +515,25 @@ def _eval_sensitivity(
         words = WordModel.from_store(store) if model else None
         classifier = classifier.with_learned(terms, words)
         if learned:
-            used.append(f"{sum(len(t) for t in terms.values())} learned terms")
+            n = sum(len(t) for t in terms.values())
+            used.append(ngettext("{n} learned term", "{n} learned terms", n).format(n=n))
         if words is not None:
-            used.append(f"word model of {len(words.lo)} words")
+            n = len(words.lo)
+            used.append(
+                ngettext("word model of {n} word", "word model of {n} words", n).format(n=n)
+            )
         if event:
             for it in items:
-                r = store.execute(
-                    "SELECT id, event_id FROM items WHERE platform = ? AND title = ? "
-                    "AND event_id IS NOT NULL LIMIT 1",
-                    (it.get("platform") or "", it["title"]),
-                ).fetchone()
-                if r is not None:
-                    siblings[str(it["id"])] = ["".join(t) for t in store.event_siblings(r[1], r[0])]
-            used.append(f"event context for {sum(1 for v in siblings.values() if v)} items")
+                found = store.item_event(it.get("platform") or "", it["title"])
+                if found is not None:
+                    item_id, event_id = found
+                    siblings[str(it["id"])] = [
+                        "".join(t) for t in store.event_siblings(event_id, item_id)
+                    ]
+            n = sum(1 for v in siblings.values() if v)
+            used.append(
+                ngettext("event context for {n} item", "event context for {n} items", n).format(n=n)
+            )
         store.close()
     pred = {
         str(it["id"]): verdict_dict(it, mode, classifier, siblings.get(str(it["id"]), ()))
@@ -534,7 +541,11 @@ def _eval_sensitivity(
     }
     ids = [i for i in pred if i in gold]
     if not ids:
-        raise InputError(f"{labels_file}: no label matches an item id of the items file")
+        raise InputError(
+            _("{labels_file}: no label matches an item id of the items file").format(
+                labels_file=labels_file
+            )
+        )
 
     def scores(cat: str | None) -> Scores:
         tp = fp = fn = 0
@@ -563,7 +574,9 @@ def _eval_sensitivity(
     if fmt == "json":
         click.echo(to_json({"mode": mode, "items": len(ids), "history": used, "rows": rows}))
     else:
-        click.echo(f"sensitivity gate, mode {mode}, {len(ids)} labelled items")
+        click.echo(
+            _("sensitivity gate, mode {mode}, {n} labelled items").format(mode=mode, n=len(ids))
+        )
         if used:
-            click.echo(f"history: {', '.join(used)}")
+            click.echo(_("history: {used}").format(used=", ".join(used)))
         click.echo(table(rows, [(k, k, 18) for k in rows[0]]))

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from hotspot.errors import ConfigError
+from hotspot.i18n import _
 
 MODES = ("strict", "normal", "off")
 THRESHOLDS = {"normal": 1.0, "strict": 0.5}
@@ -134,13 +135,20 @@ class Sensitivity:
             data = tomllib.loads(text)
         except (OSError, tomllib.TOMLDecodeError) as exc:
             where = path or "hotspot.data/sensitivity.toml"
-            raise ConfigError(f"{where}: cannot read the sensitivity lexicon: {exc}") from exc
+            raise ConfigError(
+                _("{where}: cannot read the sensitivity lexicon: {exc}").format(
+                    where=where, exc=exc
+                )
+            ) from exc
         cats = data.get("categories", {})
         unknown = set(cats) - set(CATEGORIES)
         if unknown:
             raise ConfigError(
-                f"{path or 'sensitivity.toml'}: unknown categories {sorted(unknown)}; "
-                f"use {', '.join(CATEGORIES)}"
+                _("{where}: unknown categories {unknown}; use {categories}").format(
+                    where=path or "sensitivity.toml",
+                    unknown=sorted(unknown),
+                    categories=", ".join(CATEGORIES),
+                )
             )
         return cls(
             {c: cats.get(c, {}).get("strong", []) for c in CATEGORIES},
@@ -176,7 +184,9 @@ class Sensitivity:
             try:
                 pattern = self._compiled[term] = re.compile(term[3:])
             except re.error as exc:
-                raise ConfigError(f"sensitivity lexicon: bad pattern {term!r}: {exc}") from exc
+                raise ConfigError(
+                    _("sensitivity lexicon: bad pattern {term!r}: {exc}").format(term=term, exc=exc)
+                ) from exc
         return pattern
 
     def _mask(self, text: str) -> str:
@@ -271,7 +281,11 @@ class Sensitivity:
             return None
         threshold = THRESHOLDS.get(mode)
         if threshold is None:
-            raise ConfigError(f"sensitivity mode {mode!r}: use one of {', '.join(MODES)}")
+            raise ConfigError(
+                _("sensitivity mode {mode!r}: use one of {modes}").format(
+                    mode=mode, modes=", ".join(MODES)
+                )
+            )
         own = self._verdict(self.scores(title, summary, category), threshold)
         if own is None and siblings:
             own = self._event_verdict(title, siblings, threshold)

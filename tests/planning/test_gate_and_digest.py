@@ -152,7 +152,7 @@ def test_off_mode_pushes_everything_unmarked(httpserver, tmp_path):
     assert enqueue(config, store, reports, now=NOW) == 6
 
 
-def test_digest_sections(tmp_path):
+def test_digest_sections(tmp_path, zh_cn):
     config, store, _ = make(tmp_path, "http://127.0.0.1:9")
     account = config.accounts[0]
     start, end = NOW - 86400, NOW

@@ -56,8 +56,10 @@ def test_calendar_command_formats_and_lead(tmp_path):
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     new_year = next(x for x in rows if x["name"] == "元旦")
     assert "尚未公布" in new_year["note"]  # 2027 is past chinese-calendar's data
-    table = run(tmp_path, "calendar", "--today", "2026-12-03").stdout
-    assert "品牌日" in table and "即将到来" in table
+    table = run(tmp_path, "--lang", "zh-CN", "calendar", "--today", "2026-12-03").stdout
+    assert "品牌日" in table and "即将到来" in table and "提前期" in table
+    table = run(tmp_path, "--lang", "en", "calendar", "--today", "2026-12-03").stdout
+    assert "品牌日" in table and "coming up" in table and "LEAD TIME" in table
 
 
 def test_match_prints_sensitive(tmp_path):
