@@ -149,6 +149,12 @@ def test_the_daily_loop_in_chinese(tmp_path, httpserver, smtp):
     (mail,) = rec.messages
     body = mail.get_body(preferencelist=("plain",)).get_content()
     assert "火锅店燃气爆炸致3人受伤" in body and "冬天第一杯奶茶" in body
+    # a second send right after the first has nothing new: it says so and mails nothing
+    again = run(tmp_path, "digest", "send")
+    assert again.returncode == 0 and "自上一份日报以来没有新提醒" in again.stdout, again.stdout
+    assert len(rec.messages) == 1
+    forced = run(tmp_path, "digest", "send", "--force")
+    assert forced.returncode == 0 and len(rec.messages) == 2, forced.stdout
 
     for args in (("trends",), ("events", "list"), ("sources", "status"), ("hotspots", "list")):
         proc = run(tmp_path, *args)
@@ -183,6 +189,8 @@ def test_the_daily_loop_in_english(tmp_path, httpserver, smtp):
     assert not re.search(r"需谨慎|即将到来|选题角度|角度：|天后", preview), preview
     assert run(tmp_path, "digest", "send").returncode == 0
     assert len(rec.messages) == 1
+    again = run(tmp_path, "digest", "send").stdout
+    assert "nothing new since the last digest" in again and len(rec.messages) == 1, again
     status = run(tmp_path, "sources", "status").stdout
     assert "failing" in status and re.search(r"in \d+ minutes", status), status
     for args in (("trends",), ("events", "list"), ("hotspots", "list")):
