@@ -14,12 +14,15 @@ Figures, each set against the 1-account x 12-theme agency (the first account) in
     ``WARMUP``. Lists are real Weibo snapshots of ../shared/corpus a day apart (entries seen
     in an earlier list left out), else built-in titles. Target: <= 100 ms with 1,000
     accounts and <= 10x the 1-account figure.
+(a') The same for consecutive hourly Weibo snapshots (a few entries new per list, the rest
+    known: a running daemon's load, the lists of bench_processing), median of
+    ``STEADY_MEASURED`` after ``STEADY_WARMUP``. Same targets.
 (b) ``hotspot import --no-learn`` of the first ``IMPORT_DAYS`` full days of the corpus (all
     platforms) into a fresh database under each config, CPU time of the child process
     (``RUSAGE_CHILDREN``; interpreter start, config load and jieba included). Relearning is
     left out: it reads the history, not the themes, so it would only dilute the ratio.
     Target: 1,000 accounts / 1 account <= 10x.
-(c) Peak RSS (``ru_maxrss``) of a daemon-like child: the 1,000-account config loaded, Store
+(c) Peak RSS (``VmHWM``) of a daemon-like child: the 1,000-account config loaded, Store
     + Engine + Poller built as ``hotspot run`` builds them (no gap between polls of one
     host, as ``hotspot poll``), ``POLLS`` polls of a 50-item list served by a local server
     (four titles new per poll). Target: <= 250 MB.
@@ -49,6 +52,8 @@ ACCOUNTS = 1000
 ITEMS = 50
 WARMUP = 1
 MEASURED = 7
+STEADY_WARMUP = 10
+STEADY_MEASURED = 20
 IMPORT_DAYS = 3
 POLLS = 300
 LIST_TARGET_MS = 100.0
@@ -232,7 +237,17 @@ def hot_lists(n: int) -> list[tuple[str, datetime, list]]:
     return out
 
 
-def measure_ingest(pairs, lists, profile=None) -> dict:
+def steady_lists(n: int) -> list[tuple[str, datetime, list]]:
+    """``n`` consecutive hourly Weibo snapshots (first 50 entries): what a running daemon
+    ingests, a few entries new per list and the rest known (bench_processing's lists)."""
+    from hotspot.ingest.history import read_snapshots
+
+    files = [Path(f) for f in c.corpus_files() if "weibo" in Path(f).name]
+    snaps = [s for s in read_snapshots(files, []) if len(s.items) >= ITEMS]
+    return [("weibo", s.at, list(s.items[:ITEMS])) for s in snaps[:n]]
+
+
+def measure_ingest(pairs, lists, profile=None, *, warmup=WARMUP, all_new=True) -> dict:
     from hotspot.analysis.lexicon import load_verticals
     from hotspot.engine import Engine
     from hotspot.storage.store import Store
@@ -242,23 +257,25 @@ def measure_ingest(pairs, lists, profile=None) -> dict:
         t0 = time.process_time()
         engine = Engine(store, pairs, load_verticals())
         build = time.process_time() - t0
-        cpu, alerts = [], []
+        cpu, alerts, new = [], [], []
         for i, (platform, at, items) in enumerate(lists):
-            if profile is not None and i >= WARMUP:
+            if profile is not None and i >= warmup:
                 profile.enable()
             t0 = time.process_time()
             r = engine.ingest(platform, platform, items, at)
             dt = time.process_time() - t0
             if profile is not None:
                 profile.disable()
-            assert r.new_items == len(items), "a list of the benchmark was not all new"
-            if i >= WARMUP:
+            assert not all_new or r.new_items == len(items), "a list was not all new"
+            if i >= warmup:
                 cpu.append(dt)
                 alerts.append(len(r.alert_ids))
+                new.append(r.new_items)
         store.close()
     return {
         "ms": statistics.median(cpu) * 1000,
         "alerts": statistics.mean(alerts),
+        "new": statistics.mean(new),
         "build_s": build,
         "distinct": len(engine.matcher._themes),
     }
@@ -311,12 +328,18 @@ def measure_import(accounts, tmp: Path, files: list[Path], tag: str) -> tuple[fl
 
 # -- (c) daemon-like memory -----------------------------------------------------------------
 _DAEMON = r"""
-import dataclasses, json, logging, resource, sys
+import dataclasses, json, logging, sys
 from hotspot.config import load_config
 from hotspot.engine import Engine
 from hotspot.poller import Poller
 from hotspot.ingest.registry import load_plugins
 from hotspot.storage.store import Store
+
+def hwm_mb():  # this process's own peak: ru_maxrss would include the parent's at the fork
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
 
 cfg, polls = sys.argv[1], int(sys.argv[2])
 logging.basicConfig(level=logging.WARNING)
@@ -326,11 +349,11 @@ config = dataclasses.replace(load_config(cfg, plugins), min_host_interval=0.0)
 store = Store(config.database)
 engine = Engine.from_config(config, store)
 poller = Poller(config, store, engine, plugins)
-built = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+built = hwm_mb()
 errors = 0
 for i in range(polls):
     errors += sum(1 for r in poller.poll() if r.error)
-print(json.dumps({"built": built, "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({"built": built, "peak": hwm_mb(),
                   "errors": errors, "items": store.count("items"), "alerts": store.count("alerts")}))
 """
 
@@ -388,6 +411,27 @@ def run() -> list[dict]:
         ),
     ]
     if c.corpus_files():
+        steady = steady_lists(STEADY_WARMUP + STEADY_MEASURED)
+        kw = {"warmup": STEADY_WARMUP, "all_new": False}
+        small_s = measure_ingest(theme_pairs(one), steady, **kw)
+        big_s = measure_ingest(theme_pairs(big), steady, **kw)
+        print(
+            f"scale: consecutive hourly lists ({big_s['new']:.0f} of {ITEMS} new): 1 acct "
+            f"{small_s['ms']:.1f} ms CPU, {ACCOUNTS} acct {big_s['ms']:.1f} ms CPU "
+            f"({big_s['alerts']:.0f} alerts per list)"
+        )
+        ratio = big_s["ms"] / small_s["ms"]
+        out.append(
+            c.result(
+                f"ingest consecutive 50-item list, {ACCOUNTS} acct",
+                big_s["ms"],
+                "ms CPU",
+                f"1 acct {small_s['ms']:.1f} ms",
+                ratio,
+                f"<= {LIST_TARGET_MS:.0f} ms, <= {RATIO_TARGET:.0f}x",
+                big_s["ms"] <= LIST_TARGET_MS and ratio <= RATIO_TARGET,
+            )
+        )
         with tempfile.TemporaryDirectory(prefix="hotspot-bench-scale-import-") as tmp_name:
             tmp = Path(tmp_name)
             files, rows = import_files(tmp, IMPORT_DAYS)
@@ -409,19 +453,20 @@ def run() -> list[dict]:
         )
     else:
         print("scale: import skipped: ../shared/corpus absent")
-    rss = measure_rss(big)
+    rss, rss_one = measure_rss(big), measure_rss(one)
     print(
         f"scale: daemon with {ACCOUNTS} accounts: {rss['built']:.0f} MB after start, "
         f"{rss['peak']:.0f} MB peak over {POLLS} polls ({rss['items']:,} items, "
-        f"{rss['alerts']:,} alerts, {rss['errors']} errors)"
+        f"{rss['alerts']:,} alerts, {rss['errors']} errors); 1 account: "
+        f"{rss_one['built']:.0f} MB after start, {rss_one['peak']:.0f} MB peak"
     )
     out.append(
         c.result(
             f"daemon peak RSS, {ACCOUNTS} acct, {POLLS} polls",
             rss["peak"],
             "MB",
-            f"after start {rss['built']:.0f} MB",
-            None,
+            f"1 acct {rss_one['peak']:.0f} MB",
+            rss["peak"] / rss_one["peak"],
             f"<= {RSS_TARGET:.0f} MB",
             rss["peak"] <= RSS_TARGET,
         )
@@ -429,17 +474,58 @@ def run() -> list[dict]:
     return out
 
 
+def _where(stats) -> list[tuple[str, float]]:
+    """CPU seconds of the profiled ingests by stage (the before/after table of issue 16)."""
+    raw = stats.stats  # (file, line, function) -> (calls, ncalls, own, cumulative, callers)
+
+    def cum(name: str, file_part: str = "") -> float:
+        return sum(v[3] for k, v in raw.items() if k[2] == name and file_part in k[0])
+
+    def called_by(name: str, caller: str) -> float:
+        total = 0.0
+        for k, v in raw.items():
+            if k[2] == name:
+                total += sum(t[3] for ck, t in v[4].items() if ck[2] == caller)
+        return total
+
+    sql_alerts = called_by("<method 'execute' of 'sqlite3.Connection' objects>", "insert_alert")
+    sql_alerts += called_by(
+        "<method 'executemany' of 'sqlite3.Connection' objects>", "insert_alerts"
+    )
+    insert_py = cum("insert_alert", "store.py") + cum("insert_alerts", "store.py") - sql_alerts
+    total = cum("ingest", "engine.py")
+    matching = cum("match_groups", "matcher.py") or cum("match", "matcher.py")
+    explain = cum("explanation", "matcher.py") + cum("terms", "matcher.py")
+    commit = called_by("<method 'execute' of 'sqlite3.Connection' objects>", "transaction")
+    rows = [
+        ("matching (scores, per-account matches)", matching),
+        ("explanations and terms of the matches", explain),
+        ("alert inserts: Python (rows, JSON, ids)", insert_py),
+        ("alert inserts: SQLite", sql_alerts),
+        ("commit", commit),
+    ]
+    rows.append(
+        ("everything else (segment, events, items, trends)", total - sum(t for _, t in rows))
+    )
+    rows.append(("whole ingest", total))
+    return rows
+
+
 def profile() -> None:
+    """cProfile (CPU time) of the 1,000-account all-new ingests: stages, then functions."""
     import cProfile
     import pstats
 
     logging.getLogger("hotspot").setLevel(logging.WARNING)
-    prof = cProfile.Profile()
+    prof = cProfile.Profile(time.process_time)
     m = measure_ingest(theme_pairs(agency(ACCOUNTS)), hot_lists(WARMUP + MEASURED), prof)
     print(f"{ACCOUNTS} accounts: {m['ms']:.1f} ms CPU per list (under the profiler)")
     stats = pstats.Stats(prof)
-    stats.sort_stats("tottime").print_stats(25)
-    stats.sort_stats("cumulative").print_stats(30)
+    total = dict(_where(stats))["whole ingest"]
+    print("\n| stage | ms CPU per list | share |\n|---|---|---|")
+    for name, seconds in _where(stats):
+        print(f"| {name} | {seconds / MEASURED * 1000:.0f} | {seconds / total:.0%} |")
+    stats.sort_stats("tottime").print_stats(20)
 
 
 if __name__ == "__main__":

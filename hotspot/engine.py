@@ -26,7 +26,7 @@ from hotspot.analysis.matcher import Document, Learned, Matcher
 from hotspot.config import Config, ThemeConfig
 from hotspot.ingest.normalize import normalize
 from hotspot.models import Hotspot, RawItem
-from hotspot.storage.store import AlertRow, Store
+from hotspot.storage.store import AlertTuple, Store
 
 log = logging.getLogger(__name__)
 
@@ -397,7 +397,7 @@ class Engine:
             self.store.touch_events(sightings, at)
             # the accounts of one theme definition share one match: its terms and
             # explanation are built (and encoded) once, the poll's alerts inserted together
-            rows: list[AlertRow] = []
+            rows: list[AlertTuple] = []
             for h, event_id, tokens, summary_tokens, persons in to_match:
                 doc = Document(
                     title_tokens=tokens,
@@ -415,8 +415,10 @@ class Engine:
                         accounts = self._realert_accounts(known[h.id].rowid, m.theme, group)
                     terms, explanation = m.terms, m.explanation()
                     rows.extend(
-                        AlertRow(a, m.theme, event_id, h.id, m.score, terms, explanation, at)
-                        for a in accounts
+                        [
+                            (a, m.theme, event_id, h.id, m.score, terms, explanation, at)
+                            for a in accounts
+                        ]
                     )
             result.alert_ids.extend(self.store.insert_alerts(rows))
             if with_trends:

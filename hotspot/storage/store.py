@@ -54,6 +54,10 @@ class AlertRow(NamedTuple):
     at: int
 
 
+#: An ``AlertRow`` as a plain tuple (what the engine builds, a thousand per match)
+AlertTuple = tuple[str, str, int, str, float, list[str], dict, int]
+
+
 @dataclass(frozen=True, slots=True)
 class KnownItem:
     id: str
@@ -320,7 +324,7 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         )
         return cur.lastrowid if cur.rowcount else None
 
-    def insert_alerts(self, rows: Iterable[AlertRow]) -> list[int]:
+    def insert_alerts(self, rows: Iterable[AlertRow | AlertTuple]) -> list[int]:
         """Insert alerts as ``insert_alert`` would one by one, in one statement; returns the
         ids of the rows inserted, in order. A row whose (account, theme, event) already has
         an alert, stored before or earlier in ``rows``, is left out. Rows that share one
@@ -332,23 +336,22 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         theme, event) index: a thousand accounts' alerts of one poll then cost one sweep
         of the indexes instead of one per theme definition, and the cost stays flat as the
         table grows."""
+        rows = list(rows)
+        if not rows:
+            return []
         # id() of a terms list / explanation dict -> (it, its JSON); holding the object
         # keeps its id from being reused by another during the call
         encoded: dict[int, tuple[Any, str]] = {}
-        values = []
-        for account, theme, event_id, item_id, score, terms, explanation, at in rows:
-            t = encoded.get(id(terms))
-            if t is None:
-                t = encoded[id(terms)] = (terms, to_json(terms))
-            e = encoded.get(id(explanation))
-            if e is None:
-                e = encoded[id(explanation)] = (explanation, to_json(explanation))
-            values.append((account, theme, event_id, item_id, score, t[1], e[1], at))
-        if not values:
-            return []
+
+        def text(value: Any) -> str:
+            got = encoded.get(id(value))
+            if got is None:
+                got = encoded[id(value)] = (value, to_json(value))
+            return got[1]
+
         with self.transaction():  # the ids are only ours to give inside one transaction
             taken: set[tuple[str, str, int]] = set()
-            for chunk in chunks(sorted({v[2] for v in values}), 500):
+            for chunk in chunks(sorted({r[2] for r in rows}), 500):
                 taken.update(
                     self.conn.execute(
                         "SELECT account, theme, event_id FROM alerts "
@@ -358,14 +361,22 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
                 )
             (last,) = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM alerts").fetchone()
             first = last + 1
-            new = []
-            for v in values:
-                key = v[:3]
+            new: list[tuple] = []
+            add, append = taken.add, new.append
+            last_terms: Any = None
+            last_explanation: Any = None
+            terms_json = explanation_json = ""
+            for account, theme, event_id, item_id, score, terms, explanation, at in rows:
+                key = (account, theme, event_id)
                 if key in taken:
                     continue
-                taken.add(key)
+                add(key)
+                if terms is not last_terms:  # the rows of one match come together
+                    last_terms, terms_json = terms, text(terms)
+                if explanation is not last_explanation:
+                    last_explanation, explanation_json = explanation, text(explanation)
                 last += 1
-                new.append((*key, last, *v[3:]))
+                append((*key, last, item_id, score, terms_json, explanation_json, at))
             new.sort()  # (account, theme, event) is unique among them: index order
             before = self.conn.total_changes
             self.conn.executemany(

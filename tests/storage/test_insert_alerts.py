@@ -124,7 +124,7 @@ class OneByOne(Store):
     """The path before insert_alerts: one INSERT per alert."""
 
     def insert_alerts(self, rows):
-        ids = [self.insert_alert(**r._asdict()) for r in rows]
+        ids = [self.insert_alert(**AlertRow(*r)._asdict()) for r in rows]
         return [i for i in ids if i is not None]
 
 
