@@ -28,6 +28,7 @@ ORDER = [
     "memory",
     "db_growth",
     "delivery",
+    "year",
 ]
 
 

@@ -37,3 +37,36 @@ def test_old_observations_thin_to_one_per_hour_recent_ones_stay(tmp_path):
     item = store.hotspots()[0]
     assert (item["best_rank"], item["max_heat"], item["first_seen"]) == before
     assert store.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_compaction_keeps_exactly_the_first_sighting_of_each_item_hour(tmp_path):
+    """Irregular sightings of several items (some hours with one, some with many, some at
+    the hour's first second, one item across the cut): what stays is what the definition
+    says, computed here in Python, and compacting again removes nothing."""
+    import random
+
+    rng = random.Random(7)
+    store = Store(tmp_path / "h.db")
+    cut = 1_700_000_000 // 3600 * 3600 + 1234
+    rows = set()
+    for item in ("a", "b", "c", "d"):
+        t = cut - 5 * 86400 + rng.randrange(3600)
+        while t < cut + 7200:
+            rows.add((item, t, rng.randint(1, 50), rng.randint(1, 10**6)))
+            t += rng.choice([1, 59, 120, 600, 3600 - (t % 3600), 5000])
+    store.execute(
+        "INSERT INTO items (id, platform, source, title, first_seen, last_seen) "
+        "VALUES ('x', 'weibo', 'w', 't', 0, 0)"
+    )
+    store.conn.executemany("INSERT INTO observations VALUES (?,?,?,?)", sorted(rows))
+    first_of_hour: dict[tuple[str, int], int] = {}
+    for item, t, _, _ in rows:
+        if t < cut:
+            key = (item, t // 3600)
+            first_of_hour[key] = min(first_of_hour.get(key, t), t)
+    expected = {r for r in rows if r[1] >= cut or first_of_hour[(r[0], r[1] // 3600)] == r[1]}
+    removed = compact(store, older_than_days=1, now=cut + 86400)
+    kept = set(store.execute("SELECT item_id, observed_at, rank, heat FROM observations"))
+    assert kept == expected
+    assert removed == len(rows) - len(expected) > 0
+    assert compact(store, older_than_days=1, now=cut + 86400) == 0
