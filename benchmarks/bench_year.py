@@ -516,14 +516,12 @@ def _free_port() -> int:
 def _pages(db: Path) -> dict[str, str]:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     event = conn.execute("SELECT value FROM meta WHERE key = 'bench_event'").fetchone()[0]
-    alert = conn.execute("SELECT MAX(id) FROM alerts").fetchone()[0]
     conn.close()
     return {
         "today, one account, 24 h": f"/today?account={ACCOUNT}",
         "today, all accounts": "/today?account=",
         "today, one account, 7 days": f"/today?account={ACCOUNT}&window=7d",
         "event page with chart": f"/event/{event}",
-        "alert page": f"/alert/{alert}",
         "rising (24 h, fading)": "/rising?window=24h&state=fading",
         f"search {SEARCH_WORD}": f"/search?q={SEARCH_WORD}",
         "sources": "/sources",
