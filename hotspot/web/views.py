@@ -19,7 +19,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hotspot.config import Config
-from hotspot.delivery.digest import weight
 from hotspot.i18n import _l
 from hotspot.storage.store import Store
 
@@ -179,6 +178,8 @@ def today(
 ) -> dict[str, Any]:
     """Alerts of one account (or all) in the window, irrelevant ones left out, grouped by
     theme and ranked as in the digest."""
+    from hotspot.delivery.digest import weight  # brings jinja2: not at import (alerts list)
+
     since = int(now - WINDOWS.get(window, 86400))
     rows = store.alerts(
         account=account or None,

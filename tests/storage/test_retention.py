@@ -70,3 +70,31 @@ def test_compaction_keeps_exactly_the_first_sighting_of_each_item_hour(tmp_path)
     assert kept == expected
     assert removed == len(rows) - len(expected) > 0
     assert compact(store, older_than_days=1, now=cut + 86400) == 0
+
+
+def test_db_vacuum_says_what_it_removed_and_how_long_each_step_took(tmp_path):
+    import re
+    import time
+
+    from click.testing import CliRunner
+
+    from hotspot.cli import cli
+
+    db = tmp_path / "h.db"
+    cfg = tmp_path / "hotspot.toml"
+    cfg.write_text(
+        f'[hotspot]\ndatabase = "{db}"\nretention = "2d"\n\n[[accounts]]\nname = "a"\n'
+        '[[accounts.themes]]\nname = "t"\nkeywords = ["台风"]\n',
+        encoding="utf-8",
+    )
+    store = Store(db)
+    old = int(time.time()) - 5 * 86400
+    old -= old % 3600
+    store.conn.executemany(
+        "INSERT INTO observations VALUES ('x', ?, 1, 1)", [(old + 120 * k,) for k in range(20)]
+    )
+    store.close()
+    r = CliRunner().invoke(cli, ["--lang", "en", "--config", str(cfg), "db", "vacuum"])
+    assert r.exit_code == 0, r.output
+    assert re.search(r"retention: removed 19 observations older than 2 days in \d+\.\ds", r.output)
+    assert re.search(r"vacuum: [0-9.]+ MB -> [0-9.]+ MB in \d+\.\ds", r.output)
