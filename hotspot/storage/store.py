@@ -26,7 +26,6 @@ from hotspot.storage.store_events import EventStore
 from hotspot.storage.store_feedback import FeedbackStore
 from hotspot.storage.store_sources import SourceStore
 
-
 #: From this many matching titles on, ``hotspots(search=...)`` walks the last-seen index.
 SEARCH_SCAN_AT = 2_000
 
@@ -397,6 +396,11 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
     def alert(self, alert_id: int) -> dict[str, Any] | None:
         rows = self.alerts(ids=[alert_id], limit=1)
         return rows[0] if rows else None
+
+    def vacuum(self) -> None:
+        """Fold the WAL into the file and rewrite it without its free pages (``db vacuum``)."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.execute("VACUUM")
 
     def count(self, table: str) -> int:
         return self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]

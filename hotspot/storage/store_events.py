@@ -184,6 +184,27 @@ class EventStore:
         rows = self.rows("SELECT * FROM events WHERE id = ?", (event_id,))
         return rows[0] if rows else None
 
+    def events_first_seen(self, event_ids: Sequence[int]) -> dict[int, int]:
+        """event id -> first seen, for these events (unknown ids: absent)."""
+        ids = sorted(set(event_ids))
+        out: dict[int, int] = {}
+        for chunk in chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for eid, first in self.conn.execute(
+                f"SELECT id, first_seen FROM events WHERE id IN ({marks})", chunk
+            ):
+                out[eid] = first
+        return out
+
+    def alert_ids_of_event(self, event_id: int) -> list[int]:
+        """The ids of every alert of one event (all accounts and themes), oldest first."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM alerts WHERE event_id = ? ORDER BY id", (event_id,)
+            )
+        ]
+
     def event_items(self, event_id: int) -> list[dict[str, Any]]:
         return self.rows(
             "SELECT id, platform, source, title, url, best_rank, last_rank, "
