@@ -32,7 +32,8 @@ Figures
     cache (``posix_fadvise(DONTNEED)``; "cold") and the load average are shown beside it:
         alerts list --since 24h, hotspots list --search 哪吒, events show <busiest event>.
     Workspace pages served by the real ``hotspot web`` (uvicorn) on loopback, fetched with
-    httpx: worst of 5 after one warm-up.
+    httpx: worst of 5, after a first request made with the file dropped from the page cache
+    (shown as "cold"; for the calendar it also pays the calendar libraries' first import).
     ``hotspot db vacuum`` (retention + VACUUM) on a copy, one run: wall time and what it
     prints (it says how long each step took).
 Target      <= 0.3 s for each read figure and page; vacuum and retention: finish and say how
@@ -170,7 +171,7 @@ def ensure_db(verbose: bool = True) -> Path:
     if verbose:
         print(
             f"year: generated {path} ({path.stat().st_size / 1e9:.2f} GB) in "
-            f"{time.perf_counter() - t0:.0f}s: "
+            f"{time.perf_counter() - t0:.0f}s (peak RSS {c.self_peak_rss_mb():.0f} MB): "
             + ", ".join(f"{v:,} {k}" for k, v in counts.items())
         )
     return path
