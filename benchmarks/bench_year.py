@@ -30,7 +30,8 @@ Figures
     figure judged, because up to seven helpers share the 2 cores and wall time there mostly
     measures the others; the wall median, the first run after dropping the file from the page
     cache (``posix_fadvise(DONTNEED)``; "cold") and the load average are shown beside it:
-        alerts list --since 24h, hotspots list --search 哪吒, events show <busiest event>.
+        alerts list --since 24h, hotspots list --search 哪吒, events show <busiest event>,
+        events list --search 哪吒.
     Workspace pages served by the real ``hotspot web`` (uvicorn) on loopback, fetched with
     httpx: worst of 5, after a first request made with the file dropped from the page cache
     (shown as "cold"; for the calendar it also pays the calendar libraries' first import).
@@ -559,6 +560,7 @@ def cli_rows(db: Path, cfg: Path) -> list[dict]:
         "alerts list --since 24h": ["alerts", "list", "--since", "24h"],
         f"hotspots list --search {SEARCH_WORD}": ["hotspots", "list", "--search", SEARCH_WORD],
         f"events show {event} (busiest of the day)": ["events", "show", str(event)],
+        f"events list --search {SEARCH_WORD}": ["events", "list", "--search", SEARCH_WORD],
     }
     startup = c.median_wall([c.PY, "-c", "pass"])
     out = []

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hotspot.models import Hotspot
-from hotspot.storage.columns import chunks, like_contains, to_json
+from hotspot.storage.columns import bigrams, chunks, like_contains, to_json
 from hotspot.storage.db import open_database
 from hotspot.storage.store_benchmarks import BenchmarkStore
 from hotspot.storage.store_delivery import DeliveryStore
@@ -28,20 +28,11 @@ from hotspot.storage.store_sources import SourceStore
 
 #: From this many matching titles on, ``hotspots(search=...)`` walks the last-seen index.
 SEARCH_SCAN_AT = 2_000
+__all__ = ["SEARCH_SCAN_AT", "KnownItem", "Store", "bigrams", "now"]
 
 
 def now() -> int:
     return int(time.time())
-
-
-def bigrams(text: str) -> str:
-    """Space-separated character bigrams of a title's match form, for substring search."""
-    from hotspot.ingest.normalize import match_key
-
-    key = match_key(text)
-    if len(key) < 2:
-        return key
-    return " ".join(key[i : i + 2] for i in range(len(key) - 1))
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,3 +67,53 @@ def test_search_hits_stops_at_the_cap(tmp_path):
     total = store.search_hits(phrase, 10**6)
     assert total > 100
     assert store.search_hits(phrase, 100) == 100
+
+
+def _fill_events(store: Store) -> None:
+    _fill(store)
+    rng = random.Random(5)
+    n_events = 200
+    store.conn.executemany(
+        "INSERT INTO events (id, title, first_seen, last_seen, platforms, heat) "
+        "VALUES (?,?,?,?,?,?)",
+        [
+            (
+                e,
+                f"e{e}",
+                0,
+                1_000_000 + rng.randrange(30) * 120,  # ties on last_seen
+                rng.choice(["weibo", "baidu", "baidu,weibo"]),
+                rng.choice([None, 5, 7]),  # and on heat
+            )
+            for e in range(1, n_events + 1)
+        ],
+    )
+    store.execute("UPDATE items SET event_id = 1 + rowid % ?", (n_events,))
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"since": 1_000_000 + 10 * 120}, {"platform": "weibo"}, {"multi": True}],
+)
+@pytest.mark.parametrize("word", ["哪吒", "新能源", "第12", "哪吒票房", "不在"])
+def test_event_search_plans_give_the_same_rows(tmp_path, monkeypatch, word, filters):
+    import hotspot.storage.store_events as events_module
+
+    store = Store(tmp_path / "h.db")
+    _fill_events(store)
+    monkeypatch.setattr(events_module, "EVENT_SEARCH_SCAN_AT", 10**9)  # scan every title
+    scanned = store.events(search=word, limit=15, **filters)
+    monkeypatch.setattr(events_module, "EVENT_SEARCH_SCAN_AT", 1)  # walk the events
+    walked = store.events(search=word, limit=15, **filters)
+    assert walked == scanned
+    having = {
+        e
+        for (e,) in store.execute(
+            "SELECT DISTINCT event_id FROM items WHERE instr(title, ?) > 0", (word,)
+        )
+    }
+    assert {r["id"] for r in scanned} <= having
+    if not filters:
+        assert len(scanned) == min(15, len(having))
+    seen = [r["last_seen"] for r in scanned]
+    assert seen == sorted(seen, reverse=True)
