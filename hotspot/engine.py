@@ -95,17 +95,26 @@ def build_segmenter(themes: Iterable[ThemeConfig]) -> Segmenter:
 
 
 def load_learned(store: Store) -> Learned:
+    """What relearning stored: expansions (``v:``/``t:``), demotions (``d:``), short-word
+    factors (``a:``) and self-refreshing entities (``e:``, folded into their vertical's
+    learned terms: ``learn.merge_entities``)."""
+    from hotspot.analysis.learn import merge_entities
+
     terms: dict[str, dict[str, float]] = {}
     demoted: dict[str, dict[str, float]] = {}
     alone: dict[str, dict[str, float]] = {}
+    entities: dict[str, dict[str, float]] = {}
     for scope, entries in store.learned_terms().items():
         if scope.startswith("d:"):
             demoted[scope[2:]] = entries
         elif scope.startswith("a:"):
             alone[scope[2:]] = entries
+        elif scope.startswith("e:"):
+            entities[scope] = entries
         else:
             terms[scope] = entries
-    return Learned(terms=terms, demoted=demoted, alone=alone, feedback=load_feedback(store))
+    learned = Learned(terms=terms, demoted=demoted, alone=alone, feedback=load_feedback(store))
+    return merge_entities(learned, entities)
 
 
 def load_feedback(store: Store) -> dict[tuple[str, str], dict[str, tuple[int, int]]]:

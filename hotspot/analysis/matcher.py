@@ -47,7 +47,9 @@ CONTEXT_FACTOR = 0.8  # evidence from another item of the same event (another pl
 SHORT_FACTOR = 0.5  # a short or contested word alone, or a word in its minority sense
 LONE_MARGIN = 0.1  # a lone word loses to a story elsewhere that is clearly stronger
 SIDE_FIELDS = ("summary", "event")
+WORK_PARTS = True  # a word only inside a work's title in 《》 names the work: it counts half
 _SHORT_LATIN = re.compile(r"[a-z]{1,3}")
+_WORK = re.compile(r"《([^《》]+)》")
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,6 +377,8 @@ class Matcher:
                     old = bucket.get(term)
                     if old is None or old.weight < weight:
                         bucket[term] = Evidence(term, weight, via, field_name)
+        if WORK_PARTS and "《" in doc.title:
+            _work_parts(doc.title, theme_ev, vert_ev)
         if len(vert_ev) > 1:
             _share_by_context(vert_ev)
         for vi, ev in vert_ev.items():
@@ -493,6 +497,23 @@ class Matcher:
                 if all_scores or mine.passed:
                     results.append(mine)
         return results
+
+
+def _work_parts(title: str, *buckets: dict[int, dict[str, Evidence]]) -> None:
+    """A word that occurs in the title only inside the name of a work (火锅 in 《火锅艺术家》,
+    西游 in 《西游记》) is part of that name, as a phrase owns its words: it counts half. The
+    whole name (《哪吒2》 -> 哪吒2) counts in full."""
+    works = [term_key(w) for w in _WORK.findall(title)]
+    outside = term_key(_WORK.sub(" ", title))
+    for bucket in buckets:
+        for ev in bucket.values():
+            for term, e in ev.items():
+                if (
+                    e.field == "title"
+                    and term not in outside
+                    and any(term in w and term != w for w in works)
+                ):
+                    ev[term] = replace(e, weight=e.weight * SHORT_FACTOR)
 
 
 def _share_by_context(vert_ev: dict[int, dict[str, Evidence]]) -> None:

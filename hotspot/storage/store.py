@@ -224,6 +224,15 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         )
         return [r[0].split(" ") for r in rows]
 
+    def item_event(self, platform: str, title: str) -> tuple[str, int] | None:
+        """(item id, event id) of a stored item with this exact title on this platform."""
+        r = self.conn.execute(
+            "SELECT id, event_id FROM items WHERE platform = ? AND title = ? "
+            "AND event_id IS NOT NULL LIMIT 1",
+            (platform, title),
+        ).fetchone()
+        return (r[0], r[1]) if r is not None else None
+
     def title_events(self) -> dict[str, int]:
         """title -> event id of stored items (for matching archived entries in context)."""
         return {
