@@ -29,6 +29,7 @@ ORDER = [
     "memory",
     "db_growth",
     "delivery",
+    "year",
 ]
 
 

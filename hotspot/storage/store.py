@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from hotspot.models import Hotspot
-from hotspot.storage.columns import chunks, like_contains, to_json
+from hotspot.storage.columns import bigrams, chunks, like_contains, to_json
 from hotspot.storage.db import open_database
 from hotspot.storage.store_benchmarks import BenchmarkStore
 from hotspot.storage.store_delivery import DeliveryStore
@@ -26,19 +26,13 @@ from hotspot.storage.store_events import EventStore
 from hotspot.storage.store_feedback import FeedbackStore
 from hotspot.storage.store_sources import SourceStore
 
+#: From this many matching titles on, ``hotspots(search=...)`` walks the last-seen index.
+SEARCH_SCAN_AT = 2_000
+__all__ = ["SEARCH_SCAN_AT", "KnownItem", "Store", "bigrams", "now"]
+
 
 def now() -> int:
     return int(time.time())
-
-
-def bigrams(text: str) -> str:
-    """Space-separated character bigrams of a title's match form, for substring search."""
-    from hotspot.ingest.normalize import match_key
-
-    key = match_key(text)
-    if len(key) < 2:
-        return key
-    return " ".join(key[i : i + 2] for i in range(len(key) - 1))
 
 
 class AlertRow(NamedTuple):
@@ -279,8 +273,19 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         search: str | None = None,
         limit: int = 50,
     ) -> list[dict[str, Any]]:
+        """Stored items, most recently seen first; ``search`` finds titles containing the
+        text (the bigram index for two characters or more, LIKE for one).
+
+        A search word found in many titles (``SEARCH_SCAN_AT`` or more, counted with an early
+        stop) is answered by walking the last-seen index newest first and keeping the
+        matching rows until ``limit`` are found: cost ~ limit x items / matches, instead of
+        looking up every match and sorting them (a word in 5% of a year's 770,000 titles took
+        0.2 s that way, 12 ms this way). A rarer word keeps the lookup plan, where that walk
+        would cross the whole index. Both plans order by (last seen, best rank, rowid): the
+        same rows in the same order."""
         where: list[str] = []
         params: list[Any] = []
+        walk_index: str | None = None
         if source:
             where.append("i.source = ?")
             params.append(source)
@@ -293,10 +298,13 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         if search:
             grams = bigrams(search)
             if len(grams) >= 2:
+                phrase = '"' + grams.replace('"', "") + '"'
                 where.append(
                     "i.rowid IN (SELECT rowid FROM items_search WHERE items_search MATCH ?)"
                 )
-                params.append('"' + grams.replace('"', "") + '"')
+                params.append(phrase)
+                if self.search_hits(phrase, SEARCH_SCAN_AT) >= SEARCH_SCAN_AT:
+                    walk_index = "items_source_last_seen" if source else "items_last_seen"
             else:
                 where.append("i.title LIKE ? ESCAPE '\\'")
                 params.append(like_contains(search))
@@ -305,11 +313,23 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
             "i.last_rank, i.max_heat, i.last_heat, i.first_seen, i.last_seen, i.event_id, "
             "i.pinned, i.is_ad FROM items i"
         )
+        if walk_index:
+            sql += f" INDEXED BY {walk_index}"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY i.last_seen DESC, i.best_rank LIMIT ?"
+        sql += " ORDER BY i.last_seen DESC, i.best_rank, i.rowid LIMIT ?"
         params.append(limit)
         return self.rows(sql, params)
+
+    def search_hits(self, phrase: str, cap: int) -> int:
+        """How many titles the bigram phrase matches, counting no further than ``cap``."""
+        return int(
+            self.conn.execute(
+                "SELECT COUNT(*) FROM (SELECT rowid FROM items_search WHERE items_search "
+                "MATCH ? LIMIT ?)",
+                (phrase, cap),
+            ).fetchone()[0]
+        )
 
     # -- alerts ---------------------------------------------------------------------------
     def insert_alert(
@@ -463,6 +483,11 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
     def alert(self, alert_id: int) -> dict[str, Any] | None:
         rows = self.alerts(ids=[alert_id], limit=1)
         return rows[0] if rows else None
+
+    def vacuum(self) -> None:
+        """Fold the WAL into the file and rewrite it without its free pages (``db vacuum``)."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.execute("VACUUM")
 
     def count(self, table: str) -> int:
         return self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
