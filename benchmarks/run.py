@@ -23,11 +23,13 @@ ORDER = [
     "live_replay",
     "poll_cycle",
     "processing",
+    "scale",
     "cli_latency",
     "web_pages",
     "memory",
     "db_growth",
     "delivery",
+    "year",
 ]
 
 

@@ -472,14 +472,20 @@ def keyword_alone_factors(
     backed: Counter[tuple[str, str]] = Counter()
     for doc in docs:
         d = Document(title_tokens=doc[0], category=doc[1] if len(doc) > 1 else None)
-        for m in matcher.match(d):
+        # one count per (theme, keyword) per document, however many accounts share the theme
+        # (an agency's dozen food accounts must not reach DISTINCT_MIN_DOCS twelve times faster)
+        here: dict[tuple[str, str], bool] = {}
+        for m, _accounts in matcher.match_groups(d):
             for e in m.evidence:
                 if e.via != "keyword" or e.term in vouched.get(m.theme, ()):
                     continue
                 key = (m.theme, e.term)
-                seen[key] += 1
-                if noisy_or(x.weight for x in m.evidence if x.term != e.term) >= 0.3:
-                    backed[key] += 1
+                support = noisy_or(x.weight for x in m.evidence if x.term != e.term) >= 0.3
+                here[key] = here.get(key, False) or support
+        for key, support in here.items():
+            seen[key] += 1
+            if support:
+                backed[key] += 1
     shares: dict[str, dict[str, float]] = {}
     for (theme, term), n in seen.items():
         if n >= DISTINCT_MIN_DOCS:

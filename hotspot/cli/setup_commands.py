@@ -148,6 +148,7 @@ def db_vacuum(obj: Context) -> None:
     """Compact old observations (retention) and reclaim disk space. Takes the writer lock:
     refused while a daemon runs on this database (the daemon compacts every 6 h itself)."""
     import os
+    import time
 
     from hotspot.storage.db import WriterLock
     from hotspot.storage.retention import compact
@@ -161,14 +162,23 @@ def db_vacuum(obj: Context) -> None:
     with WriterLock(config.database):
         store = Store(config.database)
         before = os.path.getsize(config.database)
+        t0 = time.perf_counter()
         removed = compact(store, older_than_days=config.retention_days)
-        store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        store.execute("VACUUM")
+        t1 = time.perf_counter()
+        store.vacuum()
+        t2 = time.perf_counter()
         after = os.path.getsize(config.database)
         store.close()
     say(
-        _("removed {removed} old observations; {before} MB -> {after} MB").format(
-            removed=f"{removed:,}", before=f"{before / 1e6:.1f}", after=f"{after / 1e6:.1f}"
+        _("retention: removed {removed} observations older than {days} days in {seconds}s").format(
+            removed=f"{removed:,}",
+            days=f"{config.retention_days:g}",
+            seconds=f"{t1 - t0:.1f}",
+        )
+    )
+    say(
+        _("vacuum: {before} MB -> {after} MB in {seconds}s").format(
+            before=f"{before / 1e6:.1f}", after=f"{after / 1e6:.1f}", seconds=f"{t2 - t1:.1f}"
         )
     )
 

@@ -220,8 +220,8 @@ def build_digest(
     return Digest(
         account=account,
         day=day or end_local.date().isoformat(),
-        period_start=_fmt(period_start, tz, "%Y-%m-%d %H:%M"),
-        period_end=_fmt(period_end, tz, "%Y-%m-%d %H:%M"),
+        period_start=_fmt(period_start, tz),
+        period_end=_fmt(period_end, tz),
         timezone=tz.key,
         groups=tuple(groups),
         top=tuple(top),
@@ -272,7 +272,7 @@ def _entry(r: Mapping[str, Any], tz: ZoneInfo) -> Entry:
         state=r.get("state") or "new",
         spark=sparkline(ranks[-24:], invert=True) if len(ranks) >= 2 else "",
         terms=tuple(r.get("terms") or ()),
-        first_seen=_fmt(first, tz, "%m-%d %H:%M"),
+        first_seen=_fmt(first, tz),
         score=float(r["score"]),
         weight=weight(float(r["score"]), heat),
         event_id=r.get("event_id"),
@@ -296,15 +296,16 @@ def _unhealthy(rows: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> list[Unhealth
     for r in sorted(rows, key=lambda r: (r["at"], r.get("id") or 0)):
         src = r["source"]
         if r["kind"] == "down":
-            out[src] = Unhealthy(src, _fmt(r["at"], tz, "%m-%d %H:%M"), None, r["message"])
+            out[src] = Unhealthy(src, _fmt(r["at"], tz), None, r["message"])
         elif r["kind"] == "recovered" and src in out and out[src].until is None:
             u = out[src]
-            out[src] = Unhealthy(src, u.since, _fmt(r["at"], tz, "%m-%d %H:%M"), u.message)
+            out[src] = Unhealthy(src, u.since, _fmt(r["at"], tz), u.message)
     return list(out.values())
 
 
-def _fmt(ts: int | None, tz: ZoneInfo, pattern: str) -> str:
-    return dt.datetime.fromtimestamp(ts, tz).strftime(pattern) if ts else ""
+def _fmt(ts: int | None, tz: ZoneInfo) -> str:
+    """Local time in the one format of every table and mail (``2026-12-04 09:24``)."""
+    return display.local_time(ts, tz) if ts else ""
 
 
 # -- rendering ------------------------------------------------------------------------------

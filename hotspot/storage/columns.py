@@ -1,5 +1,5 @@
-"""Small helpers shared by the store's modules: JSON text columns and chunked ``IN (...)``
-lists (SQLite caps the number of bound parameters)."""
+"""Small helpers shared by the store's modules: JSON text columns, chunked ``IN (...)``
+lists (SQLite caps the number of bound parameters), LIKE patterns and search bigrams."""
 
 from __future__ import annotations
 
@@ -16,6 +16,16 @@ def to_json(value: Any) -> str:
 def chunks(seq: list, n: int) -> Iterator[list]:
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
+
+
+def bigrams(text: str) -> str:
+    """Space-separated character bigrams of a title's match form, for substring search."""
+    from hotspot.ingest.normalize import match_key
+
+    key = match_key(text)
+    if len(key) < 2:
+        return key
+    return " ".join(key[i : i + 2] for i in range(len(key) - 1))
 
 
 def like_contains(text: str) -> str:

@@ -13,14 +13,14 @@ import os
 import sqlite3
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from hotspot.models import Hotspot
-from hotspot.storage.columns import chunks, like_contains, to_json
+from hotspot.storage.columns import bigrams, chunks, like_contains, to_json
 from hotspot.storage.db import open_database
 from hotspot.storage.store_benchmarks import BenchmarkStore
 from hotspot.storage.store_delivery import DeliveryStore
@@ -28,19 +28,30 @@ from hotspot.storage.store_events import EventStore
 from hotspot.storage.store_feedback import FeedbackStore
 from hotspot.storage.store_sources import SourceStore
 
+#: From this many matching titles on, ``hotspots(search=...)`` walks the last-seen index.
+SEARCH_SCAN_AT = 2_000
+__all__ = ["SEARCH_SCAN_AT", "KnownItem", "Store", "bigrams", "now"]
+
 
 def now() -> int:
     return int(time.time())
 
 
-def bigrams(text: str) -> str:
-    """Space-separated character bigrams of a title's match form, for substring search."""
-    from hotspot.ingest.normalize import match_key
+class AlertRow(NamedTuple):
+    """One alert to insert (``Store.insert_alerts``)."""
 
-    key = match_key(text)
-    if len(key) < 2:
-        return key
-    return " ".join(key[i : i + 2] for i in range(len(key) - 1))
+    account: str
+    theme: str
+    event_id: int
+    item_id: str
+    score: float
+    terms: list[str]
+    explanation: dict
+    at: int
+
+
+#: An ``AlertRow`` as a plain tuple (what the engine builds, a thousand per match)
+AlertTuple = tuple[str, str, int, str, float, list[str], dict, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,8 +385,19 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         search: str | None = None,
         limit: int = 50,
     ) -> list[dict[str, Any]]:
+        """Stored items, most recently seen first; ``search`` finds titles containing the
+        text (the bigram index for two characters or more, LIKE for one).
+
+        A search word found in many titles (``SEARCH_SCAN_AT`` or more, counted with an early
+        stop) is answered by walking the last-seen index newest first and keeping the
+        matching rows until ``limit`` are found: cost ~ limit x items / matches, instead of
+        looking up every match and sorting them (a word in 5% of a year's 770,000 titles took
+        0.2 s that way, 12 ms this way). A rarer word keeps the lookup plan, where that walk
+        would cross the whole index. Both plans order by (last seen, best rank, rowid): the
+        same rows in the same order."""
         where: list[str] = []
         params: list[Any] = []
+        walk_index: str | None = None
         if source:
             where.append("i.source = ?")
             params.append(source)
@@ -388,10 +410,13 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         if search:
             grams = bigrams(search)
             if len(grams) >= 2:
+                phrase = '"' + grams.replace('"', "") + '"'
                 where.append(
                     "i.rowid IN (SELECT rowid FROM items_search WHERE items_search MATCH ?)"
                 )
-                params.append('"' + grams.replace('"', "") + '"')
+                params.append(phrase)
+                if self.search_hits(phrase, SEARCH_SCAN_AT) >= SEARCH_SCAN_AT:
+                    walk_index = "items_source_last_seen" if source else "items_last_seen"
             else:
                 where.append("i.title LIKE ? ESCAPE '\\'")
                 params.append(like_contains(search))
@@ -400,11 +425,23 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
             "i.last_rank, i.max_heat, i.last_heat, i.first_seen, i.last_seen, i.event_id, "
             "i.pinned, i.is_ad FROM items i"
         )
+        if walk_index:
+            sql += f" INDEXED BY {walk_index}"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY i.last_seen DESC, i.best_rank LIMIT ?"
+        sql += " ORDER BY i.last_seen DESC, i.best_rank, i.rowid LIMIT ?"
         params.append(limit)
         return self.rows(sql, params)
+
+    def search_hits(self, phrase: str, cap: int) -> int:
+        """How many titles the bigram phrase matches, counting no further than ``cap``."""
+        return int(
+            self.conn.execute(
+                "SELECT COUNT(*) FROM (SELECT rowid FROM items_search WHERE items_search "
+                "MATCH ? LIMIT ?)",
+                (phrase, cap),
+            ).fetchone()[0]
+        )
 
     # -- alerts ---------------------------------------------------------------------------
     def insert_alert(
@@ -427,6 +464,76 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
             (account, theme, event_id, item_id, score, to_json(terms), to_json(explanation), at),
         )
         return cur.lastrowid if cur.rowcount else None
+
+    def insert_alerts(self, rows: Iterable[AlertRow | AlertTuple]) -> list[int]:
+        """Insert alerts as ``insert_alert`` would one by one, in one statement; returns the
+        ids of the rows inserted, in order. A row whose (account, theme, event) already has
+        an alert, stored before or earlier in ``rows``, is left out. Rows that share one
+        ``terms`` list or ``explanation`` dict (the accounts of one theme definition) have
+        it encoded once.
+
+        The ids are the ones one-by-one inserts would have given (the next free ones, in
+        the order of ``rows``), but the rows are written in the order of the (account,
+        theme, event) index: a thousand accounts' alerts of one poll then cost one sweep
+        of the indexes instead of one per theme definition, and the cost stays flat as the
+        table grows."""
+        rows = list(rows)
+        if not rows:
+            return []
+        # id() of a terms list / explanation dict -> (it, its JSON); holding the object
+        # keeps its id from being reused by another during the call
+        encoded: dict[int, tuple[Any, str]] = {}
+
+        def text(value: Any) -> str:
+            got = encoded.get(id(value))
+            if got is None:
+                got = encoded[id(value)] = (value, to_json(value))
+            return got[1]
+
+        with self.transaction():  # the ids are only ours to give inside one transaction
+            taken: set[tuple[str, str, int]] = set()
+            for chunk in chunks(sorted({r[2] for r in rows}), 500):
+                taken.update(
+                    self.conn.execute(
+                        "SELECT account, theme, event_id FROM alerts "
+                        f"WHERE event_id IN ({','.join('?' * len(chunk))})",
+                        chunk,
+                    )
+                )
+            (last,) = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM alerts").fetchone()
+            first = last + 1
+            new: list[tuple] = []
+            add, append = taken.add, new.append
+            last_terms: Any = None
+            last_explanation: Any = None
+            terms_json = explanation_json = ""
+            for account, theme, event_id, item_id, score, terms, explanation, at in rows:
+                key = (account, theme, event_id)
+                if key in taken:
+                    continue
+                add(key)
+                if terms is not last_terms:  # the rows of one match come together
+                    last_terms, terms_json = terms, text(terms)
+                if explanation is not last_explanation:
+                    last_explanation, explanation_json = explanation, text(explanation)
+                last += 1
+                append((*key, last, item_id, score, terms_json, explanation_json, at))
+            new.sort()  # (account, theme, event) is unique among them: index order
+            before = self.conn.total_changes
+            self.conn.executemany(
+                "INSERT INTO alerts (account, theme, event_id, id, item_id, score, terms, "
+                "explanation, created_at) VALUES (?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT(account, theme, event_id) DO NOTHING",
+                new,
+            )
+            if self.conn.total_changes - before == len(new):
+                return list(range(first, last + 1))
+            return [  # not reached: the conflicts were left out above
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT id FROM alerts WHERE id >= ? ORDER BY id", (first,)
+                )
+            ]
 
     def alerts(
         self,
@@ -488,6 +595,11 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
     def alert(self, alert_id: int) -> dict[str, Any] | None:
         rows = self.alerts(ids=[alert_id], limit=1)
         return rows[0] if rows else None
+
+    def vacuum(self) -> None:
+        """Fold the WAL into the file and rewrite it without its free pages (``db vacuum``)."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.execute("VACUUM")
 
     def count(self, table: str) -> int:
         return self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]

@@ -9,10 +9,13 @@ from functools import lru_cache
 from typing import Any
 
 from hotspot.analysis.events import Candidate
-from hotspot.storage.columns import chunks, like_contains, to_json
+from hotspot.storage.columns import bigrams, chunks, like_contains, to_json
 from hotspot.storage.event_index import KEPT, EventIndex
 
 CANDIDATES_PER_TERM = 200
+#: From this many titles matching the search's bigrams, ``events(search=...)`` walks the
+#: events newest first and checks each one's items instead of scanning every title.
+EVENT_SEARCH_SCAN_AT = 2_000
 
 
 @lru_cache(maxsize=1_024)  # a handful of platform sets, folded in every poll
@@ -28,6 +31,7 @@ class EventStore:
 
     conn: sqlite3.Connection
     rows: Callable[..., list[dict[str, Any]]]  # provided by Store
+    search_hits: Callable[[str, int], int]  # provided by Store
     #: the writer's in-memory copy of the grouping window (``Store.keep_caches``)
     _event_index: EventIndex | None = None
     _caching = False
@@ -265,6 +269,27 @@ class EventStore:
         rows = self.rows("SELECT * FROM events WHERE id = ?", (event_id,))
         return rows[0] if rows else None
 
+    def events_first_seen(self, event_ids: Sequence[int]) -> dict[int, int]:
+        """event id -> first seen, for these events (unknown ids: absent)."""
+        ids = sorted(set(event_ids))
+        out: dict[int, int] = {}
+        for chunk in chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for eid, first in self.conn.execute(
+                f"SELECT id, first_seen FROM events WHERE id IN ({marks})", chunk
+            ):
+                out[eid] = first
+        return out
+
+    def alert_ids_of_event(self, event_id: int) -> list[int]:
+        """The ids of every alert of one event (all accounts and themes), oldest first."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM alerts WHERE event_id = ? ORDER BY id", (event_id,)
+            )
+        ]
+
     def event_items(self, event_id: int) -> list[dict[str, Any]]:
         return self.rows(
             "SELECT id, platform, source, title, url, best_rank, last_rank, "
@@ -291,8 +316,15 @@ class EventStore:
         multi: bool = False,
         limit: int = 50,
     ) -> list[dict[str, Any]]:
+        """Events most recently seen first; ``search``: one of its items' titles contains the
+        text (LIKE, as always). When the bigram index says many titles contain it
+        (``EVENT_SEARCH_SCAN_AT``), the events are walked newest first through their last-seen
+        index and each is kept if one of its items matches, stopping at ``limit``; otherwise
+        every title is scanned once. Same rows, same order (ties broken by id) either way: the
+        index only chooses the plan."""
         where: list[str] = []
         params: list[Any] = []
+        walk = False
         if since is not None:
             where.append("last_seen >= ?")
             params.append(since)
@@ -300,17 +332,27 @@ class EventStore:
             where.append("(',' || platforms || ',') LIKE ?")
             params.append(f"%,{platform},%")
         if search:
-            where.append("id IN (SELECT event_id FROM items WHERE title LIKE ? ESCAPE '\\')")
+            grams = bigrams(search)
+            if len(grams) >= 2:
+                phrase = '"' + grams.replace('"', "") + '"'
+                walk = self.search_hits(phrase, EVENT_SEARCH_SCAN_AT) >= EVENT_SEARCH_SCAN_AT
+            if walk:
+                where.append(
+                    "EXISTS (SELECT 1 FROM items WHERE items.event_id = events.id AND "
+                    "items.title LIKE ? ESCAPE '\\')"
+                )
+            else:
+                where.append("id IN (SELECT event_id FROM items WHERE title LIKE ? ESCAPE '\\')")
             params.append(like_contains(search))
         if state:
             where.append("state = ?")
             params.append(state)
         if multi:
             where.append("platforms LIKE '%,%'")
-        sql = "SELECT * FROM events"
+        sql = "SELECT * FROM events" + (" INDEXED BY events_last_seen" if walk else "")
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY last_seen DESC, heat DESC LIMIT ?"
+        sql += " ORDER BY last_seen DESC, heat DESC, id LIMIT ?"
         params.append(limit)
         return self.rows(sql, params)
 

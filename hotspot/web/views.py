@@ -19,7 +19,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hotspot.config import Config
-from hotspot.delivery.digest import weight
 from hotspot.i18n import _l
 from hotspot.storage.store import Store
 
@@ -160,7 +159,7 @@ def source_rows(config: Config, store: Store) -> list[dict[str, Any]]:
 
 
 def alerts_of_event(store: Store, event_id: int) -> list[dict[str, Any]]:
-    ids = [r["id"] for r in store.rows("SELECT id FROM alerts WHERE event_id = ?", (event_id,))]
+    ids = store.alert_ids_of_event(event_id)
     return store.alerts(ids=ids, limit=None) if ids else []
 
 
@@ -179,6 +178,8 @@ def today(
 ) -> dict[str, Any]:
     """Alerts of one account (or all) in the window, irrelevant ones left out, grouped by
     theme and ranked as in the digest."""
+    from hotspot.delivery.digest import weight  # brings jinja2: not at import (alerts list)
+
     since = int(now - WINDOWS.get(window, 86400))
     rows = store.alerts(
         account=account or None,
@@ -232,16 +233,7 @@ def _rank_key(e: Mapping[str, Any]) -> tuple[float, int]:
 
 
 def _event_first_seen(store: Store, event_ids: Sequence[int | None]) -> dict[int, int]:
-    ids = sorted({i for i in event_ids if i is not None})
-    out: dict[int, int] = {}
-    for k in range(0, len(ids), 500):
-        chunk = ids[k : k + 500]
-        for r in store.rows(
-            f"SELECT id, first_seen FROM events WHERE id IN ({','.join('?' * len(chunk))})",
-            chunk,
-        ):
-            out[r["id"]] = r["first_seen"]
-    return out
+    return store.events_first_seen([i for i in event_ids if i is not None])
 
 
 def event_page(

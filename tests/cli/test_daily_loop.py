@@ -144,6 +144,8 @@ def test_the_daily_loop_in_chinese(tmp_path, httpserver, smtp):
         assert title in preview.stdout, (title, preview.stdout)
     assert "== 需谨慎，不宜借势营销 (1) ==" in preview.stdout
     assert "热度 53.2万" in preview.stdout and "首次出现" in preview.stdout
+    # the one date format of the tables, in the mail too (not a month-day of its own)
+    assert re.search(r"首次出现 \d{4}-\d\d-\d\d \d\d:\d\d", preview.stdout), preview.stdout
     send = run(tmp_path, "digest", "send")
     assert send.returncode == 0 and "已发送" in send.stdout, send.stderr
     (mail,) = rec.messages
