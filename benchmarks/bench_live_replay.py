@@ -9,10 +9,11 @@ Figure:     list entries replayed per CPU second of the whole command (interpret
 Reference:  before issue 13 a live-style replay (``Engine.ingest`` with trends on per
             snapshot) ran at about 1,200 entries/s here (180k entries of 2-minute polls in
             2.5 min; 143,650 entries took 100.6 s without relearning on the same machine).
-Target:     >= 5x that: 6,000 entries/s. Issue 16 reached it (about 6,100-6,200/s on the
-            loaded 2-core machine, main beside it 3,300/s): the ingest's per-entry reads come
-            from the writer's memory, an unchanged hourly relearn keeps the matcher, and the
-            relearns of one import share the lexicon matcher.
+Target:     >= 5x that: 6,000 entries/s. Issue 16 reached it (6,100-6,500/s on the loaded
+            2-core machine, main beside it 3,300/s: the ingest's per-entry reads come from the
+            writer's memory, an unchanged hourly relearn keeps the matcher, the relearns of
+            one import share the lexicon matcher); entity learning in the hourly relearn
+            then brought it back to about 4,500/s (README "Performance").
 
     python benchmarks/bench_live_replay.py [--no-learn]
 """
