@@ -179,6 +179,9 @@ def polled_folder(tmp_path_factory) -> Iterator[Path]:
             _Lists.poll = poll
             r = hotspot(config, "poll")
             assert r.returncode == 0, r.stderr
+            # observations are kept one per item per second: start the next poll in a later
+            # second than this one ended, or two polls can fold into one point of the chart
+            time.sleep(1.01 - time.time() % 1)
         yield folder
     finally:
         server.shutdown()
