@@ -367,11 +367,15 @@ ROUNDS = 150
 #: What cross-validation on the training history chooses among, per platform and training:
 #: tree size, and the strength of hard-negative reweighting (0 = every title's sightings
 #: weigh the same; see ``_fit``).
-CANDIDATES = (
-    {"num_leaves": 7, "min_data_in_leaf": 100, "hard": 0.0},
-    {"num_leaves": 15, "min_data_in_leaf": 40, "hard": 0.0},
-    {"num_leaves": 7, "min_data_in_leaf": 100, "hard": 10.0},
-    {"num_leaves": 7, "min_data_in_leaf": 100, "hard": 20.0},
+ABSOLUTE = ("hour", "log_heat")  # what CV may leave out: absolute levels that may not carry over
+CANDIDATES = tuple(
+    dict(trees, hard=hard, drop=drop)
+    for trees in (
+        {"num_leaves": 7, "min_data_in_leaf": 100},
+        {"num_leaves": 15, "min_data_in_leaf": 40},
+    )
+    for hard in (0.0, 10.0)
+    for drop in ((), ABSOLUTE)
 )
 HARD_MIX = 0.8  # share of a never-reaching title's weight moved to its most alarming sightings
 FOLDS = 3
@@ -477,6 +481,10 @@ def _fit(
 
     p = dict(PARAMS, **(params or {}), objective=objective)
     hard = float(p.pop("hard", 0.0))
+    drop = p.pop("drop", ())
+    if drop:  # a constant column is never split on, so the booster ignores it when scoring
+        rows = np.array(rows, dtype=np.float64)
+        rows[:, [FEATURES.index(n) for n in drop]] = 0.0
     data = lgb.Dataset(rows, label=y, weight=weight, categorical_feature=[TAG])
     model = lgb.train(p, data, ROUNDS)
     if not hard or keys is None or weight is None or objective != "binary":
@@ -557,17 +565,16 @@ def choose_threshold(
 ) -> Operating:
     """The operating point on out-of-fold predictions of the training history. Where
     thresholds meet both ``RECALL_TARGET`` and ``PRECISION_TARGET``, the middle one of them
-    (a margin both ways for the days to come); else the highest threshold that still
-    reaches the recall target (a flag that misses most climbers is the worse failure:
-    operators cannot see what was never flagged)."""
+    (a margin both ways for the days to come); else the one with the best F1 (where no
+    threshold is both, as on hourly lists, chasing the recall target would flag most of
+    the list at the base rate's precision)."""
     curve = _curve(keys, probs, reached, minutes)
     if not curve:
         return Operating(1.0, 0.0, 0.0, 0.0)
     both = [o for o in curve if o.recall >= RECALL_TARGET and o.precision >= PRECISION_TARGET]
     if both:
         return both[len(both) // 2]
-    enough = [o for o in curve if o.recall >= RECALL_TARGET]
-    return enough[0] if enough else curve[-1]
+    return max(curve, key=lambda o: 2 * o.precision * o.recall / (o.precision + o.recall or 1))
 
 
 def _merit(op: Operating) -> tuple:
