@@ -23,10 +23,10 @@ therefore falls back to the previous sighting.
 top 10 later / reaches the top 3 later / log minutes until the top 10). Sightings of an item
 still listed at the end of the history, in its last ``CENSOR`` seconds, are left out (their
 outcome is not known yet; they are not negatives). ``CANDIDATES`` (tree size, hard-negative
-reweighting) are compared by cross-validation on the training history (folds by item, so no
+reweighting, with or without the clock and the absolute heat) are compared by cross-validation on the training history (folds by item, so no
 item judges itself), and the flag threshold is chosen on the same out-of-fold predictions:
 title-level flags meeting ``RECALL_TARGET`` and ``PRECISION_TARGET`` with a margin, else the
-recall target (``choose_threshold``). ``estimate`` scores a snapshot's sightings;
+best F1 (``choose_threshold``). ``estimate`` scores a snapshot's sightings;
 ``explain`` words a flag in Chinese.
 
 Why LightGBM: the signal is an interaction (a climb of 14 ranks means little at rank 45 at
@@ -365,9 +365,10 @@ PARAMS = {
 }
 ROUNDS = 150
 #: What cross-validation on the training history chooses among, per platform and training:
-#: tree size, and the strength of hard-negative reweighting (0 = every title's sightings
-#: weigh the same; see ``_fit``).
-ABSOLUTE = ("hour", "log_heat")  # what CV may leave out: absolute levels that may not carry over
+#: tree size, the strength of hard-negative reweighting (0 = every title's sightings weigh
+#: the same; see ``_fit``), and whether the clock and the absolute heat are used (a day or
+#: two of history cannot tell whether 3 a.m. or a heat of 600,000 means the same tomorrow).
+ABSOLUTE = ("hour", "log_heat")
 CANDIDATES = tuple(
     dict(trees, hard=hard, drop=drop)
     for trees in (
