@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hotspot import trends  # noqa: E402
+from hotspot.analysis import trends  # noqa: E402
 from hotspot.storage.store import Store  # noqa: E402
 
 SHARED = ROOT.parent / "shared"

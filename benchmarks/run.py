@@ -23,6 +23,7 @@ ORDER = [
     "live_replay",
     "poll_cycle",
     "processing",
+    "scale",
     "cli_latency",
     "web_pages",
     "memory",

@@ -195,9 +195,11 @@ class Daemon:
 
     def learn(self) -> None:
         from hotspot.analysis.learn import relearn
+        from hotspot.planning.sensitivity_learn import relearn_sensitive
 
         with self.store.transaction():
             relearn(self.store, self.engine.verticals, flag=self.engine.segmenter.word_flag)
+            relearn_sensitive(self.store, flag=self.engine.segmenter.word_flag)
         # the rising detector relearns daily; this hourly job checks whether it is due. It
         # trains in a child process (the daemon's memory budget) that only reads the store,
         # so no transaction is held open meanwhile; the model is stored in one short one.

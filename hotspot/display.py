@@ -2,8 +2,14 @@
 
 Heat is written the Chinese way in both languages (``1144.0万``, ``1.2亿``): operators read
 hot lists in 万/亿 and the platforms print them so. Times are local to the configured
-timezone, one format everywhere (``2026-12-04 08:30``); tables add a relative time
-("3 小时前" / "3 hours ago").
+timezone, one format everywhere (``2026-12-04 08:30``). Terminal tables show recent times
+relative instead (:func:`table_time`: "3小时前" / "3 hours ago", "2小时后" / "in 2 hours"),
+which is what an operator asks of a hot topic; JSON and CSV keep the absolute local time.
+
+Relative times are Babel's ``format_timedelta`` with the CLDR wording of each language (the
+plural rules, "前/后", "ago/in" are CLDR's, not ours). Its threshold (how many of a unit
+before the next larger unit is used) is 1 within a day (77 s is "1分钟前", 59 min "59分钟前")
+and 1.5 beyond, so 26 hours stay "26小时前" instead of rounding to "1天前".
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from hotspot.i18n import _, ngettext
+from hotspot import i18n
+from hotspot.i18n import _
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -34,15 +41,41 @@ def local_time(ts: int | float | None, tz: ZoneInfo) -> str:
     return dt.datetime.fromtimestamp(ts, tz).strftime(TIME_FORMAT)
 
 
-def ago(ts: int | float | None, now: float) -> str:
-    """``3 小时前`` / ``3 hours ago``: how long before ``now`` ``ts`` was."""
+#: Babel locale per hotspot language.
+BABEL_LOCALES = {"zh-CN": "zh_Hans_CN", "en": "en"}
+
+#: How far from now a table still shows a relative time; older (or further ahead) shows the
+#: local date and time, since "3周前" says less than "2026-11-12 08:30".
+RELATIVE_SPAN = 7 * 86400
+
+
+def relative(ts: int | float | None, now: float) -> str:
+    """``3小时前`` / ``3 hours ago``, ``2小时后`` / ``in 2 hours`` in the active language;
+    under a minute ago ``刚刚`` / ``just now``; ``-`` when unknown."""
     if not ts:
         return "-"
-    delta = int(now - ts)
-    if delta >= 86400:
-        return ngettext("{n} day ago", "{n} days ago", delta // 86400).format(n=delta // 86400)
-    if delta >= 3600:
-        return ngettext("{n} hour ago", "{n} hours ago", delta // 3600).format(n=delta // 3600)
-    if delta >= 60:
-        return ngettext("{n} minute ago", "{n} minutes ago", delta // 60).format(n=delta // 60)
-    return _("just now")
+    delta = ts - now
+    if -60 < delta <= 0:
+        return _("just now")
+    from babel.dates import format_timedelta
+
+    return format_timedelta(
+        dt.timedelta(seconds=round(delta)),
+        threshold=1.0 if abs(delta) < 86400 else 1.5,
+        add_direction=True,
+        locale=BABEL_LOCALES.get(i18n.current(), "en"),
+    )
+
+
+def ago(ts: int | float | None, now: float) -> str:
+    """How long before ``now`` ``ts`` was (see :func:`relative`)."""
+    return relative(ts, now)
+
+
+def table_time(ts: int | float | None, tz: ZoneInfo, now: float) -> str:
+    """A time in a terminal table: relative within a week of ``now``, else local time."""
+    if not ts:
+        return "-"
+    if abs(ts - now) < RELATIVE_SPAN:
+        return relative(ts, now)
+    return local_time(ts, tz)

@@ -4,7 +4,8 @@ Checks, in order: the config (with the plugins), the database (opens, is ours, p
 ``PRAGMA quick_check``, is writable, whether a daemon holds it), every enabled source
 (fetched and parsed now, nothing stored), the SMTP login, and the environment variables
 that notifiers and SMTP name. Each check is one line: ok / warn / FAIL, what was found, and
-what to do.
+what to do. ``status`` and ``area`` are keys (the CLI shows them translated, see
+:func:`label`); ``detail`` is in the active language.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from hotspot.config import Config, load_config
 from hotspot.errors import ConfigError, HotspotError
-from hotspot.i18n import _
+from hotspot.i18n import _, _l
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,9 @@ def run_checks(config_path: Path) -> list[Check]:
         Check(
             "ok",
             "config",
-            f"{config_path}: {len(config.sources)} sources, {len(config.accounts)} accounts",
+            _("{path}: {sources} sources, {accounts} accounts").format(
+                path=config_path, sources=len(config.sources), accounts=len(config.accounts)
+            ),
         )
     )
     store = _database(config, checks)
@@ -76,7 +79,9 @@ def _database(config: Config, checks: list[Check]):
         store = Store(config.database, readonly=True)
         result = store.execute("PRAGMA quick_check").fetchone()[0]
         if result == "ok":
-            counts = f"{store.count('items'):,} items, {store.count('alerts'):,} alerts"
+            counts = _("{items} items, {alerts} alerts").format(
+                items=f"{store.count('items'):,}", alerts=f"{store.count('alerts'):,}"
+            )
     except HotspotError as exc:
         checks.append(Check("FAIL", "database", str(exc)))
         return None
@@ -97,7 +102,9 @@ def _database(config: Config, checks: list[Check]):
             Check(
                 "ok",
                 "database",
-                f"{config.database}: schema {schema_version(store.conn)}, {counts}",
+                _("{path}: schema {schema}, {counts}").format(
+                    path=config.database, schema=schema_version(store.conn), counts=counts
+                ),
             )
         )
     if not os.access(config.database.parent, os.W_OK):
@@ -105,7 +112,9 @@ def _database(config: Config, checks: list[Check]):
             Check(
                 "FAIL",
                 "database",
-                f"{config.database.parent} is not writable by this user; fix its permissions",
+                _("{path} is not writable by this user; fix its permissions").format(
+                    path=config.database.parent
+                ),
             )
         )
     lock = WriterLock(config.database)
@@ -116,12 +125,14 @@ def _database(config: Config, checks: list[Check]):
             Check(
                 "warn",
                 "daemon",
-                "no hotspot daemon is running on this database; "
-                "start it with 'hotspot run' or systemd",
+                _(
+                    "no hotspot daemon is running on this database; "
+                    "start it with 'hotspot run' or systemd"
+                ),
             )
         )
     except HotspotError:
-        checks.append(Check("ok", "daemon", "a hotspot daemon holds this database"))
+        checks.append(Check("ok", "daemon", _("a hotspot daemon holds this database")))
     return store
 
 
@@ -134,14 +145,19 @@ def _deliveries(store, checks: list[Check]) -> None:
         count[p["status"]] = count.get(p["status"], 0) + 1
         if p.get("error"):
             last[p["status"]] = f"{p['notifier']}: {p['error']}"
-    for status, what in (("failed", "given up"), ("unconfirmed", "sent but never answered")):
+    texts = {
+        "failed": _l("{n} failed (given up); last: {last}; see hotspot deliveries"),
+        "unconfirmed": _l(
+            "{n} unconfirmed (sent but never answered); last: {last}; see hotspot deliveries"
+        ),
+    }
+    for status, text in texts.items():
         if count.get(status):
             checks.append(
                 Check(
                     "FAIL" if status == "failed" else "warn",
                     "pushes",
-                    f"{count[status]} {status} ({what}); last: {last.get(status, '-')}; "
-                    "see hotspot deliveries",
+                    _(text).format(n=count[status], last=last.get(status, "-")),
                 )
             )
     retrying = [p for p in pushes if p["status"] == "pending" and p.get("error")]
@@ -150,22 +166,36 @@ def _deliveries(store, checks: list[Check]) -> None:
             Check(
                 "warn",
                 "pushes",
-                f"{len(retrying)} being retried; last error: {retrying[-1]['notifier']}: "
-                f"{retrying[-1]['error']}; see hotspot deliveries",
+                _(
+                    "{n} being retried; last error: {notifier}: {error}; see hotspot deliveries"
+                ).format(
+                    n=len(retrying),
+                    notifier=retrying[-1]["notifier"],
+                    error=retrying[-1]["error"],
+                ),
             )
         )
     for d in store.undelivered_digests():
-        state = {"pending": "pending", "failed": "given up"}.get(d["status"], "partly delivered")
+        state = {"pending": _("pending"), "failed": _("given up")}.get(
+            d["status"], _("partly delivered")
+        )
         checks.append(
             Check(
                 "FAIL" if d["status"] == "failed" else "warn",
                 "digest",
-                f"{d['account']} {d['day']}: {state} after {d['attempts']} attempt(s); "
-                f"last error: {d.get('error') or '-'}",
+                _(
+                    "{account} {day}: {state} after {attempts} attempt(s); last error: {error}"
+                ).format(
+                    account=d["account"],
+                    day=d["day"],
+                    state=state,
+                    attempts=d["attempts"],
+                    error=d.get("error") or "-",
+                ),
             )
         )
     if not any(c.area in ("pushes", "digest") for c in checks):
-        checks.append(Check("ok", "deliveries", "no failed, unconfirmed or pending deliveries"))
+        checks.append(Check("ok", "deliveries", _("no failed, unconfirmed or pending deliveries")))
 
 
 def _sources(config: Config, store, plugins, checks: list[Check]) -> None:
@@ -178,11 +208,15 @@ def _sources(config: Config, store, plugins, checks: list[Check]) -> None:
                 Check(
                     "FAIL",
                     f"source {name}",
-                    f"{error} ({ms} ms); check the url and this machine's network",
+                    _("{error} ({ms} ms); check the url and this machine's network").format(
+                        error=error, ms=ms
+                    ),
                 )
             )
         else:
-            checks.append(Check("ok", f"source {name}", f"{items} items in {ms} ms"))
+            checks.append(
+                Check("ok", f"source {name}", _("{n} items in {ms} ms").format(n=items, ms=ms))
+            )
 
 
 def _smtp(config: Config, checks: list[Check]) -> None:
@@ -195,8 +229,10 @@ def _smtp(config: Config, checks: list[Check]) -> None:
                 Check(
                     "warn",
                     "smtp",
-                    "accounts have digest_to but there is no [smtp] "
-                    "section: digests cannot be sent",
+                    _(
+                        "accounts have digest_to but there is no [smtp] "
+                        "section: digests cannot be sent"
+                    ),
                 )
             )
         return
@@ -209,8 +245,11 @@ def _smtp(config: Config, checks: list[Check]) -> None:
             Check(
                 "ok",
                 "smtp",
-                f"{config.smtp.host}:{config.smtp.port} accepted "
-                "the connection" + (" and login" if config.smtp.username else ""),
+                (
+                    _("{host}:{port} accepted the connection and login")
+                    if config.smtp.username
+                    else _("{host}:{port} accepted the connection")
+                ).format(host=config.smtp.host, port=config.smtp.port),
             )
         )
     except DeliveryError as exc:
@@ -227,7 +266,33 @@ def _secrets(config: Config, checks: list[Check]) -> None:
                 Check(
                     "FAIL",
                     area,
-                    f"environment variable {env} is not set; put it in "
-                    "the service's EnvironmentFile",
+                    _(
+                        "environment variable {env} is not set; put it in "
+                        "the service's EnvironmentFile"
+                    ).format(env=env),
                 )
             )
+
+
+STATUS = {"ok": _l("ok"), "warn": _l("warn"), "FAIL": _l("FAIL")}
+AREAS = {
+    "config": _l("config"),
+    "database": _l("database"),
+    "daemon": _l("daemon"),
+    "pushes": _l("pushes"),
+    "digest": _l("digest"),
+    "deliveries": _l("deliveries"),
+    "smtp": _l("smtp"),
+}
+
+
+def label(check: Check) -> tuple[str, str]:
+    """The status and area of a check as the operator reads them."""
+    kind, _sep, name = check.area.partition(" ")
+    if kind == "source" and name:
+        area = _("source {name}").format(name=name)
+    elif kind == "notifier" and name:
+        area = _("notifier {name}").format(name=name)
+    else:
+        area = _(AREAS.get(check.area, check.area))
+    return _(STATUS.get(check.status, check.status)), area

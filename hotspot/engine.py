@@ -23,11 +23,11 @@ from hotspot.analysis import events as ev
 from hotspot.analysis import rising, trends
 from hotspot.analysis.keywords import Segmenter, content_keywords
 from hotspot.analysis.lexicon import Vertical, load_verticals
-from hotspot.analysis.matcher import Document, Learned, Match, Matcher
+from hotspot.analysis.matcher import Document, Learned, Matcher
 from hotspot.config import Config, ThemeConfig
 from hotspot.ingest.normalize import normalize
 from hotspot.models import Hotspot, RawItem
-from hotspot.storage.store import Store
+from hotspot.storage.store import AlertTuple, Store
 
 log = logging.getLogger(__name__)
 
@@ -96,17 +96,26 @@ def build_segmenter(themes: Iterable[ThemeConfig]) -> Segmenter:
 
 
 def load_learned(store: Store) -> Learned:
+    """What relearning stored: expansions (``v:``/``t:``), demotions (``d:``), short-word
+    factors (``a:``) and self-refreshing entities (``e:``, folded into their vertical's
+    learned terms: ``learn.merge_entities``)."""
+    from hotspot.analysis.learn import merge_entities
+
     terms: dict[str, dict[str, float]] = {}
     demoted: dict[str, dict[str, float]] = {}
     alone: dict[str, dict[str, float]] = {}
+    entities: dict[str, dict[str, float]] = {}
     for scope, entries in store.learned_terms().items():
         if scope.startswith("d:"):
             demoted[scope[2:]] = entries
         elif scope.startswith("a:"):
             alone[scope[2:]] = entries
+        elif scope.startswith("e:"):
+            entities[scope] = entries
         else:
             terms[scope] = entries
-    return Learned(terms=terms, demoted=demoted, alone=alone, feedback=load_feedback(store))
+    learned = Learned(terms=terms, demoted=demoted, alone=alone, feedback=load_feedback(store))
+    return merge_entities(learned, entities)
 
 
 def load_feedback(store: Store) -> dict[tuple[str, str], dict[str, tuple[int, int]]]:
@@ -231,9 +240,10 @@ class Engine:
         self.store.set_meta("theme_epochs", json.dumps(stored, sort_keys=True))
         return epochs
 
-    def _realerts(self, rowid: int, matches: list[Match]) -> list[Match]:
-        """Of the matches of an item stored before this poll, those of themes the item has
-        never been matched against: themes defined (or changed) after it was stored.
+    def _realert_accounts(self, rowid: int, theme: str, accounts: Sequence[str]) -> list[str]:
+        """Of the accounts matching ``theme`` on an item stored before this poll, those whose
+        theme the item has never been matched against: defined (or changed) after it was
+        stored.
 
         The rule for old items (``README``: "Re-alerting"): an item is matched against a
         theme definition once, by the matcher that first sees them together. Relearning,
@@ -242,7 +252,7 @@ class Engine:
         matches the items stored before it.
         """
         epochs = self._epochs or {}
-        return [m for m in matches if rowid <= epochs.get((m.account, m.theme), 0)]
+        return [a for a in accounts if rowid <= epochs.get((a, theme), 0)]
 
     def learn_unlinked_themes(self) -> None:
         """From the stored history: themes no lexicon covers learn the words that co-occur
@@ -395,6 +405,9 @@ class Engine:
                 for h in hotspots.values():
                     self.sample.add(platform, h.id, at, h.rank, h.heat)
             self.store.touch_events(sightings, at)
+            # the accounts of one theme definition share one match: its terms and
+            # explanation are built (and encoded) once, the poll's alerts inserted together
+            rows: list[AlertTuple] = []
             for h, event_id, tokens, summary_tokens, persons in to_match:
                 doc = Document(
                     title_tokens=tokens,
@@ -406,22 +419,18 @@ class Engine:
                     persons=persons,
                     context=self.store.event_siblings(event_id, h.id),
                 )
-                matches = self.matcher.match(doc)
-                if matches and h.id in known:
-                    matches = self._realerts(known[h.id].rowid, matches)
-                for m in matches:
-                    alert_id = self.store.insert_alert(
-                        account=m.account,
-                        theme=m.theme,
-                        event_id=event_id,
-                        item_id=h.id,
-                        score=m.score,
-                        terms=m.terms,
-                        explanation=m.explanation(),
-                        at=at,
+                for m, group in self.matcher.match_groups(doc):
+                    accounts: Sequence[str] = group
+                    if h.id in known:
+                        accounts = self._realert_accounts(known[h.id].rowid, m.theme, group)
+                    terms, explanation = m.terms, m.explanation()
+                    rows.extend(
+                        [
+                            (a, m.theme, event_id, h.id, m.score, terms, explanation, at)
+                            for a in accounts
+                        ]
                     )
-                    if alert_id is not None:
-                        result.alert_ids.append(alert_id)
+            result.alert_ids.extend(self.store.insert_alerts(rows))
             if with_trends:
                 result.rising_events, result.follow_ups, result.estimated_events = self._trend_poll(
                     platform, hotspots, event_of, at

@@ -31,6 +31,10 @@ How to wrap a string (every developer, every stage)
   ``{% trans n=count %}{{ n }} alert{% pluralize %}{{ n }} alerts{% endtrans %}``
   (new-style gettext: ``{{ _("best #{rank}", rank=r) }}`` formats with ``%(rank)s``-style
   names, so in templates write ``%(rank)s`` placeholders).
+* Exception messages are user-facing: ``raise XError(_("...").format(...))``
+  (``tests/meta/test_error_texts.py`` fails on a literal message that is not wrapped).
+* click's own texts (usage, option errors, type names) go through this catalog too:
+  ``hotspot/cli/clicktext.py``; ``scripts/i18n`` extracts them from the installed click.
 * Log messages are for developers and stay English (do not wrap ``log.info``).
 * After adding strings: ``scripts/i18n`` (extract -> update the .po -> compile the .mo),
   translate the new empty ``msgstr`` entries in the .po, run ``scripts/i18n`` again.
@@ -155,12 +159,23 @@ def help_text(text: str | None) -> str | None:
 COMMAND_DECORATORS = {"command", "group"}
 
 
+def _is_source_plugin(node: ast.ClassDef) -> bool:
+    """A class with ``type = "<name>"`` in its body: a source plugin."""
+    return any(
+        isinstance(st, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "type" for t in st.targets)
+        and isinstance(st.value, ast.Constant)
+        and isinstance(st.value.value, str)
+        for st in node.body
+    )
+
+
 def extract_python_and_help(
     fileobj: Any, keywords: Any, comment_tags: Any, options: Any
 ) -> Iterator[tuple[Any, ...]]:
     """Babel extractor (``babel.cfg``): Babel's python extraction plus the docstrings of click
     commands (``@x.command``/``@x.group``), which are their help texts, as click shows them
-    (cleaned, cut at ``\\f``)."""
+    (cleaned, cut at ``\\f``), and the first docstring line of source plugins."""
     from babel.messages.extract import extract_python
 
     source = fileobj.read()
@@ -168,6 +183,11 @@ def extract_python_and_help(
     yield from extract_python(fileobj, keywords, comment_tags, options)
     tree = ast.parse(source.decode("utf-8"))
     for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and _is_source_plugin(node):
+            doc = ast.get_docstring(node, clean=True)
+            if doc:  # a source plugin's description, shown by `hotspot sources list`
+                yield node.lineno, "", doc.strip().splitlines()[0], []
+            continue
         if not isinstance(node, ast.FunctionDef):
             continue
         for dec in node.decorator_list:

@@ -186,7 +186,7 @@ def test_alerts_show_explains_and_lists_history(tmp_path, httpserver):
     proc = cli(config, "alerts", "show", str(first["id"]))
     assert proc.returncode == 0, proc.stderr
     assert "why:" in proc.stdout and "via keyword" in proc.stdout
-    assert "history (1 sightings)" in proc.stdout
+    assert "history (1 sighting)" in proc.stdout
     missing = cli(config, "alerts", "show", "999999")
     assert missing.returncode != 0 and "no alert with id 999999" in missing.stderr
 

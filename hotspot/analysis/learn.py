@@ -15,16 +15,21 @@ sources returned.
   demoted by that share.
 * Theme expansion (themes linked to no vertical): positives are the documents containing
   the theme's own keywords; the same precision/support rule gives its learned terms.
+* Self-refreshing entities (``learn_entities``): a name (person, proper noun, a work's title
+  in 《》) that two independent, differently worded sources show beside a vertical's
+  distinctive evidence is a learned term of it at the next relearn, without waiting for
+  three events, and fades with a half-life of ``ENTITY_HALF_LIFE_DAYS``.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import re
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hotspot.analysis.keywords import content_keywords, learnable
@@ -55,6 +60,14 @@ SENSE_FLOOR = 0.4
 DISTINCT_MIN_DOCS = 10  # below this, history says nothing about a term's ambiguity
 DISTINCT_SHARE = 0.3  # a term seen with its vertical's other evidence this often is distinctive
 DISTINCT_FLOOR = 0.5
+# self-refreshing entities (names of people, works, products): see ``learn_entities``
+ENTITY_MIN_SOURCES = 2  # independent sightings: distinct (platform, event) pairs
+ENTITY_MIN_PRECISION = 0.6
+ENTITY_MAX = 0.65
+ENTITY_HALF_LIFE_DAYS = 2.0
+ENTITY_STRONG = 0.7  # a lexicon term this strong (or the platform's tag) is distinctive
+ENTITY_FLAGS = frozenset({"nr", "nrt", "nrfg", "nz", "eng"})
+_WORK = re.compile(r"《([^《》]{2,12})》")
 
 
 def _weight(support: int, precision: float) -> float:
@@ -190,6 +203,147 @@ def learn_verticals(
 
 
 @dataclass(frozen=True, slots=True)
+class Sighting:
+    """One stored item as entity learning reads it."""
+
+    tokens: Sequence[str]
+    category: str | None
+    event: Any
+    platform: str
+    last_seen: float
+    title: str = ""
+    persons: Sequence[str] = ()
+
+
+def entity_candidates(s: Sighting, flag: Callable[[str], str | None] | None) -> dict[str, bool]:
+    """The names in one title -> whether it is a work's title: person names jieba tags,
+    words it tags as proper nouns or foreign words (``ENTITY_FLAGS``), and titles of works
+    in 《》 (in ``term_key`` form, the run of tokens the matcher will see)."""
+    out = {term_key(p): False for p in s.persons if len(p) >= 2}
+    if flag is not None:
+        for tok in content_keywords(s.tokens):
+            if flag(tok) in ENTITY_FLAGS:
+                out[tok] = False
+    for work in _WORK.findall(s.title):
+        out[term_key(work)] = True
+    return {w: is_work for w, is_work in out.items() if len(w) >= 2 and not w.isdigit()}
+
+
+def learn_entities(
+    sightings: Iterable[Sighting],
+    verticals: Sequence[Vertical],
+    flag: Callable[[str], str | None] | None = None,
+    now: float | None = None,
+    demoted: Mapping[str, Mapping[str, float]] | None = None,
+) -> dict[str, dict[str, float]]:
+    """Names that history shows with a vertical's *distinctive* evidence become evidence for
+    it within a relearn, and fade within days when they go quiet.
+
+    A sighting is *independent* per (platform, event), and the backing sightings must be
+    worded differently: one story told on Weibo and on Baidu is two sources, the same
+    story's three Weibo hashtags one, and one headline copied word for word by two lists one
+    (a name jieba fused with a verb, 曝关晓彤, lives in one wording only). A sighting backs a vertical when,
+    without the name itself, the title has that vertical's strong lexicon terms (weight >=
+    ``ENTITY_STRONG``, not demoted by the sense check) or the platform's own category tag at
+    >= ``POSITIVE`` strength, and no other vertical is stronger. A name becomes a learned
+    entity of the vertical when ``ENTITY_MIN_SOURCES`` independent sightings back it and at
+    least ``ENTITY_MIN_PRECISION`` of all its independent sightings do (a name seen as often
+    beside another domain's evidence is ambiguous). Its weight grows with the sightings and
+    halves every ``ENTITY_HALF_LIFE_DAYS`` since the last backing one."""
+    demoted = demoted or {}
+    if flag is not None:
+        flag = _memo(flag)
+    base = Matcher([], verticals)
+    lexicon_terms = {t for v in verticals for t in v.terms}
+    strong = {
+        v.id: {
+            t for t, w in v.terms.items() if w >= ENTITY_STRONG and t not in demoted.get(v.id, {})
+        }
+        for v in verticals
+    }
+    units: dict[str, set[tuple[str, Any]]] = {}
+    backed: dict[tuple[str, str], set[tuple[str, Any]]] = {}
+    wordings: dict[tuple[str, str], set[tuple[str, ...]]] = {}
+    last: dict[tuple[str, str], float] = {}
+    newest = 0.0
+    neighbours = Neighbours()
+    works: set[str] = set()
+    for i, s in enumerate(sightings):
+        newest = max(newest, s.last_seen)
+        neighbours.add(s.tokens)
+        found = entity_candidates(s, flag)
+        works.update(w for w, is_work in found.items() if is_work)
+        names = set(found) - lexicon_terms
+        if not names:
+            continue
+        unit = (s.platform, s.event if s.event is not None else f"doc{i}")
+        for name in names:
+            units.setdefault(name, set()).add(unit)
+        ev = base.vertical_evidence(Document(title_tokens=s.tokens, category=s.category))
+        if not ev:
+            continue
+        distinct = {
+            vid: noisy_or(w for t, w in terms.items() if t.startswith("#") or t in strong[vid])
+            for vid, terms in ev.items()
+        }
+        overall = {vid: noisy_or(terms.values()) for vid, terms in ev.items()}
+        top = max(overall.values())
+        for vid, value in distinct.items():
+            if value < POSITIVE or overall[vid] < top:
+                continue
+            for name in names:
+                backed.setdefault((vid, name), set()).add(unit)
+                wordings.setdefault((vid, name), set()).add(tuple(s.tokens))
+                last[(vid, name)] = max(last.get((vid, name), 0.0), s.last_seen)
+    # a known name fused with a verb or a neighbour (曝关晓彤, 孙颖莎胜) or a piece of a longer
+    # known name (若楠 of 章若楠, 潘展 of 潘展乐) is not a new name
+    known = lexicon_terms | set(units)
+    parts = {k[:i] for k in known if len(k) >= 3 for i in range(2, len(k))}
+    parts |= {k[i:] for k in known if len(k) >= 3 for i in range(1, len(k) - 1)}
+    ref = newest if now is None else now
+    out: dict[str, dict[str, float]] = {}
+    for (vid, name), got in backed.items():
+        n = len(got)
+        if n < ENTITY_MIN_SOURCES or len(wordings[(vid, name)]) < ENTITY_MIN_SOURCES:
+            continue  # one headline copied by two lists is one source
+        precision = n / len(units[name])
+        if precision < ENTITY_MIN_PRECISION:
+            continue
+        if name not in works:  # a work's title in 《》 is a name whatever jieba makes of it
+            if flag is not None and not learnable(name, flag(name)):
+                continue
+            if name in parts or _fused(name, lexicon_terms):
+                continue
+            if neighbours.fragment(name):
+                continue  # 刘诗 of 刘诗诗, 黄子 of 黄子韬
+        w = ENTITY_MAX * precision * min(1.0, math.log2(1 + n) / 2)
+        w *= 0.5 ** (max(0.0, ref - last[(vid, name)]) / 86400 / ENTITY_HALF_LIFE_DAYS)
+        if w >= MIN_LEARNED:
+            out.setdefault(f"v:{vid}", {})[name] = round(w, 4)
+    return out
+
+
+def _memo(flag: Callable[[str], str | None]) -> Callable[[str], str | None]:
+    cache: dict[str, str | None] = {}
+
+    def cached(word: str) -> str | None:
+        if word not in cache:
+            cache[word] = flag(word)
+        return cache[word]
+
+    return cached
+
+
+def _fused(name: str, known: set[str]) -> bool:
+    """Whether ``name`` is a known term with something stuck to one edge (曝|关晓彤)."""
+    return any(
+        name[:i] in known or name[i:] in known
+        for i in range(1, len(name))
+        if len(name) - i >= 2 or i >= 2
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     """A word history proposes for a theme, with the evidence that it is one."""
 
@@ -274,14 +428,20 @@ def keyword_alone_factors(
     backed: Counter[tuple[str, str]] = Counter()
     for doc in docs:
         d = Document(title_tokens=doc[0], category=doc[1] if len(doc) > 1 else None)
-        for m in matcher.match(d):
+        # one count per (theme, keyword) per document, however many accounts share the theme
+        # (an agency's dozen food accounts must not reach DISTINCT_MIN_DOCS twelve times faster)
+        here: dict[tuple[str, str], bool] = {}
+        for m, _accounts in matcher.match_groups(d):
             for e in m.evidence:
                 if e.via != "keyword" or e.term in vouched.get(m.theme, ()):
                     continue
                 key = (m.theme, e.term)
-                seen[key] += 1
-                if noisy_or(x.weight for x in m.evidence if x.term != e.term) >= 0.3:
-                    backed[key] += 1
+                support = noisy_or(x.weight for x in m.evidence if x.term != e.term) >= 0.3
+                here[key] = here.get(key, False) or support
+        for key, support in here.items():
+            seen[key] += 1
+            if support:
+                backed[key] += 1
     shares: dict[str, dict[str, float]] = {}
     for (theme, term), n in seen.items():
         if n >= DISTINCT_MIN_DOCS:
@@ -294,6 +454,37 @@ def keyword_alone_factors(
                 factor = max(DISTINCT_FLOOR, share / typical)
                 out.setdefault(theme, {})[term] = round(factor, 3)
     return out
+
+
+def stored_sightings(store) -> Iterable[Sighting]:
+    """What entity learning reads of the stored items (platform, title and person names
+    besides what ``iter_learning_documents`` gives)."""
+    rows = store.conn.execute(
+        "SELECT tokens, category, event_id, platform, last_seen, title, persons FROM items"
+    )
+    for tokens, category, event, platform, last_seen, title, persons in rows:
+        yield Sighting(
+            tokens.split(" ") if tokens else [],
+            category,
+            event,
+            platform,
+            float(last_seen),
+            title or "",
+            persons.split(" ") if persons else (),
+        )
+
+
+def merge_entities(learned: Learned, entities: Mapping[str, Mapping[str, float]]) -> Learned:
+    """``learned`` with entity terms (scope ``e:<vertical>``) folded into the vertical's
+    learned terms (``v:<vertical>``), the larger weight winning."""
+    if not entities:
+        return learned
+    terms = {scope: dict(t) for scope, t in learned.terms.items()}
+    for scope, found in entities.items():
+        into = terms.setdefault("v:" + scope.split(":", 1)[1], {})
+        for term, w in found.items():
+            into[term] = max(w, into.get(term, 0.0))
+    return replace(learned, terms=terms)
 
 
 def relearn(
@@ -327,13 +518,23 @@ def relearn(
         for vid, terms in learned.alone.items()
         for term, f in terms.items()
     ]
+    entities = learn_entities(
+        stored_sightings(store), verticals, flag=flag, demoted=learned.demoted
+    )
+    rows += [
+        (f"e:{scope[2:]}", term, w, 0)
+        for scope, terms in entities.items()
+        for term, w in terms.items()
+    ]
+    store.replace_learned("e:", [r for r in rows if r[0].startswith("e:")])
     store.replace_learned("a:", [r for r in rows if r[0].startswith("a:")])
     store.replace_learned("v:", [r for r in rows if r[0].startswith("v:")])
     store.replace_learned("d:", [r for r in rows if r[0].startswith("d:")])
     log.info(
-        "learned %d expansion terms and %d demotions from %d items",
+        "learned %d expansion terms, %d entities and %d demotions from %d items",
         sum(len(t) for t in learned.terms.values()),
+        sum(len(t) for t in entities.values()),
         sum(len(t) for t in learned.demoted.values()),
         len(docs),
     )
-    return learned
+    return merge_entities(learned, {f"e:{k[2:]}": v for k, v in entities.items()})

@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 
 from hotspot.errors import ConfigError
+from hotspot.i18n import _
 
 _DROP = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -71,16 +72,24 @@ def parse_lexicon(text: str, origin: str) -> Vertical:
             ):
                 header[key.strip()] = value.strip()
             continue
-        word, _, weight = line.partition("\t")
+        word, _sep, weight = line.partition("\t")
         key = term_key(word)
         if not key:
             continue
         try:
             w = float(weight) if weight.strip() else 1.0
         except ValueError:
-            raise ConfigError(f"{origin}:{lineno}: weight {weight!r} is not a number") from None
+            raise ConfigError(
+                _("{origin}:{lineno}: weight {weight!r} is not a number").format(
+                    origin=origin, lineno=lineno, weight=weight
+                )
+            ) from None
         if not 0 < w <= 1:
-            raise ConfigError(f"{origin}:{lineno}: weight {w} must be in (0, 1]")
+            raise ConfigError(
+                _("{origin}:{lineno}: weight {w} must be in (0, 1]").format(
+                    origin=origin, lineno=lineno, w=w
+                )
+            )
         terms[key] = max(w, terms.get(key, 0.0))
     prior: dict[str, float] = {}
     parts = header.get("person_prior", "").split()
@@ -88,7 +97,11 @@ def parse_lexicon(text: str, origin: str) -> Vertical:
         try:
             prior[platform] = float(weight)
         except ValueError:
-            raise ConfigError(f"{origin}: person_prior weight {weight!r} is not a number") from None
+            raise ConfigError(
+                _("{origin}: person_prior weight {weight!r} is not a number").format(
+                    origin=origin, weight=weight
+                )
+            ) from None
     vid = header.get("vertical") or Path(origin).stem
     return Vertical(
         id=vid,
@@ -119,7 +132,9 @@ def load_verticals(extra_files: Iterable[Path] = ()) -> tuple[Vertical, ...]:
         try:
             text = Path(path).read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read lexicon file: {exc}") from None
+            raise ConfigError(
+                _("{path}: cannot read lexicon file: {exc}").format(path=path, exc=exc)
+            ) from None
         v = parse_lexicon(text, str(path))
         by_id[v.id] = v
     return tuple(by_id.values())

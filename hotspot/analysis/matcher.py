@@ -47,7 +47,9 @@ CONTEXT_FACTOR = 0.8  # evidence from another item of the same event (another pl
 SHORT_FACTOR = 0.5  # a short or contested word alone, or a word in its minority sense
 LONE_MARGIN = 0.1  # a lone word loses to a story elsewhere that is clearly stronger
 SIDE_FIELDS = ("summary", "event")
+WORK_PARTS = True  # a word only inside a work's title in 《》 names the work: it counts half
 _SHORT_LATIN = re.compile(r"[a-z]{1,3}")
+_WORK = re.compile(r"《([^《》]+)》")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,13 @@ class _Theme:
     links: dict[int, float]  # vertical index -> link factor
     exclude: tuple[str, ...]
     required: frozenset[str]
+    # definitions with the same name and links score alike on the same direct evidence
+    shape: int = 0
+    # the accounts in order, as runs: (accounts without feedback on this theme, None) or
+    # ((one account,), its feedback); see Matcher.match_groups
+    plan: list[tuple[tuple[str, ...], Mapping[str, tuple[int, int]] | None]] = field(
+        default_factory=list
+    )
 
 
 def _definition(theme: ThemeConfig) -> tuple:
@@ -235,8 +244,9 @@ class Matcher:
         learned = learned or Learned()
         self._themes: list[_Theme] = []
         self._pairs: list[tuple[str, ThemeConfig]] = []
-        # term -> list of (kind, index, weight, via); kind 0 = theme, 1 = vertical
-        self._index: dict[str, list[tuple[int, int, float, str]]] = {}
+        # term -> list of (kind, indexes, weight, via); kind 0 = theme definitions, 1 = one
+        # vertical. The definitions that share a term at one weight and via share a posting.
+        self._index: dict[str, list[tuple[int, tuple[int, ...], float, str]]] = {}
         self._category: dict[str, list[int]] = {}
         self._person_prior: dict[str, list[tuple[int, float]]] = {}
         self._alone: dict[str, dict[str, float]] = {}  # via string -> term -> factor
@@ -249,10 +259,10 @@ class Matcher:
                 self._alone[via_lexicon] = dict(learned.alone[v.id])
             for term, w in v.terms.items():
                 w *= LEXICON_FACTOR * demoted.get(term, 1.0)
-                self._post(term, (1, vi, w, via_lexicon))
+                self._post(term, (1, (vi,), w, via_lexicon))
             for term, w in learned.terms.get(f"v:{v.id}", {}).items():
                 if term not in v.terms:
-                    self._post(term, (1, vi, w, via_learned))
+                    self._post(term, (1, (vi,), w, via_learned))
             for cat in v.categories:
                 self._category.setdefault(cat, []).append(vi)
             for platform, weight in v.person_prior.items():
@@ -271,6 +281,7 @@ class Matcher:
             if w < 0.7 and strong_in.get(term, set()) - {vi}
         }
         by_definition: dict[tuple, int] = {}
+        shared: dict[tuple[str, float, str], list[int]] = {}  # (term, weight, via) -> defs
         for account, theme in themes:
             self._pairs.append((account, theme))
             ti = by_definition.get(_definition(theme))
@@ -288,33 +299,47 @@ class Matcher:
                 )
             )
             weights = {term_key(k): w for k, w in theme.weights.items()}
+            posts: list[tuple[str, float, str]] = []
             for kw in theme.keywords:
                 key = term_key(kw)
                 if key:
-                    self._post(
-                        key,
-                        (
-                            0,
-                            ti,
-                            min(MAX_EVIDENCE, KEYWORD_WEIGHT * weights.get(key, 1.0)),
-                            "keyword",
-                        ),
-                    )
+                    w = min(MAX_EVIDENCE, KEYWORD_WEIGHT * weights.get(key, 1.0))
+                    posts.append((key, w, "keyword"))
             for syn in theme.synonyms:
                 key = term_key(syn)
                 if key:
-                    self._post(
-                        key,
-                        (
-                            0,
-                            ti,
-                            min(MAX_EVIDENCE, SYNONYM_WEIGHT * weights.get(key, 1.0)),
-                            "synonym",
-                        ),
-                    )
+                    w = min(MAX_EVIDENCE, SYNONYM_WEIGHT * weights.get(key, 1.0))
+                    posts.append((key, w, "synonym"))
             if theme.expand:
                 for term, w in learned.terms.get(f"t:{theme.name}", {}).items():
-                    self._post(term, (0, ti, w, f"learned:{theme.name}"))
+                    posts.append((term, w, f"learned:{theme.name}"))
+            for post in posts:
+                tis = shared.setdefault(post, [])
+                if not tis or tis[-1] != ti:  # a keyword listed twice is one posting
+                    tis.append(ti)
+        # One definition's postings of one term must keep their order (keyword, synonym,
+        # learned: the first of equal weights is the evidence shown); across definitions the
+        # order does not matter, each fills its own evidence.
+        rank = {"keyword": 0, "synonym": 1}
+        for (term, w, via), tis in sorted(shared.items(), key=lambda p: rank.get(p[0][2], 2)):
+            self._post(term, (0, tuple(tis), w, via))
+        self._by_account: dict[tuple[str, str], int] = {}
+        shapes: dict[tuple, int] = {}
+        for ti, t in enumerate(self._themes):
+            t.shape = shapes.setdefault((t.config.name, tuple(t.links.items())), len(shapes))
+            plain: list[str] = []
+            for account in t.accounts:
+                self._by_account.setdefault((account, t.config.name), ti)
+                judged = self._feedback.get((account, t.config.name))
+                if judged:
+                    if plain:
+                        t.plan.append((tuple(plain), None))
+                        plain = []
+                    t.plan.append(((account,), judged))
+                else:
+                    plain.append(account)
+            if plain:
+                t.plan.append((tuple(plain), None))
         self._max_len = max((len(t) for t in self._index), default=0)
         self._needs_text = any(t.exclude or t.required for t in self._themes)
         self._by_vertical: dict[int, list[int]] = {}  # vertical -> themes linked to it
@@ -327,18 +352,20 @@ class Matcher:
         return list(self._pairs)
 
     def linked(self, account: str, theme: str) -> list[str]:
-        for t in self._themes:
-            if account in t.accounts and t.config.name == theme:
-                return [self.verticals[i].id for i in t.links]
-        return []
+        ti = self._by_account.get((account, theme))
+        return [] if ti is None else [self.verticals[i].id for i in self._themes[ti].links]
 
-    def _post(self, term: str, posting: tuple[int, int, float, str]) -> None:
+    def _post(self, term: str, posting: tuple[int, tuple[int, ...], float, str]) -> None:
         self._index.setdefault(term, []).append(posting)
 
-    def spans(self, tokens: Sequence[str]) -> set[str]:
+    def spans(self, tokens: Sequence[str]) -> list[str]:
         """The runs of 1..MAX_SPAN whole tokens that are index terms, except runs that lie
         inside a longer matched run: the phrase owns its words (过马路 owns 马路, 电子科技大学
-        owns 科技, 政府工作报告 owns 工作), so a generic word counts only in its own sense."""
+        owns 科技, 政府工作报告 owns 工作), so a generic word counts only in its own sense.
+
+        In the order they appear (each once), so that evidence of equal weight is listed in
+        the same order whatever else the index holds (other accounts' keywords) and in
+        every process (a set's order follows the per-process string hash)."""
         found: list[tuple[int, int, str]] = []
         index, limit, n = self._index, self._max_len, len(tokens)
         for i in range(n):
@@ -349,11 +376,11 @@ class Matcher:
                     break
                 if key in index:
                     found.append((i, j, key))
-        kept = set()
+        kept: dict[str, None] = {}
         for i, j, key in found:
             if not any(a <= i and j <= b and (a, b) != (i, j) for a, b, _ in found):
-                kept.add(key)
-        return kept
+                kept.setdefault(key, None)
+        return list(kept)
 
     def _evidence(
         self, doc: Document
@@ -369,12 +396,21 @@ class Matcher:
             if not tokens:
                 continue
             for term in self.spans(tokens):
-                for kind, idx, w, via in self._index[term]:
-                    bucket = (theme_ev if kind == 0 else vert_ev).setdefault(idx, {})
+                for kind, targets, w, via in self._index[term]:
+                    found = theme_ev if kind == 0 else vert_ev
                     weight = w * factor
-                    old = bucket.get(term)
-                    if old is None or old.weight < weight:
-                        bucket[term] = Evidence(term, weight, via, field_name)
+                    e = None  # one object for every definition of the posting
+                    for idx in targets:
+                        bucket = found.get(idx)
+                        if bucket is None:
+                            bucket = found[idx] = {}
+                        old = bucket.get(term)
+                        if old is None or old.weight < weight:
+                            if e is None:
+                                e = Evidence(term, weight, via, field_name)
+                            bucket[term] = e
+        if WORK_PARTS and "《" in doc.title:
+            _work_parts(doc.title, theme_ev, vert_ev)
         if len(vert_ev) > 1:
             _share_by_context(vert_ev)
         for vi, ev in vert_ev.items():
@@ -422,6 +458,24 @@ class Matcher:
 
     def match(self, doc: Document, *, all_scores: bool = False) -> list[Match]:
         """Matches of ``doc`` per theme: only those that passed unless ``all_scores``."""
+        return [
+            m if account == m.account else _for_account(m, account)
+            for m, accounts in self.match_groups(doc, all_scores=all_scores)
+            for account in accounts
+        ]
+
+    def match_groups(
+        self, doc: Document, *, all_scores: bool = False
+    ) -> list[tuple[Match, tuple[str, ...]]]:
+        """``match`` with the accounts that share one result given once: (match, accounts),
+        the match naming the first of them; flattened in order, exactly ``match``'s list.
+
+        The work follows the distinct definitions and the evidence they share, not the
+        accounts: a definition is scored once for all its accounts (only an account's own
+        feedback sets it apart), and definitions of one name and the same linked verticals
+        whose direct evidence in this document is the same (a city keyword that did not
+        appear, another ``min_score``, another ``exclude``) share one score; the threshold,
+        ``exclude`` and ``required`` are applied per definition after it."""
         theme_ev, vert_ev = self._evidence(doc)
         strength = {vi: noisy_or(e.weight for e in ev.values()) for vi, ev in vert_ev.items()}
         if not theme_ev and not strength and not all_scores:
@@ -434,40 +488,18 @@ class Matcher:
             for vi in vert_ev:
                 wanted.update(self._by_vertical.get(vi, ()))
             candidates = sorted(wanted)
-        results = []
+        scored: dict[tuple, tuple[float, tuple[Evidence, ...], str | None]] = {}
+        results: list[tuple[Match, tuple[str, ...]]] = []
         for ti in candidates:
             theme = self._themes[ti]
-            evidence = dict(theme_ev.get(ti, {}))
-            for vi, factor in theme.links.items():
-                for term, e in vert_ev.get(vi, {}).items():
-                    weight = e.weight * factor
-                    if term not in evidence or evidence[term].weight < weight:
-                        evidence[term] = Evidence(e.term, weight, e.via, e.field)
-            if not evidence and not all_scores:
+            direct = theme_ev.get(ti)
+            key = (theme.shape, tuple(direct.items()) if direct else ())
+            got = scored.get(key)
+            if got is None:
+                got = scored[key] = self._score(theme, direct or {}, vert_ev, strength)
+            score, ordered, damped = got
+            if not ordered and not all_scores:
                 continue
-            if len(evidence) == 1:
-                (only,) = evidence.values()
-                alone: float | None = None
-                if only.via.startswith("lexicon:") and is_short(only.term):
-                    # a short word alone (pro, max, 猫) counts half unless history vouches
-                    alone = self._alone.get(only.via, {}).get(only.term, SHORT_FACTOR)
-                elif only.via == "keyword":  # a keyword history shows is generic alone
-                    alone = self._keyword_alone.get(theme.config.name, {}).get(only.term)
-                if alone is not None:
-                    evidence = {only.term: replace(only, weight=only.weight * alone)}
-            score = combine(evidence.values())
-            damped = None
-            direct = ti in theme_ev
-            if score > 0 and not direct:
-                foreign = [(s, vi) for vi, s in strength.items() if vi not in theme.links]
-                if foreign:
-                    best, fvi = max(foreign)
-                    margin = FOREIGN_MARGIN
-                    if len(evidence) == 1:
-                        margin = LONE_MARGIN  # one word here, a whole story elsewhere
-                    if best >= score + margin:
-                        score *= FOREIGN_DAMPING
-                        damped = self.verticals[fvi].id
             excluded = next((x for x in theme.exclude if x in text_key), None)
             if (
                 theme.required
@@ -475,24 +507,94 @@ class Matcher:
                 and not any(r in text_key for r in theme.required)
             ):
                 excluded = "(no required term)"
-            ordered = tuple(sorted(evidence.values(), key=lambda e: -e.weight))
             m = Match(
                 account=theme.accounts[0],
                 theme=theme.config.name,
-                score=0.0 if excluded else round(score, 4),
+                score=0.0 if excluded else score,
                 threshold=theme.config.min_score,
                 evidence=ordered,
                 excluded_by=excluded,
                 damped_by=damped,
             )
-            for account in theme.accounts:
-                mine = replace(m, account=account) if account != m.account else m
-                judged = self._feedback.get((account, m.theme))
-                if judged and not excluded:
+            passed = m.passed
+            for accounts, judged in theme.plan:
+                mine = m if accounts[0] == m.account else _for_account(m, accounts[0])
+                if judged is None:
+                    if all_scores or passed:
+                        results.append((mine, accounts))
+                    continue
+                if not excluded:
                     mine = _with_feedback(mine, judged)
                 if all_scores or mine.passed:
-                    results.append(mine)
+                    results.append((mine, accounts))
         return results
+
+    def _score(
+        self,
+        theme: _Theme,
+        direct: dict[str, Evidence],
+        vert_ev: dict[int, dict[str, Evidence]],
+        strength: dict[int, float],
+    ) -> tuple[float, tuple[Evidence, ...], str | None]:
+        """(score, evidence strongest first, the vertical that damped it) of one definition
+        whose direct evidence in the document is ``direct``; before exclusion and feedback."""
+        evidence = dict(direct)
+        for vi, factor in theme.links.items():
+            for term, e in vert_ev.get(vi, {}).items():
+                weight = e.weight * factor
+                if term not in evidence or evidence[term].weight < weight:
+                    evidence[term] = Evidence(e.term, weight, e.via, e.field)
+        if not evidence:
+            return 0.0, (), None
+        if len(evidence) == 1:
+            (only,) = evidence.values()
+            alone: float | None = None
+            if only.via.startswith("lexicon:") and is_short(only.term):
+                # a short word alone (pro, max, 猫) counts half unless history vouches
+                alone = self._alone.get(only.via, {}).get(only.term, SHORT_FACTOR)
+            elif only.via == "keyword":  # a keyword history shows is generic alone
+                alone = self._keyword_alone.get(theme.config.name, {}).get(only.term)
+            if alone is not None:
+                evidence = {only.term: replace(only, weight=only.weight * alone)}
+        score = combine(evidence.values())
+        damped = None
+        if score > 0 and not direct:
+            foreign = [(s, vi) for vi, s in strength.items() if vi not in theme.links]
+            if foreign:
+                best, fvi = max(foreign)
+                margin = FOREIGN_MARGIN
+                if len(evidence) == 1:
+                    margin = LONE_MARGIN  # one word here, a whole story elsewhere
+                if best >= score + margin:
+                    score *= FOREIGN_DAMPING
+                    damped = self.verticals[fvi].id
+        ordered = tuple(sorted(evidence.values(), key=lambda e: -e.weight))
+        return round(score, 4), ordered, damped
+
+
+def _for_account(m: Match, account: str) -> Match:
+    """``m`` for another account (``dataclasses.replace`` costs more, and this runs per
+    account)."""
+    return Match(
+        account, m.theme, m.score, m.threshold, m.evidence, m.excluded_by, m.damped_by, m.feedback
+    )
+
+
+def _work_parts(title: str, *buckets: dict[int, dict[str, Evidence]]) -> None:
+    """A word that occurs in the title only inside the name of a work (火锅 in 《火锅艺术家》,
+    西游 in 《西游记》) is part of that name, as a phrase owns its words: it counts half. The
+    whole name (《哪吒2》 -> 哪吒2) counts in full."""
+    works = [term_key(w) for w in _WORK.findall(title)]
+    outside = term_key(_WORK.sub(" ", title))
+    for bucket in buckets:
+        for ev in bucket.values():
+            for term, e in ev.items():
+                if (
+                    e.field == "title"
+                    and term not in outside
+                    and any(term in w and term != w for w in works)
+                ):
+                    ev[term] = replace(e, weight=e.weight * SHORT_FACTOR)
 
 
 def _share_by_context(vert_ev: dict[int, dict[str, Evidence]]) -> None:

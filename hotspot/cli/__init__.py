@@ -22,9 +22,12 @@ from zoneinfo import ZoneInfo
 import click
 
 from hotspot import __version__, i18n, safetext
+from hotspot.cli import clicktext
 from hotspot.config import Config, default_config_path, load_config
 from hotspot.errors import ConfigError, HotspotError
 from hotspot.i18n import _, _l
+
+clicktext.install()
 
 log = logging.getLogger("hotspot")
 
@@ -147,6 +150,16 @@ def error_line(message: object) -> str:
     return _("error: {message}").format(message=message)
 
 
+def usage_error_line(exc: click.UsageError) -> str:
+    """A wrong option or argument as one line: what is wrong and where the help is."""
+    message = clicktext.tidy(safetext.lines(exc.format_message()))
+    if exc.ctx is not None:
+        message = _("{message} (see '{command} --help')").format(
+            message=message, command=exc.ctx.command_path
+        )
+    return error_line(message)
+
+
 @contextmanager
 def _translated(*objects: Any):
     """Show click help (stored as English msgids) in the active language while rendering."""
@@ -166,17 +179,41 @@ def _translated(*objects: Any):
 
 class TranslatedHelp:
     """Mixin for click commands and groups: help texts and option help translated when shown,
-    so ``--lang`` (parsed after the texts were defined) applies."""
+    so ``--lang`` (parsed after the texts were defined) applies; click's own texts, metavars
+    and layout are :mod:`hotspot.cli.clicktext`'s."""
 
     help: str | None
+    context_class: type[click.Context] = clicktext.HotspotContext
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for p in self.params:  # type: ignore[attr-defined]
+            if type(p) is click.Argument:  # metavars in the active language
+                p.__class__ = clicktext.HotspotArgument
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        # click caches the option with its help translated at creation: keep the msgid, so
+        # it is translated when shown like every other help text
+        opt: click.Option | None = super().get_help_option(ctx)  # type: ignore[misc]
+        if opt is not None and not getattr(opt, "hotspot_msgid", False):
+            opt.help = "Show this message and exit."
+            setattr(opt, "hotspot_msgid", True)  # noqa: B010 (mypy: not a click attribute)
+        return opt
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return [_(p) for p in super().collect_usage_pieces(ctx)]  # type: ignore[misc]
 
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with _translated(self):
             super().format_help_text(ctx, formatter)  # type: ignore[misc]
 
     def get_short_help_str(self, limit: int = 45) -> str:
-        with _translated(self):
-            return super().get_short_help_str(limit)  # type: ignore[misc]
+        """The first sentence of the help, cut to ``limit`` display columns."""
+        short = getattr(self, "short_help", None)
+        text = i18n.help_text(short or self.help) or ""
+        text = text.split("\f")[0].strip().split("\n\n")[0]
+        text = clicktext.first_sentence(" ".join(text.split()))
+        return clicktext.shorten(text, limit)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         params = [p for p in self.get_params(ctx) if getattr(p, "help", None)]  # type: ignore[attr-defined]
@@ -184,15 +221,69 @@ class TranslatedHelp:
             super().format_options(ctx, formatter)  # type: ignore[misc]
 
 
+QUIET_HELP = _l("For scripts: no summaries or confirmations, only warnings, errors and data.")
+
+
+def _quiet_option(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``-q`` after the command name (``hotspot poll -q``) works like ``hotspot -q poll``."""
+    obj = ctx.find_object(Context)
+    if value and obj is not None and not obj.quiet:
+        obj.quiet = True
+        loaded = obj._config
+        setup_logging(
+            obj.verbose,
+            loaded.log_format if loaded else "text",
+            loaded.tz if loaded else None,
+            quiet=True,
+        )
+
+
 class HotspotCommand(TranslatedHelp, click.Command):
-    pass
+    """Every command also takes ``-q/--quiet`` itself, so scripts may put it where they like."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not any(p.name == "quiet" for p in self.params):
+            self.params.append(
+                click.Option(
+                    ["-q", "--quiet"],
+                    is_flag=True,
+                    expose_value=False,
+                    callback=_quiet_option,
+                    help=QUIET_HELP,
+                )
+            )
 
 
 class HotspotGroup(TranslatedHelp, click.Group):
-    """Turns every HotspotError into one line on stderr instead of a traceback."""
+    """Turns every HotspotError, and every usage error click raises while parsing, into one
+    line on stderr instead of a traceback or click's usage block."""
 
     command_class = HotspotCommand
     group_class = type
+
+    def main(
+        self,
+        args: Any = None,
+        prog_name: Any = None,
+        complete_var: Any = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            click.echo(usage_error_line(exc), err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(error_line(exc.format_message()), err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo(_("interrupted"), err=True)
+            sys.exit(130)
+        sys.exit(rv if isinstance(rv, int) else 0)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -230,6 +321,12 @@ def _lang_option(ctx: click.Context, param: click.Parameter, value: str | None) 
     return value
 
 
+def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(_("%(prog)s, version %(version)s") % {"prog": "hotspot", "version": __version__})
+        ctx.exit()
+
+
 @click.group(cls=HotspotGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
@@ -250,13 +347,15 @@ def _lang_option(ctx: click.Context, param: click.Parameter, value: str | None) 
     ),
 )
 @click.option("-v", "--verbose", is_flag=True, help=_l("Debug logging."))
+@click.option("-q", "--quiet", is_flag=True, help=QUIET_HELP)
 @click.option(
-    "-q",
-    "--quiet",
+    "--version",
     is_flag=True,
-    help=_l("For scripts: no summaries or confirmations, only warnings, errors and data."),
+    is_eager=True,
+    expose_value=False,
+    callback=_version,
+    help=_l("Show the version and exit."),
 )
-@click.version_option(__version__, prog_name="hotspot")
 @click.pass_context
 def cli(
     ctx: click.Context, config_path: Path | None, lang: str | None, verbose: bool, quiet: bool
@@ -290,7 +389,7 @@ def parse_since(value: str | None) -> int | None:
     try:
         return int(time.time() - parse_duration(value))
     except ValueError as exc:
-        raise click.BadParameter(_(str(exc)), param_hint="--since") from None
+        raise click.BadParameter(_(str(exc)), param_hint="'--since'") from None
 
 
 from hotspot.cli import (  # noqa: E402,F401

@@ -47,7 +47,7 @@ def backtest(obj: Context, files: tuple[Path, ...], train_until, poll: str, fmt:
     try:
         poll_s = int(parse_duration(poll))
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--poll") from None
+        raise click.BadParameter(str(exc), param_hint="'--poll'") from None
     tz = ZoneInfo("Asia/Shanghai")
     start = None
     if train_until:
@@ -56,7 +56,7 @@ def backtest(obj: Context, files: tuple[Path, ...], train_until, poll: str, fmt:
         except ValueError:
             raise click.BadParameter(
                 _("{value!r} is not a date like 2023-05-12").format(value=train_until),
-                param_hint="--train-until",
+                param_hint="'--train-until'",
             ) from None
     errors: list[str] = []
     snaps = bt.snaps_from_history(read_snapshots(files, errors))

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from hotspot.cli import Context, cli, say
+from hotspot.cli.output import when
 from hotspot.i18n import _, _l
 
 SEND_STATUS = {
@@ -44,7 +45,7 @@ def _accounts(config, name: str | None):
                     path=config.path,
                     known=", ".join(a.name for a in config.accounts) or "-",
                 ),
-                param_hint="--account",
+                param_hint="'--account'",
             )
         return [acc]
     return [a for a in config.accounts if a.digest_at is not None] or list(config.accounts)
@@ -61,12 +62,12 @@ def _day(config, account, date: str | None, last) -> str:
             day = dt.date.fromisoformat(date)
         except ValueError:
             raise click.BadParameter(
-                _("{value!r} is not a date YYYY-MM-DD").format(value=date), param_hint="--date"
+                _("{value!r} is not a date YYYY-MM-DD").format(value=date), param_hint="'--date'"
             ) from None
         if not 1971 <= day.year <= 9998:
             raise click.BadParameter(
                 _("{date!r} is out of range; give a date between 1971 and 9998").format(date=date),
-                param_hint="--date",
+                param_hint="'--date'",
             )
         return day.isoformat()
     from hotspot.delivery.digest import next_label
@@ -128,6 +129,16 @@ def digest_preview(
             click.echo(_("HTML written to {path}").format(path=target), err=True)
 
 
+def _nothing_new(config, store, account: str, day: str) -> bool:
+    """The next digest of ``account`` would hold no alert at all (a send right after a send).
+    The daemon's scheduled send still mails a quiet day's short "nothing matched" digest
+    (``digest_empty``); a send by hand does not mail an empty period of a few seconds."""
+    from hotspot.delivery.jobs import digest_of_row
+
+    row = {**store.digest_bounds(account, int(time.time())), "day": day}
+    return digest_of_row(config, store, account, row).empty
+
+
 @digest.command("send")
 @click.option("--account", help=_l("Only this account (default: every account with digest_at)."))
 @click.option("--date", help=_l("Local date YYYY-MM-DD of the digest (default: the latest)."))
@@ -135,7 +146,8 @@ def digest_preview(
 @click.pass_obj
 def digest_send(obj: Context, account: str | None, date: str | None, force: bool) -> None:
     """Send the next digest now: every alert since the last sent digest, up to now (what
-    `digest preview` shows). A sent day is skipped unless --force, which resends it as sent."""
+    `digest preview` shows). A sent day is skipped unless --force, which resends it as sent;
+    with nothing new since the last digest nothing is mailed unless --force."""
     from hotspot.delivery.jobs import send_digest
     from hotspot.storage.db import WriterLock
     from hotspot.storage.store import Store
@@ -147,6 +159,23 @@ def digest_send(obj: Context, account: str | None, date: str | None, force: bool
         last = store.last_sent_digests()
         for acc in _accounts(config, account):
             day = _day(config, acc, date, last.get(acc.name))
+            previous = last.get(acc.name)
+            if (
+                date is None
+                and not force
+                and previous is not None
+                and _nothing_new(config, store, acc.name, day)
+            ):
+                say(
+                    _(
+                        "{account}: nothing new since the last digest ({when}); nothing "
+                        "sent (--force sends an empty one)"
+                    ).format(
+                        account=acc.name,
+                        when=when(int(previous["period_end"]), config.tz),
+                    )
+                )
+                continue
             status = send_digest(config, store, acc, day, force=force, now=time.time())
             say(
                 _(SEND_STATUS.get(status, "{account} {day}: {status}")).format(

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import click
 
-from hotspot.cli import ROW_ID, Context
+from hotspot.cli import ROW_ID, Context, say
 from hotspot.cli.output import to_json
 from hotspot.cli.read_commands import alerts
 from hotspot.errors import InputError
 from hotspot.i18n import _, _l
 from hotspot.storage.store_feedback import VERDICTS
+from hotspot.web.views import VERDICT_LABEL
 
 
 @alerts.command("mark")
@@ -35,8 +36,12 @@ def alerts_mark(obj: Context, alert_id: int, verdict: str, term: str | None, fmt
         click.echo(to_json(row))
         return
     about = _(" (term {term})").format(term=term) if term else ""
-    click.echo(
+    say(
         _("alert {id} ({account} / {theme}) marked {verdict}{about}").format(
-            id=alert_id, account=row["account"], theme=row["theme"], verdict=verdict, about=about
+            id=alert_id,
+            account=row["account"],
+            theme=row["theme"],
+            verdict=_(VERDICT_LABEL.get(verdict, verdict)),
+            about=about,
         )
     )

@@ -33,6 +33,11 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+def pad(text: str, limit: int) -> str:
+    """``text`` padded to ``limit`` display columns (never cut)."""
+    return text + " " * max(limit - width(text), 0)
+
+
 def fit(text: str, limit: int) -> str:
     text = clean_text(str(text))
     if width(text) <= limit:
@@ -58,9 +63,9 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, int]
         for r in rows
     ]
     widths = []
-    for key, header, cap in columns:
-        w = max([width(header)] + [width(clean_text(str(r.get(key, "")))) for r in rows])
-        widths.append(min(w, cap))
+    for key, header, cap in columns:  # a header is never cut (a translation may be longer)
+        w = max([0] + [width(clean_text(str(r.get(key, "")))) for r in rows])
+        widths.append(max(min(w, cap), width(header)))
     lines = ["  ".join(fit(h, w) for (_, h, _), w in zip(columns, widths)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     for r in rows:

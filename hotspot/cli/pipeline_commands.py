@@ -41,7 +41,7 @@ def poll(obj: Context, names: tuple[str, ...], fmt: str) -> None:
                 path=config.path,
                 known=", ".join(s.name for s in config.sources) or "-",
             ),
-            param_hint="--source",
+            param_hint="'--source'",
         )
     with WriterLock(config.database):
         store = Store(config.database)
@@ -129,6 +129,7 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool, live: bool) -
     left; pushes are counted ("would have pushed"), never queued."""
     from hotspot.analysis.learn import relearn
     from hotspot.ingest.history import read_snapshots
+    from hotspot.planning.sensitivity_learn import relearn_sensitive
     from hotspot.storage.db import WriterLock
     from hotspot.storage.store import Store
 
@@ -183,6 +184,7 @@ def import_(obj: Context, files: tuple[Path, ...], no_learn: bool, live: bool) -
         with store.transaction():
             if not no_learn:
                 relearn(store, engine.verticals, flag=engine.segmenter.word_flag)
+                relearn_sensitive(store, flag=engine.segmenter.word_flag)
                 engine.reload(engine.themes)
             store.recount_events()
             if not live:
@@ -256,6 +258,7 @@ def learn_cmd(obj: Context) -> None:
     from hotspot.analysis.keywords import Segmenter
     from hotspot.analysis.learn import relearn
     from hotspot.analysis.lexicon import load_verticals
+    from hotspot.planning.sensitivity_learn import relearn_sensitive
     from hotspot.storage.db import WriterLock
     from hotspot.storage.store import Store
 
@@ -263,11 +266,14 @@ def learn_cmd(obj: Context) -> None:
     with WriterLock(config.database):
         store = Store(config.database)
         with store.transaction():
-            learned = relearn(store, load_verticals(config.lexicons), flag=Segmenter().word_flag)
+            segmenter = Segmenter()
+            learned = relearn(store, load_verticals(config.lexicons), flag=segmenter.word_flag)
+            sensitive = relearn_sensitive(store, flag=segmenter.word_flag)
         store.close()
     say(
-        _("learned {terms} terms, {demotions} demotions").format(
+        _("learned {terms} terms, {demotions} demotions, {sensitive} sensitivity terms").format(
             terms=sum(len(t) for t in learned.terms.values()),
             demotions=sum(len(t) for t in learned.demoted.values()),
+            sensitive=sum(len(t) for t in sensitive.values()),
         )
     )

@@ -9,7 +9,7 @@ import click
 from hotspot.cli import Context, cli
 from hotspot.cli.output import table, to_csv, to_json
 from hotspot.errors import InputError
-from hotspot.i18n import _l
+from hotspot.i18n import _, _l
 
 FORMATS = click.Choice(["table", "json", "csv"])
 
@@ -20,7 +20,7 @@ def _today(obj: Context, value: str | None) -> dt.date:
             return dt.date.fromisoformat(value)
         except ValueError:
             raise click.BadParameter(
-                f"expected YYYY-MM-DD, got {value!r}", param_hint="--today"
+                _("expected YYYY-MM-DD, got {value!r}").format(value=value), param_hint="'--today'"
             ) from None
     return dt.datetime.now(obj.config().tz).date()
 
@@ -31,7 +31,11 @@ def _account(obj: Context, name: str | None):
         return config.accounts[0] if len(config.accounts) == 1 else None
     account = config.account(name)
     if account is None:
-        raise InputError(f"no account named {name!r} in {config.path}; see [[accounts]] there")
+        raise InputError(
+            _("no account named {name!r} in {path}; see [[accounts]] there").format(
+                name=name, path=config.path
+            )
+        )
     return account
 
 
@@ -61,19 +65,19 @@ def calendar_cmd(obj: Context, account: str | None, days: int, fmt: str, today: 
     nodes = load_nodes(config.calendar, acc.name if acc else None)
     rows = [as_row(o, day, lead) for o in upcoming(nodes, day, days)]
     for r in rows:
-        r["lead"] = "即将到来" if r["in_lead"] else ""
+        r["lead"] = _("coming up") if r["in_lead"] else ""
     _emit(
         rows,
         fmt,
         [
-            ("date", "日期", 10),
-            ("name", "节点", 14),
-            ("in_days", "天后", 4),
-            ("heat", "热度", 4),
-            ("lead", "提前期", 8),
-            ("verticals", "相关领域", 30),
-            ("angles", "角度提示", 30),
-            ("note", "说明", 40),
+            ("date", _l("DATE"), 10),
+            ("name", _l("NODE"), 14),
+            ("in_days", _l("IN DAYS"), 4),
+            ("heat", _l("HEAT"), 4),
+            ("lead", _l("LEAD TIME"), 8),
+            ("verticals", _l("VERTICALS"), 30),
+            ("angles", _l("ANGLE HINTS"), 30),
+            ("note", _l("NOTE"), 40),
         ],
     )
 
@@ -104,7 +108,7 @@ def benchmarks_cmd(
     try:
         span = parse_duration(since)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--since") from None
+        raise click.BadParameter(str(exc), param_hint="'--since'") from None
     until = int(now_opt if now_opt is not None else time.time())
     start = int(until - span)
     store = obj.store()
@@ -139,21 +143,29 @@ def benchmarks_cmd(
         table(
             rows,
             [
-                ("account", "账号", 12),
-                ("benchmark", "对标账号", 16),
-                ("posts", "发文", 4),
-                ("posts_per_day", "日均", 5),
-                ("hotspot_share", "追热点占比", 10),
-                ("median_delay_hours", "跟进中位(小时)", 14),
+                ("account", _l("ACCOUNT"), 12),
+                ("benchmark", _l("BENCHMARK"), 16),
+                ("posts", _l("POSTS"), 4),
+                ("posts_per_day", _l("PER DAY"), 5),
+                ("hotspot_share", _l("HOTSPOT SHARE"), 10),
+                ("median_delay_hours", _l("MEDIAN DELAY (H)"), 14),
             ],
         )
     )
     for o in out:
         for b in o["benchmarks"]:
             for c in b["chased"]:
-                click.echo(f"  {b['benchmark']}: {c['text']}（{c['post']}）")
+                click.echo(
+                    _("  {benchmark}: {text} ({post})").format(
+                        benchmark=b["benchmark"], text=c["text"], post=c["post"]
+                    )
+                )
         if o["openings"]:
-            click.echo(f"{o['account']}：对标账号都没跟的热点")
+            click.echo(
+                _("{account}: hotspots none of the benchmark accounts covered").format(
+                    account=o["account"]
+                )
+            )
             for op in o["openings"][:10]:
                 click.echo(f"  - [{op['theme']}] {op['title']}")
 
@@ -167,12 +179,14 @@ def angles_cmd(obj: Context, alert_id: int, fmt: str, today: str | None) -> None
     """Content angles (九宫格) for one alert: its story × the account's audience, pillars,
     its vertical's templates and the calendar nodes inside the lead time."""
     from hotspot.planning.calendar import load_nodes, upcoming, within_lead
-    from hotspot.planning.desk import angles_for, verdict_dict
+    from hotspot.planning.desk import angles_for, mark_sensitive
 
     config = obj.config()
     row = obj.store().alert(alert_id)
     if row is None:
-        raise InputError(f"no alert with id {alert_id}; see hotspot alerts")
+        raise InputError(
+            _("no alert with id {alert_id}; see hotspot alerts").format(alert_id=alert_id)
+        )
     acc = config.account(row["account"])
     day = _today(obj, today)
     lead = acc.calendar_lead if acc else 7 * 86400.0
@@ -181,7 +195,9 @@ def angles_cmd(obj: Context, alert_id: int, fmt: str, today: str | None) -> None
         for o in upcoming(load_nodes(config.calendar, row["account"]), day, 60)
         if within_lead(o, day, lead) and o.node.heat >= 3
     ]
-    sensitive = verdict_dict(row, acc.sensitivity if acc else "normal")
+    marked = [dict(row)]  # with the history's learned terms and the event's other titles
+    mark_sensitive(marked, config.accounts, store=obj.store())
+    sensitive = marked[0]["sensitive"]
     # the desk never proposes how to ride a sensitive story
     angles = [] if sensitive else angles_for(row, acc, nodes)
     if fmt == "json":
@@ -198,8 +214,12 @@ def angles_cmd(obj: Context, alert_id: int, fmt: str, today: str | None) -> None
         return
     click.echo(f"#{alert_id} [{row['theme']}] {row['title']}")
     if sensitive:
-        click.echo(f"{sensitive['mark']}（{'、'.join(sensitive['terms'])}）：不宜借势营销")
+        click.echo(
+            _("{mark} ({terms}): not a story to ride for marketing").format(
+                mark=sensitive["mark"], terms="、".join(sensitive["terms"])
+            )
+        )
     elif not angles:
-        click.echo("角度：（没有可组合的词：给账号配置 audience / pillars）")
+        click.echo(_("angle: (nothing to combine: give the account audience / pillars)"))
     for a in angles:
-        click.echo(f"角度：{a.text}  ← {a.source}")
+        click.echo(_("angle: {text}  ← {source}").format(text=a.text, source=a.source))

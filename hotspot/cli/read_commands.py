@@ -11,11 +11,11 @@ import time
 
 import click
 
-from hotspot import display
+from hotspot import display, i18n
 from hotspot.analysis.trends import sparkline
 from hotspot.cli import MAX_LIMIT, ROW_ID, Context, cli, parse_since
 from hotspot.cli.output import iso, table, to_csv, to_json, when
-from hotspot.i18n import _, _l
+from hotspot.i18n import _, _l, ngettext
 from hotspot.ingest.normalize import clean_text
 
 FORMAT = click.option(
@@ -35,6 +35,27 @@ def emit(rows: list[dict], fmt: str, columns: list[tuple[str, str, int]]) -> Non
         click.echo(to_csv(rows), nl=False)
     else:
         click.echo(table(rows, columns))
+
+
+def state_text(state: str | None) -> str:
+    """An event state as a table or text shows it: Chinese in zh-CN (the workspace's labels);
+    in English the value ``--state`` takes (JSON and CSV keep the value in both)."""
+    if not state:
+        return "-"
+    if i18n.current() == "en":
+        return state
+    from hotspot.web.views import STATE_LABEL
+
+    return _(STATE_LABEL.get(state, state))
+
+
+def empty_reason(store, table_name: str, filtered: object) -> str:
+    """Why a list came back empty: nothing stored yet, or the filters."""
+    if not store.count(table_name):
+        return _("nothing stored yet: run 'hotspot poll' (or 'hotspot run') first")
+    if filtered:
+        return _("nothing matches these filters (try a longer --since, or fewer filters)")
+    return _("(none)")
 
 
 @cli.group()
@@ -89,8 +110,9 @@ def alerts_list(obj: Context, account, theme, since, min_score, limit, show_all,
         click.echo(empty_alerts_reason(obj.config(), account, theme, since))
         return
     if fmt == "table":
+        now = time.time()
         for o, r in zip(out, rows):
-            o["created"] = when(r["created_at"], tz)
+            o["created"] = display.table_time(r["created_at"], tz, now)
             o["matched"] = ",".join(r["terms"][:4])
             o["where"] = ",".join(r["platforms"]) or r["platform"]
     emit(
@@ -155,7 +177,7 @@ def alerts_show(obj: Context, alert_id: int, fmt: str) -> None:
             time=when(a["created_at"], tz),
             ago=display.ago(a["created_at"], time.time()),
             event=a["event_id"],
-            state=a["state"] or "-",
+            state=state_text(a["state"]),
             platforms=", ".join(a["platforms"]),
         )
     )
@@ -189,9 +211,9 @@ def alerts_show(obj: Context, alert_id: int, fmt: str) -> None:
                 + f"  {clean_text(it['title'])}"
             )
     click.echo(
-        _("history ({n} sightings): {spark}").format(
-            n=len(history), spark=sparkline([h["rank"] for h in history], invert=True)
-        )
+        ngettext(
+            "history ({n} sighting): {spark}", "history ({n} sightings): {spark}", len(history)
+        ).format(n=len(history), spark=sparkline([h["rank"] for h in history], invert=True))
     )
     for h in history[-12:]:
         click.echo(
@@ -219,21 +241,29 @@ def hotspots() -> None:
 def hotspots_list(obj: Context, source, platform, since, search, limit, fmt) -> None:
     """List stored hotspots, most recently seen first."""
     tz = obj.config().tz
-    rows = obj.store().hotspots(
+    store = obj.store()
+    rows = store.hotspots(
         source=source, platform=platform, since=parse_since(since), search=search, limit=limit
     )
+    if not rows and fmt == "table":
+        click.echo(empty_reason(store, "items", source or platform or since or search))
+        return
+    now = time.time()
     for r in rows:
+        if fmt == "table":
+            r["seen"] = display.table_time(r["last_seen"], tz, now)
+            r["heat"] = display.heat(r["last_heat"])
         r["first_seen"], r["last_seen"] = iso(r["first_seen"], tz), iso(r["last_seen"], tz)
         r["pinned"], r["is_ad"] = bool(r["pinned"]), bool(r["is_ad"])
     emit(
         rows,
         fmt,
         [
-            ("last_seen", _l("LAST SEEN"), 16),
+            ("seen", _l("LAST SEEN"), 16),
             ("platform", _l("PLATFORM"), 10),
             ("last_rank", _l("RANK"), 4),
             ("best_rank", _l("BEST"), 4),
-            ("last_heat", _l("HEAT"), 10),
+            ("heat", _l("HEAT"), 10),
             ("category", _l("TAG"), 4),
             ("title", _l("TITLE"), 50),
         ],
@@ -256,10 +286,15 @@ def events() -> None:
 def events_list(obj: Context, since, platform, search, multi, limit, fmt) -> None:
     """List events, most recently seen first."""
     tz = obj.config().tz
-    rows = obj.store().events(
+    store = obj.store()
+    rows = store.events(
         since=parse_since(since), platform=platform, search=search, multi=multi, limit=limit
     )
+    if not rows and fmt == "table":
+        click.echo(empty_reason(store, "events", since or platform or search or multi))
+        return
     out = []
+    now = time.time()
     for r in rows:
         trend = json.loads(r["trend"]) if r.get("trend") else {}
         out.append(
@@ -283,13 +318,19 @@ def events_list(obj: Context, since, platform, search, multi, limit, fmt) -> Non
                 "trend": sparkline(trend.get("ranks", []), invert=True),
             }
         )
+        if fmt == "table":
+            out[-1]["seen"] = display.table_time(r["last_seen"], tz, now)
+            out[-1]["heat"] = display.heat(r["heat"])
+            out[-1]["state"] = state_text(r["state"])
     emit(
         out,
         fmt,
         [
             ("id", _l("ID"), 7),
+            ("seen", _l("LAST SEEN"), 16),
             ("state", _l("STATE"), 7),
             ("best_rank", _l("BEST"), 4),
+            ("heat", _l("HEAT"), 10),
             ("platforms", _l("PLATFORMS"), 24),
             ("trend", _l("TREND"), 16),
             ("title", _l("TITLE"), 46),
@@ -320,7 +361,7 @@ def events_show(obj: Context, event_id: int, fmt: str) -> None:
         return
     click.echo(
         _("event {id} [{state}]  {title}").format(
-            id=e["id"], state=e["state"], title=clean_text(e["title"])
+            id=e["id"], state=state_text(e["state"]), title=clean_text(e["title"])
         )
     )
     click.echo(
@@ -343,7 +384,9 @@ def events_show(obj: Context, event_id: int, fmt: str) -> None:
     for platform, series in by_platform.items():
         click.echo(
             f"  {platform:<10} {sparkline([o['rank'] for o in series], invert=True)}  "
-            + _("({n} sightings, {first} → {last})").format(
+            + ngettext(
+                "({n} sighting, {first} → {last})", "({n} sightings, {first} → {last})", len(series)
+            ).format(
                 n=len(series),
                 first=when(series[0]["observed_at"], tz),
                 last=when(series[-1]["observed_at"], tz),
@@ -365,8 +408,20 @@ def events_show(obj: Context, event_id: int, fmt: str) -> None:
 def trends(obj: Context, platform, state, since, limit, fmt) -> None:
     """What is moving now, with a sparkline of each trajectory."""
     tz = obj.config().tz
-    rows = obj.store().events(since=parse_since(since), platform=platform, state=state, limit=limit)
+    store = obj.store()
+    rows = store.events(since=parse_since(since), platform=platform, state=state, limit=limit)
+    if not rows and fmt == "table":
+        if store.count("events") and not (platform or state):
+            click.echo(
+                _("nothing moved within --since {since}; try a longer --since, e.g. 7d").format(
+                    since=since
+                )
+            )
+        else:
+            click.echo(empty_reason(store, "events", platform or state or since != "24h"))
+        return
     out = []
+    now = time.time()
     for r in rows:
         t = json.loads(r["trend"]) if r.get("trend") else {}
         out.append(
@@ -386,11 +441,15 @@ def trends(obj: Context, platform, state, since, limit, fmt) -> None:
                 "last_seen": iso(r["last_seen"], tz),
             }
         )
+        if fmt == "table":
+            out[-1]["seen"] = display.table_time(r["last_seen"], tz, now)
+            out[-1]["state"] = state_text(r["state"])
     emit(
         out,
         fmt,
         [
             ("id", _l("ID"), 7),
+            ("seen", _l("LAST SEEN"), 16),
             ("state", _l("STATE"), 7),
             ("chance", _l("TOP10 CHANCE"), 16),
             ("velocity", _l("RANKS/H"), 7),
@@ -412,6 +471,15 @@ def _chance(r: dict) -> str:
     return _("{chance} ≤{minutes} min").format(chance=pct, minutes=eta) if eta else pct
 
 
+HEALTH = {
+    "ok": _l("ok"),
+    "failing": _l("failing"),
+    "down": _l("down"),
+    "disabled": _l("disabled"),
+    "never polled": _l("never polled"),
+}
+
+
 @cli.group()
 def sources() -> None:
     """Source plugins and the health of configured sources."""
@@ -428,10 +496,16 @@ def sources_status(obj: Context, fmt: str) -> None:
 
     sources = [*config.sources, *(b[0] for b in benchmark_sources(config))]
     rows = obj.store().source_status(sources)
-    show = when if fmt == "table" else iso  # a table shows local times, json/csv ISO
+    now = time.time()
     for r in rows:
         r["backoff_until"] = iso(r["backoff_until"], tz)
-        r["last_success"], r["next_poll"] = show(r["last_success"], tz), show(r["next_poll"], tz)
+        if fmt == "table":  # a table shows how long ago / how soon, json/csv ISO local times
+            r["health"] = _(HEALTH.get(r["health"], r["health"]))
+            r["last_success"] = display.table_time(r["last_success"], tz, now)
+            due = r["next_poll"] is not None and r["next_poll"] <= now
+            r["next_poll"] = _("due now") if due else display.table_time(r["next_poll"], tz, now)
+        else:
+            r["last_success"], r["next_poll"] = iso(r["last_success"], tz), iso(r["next_poll"], tz)
     emit(
         rows,
         fmt,

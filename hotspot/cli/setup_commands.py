@@ -107,7 +107,7 @@ def _sources_list(obj: Context) -> None:
     plugins = obj.plugins()
     click.echo(_("plugins:"))
     for name, cls in sorted(plugins.items()):
-        doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+        doc = _(cls.__doc__.strip().splitlines()[0]) if cls.__doc__ else ""
         click.echo(f"  {name:<10} {cls.__module__}  {doc}")
     click.echo(_("configured sources:"))
     from hotspot.durations import format_duration
@@ -177,10 +177,12 @@ def db_vacuum(obj: Context) -> None:
 @click.pass_obj
 def doctor(obj: Context) -> None:
     """Check config, database, every source's reachability and the SMTP login."""
-    from hotspot.doctor import run_checks
+    from hotspot.cli.output import pad
+    from hotspot.doctor import label, run_checks
 
     checks = run_checks(obj.config_path)
     for c in checks:
-        click.echo(f"{c.status:<4}  {c.area:<16} {one_line(c.detail)}")
+        status, area = label(c)
+        click.echo(f"{pad(status, 4)}  {pad(area, 16)} {one_line(c.detail)}")
     if any(c.status == "FAIL" for c in checks):
         sys.exit(1)

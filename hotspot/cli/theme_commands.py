@@ -124,6 +124,18 @@ def match(obj: Context, themes_file: Path, input_file: Path, show_all: bool) -> 
     help=_l("Sensitivity labels (JSON Lines: id, sensitive, category): score the 慎借势 gate."),
 )
 @click.option("--mode", type=click.Choice(["normal", "strict"]), default="normal")
+@click.option(
+    "--history",
+    "history_db",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help=_l(
+        "With --sensitivity: a hotspot database holding the history (e.g. after hotspot "
+        "import): its learned sensitivity terms and the events of the items found in it."
+    ),
+)
+@click.option("--no-learned", is_flag=True, help=_l("With --history: leave out the learned terms."))
+@click.option("--no-event", is_flag=True, help=_l("With --history: leave out the event context."))
+@click.option("--no-model", is_flag=True, help=_l("With --history: leave out the word model."))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_obj
 def eval_(
@@ -133,6 +145,10 @@ def eval_(
     labels_file: Path | None,
     sensitivity_file: Path | None,
     mode: str,
+    history_db: Path | None,
+    no_learned: bool,
+    no_event: bool,
+    no_model: bool,
     fmt: str,
 ) -> None:
     """Precision/recall/F1 per theme against hand labels, beside the substring baseline;
@@ -140,10 +156,19 @@ def eval_(
     from hotspot.analysis import evaluation as ev
 
     if sensitivity_file is not None:
-        _eval_sensitivity(sensitivity_file, items_file, mode, fmt)
+        _eval_sensitivity(
+            sensitivity_file,
+            items_file,
+            mode,
+            fmt,
+            history_db,
+            not no_learned,
+            not no_event,
+            not no_model,
+        )
         return
     if themes_file is None or items_file is None or labels_file is None:
-        raise click.UsageError("eval needs --themes, --items and --labels (or --sensitivity)")
+        raise click.UsageError(_("eval needs --themes, --items and --labels (or --sensitivity)"))
     from hotspot.config import load_themes_file
     from hotspot.ingest.history import iter_jsonl
 
@@ -262,7 +287,7 @@ def themes_explain(
             _("no account named {name!r} with themes; known accounts: {known}").format(
                 name=account, known=", ".join(a.name for a in config.accounts) or "-"
             ),
-            param_hint="--account",
+            param_hint="'--account'",
         )
     store = Store(config.database, readonly=True) if config.database.exists() else Store(":memory:")
     engine = Engine(store, pairs, load_verticals(config.lexicons))
@@ -330,7 +355,8 @@ def themes_show(obj: Context, account: str | None) -> None:
     pairs = [(a, t) for a, t in theme_pairs(config) if not account or a == account]
     if account and not pairs:
         raise click.BadParameter(
-            _("no account named {name!r} with themes").format(name=account), param_hint="--account"
+            _("no account named {name!r} with themes").format(name=account),
+            param_hint="'--account'",
         )
     verticals = load_verticals(config.lexicons)
     store = Store(config.database)
@@ -458,18 +484,68 @@ def themes_suggest(obj: Context, theme: str, account: str | None, limit: int) ->
         )
 
 
-def _eval_sensitivity(labels_file: Path, items_file: Path | None, mode: str, fmt: str) -> None:
+def _eval_sensitivity(
+    labels_file: Path,
+    items_file: Path | None,
+    mode: str,
+    fmt: str,
+    history_db: Path | None = None,
+    learned: bool = True,
+    event: bool = True,
+    model: bool = True,
+) -> None:
     from hotspot.analysis.evaluation import Scores
     from hotspot.ingest.history import iter_jsonl
-    from hotspot.planning.desk import verdict_dict
+    from hotspot.planning.desk import default_classifier, verdict_dict
     from hotspot.planning.sensitivity import CATEGORIES
+    from hotspot.planning.sensitivity_learn import stored_learned
 
     items = _load_items(items_file or labels_file.with_name("items.jsonl"))
     gold = {str(o["id"]): o for _, o in iter_jsonl(labels_file)}
-    pred = {str(it["id"]): verdict_dict(it, mode) for it in items}
+    classifier = default_classifier()
+    siblings: dict[str, list[str]] = {}
+    used = []
+    if history_db is not None:
+        from hotspot.storage.store import Store
+
+        store = Store(history_db, readonly=True)
+        from hotspot.planning.sensitivity_model import WordModel
+
+        terms = stored_learned(store) if learned else {}
+        words = WordModel.from_store(store) if model else None
+        classifier = classifier.with_learned(terms, words)
+        if learned:
+            n = sum(len(t) for t in terms.values())
+            used.append(ngettext("{n} learned term", "{n} learned terms", n).format(n=n))
+        if words is not None:
+            n = len(words.lo)
+            used.append(
+                ngettext("word model of {n} word", "word model of {n} words", n).format(n=n)
+            )
+        if event:
+            for it in items:
+                found = store.item_event(it.get("platform") or "", it["title"])
+                if found is not None:
+                    item_id, event_id = found
+                    siblings[str(it["id"])] = [
+                        "".join(t) for t in store.event_siblings(event_id, item_id)
+                    ]
+            n = sum(1 for v in siblings.values() if v)
+            used.append(
+                ngettext("event context for {n} item", "event context for {n} items", n).format(n=n)
+            )
+        store.close()
+    pred = {
+        str(it["id"]): verdict_dict(it, mode, classifier, siblings.get(str(it["id"]), ()))
+        for it in items
+    }
     ids = [i for i in pred if i in gold]
     if not ids:
-        raise InputError(f"{labels_file}: no label matches an item id of the items file")
+        raise InputError(
+            _("{labels_file}: no label matches an item id of the items file").format(
+                labels_file=labels_file
+            )
+        )
 
     def scores(cat: str | None) -> Scores:
         tp = fp = fn = 0
@@ -496,7 +572,11 @@ def _eval_sensitivity(labels_file: Path, items_file: Path | None, mode: str, fmt
             }
         )
     if fmt == "json":
-        click.echo(to_json({"mode": mode, "items": len(ids), "rows": rows}))
+        click.echo(to_json({"mode": mode, "items": len(ids), "history": used, "rows": rows}))
     else:
-        click.echo(f"sensitivity gate, mode {mode}, {len(ids)} labelled items")
+        click.echo(
+            _("sensitivity gate, mode {mode}, {n} labelled items").format(mode=mode, n=len(ids))
+        )
+        if used:
+            click.echo(_("history: {used}").format(used=", ".join(used)))
         click.echo(table(rows, [(k, k, 18) for k in rows[0]]))

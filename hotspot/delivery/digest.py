@@ -24,6 +24,7 @@ list …"; ``jobs`` re-renders with smaller caps until the message fits the budg
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import shlex
@@ -239,18 +240,9 @@ def capped(d: Digest, per_theme: int) -> Digest:
         Group(g.theme, g.entries[:per_theme], g.total or len(g.entries), g.more_command)
         for g in d.groups
     )
-    return Digest(
-        account=d.account,
-        day=d.day,
-        period_start=d.period_start,
-        period_end=d.period_end,
-        timezone=d.timezone,
-        groups=groups,
-        top=d.top,
-        unhealthy=d.unhealthy,
-        count=d.count,
-        extras=d.extras,
-    )
+    # everything else as it is: a field left out here (the sensitive section was) would
+    # drop alerts from the mail
+    return dataclasses.replace(d, groups=groups)
 
 
 def _since(seconds: int) -> str:

@@ -39,6 +39,7 @@ from hotspot.delivery.digest import THEME_CAPS, Digest, build_digest, capped, du
 from hotspot.delivery.notifiers import Push, format_push, in_quiet_hours, rule_matches
 from hotspot.delivery.planning_sections import digest_planning
 from hotspot.errors import DeliveryError
+from hotspot.i18n import _
 from hotspot.planning.desk import mark_sensitive
 from hotspot.storage.store_delivery import FOLLOW_UP_ID
 
@@ -170,10 +171,14 @@ def send_digest(
     smtp = config.smtp
     if smtp is None:
         raise DeliveryError(
-            f"account {account.name!r}: cannot send the digest: no [smtp] section in the config"
+            _(
+                "account {account!r}: cannot send the digest: no [smtp] section in the config"
+            ).format(account=account.name)
         )
     if not account.digest_to:
-        raise DeliveryError(f"account {account.name!r}: no digest_to addresses")
+        raise DeliveryError(
+            _("account {account!r}: no digest_to addresses").format(account=account.name)
+        )
     now_i = int(time.time() if now is None else now)
     mid = digest_message_id(account.name, day, smtp.sender, nonce=str(now_i) if force else "")
     row = store.claim_digest(account.name, day, mid, now_i, force=force)
@@ -311,7 +316,7 @@ def enqueue(config: Config, store: Store, reports: Sequence[Any], now: float | N
     alerts = store.push_alerts(sorted(ids))
     for a in alerts:
         a["rising"] = a["rising"] or a["event_id"] in rising
-    mark_sensitive(alerts, config.accounts)
+    mark_sensitive(alerts, config.accounts, store=store)
     pairs = [
         (n.name, a["id"])
         for n in config.notifiers
@@ -360,7 +365,7 @@ def deliver_pushes(
         alerts = store.push_alerts([i for i in ids if i > 0]) + store.push_source_alerts(
             [-i for i in ids if i < 0]
         )
-        mark_sensitive(alerts, config.accounts)  # shown as "⚠ 慎借势：…" in the push
+        mark_sensitive(alerts, config.accounts, store=store)  # shown as "⚠ 慎借势：…" in the push
         gone = set(ids) - {a["id"] for a in alerts}
         if gone:  # deleted by retention before it went out: nothing to send
             store.deliveries_sent(n.name, sorted(gone), int(now))

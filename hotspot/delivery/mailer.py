@@ -33,6 +33,7 @@ from email.utils import formataddr, formatdate, getaddresses, make_msgid
 
 from hotspot.config import SmtpConfig
 from hotspot.errors import DeliveryError
+from hotspot.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +147,10 @@ def send_mail(
                 password = smtp.password()
                 if password is None:
                     raise DeliveryError(
-                        f"{where}: no password: set the environment variable "
-                        f"{smtp.password_env or '(password_env is not set)'} "
-                        "named by [smtp] password_env"
+                        _(
+                            "{where}: no password: set the environment variable {env} named by [smtp] "
+                            "password_env"
+                        ).format(where=where, env=smtp.password_env or "(password_env is not set)")
                     )
                 client.login(smtp.username, password)
             if msg is None:
@@ -164,10 +166,12 @@ def send_mail(
         raise
     except Exception as exc:
         if deadline.expired and not accepted:
-            why = "stopped" if stop is not None and stop.is_set() else "timed out"
+            why = _("stopped") if stop is not None and stop.is_set() else _("timed out")
             raise DeliveryError(
-                f"{where}: {why} after {smtp.timeout:g}s in total (the whole conversation); "
-                "check [smtp] host and port, or raise [smtp] timeout"
+                _(
+                    "{where}: {why} after {timeout:g}s in total (the whole conversation); check "
+                    "[smtp] host and port, or raise [smtp] timeout"
+                ).format(where=where, why=why, timeout=smtp.timeout)
             ) from exc
         raise _explain(exc, smtp, where) from exc
     temporary = {a: _answer(r) for a, r in refused.items() if 400 <= r[0] < 500}
@@ -208,8 +212,10 @@ def _fit_size(client: smtplib.SMTP, msg: EmailMessage, fit: Fit | None, where: s
     smaller = fit(limit) if fit is not None else None
     if smaller is None or len(smaller.as_bytes()) > limit:
         raise DeliveryError(
-            f"{where}: the message is {size} bytes and the server accepts at most {limit} "
-            "(its SIZE); not sending it"
+            _(
+                "{where}: the message is {size} bytes and the server accepts at most {limit} "
+                "(its SIZE); not sending it"
+            ).format(where=where, size=size, limit=limit)
         )
     return smaller
 

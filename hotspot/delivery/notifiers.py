@@ -369,7 +369,9 @@ def _format_account(
                 )
             )
         return out
-    raise DeliveryError(f"notifier {n.name!r}: unknown type {n.type!r}")
+    raise DeliveryError(
+        _("notifier {name!r}: unknown type {type!r}").format(name=n.name, type=n.type)
+    )
 
 
 def _feishu(
@@ -457,11 +459,14 @@ def _webhook_body(n: NotifierConfig, alerts: Sequence[Mapping[str, Any]], accoun
         return json.loads(rendered)
     except json.JSONDecodeError as exc:
         raise DeliveryError(
-            f"notifier {n.name!r}: template did not render valid JSON ({exc});"
-            " use the tojson filter for values, e.g. {{ a.title|tojson }}"
+            _(
+                "notifier {name!r}: template did not render valid JSON ({exc}); use the tojson "
+                "filter for values, e.g. {{{{ a.title|tojson }}}}"
+            ).format(name=n.name, exc=exc)
         ) from None
     except Exception as exc:  # TemplateError, SecurityError: the operator's template is wrong
         raise DeliveryError(
-            f"notifier {n.name!r}: template failed: {type(exc).__name__}: "
-            f"{exc}; fix [[notifiers]] template"
+            _(
+                "notifier {name!r}: template failed: {error_type}: {exc}; fix [[notifiers]] template"
+            ).format(name=n.name, error_type=type(exc).__name__, exc=exc)
         ) from None

@@ -32,7 +32,7 @@ def digest_planning(
     start: int,
     end: int,
 ) -> dict[str, Any]:
-    mark_sensitive(alerts, [account])
+    mark_sensitive(alerts, [account], store=store)
     marks = {a["id"]: a["sensitive"]["mark"] for a in alerts if a.get("sensitive")}
     today = dt.datetime.fromtimestamp(end, config.tz).date()
     occ = [

@@ -32,6 +32,7 @@ import httpx
 from hotspot.config import NotifierConfig, SmtpConfig
 from hotspot.delivery.notifiers import Push
 from hotspot.errors import DeliveryError
+from hotspot.i18n import _
 
 log = logging.getLogger(__name__)
 PUSH_DEADLINE = 10.0
@@ -48,8 +49,10 @@ def notifier_secret(n: NotifierConfig) -> str | None:
     value = os.environ.get(n.secret_env)
     if not value:
         raise DeliveryError(
-            f"notifier {n.name!r}: the environment variable {n.secret_env} "
-            "(secret_env) is not set; set it to the bot's signing secret"
+            _(
+                "notifier {name!r}: the environment variable {secret_env} (secret_env) is not "
+                "set; set it to the bot's signing secret"
+            ).format(name=n.name, secret_env=n.secret_env)
         )
     return value
 
@@ -67,7 +70,9 @@ async def send_push(
         from hotspot.delivery.mailer import build_message, send_mail
 
         if smtp is None:
-            raise DeliveryError(f"notifier {n.name!r}: type email needs an [smtp] section")
+            raise DeliveryError(
+                _("notifier {name!r}: type email needs an [smtp] section").format(name=n.name)
+            )
         msg = build_message(
             sender=smtp.sender, to=n.to, subject=push.body["subject"], text=push.body["text"]
         )
@@ -80,10 +85,12 @@ async def send_push(
     try:
         target = httpx.URL(url)
         if target.scheme not in ("http", "https") or not target.host:
-            raise httpx.InvalidURL("not an http(s) URL with a host")
+            raise httpx.InvalidURL(_("not an http(s) URL with a host"))
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
         raise DeliveryError(
-            f"{where}: the url is malformed ({exc}); fix [[notifiers]] url"
+            _("{where}: the url is malformed ({exc}); fix [[notifiers]] url").format(
+                where=where, exc=exc
+            )
         ) from None
     host = target.host
     sent = False
@@ -111,26 +118,49 @@ async def send_push(
     except TimeoutError:
         if sent:
             raise PushUnconfirmed(
-                f"{where}: sent to {host} but no answer within {deadline:g}s; it may have "
-                "arrived, so it is not resent"
+                _(
+                    "{where}: sent to {host} but no answer within {deadline:g}s; it may have "
+                    "arrived, so it is not resent"
+                ).format(where=where, host=host, deadline=deadline)
             ) from None
-        raise DeliveryError(f"{where}: could not connect to {host} within {deadline:g}s") from None
+        raise DeliveryError(
+            _("{where}: could not connect to {host} within {deadline:g}s").format(
+                where=where, host=host, deadline=deadline
+            )
+        ) from None
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        raise DeliveryError(f"{where}: cannot reach {host}: {type(exc).__name__}: {exc}") from None
+        raise DeliveryError(
+            _("{where}: cannot reach {host}: {error_type}: {exc}").format(
+                where=where, host=host, error_type=type(exc).__name__, exc=exc
+            )
+        ) from None
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
         raise DeliveryError(
-            f"{where}: the url is malformed ({exc}); fix [[notifiers]] url"
+            _("{where}: the url is malformed ({exc}); fix [[notifiers]] url").format(
+                where=where, exc=exc
+            )
         ) from None
     except httpx.HTTPError as exc:
         if sent:
             raise PushUnconfirmed(
-                f"{where}: the connection to {host} broke after the request was sent "
-                f"({type(exc).__name__}); it may have arrived, so it is not resent"
+                _(
+                    "{where}: the connection to {host} broke after the request was sent ({error_type}); "
+                    "it may have arrived, so it is not resent"
+                ).format(where=where, host=host, error_type=type(exc).__name__)
             ) from None
-        raise DeliveryError(f"{where}: cannot reach {host}: {type(exc).__name__}: {exc}") from None
+        raise DeliveryError(
+            _("{where}: cannot reach {host}: {error_type}: {exc}").format(
+                where=where, host=host, error_type=type(exc).__name__, exc=exc
+            )
+        ) from None
     if not 200 <= status < 300:
         raise DeliveryError(
-            f"{where}: {host} answered HTTP {status} {bytes(body[:200]).decode(errors='replace')!r}"
+            _("{where}: {host} answered HTTP {status} {body!r}").format(
+                where=where,
+                host=host,
+                status=status,
+                body=bytes(body[:200]).decode(errors="replace"),
+            )
         )
     try:
         data = json.loads(bytes(body))
@@ -141,6 +171,8 @@ async def send_push(
         if code not in (0, None, "0"):
             reason = data.get("errmsg") or data.get("msg") or data.get("StatusMessage") or ""
             raise DeliveryError(
-                f"{where}: the platform refused the message: code {code} "
-                f"{reason!r}; check the url and the secret ({n.secret_env or '-'})"
+                _(
+                    "{where}: the platform refused the message: code {code} {reason!r}; check the "
+                    "url and the secret ({secret_env})"
+                ).format(where=where, code=code, reason=reason, secret_env=n.secret_env or "-")
             )

@@ -17,6 +17,8 @@ from collections.abc import Callable
 
 import brotli
 
+from hotspot.i18n import _
+
 ACCEPT_ENCODING = "gzip, deflate, br"
 
 
@@ -42,7 +44,9 @@ class BoundedDecoder:
     def __init__(self, header: str | None, cap: int):
         codings = encodings(header)
         if len(codings) > 1:
-            raise DecodeRefused(f"stacked Content-Encoding {header!r} refused")
+            raise DecodeRefused(
+                _("stacked Content-Encoding {header!r} refused").format(header=header)
+            )
         self.cap = cap
         self.total = 0
         self.out: list[bytes] = []
@@ -61,7 +65,7 @@ class BoundedDecoder:
             self._br = brotli.Decompressor()
             self._step = self._br_step
         else:
-            raise DecodeRefused(f"unsupported Content-Encoding {header!r}")
+            raise DecodeRefused(_("unsupported Content-Encoding {header!r}").format(header=header))
         self._coding = coding
 
     def feed(self, data: bytes) -> None:
@@ -98,7 +102,9 @@ class BoundedDecoder:
                 self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
                 self._zlib_step(data)
                 return
-            raise ValueError(f"corrupt {self._coding} body: {exc}") from None
+            raise ValueError(
+                _("corrupt {coding} body: {exc}").format(coding=self._coding, exc=exc)
+            ) from None
 
     def _br_step(self, data: bytes) -> None:
         try:
@@ -110,4 +116,4 @@ class BoundedDecoder:
                     break
                 self._add(piece)
         except brotli.error as exc:
-            raise ValueError(f"corrupt br body: {exc}") from None
+            raise ValueError(_("corrupt br body: {exc}").format(exc=exc)) from None

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from hotspot.errors import InputError
+from hotspot.i18n import _
 from hotspot.models import RawItem
 from hotspot.numbers import parse_heat, split_category
 
@@ -38,7 +39,7 @@ class Snapshot:
 def row_to_item(row: dict) -> RawItem:
     title = row.get("title")
     if not isinstance(title, str) or not title.strip():
-        raise ValueError("no title")
+        raise ValueError(_("no title"))
     category, heat = split_category(row["heat_raw"]) if "heat_raw" in row else (None, None)
     heat = parse_heat(row.get("heat")) if row.get("heat") is not None else heat
     platform = row.get("platform") or ""
@@ -71,14 +72,18 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
     try:
         fh = open(path, encoding="utf-8")  # noqa: SIM115 (closed by the with below)
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+        raise InputError(
+            _("{path}: cannot read: {strerror}").format(path=path, strerror=exc.strerror)
+        ) from None
     with fh:
         try:
             for lineno, line in enumerate(fh, 1):
                 if line.strip():
                     yield lineno, line
         except UnicodeDecodeError as exc:
-            raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
+            raise InputError(
+                _("{path}: not UTF-8 text ({reason})").format(path=path, reason=exc.reason)
+            ) from None
 
 
 @lru_cache(maxsize=4_096)  # a title stays on a list for many snapshots
@@ -110,7 +115,13 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
         try:
             obj = json.loads(line)
         except ValueError as exc:
-            raise InputError(f"{path}:{lineno}: not valid JSON ({exc})") from None
+            raise InputError(
+                _("{path}:{lineno}: not valid JSON ({exc})").format(
+                    path=path, lineno=lineno, exc=exc
+                )
+            ) from None
         if not isinstance(obj, dict):
-            raise InputError(f"{path}:{lineno}: expected a JSON object")
+            raise InputError(
+                _("{path}:{lineno}: expected a JSON object").format(path=path, lineno=lineno)
+            )
         yield lineno, obj

@@ -25,6 +25,7 @@ import httpx
 
 from hotspot.config import HttpSettings
 from hotspot.errors import BlockedError, FetchError, HTTPStatusError, NetworkError, TooLargeError
+from hotspot.i18n import _
 from hotspot.ingest.addresses import AddressPolicy
 from hotspot.ingest.decoding import ACCEPT_ENCODING, BoundedDecoder, DecodedTooLarge, DecodeRefused
 from hotspot.models import Fetched
@@ -115,19 +116,34 @@ class HttpClient:
         except TimeoutError:
             raise NetworkError(
                 source,
-                f"gave up on {url} after the total deadline of {deadline:g}s (http.deadline); "
-                "the server is too slow",
+                _(
+                    "gave up on {url} after the total deadline of {deadline:g}s (http.deadline); the "
+                    "server is too slow"
+                ).format(url=url, deadline=deadline),
             ) from None
         except httpx.TimeoutException as exc:
-            raise NetworkError(source, f"timed out fetching {url} ({type(exc).__name__})") from exc
+            raise NetworkError(
+                source,
+                _("timed out fetching {url} ({error_type})").format(
+                    url=url, error_type=type(exc).__name__
+                ),
+            ) from exc
         except httpx.InvalidURL as exc:
-            raise FetchError(source, f"invalid url {url!r}: {exc}") from exc
+            raise FetchError(
+                source, _("invalid url {url!r}: {exc}").format(url=url, exc=exc)
+            ) from exc
         except httpx.UnsupportedProtocol as exc:
-            raise FetchError(source, f"unsupported url {url!r}: use http:// or https://") from exc
+            raise FetchError(
+                source, _("unsupported url {url!r}: use http:// or https://").format(url=url)
+            ) from exc
         except httpx.DecodingError as exc:
-            raise FetchError(source, f"undecodable response body from {url}: {exc}") from exc
+            raise FetchError(
+                source, _("undecodable response body from {url}: {exc}").format(url=url, exc=exc)
+            ) from exc
         except httpx.TransportError as exc:
-            raise NetworkError(source, f"cannot reach {url}: {_reason(exc)}") from exc
+            raise NetworkError(
+                source, _("cannot reach {url}: {reason}").format(url=url, reason=_reason(exc))
+            ) from exc
 
     async def _get(
         self,
@@ -149,8 +165,10 @@ class HttpClient:
                 elif origin_public and peer is not None and not self.addresses.classify(peer):
                     raise FetchError(
                         source,
-                        f"redirect to {request.url} refused: it connected to the private "
-                        f"address {peer} (a public site may not send hotspot there)",
+                        _(
+                            "redirect to {url} refused: it connected to the private address {peer} (a public "
+                            "site may not send hotspot there)"
+                        ).format(url=request.url, peer=peer),
                     )
                 if response.next_request is not None:
                     request = response.next_request
@@ -164,8 +182,10 @@ class HttpClient:
                 await response.aclose()
         raise FetchError(
             source,
-            f"too many redirects from {url} (limit {self.settings.max_redirects}); "
-            f"the last pointed to {request.url}; check the url",
+            _(
+                "too many redirects from {url} (limit {max_redirects}); the last pointed to "
+                "{target}; check the url"
+            ).format(url=url, max_redirects=self.settings.max_redirects, target=request.url),
         )
 
     async def _check_target(self, source: str, target: httpx.URL) -> None:
@@ -175,8 +195,10 @@ class HttpClient:
             if not self.addresses.classify(address):
                 raise FetchError(
                     source,
-                    f"redirect to {target} refused: it points to the private address "
-                    f"{address} (a public site may not send hotspot there)",
+                    _(
+                        "redirect to {target} refused: it points to the private address {address} (a "
+                        "public site may not send hotspot there)"
+                    ).format(target=target, address=address),
                 )
 
     async def _read_capped(self, source: str, response: httpx.Response) -> bytes:
@@ -185,8 +207,9 @@ class HttpClient:
         if declared and declared.isdecimal() and int(declared) > cap:
             raise TooLargeError(
                 source,
-                f"response of {int(declared):,} bytes exceeds the "
-                f"{cap:,}-byte cap (http.max_bytes)",
+                _(
+                    "response of {declared:,} bytes exceeds the {cap:,}-byte cap (http.max_bytes)"
+                ).format(declared=int(declared), cap=cap),
             )
         try:
             decoder = BoundedDecoder(response.headers.get("content-encoding"), cap)
@@ -200,14 +223,18 @@ class HttpClient:
         except DecodedTooLarge:
             raise TooLargeError(
                 source,
-                f"response from {response.url} exceeds the {cap:,}-byte cap "
-                "(http.max_bytes) once decoded",
+                _(
+                    "response from {url} exceeds the {cap:,}-byte cap (http.max_bytes) once decoded"
+                ).format(url=response.url, cap=cap),
             ) from None
         except DecodeRefused as exc:
-            raise FetchError(source, f"{exc} from {response.url}") from None
+            raise FetchError(
+                source, _("{exc} from {url}").format(exc=exc, url=response.url)
+            ) from None
         except ValueError as exc:
             raise FetchError(
-                source, f"undecodable response body from {response.url}: {exc}"
+                source,
+                _("undecodable response body from {url}: {exc}").format(url=response.url, exc=exc),
             ) from None
 
     @staticmethod
@@ -220,13 +247,23 @@ class HttpClient:
         if status in BLOCK_STATUSES:
             raise BlockedError(
                 source,
-                f"blocked by the platform (HTTP {status}) at {where}",
+                _("blocked by the platform (HTTP {status}) at {where}").format(
+                    status=status, where=where
+                ),
                 status=status,
                 retry_after=retry_after,
             )
-        hint = "rate limited" if status == 429 else "server error" if status >= 500 else "refused"
+        if status == 429:
+            hint = _("rate limited")
+        elif status >= 500:
+            hint = _("server error")
+        else:
+            hint = _("refused")
         raise HTTPStatusError(
-            source, f"HTTP {status} ({hint}) from {where}", status=status, retry_after=retry_after
+            source,
+            _("HTTP {status} ({hint}) from {where}").format(status=status, hint=hint, where=where),
+            status=status,
+            retry_after=retry_after,
         )
 
     @staticmethod

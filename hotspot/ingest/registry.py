@@ -14,6 +14,7 @@ import pkgutil
 from collections.abc import Iterable
 
 from hotspot.errors import PluginError
+from hotspot.i18n import _
 from hotspot.ingest.source import Source
 
 ENTRY_POINT_GROUP = "hotspot.sources"
@@ -40,22 +41,26 @@ def entry_point_plugins() -> list[type[Source]]:
             obj = ep.load()
         except Exception as exc:  # a third-party package failing to import
             raise PluginError(
-                f"plugin entry point {ep.name!r} ({ep.value}) failed to load: "
-                f"{exc}; fix or uninstall that package"
+                _(
+                    "plugin entry point {ep!r} ({target}) failed to load: {exc}; fix or uninstall "
+                    "that package"
+                ).format(ep=ep.name, target=ep.value, exc=exc)
             ) from exc
         found.extend(_as_list(obj, f"entry point {ep.name!r}"))
     return found
 
 
 def import_string_plugin(spec: str) -> list[type[Source]]:
-    module_name, _, attr = spec.partition(":")
+    module_name, _sep, attr = spec.partition(":")
     try:
         module = importlib.import_module(module_name)
         obj = getattr(module, attr) if attr else module.SOURCES
     except (ImportError, AttributeError) as exc:
         raise PluginError(
-            f"plugin {spec!r} cannot be imported: {exc}; use 'module:Class' "
-            "with the module on the Python path"
+            _(
+                "plugin {spec!r} cannot be imported: {exc}; use 'module:Class' with the module "
+                "on the Python path"
+            ).format(spec=spec, exc=exc)
         ) from exc
     return _as_list(obj, f"plugin {spec!r}")
 
@@ -70,9 +75,16 @@ def load_plugins(import_strings: Iterable[str] = ()) -> dict[str, type[Source]]:
         for cls in classes:
             if cls.type in plugins and plugins[cls.type] is not cls:
                 raise PluginError(
-                    f"two source plugins are named {cls.type!r}: "
-                    f"{_qualname(plugins[cls.type])} ({origins[cls.type]}) and "
-                    f"{_qualname(cls)} ({origin}); rename or remove one"
+                    _(
+                        "two source plugins are named {type!r}: {first} ({first_origin}) and {second} ({second_origin}); "
+                        "rename or remove one"
+                    ).format(
+                        type=cls.type,
+                        first=_qualname(plugins[cls.type]),
+                        first_origin=origins[cls.type],
+                        second=_qualname(cls),
+                        second_origin=origin,
+                    )
                 )
             plugins[cls.type] = cls
             origins[cls.type] = origin
@@ -84,7 +96,11 @@ def _as_list(obj: object, where: str) -> list[type[Source]]:
     result = []
     for item in items:
         if not (isinstance(item, type) and issubclass(item, Source) and item.type):
-            raise PluginError(f"{where}: {item!r} is not a Source subclass with a 'type'")
+            raise PluginError(
+                _("{where}: {item!r} is not a Source subclass with a 'type'").format(
+                    where=where, item=item
+                )
+            )
         result.append(item)
     return result
 

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from hotspot.errors import ParseError
+from hotspot.i18n import _
 from hotspot.ingest.http import HttpClient
 from hotspot.models import Fetched, RawItem
 
@@ -88,7 +89,9 @@ class Source:
         payload = self.json_body(fetched)
         if not isinstance(payload, dict):
             raise self.parse_error(
-                f"expected a {what} JSON object from {fetched.url}, got {type(payload).__name__}"
+                _("expected a {what} JSON object from {url}, got {got}").format(
+                    what=what, url=fetched.url, got=type(payload).__name__
+                )
             )
         return payload
 
@@ -97,21 +100,28 @@ def load_json(source: str, fetched: Fetched) -> Any:
     """Decode a JSON body; anything else (HTML, truncated JSON, deep nesting) is a ParseError."""
     text = fetched.text().lstrip("\ufeff \t\r\n")
     if not text:
-        raise ParseError(source, f"empty body from {fetched.url}")
+        raise ParseError(source, _("empty body from {url}").format(url=fetched.url))
     if text[0] not in "{[":
         kind = "HTML" if text[:1] == "<" else "text"
         raise ParseError(
             source,
-            f"expected JSON from {fetched.url} but got {kind}: {body_note(source, fetched.url, text)}",
+            _("expected JSON from {url} but got {kind}: {note}").format(
+                url=fetched.url, kind=kind, note=body_note(source, fetched.url, text)
+            ),
         )
     if _nesting_exceeds(text, MAX_JSON_DEPTH):
         raise ParseError(
-            source, f"JSON from {fetched.url} is nested deeper than {MAX_JSON_DEPTH} levels"
+            source,
+            _("JSON from {url} is nested deeper than {depth} levels").format(
+                url=fetched.url, depth=MAX_JSON_DEPTH
+            ),
         )
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise ParseError(source, f"invalid JSON from {fetched.url}: {exc}") from None
+        raise ParseError(
+            source, _("invalid JSON from {url}: {exc}").format(url=fetched.url, exc=exc)
+        ) from None
 
 
 def dig(obj: Any, *path: str | int) -> Any:

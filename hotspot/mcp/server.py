@@ -25,6 +25,7 @@ from hotspot import __version__
 from hotspot.config import Config
 from hotspot.durations import parse_duration
 from hotspot.errors import HotspotError, InputError
+from hotspot.i18n import _
 from hotspot.storage.store import Store
 from hotspot.web import views
 
@@ -47,7 +48,7 @@ def _since(value: str | None, now: float) -> int | None:
     try:
         return int(now - parse_duration(value))
     except ValueError as exc:
-        raise InputError(f"since: {exc}") from None
+        raise InputError(_("since: {exc}").format(exc=exc)) from None
 
 
 def _guarded(fn: Callable[..., str]) -> Callable[..., str]:
@@ -90,7 +91,11 @@ def build_server(config_path: Path, config: Config, clock=time.time) -> MCPServe
         verdict, created_at. ``since`` is a duration such as 2h, 24h, 7d. Alerts marked
         irrelevant are left out unless include_irrelevant."""
         if account and config.account(account) is None:
-            raise InputError(f"no account named {account!r} in {config.path}")
+            raise InputError(
+                _("no account named {account!r} in {path}").format(
+                    account=account, path=config.path
+                )
+            )
         rows = read(
             lambda s: s.alerts(
                 account=account,
@@ -109,7 +114,11 @@ def build_server(config_path: Path, config: Config, clock=time.time) -> MCPServe
         item) and every observation (observed_at, rank, heat per platform: the curve)."""
         e = read(lambda s: views.event_data(s, event_id))
         if e is None:
-            raise InputError(f"no event with id {event_id}; see list_alerts or rising_now")
+            raise InputError(
+                _("no event with id {event_id}; see list_alerts or rising_now").format(
+                    event_id=event_id
+                )
+            )
         return _dump(e)
 
     @server.tool()
@@ -120,7 +129,7 @@ def build_server(config_path: Path, config: Config, clock=time.time) -> MCPServe
         """Events moving now (state new/rising/peaking/fading/gone), with velocity in ranks
         per hour and the recent ranks, as JSON."""
         if state not in views.STATES:
-            raise InputError(f"state: use one of {', '.join(views.STATES)}")
+            raise InputError(_("state: use one of {states}").format(states=", ".join(views.STATES)))
         rows = read(
             lambda s: s.events(
                 since=_since(since, clock()),
@@ -139,7 +148,7 @@ def build_server(config_path: Path, config: Config, clock=time.time) -> MCPServe
         """Stored hotspots whose title contains ``query`` (the same index as
         ``hotspot hotspots list --search``), most recently seen first, as JSON."""
         if not query.strip():
-            raise InputError("query: give some text to search for")
+            raise InputError(_("query: give some text to search for"))
         rows = read(
             lambda s: s.hotspots(
                 search=query.strip(),
@@ -174,7 +183,11 @@ def build_server(config_path: Path, config: Config, clock=time.time) -> MCPServe
 
         pairs = [(a, t) for a, t in theme_pairs(config) if not account or a == account]
         if account and not pairs:
-            raise InputError(f"no account named {account!r} with themes in {config.path}")
+            raise InputError(
+                _("no account named {account!r} with themes in {path}").format(
+                    account=account, path=config.path
+                )
+            )
         store = Store(config.database, migrate=False)
         try:
             engine = Engine(store, pairs, load_verticals(config.lexicons))
@@ -209,9 +222,13 @@ def build_server(config_path: Path, config: Config, clock=time.time) -> MCPServe
 
         acc = config.account(account) if account else None
         if account and acc is None:
-            raise InputError(f"no account named {account!r} in {config.path}")
+            raise InputError(
+                _("no account named {account!r} in {path}").format(
+                    account=account, path=config.path
+                )
+            )
         if not 1 <= days <= 3660:
-            raise InputError("days must be between 1 and 3660")
+            raise InputError(_("days must be between 1 and 3660"))
         lead = acc.calendar_lead if acc else 7 * 86400.0
         today = dt.datetime.fromtimestamp(clock(), tz).date()
         nodes = load_nodes(config.calendar, acc.name if acc else None)

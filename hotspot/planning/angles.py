@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from hotspot.errors import ConfigError
+from hotspot.i18n import _
 
 MAX_ANGLES = 9
 MAX_TERMS = 2
@@ -129,7 +130,7 @@ def load_templates() -> dict[str, tuple[str, ...]]:
         raw = tomllib.loads(text).get("verticals", {})
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(
-            f"hotspot.data/angles.toml: cannot read the angle templates: {exc}"
+            _("hotspot.data/angles.toml: cannot read the angle templates: {exc}").format(exc=exc)
         ) from exc
     return {k: tuple(v) for k, v in raw.items()}
 

@@ -25,6 +25,7 @@ from lunar_python import Lunar, Solar
 
 from hotspot.config import CalendarNodeConfig
 from hotspot.errors import ConfigError
+from hotspot.i18n import _
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SOLAR_TERMS = (
@@ -74,7 +75,9 @@ def load_nodes(extra: Iterable[CalendarNodeConfig] = (), account: str | None = N
         text = resources.files("hotspot.data").joinpath("calendar.toml").read_text("utf-8")
         raw = tomllib.loads(text).get("nodes", [])
     except (OSError, tomllib.TOMLDecodeError) as exc:  # a broken install, not operator input
-        raise ConfigError(f"hotspot.data/calendar.toml: cannot read the calendar: {exc}") from exc
+        raise ConfigError(
+            _("hotspot.data/calendar.toml: cannot read the calendar: {exc}").format(exc=exc)
+        ) from exc
     nodes = [
         Node(
             name=n["name"],

@@ -87,7 +87,9 @@ def open_database(
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"database {path}: cannot create its folder: {exc}") from None
+            raise StoreError(
+                _("database {path}: cannot create its folder: {exc}").format(path=path, exc=exc)
+            ) from None
     try:
         conn = sqlite3.connect(
             str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
@@ -174,11 +176,15 @@ def _check_file(path: Path) -> None:
         with path.open("rb") as fh:
             head = fh.read(16)
     except OSError as exc:
-        raise StoreError(f"database {path}: cannot read it: {exc}") from None
+        raise StoreError(
+            _("database {path}: cannot read it: {exc}").format(path=path, exc=exc)
+        ) from None
     if head != SQLITE_MAGIC:
         raise DatabaseRefused(
-            f"database {path} is not an SQLite file; point "
-            "[hotspot] database at a new path (the file was not modified)"
+            _(
+                "database {path} is not an SQLite file; point [hotspot] database at a new path "
+                "(the file was not modified)"
+            ).format(path=path)
         )
 
 
@@ -202,15 +208,18 @@ def _check_owner(conn: sqlite3.Connection, path: Path) -> set[str]:
     applied = set(_applied(conn))
     if user_tables and not applied:
         raise DatabaseRefused(
-            f"database {path} is not a hotspot database (it has tables "
-            f"{', '.join(sorted(user_tables)[:5])}); point [hotspot] database "
-            "at another file (this one was not modified)"
+            _(
+                "database {path} is not a hotspot database (it has tables {tables}); point "
+                "[hotspot] database at another file (this one was not modified)"
+            ).format(path=path, tables=", ".join(sorted(user_tables)[:5]))
         )
     unknown = applied - KNOWN
     if unknown:
         raise DatabaseRefused(
-            f"database {path} was written by a newer hotspot (schema "
-            f"{max(unknown)}); upgrade hotspot (the database was not modified)"
+            _(
+                "database {path} was written by a newer hotspot (schema {unknown}); upgrade "
+                "hotspot (the database was not modified)"
+            ).format(path=path, unknown=max(unknown))
         )
     return applied
 
@@ -248,9 +257,10 @@ class WriterLock:
             finally:
                 os.close(fd)
             raise DatabaseRefused(
-                f"database {str(self.path)[:-5]} is in use by another hotspot "
-                f"process (pid {other}); stop it first, or use another "
-                "database"
+                _(
+                    "database {path} is in use by another hotspot process (pid {other}); stop it "
+                    "first, or use another database"
+                ).format(path=str(self.path)[:-5], other=other)
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from hotspot.models import Hotspot
 from hotspot.storage.columns import chunks, like_contains, to_json
@@ -39,6 +39,23 @@ def bigrams(text: str) -> str:
     if len(key) < 2:
         return key
     return " ".join(key[i : i + 2] for i in range(len(key) - 1))
+
+
+class AlertRow(NamedTuple):
+    """One alert to insert (``Store.insert_alerts``)."""
+
+    account: str
+    theme: str
+    event_id: int
+    item_id: str
+    score: float
+    terms: list[str]
+    explanation: dict
+    at: int
+
+
+#: An ``AlertRow`` as a plain tuple (what the engine builds, a thousand per match)
+AlertTuple = tuple[str, str, int, str, float, list[str], dict, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +247,15 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         )
         return [r[0].split(" ") for r in rows]
 
+    def item_event(self, platform: str, title: str) -> tuple[str, int] | None:
+        """(item id, event id) of a stored item with this exact title on this platform."""
+        r = self.conn.execute(
+            "SELECT id, event_id FROM items WHERE platform = ? AND title = ? "
+            "AND event_id IS NOT NULL LIMIT 1",
+            (platform, title),
+        ).fetchone()
+        return (r[0], r[1]) if r is not None else None
+
     def title_events(self) -> dict[str, int]:
         """title -> event id of stored items (for matching archived entries in context)."""
         return {
@@ -306,6 +332,76 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
             (account, theme, event_id, item_id, score, to_json(terms), to_json(explanation), at),
         )
         return cur.lastrowid if cur.rowcount else None
+
+    def insert_alerts(self, rows: Iterable[AlertRow | AlertTuple]) -> list[int]:
+        """Insert alerts as ``insert_alert`` would one by one, in one statement; returns the
+        ids of the rows inserted, in order. A row whose (account, theme, event) already has
+        an alert, stored before or earlier in ``rows``, is left out. Rows that share one
+        ``terms`` list or ``explanation`` dict (the accounts of one theme definition) have
+        it encoded once.
+
+        The ids are the ones one-by-one inserts would have given (the next free ones, in
+        the order of ``rows``), but the rows are written in the order of the (account,
+        theme, event) index: a thousand accounts' alerts of one poll then cost one sweep
+        of the indexes instead of one per theme definition, and the cost stays flat as the
+        table grows."""
+        rows = list(rows)
+        if not rows:
+            return []
+        # id() of a terms list / explanation dict -> (it, its JSON); holding the object
+        # keeps its id from being reused by another during the call
+        encoded: dict[int, tuple[Any, str]] = {}
+
+        def text(value: Any) -> str:
+            got = encoded.get(id(value))
+            if got is None:
+                got = encoded[id(value)] = (value, to_json(value))
+            return got[1]
+
+        with self.transaction():  # the ids are only ours to give inside one transaction
+            taken: set[tuple[str, str, int]] = set()
+            for chunk in chunks(sorted({r[2] for r in rows}), 500):
+                taken.update(
+                    self.conn.execute(
+                        "SELECT account, theme, event_id FROM alerts "
+                        f"WHERE event_id IN ({','.join('?' * len(chunk))})",
+                        chunk,
+                    )
+                )
+            (last,) = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM alerts").fetchone()
+            first = last + 1
+            new: list[tuple] = []
+            add, append = taken.add, new.append
+            last_terms: Any = None
+            last_explanation: Any = None
+            terms_json = explanation_json = ""
+            for account, theme, event_id, item_id, score, terms, explanation, at in rows:
+                key = (account, theme, event_id)
+                if key in taken:
+                    continue
+                add(key)
+                if terms is not last_terms:  # the rows of one match come together
+                    last_terms, terms_json = terms, text(terms)
+                if explanation is not last_explanation:
+                    last_explanation, explanation_json = explanation, text(explanation)
+                last += 1
+                append((*key, last, item_id, score, terms_json, explanation_json, at))
+            new.sort()  # (account, theme, event) is unique among them: index order
+            before = self.conn.total_changes
+            self.conn.executemany(
+                "INSERT INTO alerts (account, theme, event_id, id, item_id, score, terms, "
+                "explanation, created_at) VALUES (?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT(account, theme, event_id) DO NOTHING",
+                new,
+            )
+            if self.conn.total_changes - before == len(new):
+                return list(range(first, last + 1))
+            return [  # not reached: the conflicts were left out above
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT id FROM alerts WHERE id >= ? ORDER BY id", (first,)
+                )
+            ]
 
     def alerts(
         self,

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from hotspot.errors import InputError
+from hotspot.i18n import _
 
 VERDICTS = ("useful", "irrelevant", "chased")
 # SQL: the alert ``a`` is not currently marked irrelevant (its newest verdict decides)
@@ -42,12 +43,20 @@ class FeedbackStore:
         """Record one judgement on ``alert_id``; returns the stored row. Raises ``InputError``
         for an unknown alert or verdict (nothing is written then)."""
         if verdict not in VERDICTS:
-            raise InputError(f"unknown verdict {verdict!r}; use one of: {', '.join(VERDICTS)}")
+            raise InputError(
+                _("unknown verdict {verdict!r}; use one of: {verdicts}").format(
+                    verdict=verdict, verdicts=", ".join(VERDICTS)
+                )
+            )
         found = self.conn.execute(
             "SELECT account, theme, event_id FROM alerts WHERE id = ?", (alert_id,)
         ).fetchone()
         if found is None:
-            raise InputError(f"no alert with id {alert_id}; see 'hotspot alerts list'")
+            raise InputError(
+                _("no alert with id {alert_id}; see 'hotspot alerts list'").format(
+                    alert_id=alert_id
+                )
+            )
         account, theme, event_id = found
         when = int(time.time()) if at is None else int(at)
         cur = self.conn.execute(

@@ -65,3 +65,23 @@ def test_suggest_refuses_another_domains_word_and_shows_evidence():
     found = learn_theme(theme, docs, matcher, flag=SEG.word_flag, titles=lambda i: f"title {i}")
     assert "京东" not in found  # e-commerce's own strong word
     assert found["麻辣烫"].events == 8 and found["麻辣烫"].examples[0] == "title 0"
+
+
+def test_keyword_alone_factors_do_not_depend_on_how_many_accounts_share_a_theme():
+    from hotspot.analysis.learn import DISTINCT_MIN_DOCS, keyword_alone_factors
+
+    theme = ThemeConfig(name="美食", keywords=("火锅", "奶茶", "孩子"))
+    # 孩子 mostly alone (generic), 火锅 and 奶茶 mostly together; 孩子 seen on 6 titles only:
+    # too few for history to judge, whatever the number of accounts that list the theme
+    docs = [(["火锅", "奶茶", "新品"],) for _ in range(DISTINCT_MIN_DOCS)]
+    docs += [(["孩子", "上学"],) for _ in range(DISTINCT_MIN_DOCS - 5)]
+    docs += [(["孩子", "火锅"],)]
+    one = keyword_alone_factors([theme], docs, Matcher([("a", theme)]))
+    many = keyword_alone_factors([theme], docs, Matcher([(f"acc{i}", theme) for i in range(12)]))
+    assert many == one
+    assert "孩子" not in one.get("美食", {})  # 6 documents < DISTINCT_MIN_DOCS: no verdict
+    # with enough documents the generic keyword is judged, once per document
+    docs += [(["孩子", "放假"],) for _ in range(5)]
+    judged = keyword_alone_factors([theme], docs, Matcher([(f"acc{i}", theme) for i in range(12)]))
+    assert 0 < judged["美食"]["孩子"] < 1
+    assert judged == keyword_alone_factors([theme], docs, Matcher([("a", theme)]))

@@ -28,6 +28,13 @@ def extracted() -> set[str]:
     ):
         # a plural entry is keyed by its singular in the catalog
         out.add(message if isinstance(message, str) else message[0])
+    # click's own texts are shown through our catalog too (hotspot/cli/clicktext.py)
+    import click
+
+    for _file, _line, message, _comments, _ctx in extract_from_dir(
+        str(Path(click.__file__).parent)
+    ):
+        out.add(message if isinstance(message, str) else message[0])
     return out
 
 

@@ -28,12 +28,14 @@ TITLES = ["重庆火锅店燃气爆炸致3人遇难", "重庆火锅节开幕", "
 @pytest.mark.parametrize(
     ("title", "category", "terms"),
     [
-        ("四川雅安发生4.5级地震", "disaster", ["地震"]),
+        ("四川雅安发生4.5级地震", "disaster", ["4.5级地震"]),
         ("著名演员某某因病去世 享年81岁", "death", ["去世", "享年"]),
         ("男子持刀伤人被警方刑拘", "crime", ["持刀", "警方", "刑拘"]),
-        ("多地诺如病毒感染进入高发期", "health_scare", ["病毒", "感染", "诺如", "高发"]),
-        ("外交部回应美方对华加征关税", "politics", ["外交部回应", "美方"]),
-        ("美军空袭也门胡塞武装", "military_conflict", ["空袭", "胡塞", "武装"]),
+        ("多地诺如病毒感染进入高发期", "health_scare", ["病毒感染", "诺如", "高发"]),
+        ("外交部回应美方涉台言论", "politics", ["外交部回应", "美方"]),
+        # a confrontation is the story, the ministry its actor (sanctions are military_conflict)
+        ("外交部回应美方对华加征关税", "military_conflict", ["加征关税", "外交部回应"]),
+        ("美军空袭也门胡塞武装", "military_conflict", ["空袭", "胡塞武装"]),
     ],
 )
 def test_classify_says_category_and_terms(title, category, terms):
@@ -150,7 +152,7 @@ def test_off_mode_pushes_everything_unmarked(httpserver, tmp_path):
     assert enqueue(config, store, reports, now=NOW) == 6
 
 
-def test_digest_sections(tmp_path):
+def test_digest_sections(tmp_path, zh_cn):
     config, store, _ = make(tmp_path, "http://127.0.0.1:9")
     account = config.accounts[0]
     start, end = NOW - 86400, NOW

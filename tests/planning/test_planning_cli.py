@@ -56,8 +56,10 @@ def test_calendar_command_formats_and_lead(tmp_path):
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     new_year = next(x for x in rows if x["name"] == "元旦")
     assert "尚未公布" in new_year["note"]  # 2027 is past chinese-calendar's data
-    table = run(tmp_path, "calendar", "--today", "2026-12-03").stdout
-    assert "品牌日" in table and "即将到来" in table
+    table = run(tmp_path, "--lang", "zh-CN", "calendar", "--today", "2026-12-03").stdout
+    assert "品牌日" in table and "即将到来" in table and "提前期" in table
+    table = run(tmp_path, "--lang", "en", "calendar", "--today", "2026-12-03").stdout
+    assert "品牌日" in table and "coming up" in table and "LEAD TIME" in table
 
 
 def test_match_prints_sensitive(tmp_path):
@@ -70,7 +72,7 @@ def test_match_prints_sensitive(tmp_path):
     )
     r = run(tmp_path, "match", "--themes", str(themes), "--input", str(items))
     out = [json.loads(line) for line in r.stdout.splitlines()]
-    assert out[0]["sensitive"] == {"category": "disaster", "terms": ["爆炸", "燃气"]}
+    assert out[0]["sensitive"] == {"category": "disaster", "terms": ["燃气爆炸"]}
     assert out[1]["sensitive"] is None and out[1]["matches"][0]["theme"] == "美食"
 
 
@@ -134,3 +136,51 @@ def test_calendar_file_entries(tmp_path):
     text = '[[accounts]]\nname = "A"\n[[calendar]]\nfile = "nodes.toml"\n' + THEME
     config = parse_config(tomllib.loads(text), tmp_path / "hotspot.toml")
     assert [(n.name, n.date, n.heat) for n in config.calendar] == [("新品发布", "nth:09:1:tue", 5)]
+
+
+def test_eval_sensitivity_with_history_uses_the_event_context(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from hotspot.engine import Engine
+    from hotspot.models import RawItem
+    from hotspot.planning.sensitivity_learn import relearn_sensitive
+    from hotspot.storage.store import Store
+
+    db = tmp_path / "history.db"
+    store = Store(db)
+    engine = Engine(store, [], verticals=[])
+    at = datetime(2025, 3, 1, tzinfo=UTC)
+    for minutes, platform, title in [
+        (0, "baidu", "沪昆高速湘潭段多车连环相撞致3人遇难"),
+        (10, "toutiao", "沪昆高速湘潭段多车相撞事故"),
+        (20, "weibo", "沪昆高速湘潭段"),
+    ]:
+        engine.ingest(
+            platform, platform, [RawItem(title=title, rank=1)], at + timedelta(minutes=minutes)
+        )
+    with store.transaction():
+        relearn_sensitive(store)
+    store.close()
+    items = tmp_path / "items.jsonl"
+    items.write_text(json.dumps({"id": "1", "platform": "weibo", "title": "沪昆高速湘潭段"}) + "\n")
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(json.dumps({"id": "1", "sensitive": True, "category": "disaster"}) + "\n")
+
+    def recall(*extra: str) -> float:
+        r = run(
+            tmp_path,
+            "eval",
+            "--sensitivity",
+            str(labels),
+            "--items",
+            str(items),
+            "--format",
+            "json",
+            *extra,
+        )
+        assert r.exit_code == 0, r.output
+        return json.loads(r.stdout)["rows"][0]["R"]
+
+    assert recall() == 0.0  # the bare hashtag says nothing by itself
+    assert recall("--history", str(db)) == 1.0  # its event's other titles do
+    assert recall("--history", str(db), "--no-event") == 0.0
