@@ -382,6 +382,10 @@ HARD_MIX = 0.8  # share of a never-reaching title's weight moved to its most ala
 FOLDS = 3
 
 
+class StaleModel(ValueError):
+    """A stored model made for another feature list (an upgrade changed the features)."""
+
+
 @dataclass(slots=True)
 class PlatformModel:
     threshold: float
@@ -415,7 +419,7 @@ class PlatformModel:
         import lightgbm as lgb
 
         if list(d.get("features", ())) != list(FEATURES):
-            raise ValueError("the stored model was trained on other features")
+            raise StaleModel  # retrained at the next check; the percentile rule meanwhile
 
         def booster(s: str | None) -> Any:
             return lgb.Booster(model_str=s) if s else None
