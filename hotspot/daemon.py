@@ -11,6 +11,7 @@ One main thread runs a ``schedule.Scheduler`` (an instance, not the module-level
                   the database (``meta``), so a daemon restarted more often than the period
                   still runs it, and the first check is at start:
                     relearn expansions from the collected history   every 1 h
+                    (and the rising detector, daily, in a child process)
                     retention: compact old observations             every 6 h
 
 Every job is wrapped, so an exception is logged with its traceback and the loop goes on
@@ -199,8 +200,10 @@ class Daemon:
         with self.store.transaction():
             relearn(self.store, self.engine.verticals, flag=self.engine.segmenter.word_flag)
             relearn_sensitive(self.store, flag=self.engine.segmenter.word_flag)
-            # the rising detector relearns daily; this hourly job checks whether it is due
-            self.engine.maybe_retrain(int(time.time()))
+        # the rising detector relearns daily; this hourly job checks whether it is due. It
+        # trains in a child process (the daemon's memory budget) that only reads the store,
+        # so no transaction is held open meanwhile; the model is stored in one short one.
+        self.engine.maybe_retrain(int(time.time()), child=True)
         self.engine.reload(theme_pairs(self.config))
         self.engine.learn_unlinked_themes()  # and which of the themes' keywords are generic
 

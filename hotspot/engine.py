@@ -17,6 +17,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from hotspot.analysis import events as ev
 from hotspot.analysis import rising, trends
@@ -477,25 +478,33 @@ class Engine:
 
     def _follow_ups(self, new_obs: dict[int, list[tuple]], at: int) -> list[int]:
         """Events that come back: after a quiet day, on a new platform, or at a new peak
-        well after they began. Judged against the track before this poll is added."""
+        well after they began. Judged against the track before this poll is added; for an
+        event the engine forgot (quiet for ``trends.GONE_AFTER``), against its whole stored
+        history (``Store.event_spans``), so a story back after seven hours on a new platform
+        is a follow-up whether or not the engine still held it."""
         out = []
-        untracked = [e for e in new_obs if e not in self.tracks]
-        # an event the engine forgot (quiet for hours): when was it last seen?
-        before = self.store.last_seen_before(untracked, at) if untracked else {}
+        untracked = [e for e in new_obs if e not in self.tracks or self.tracks[e].first is None]
+        spans = self.store.event_spans(untracked, at) if untracked else {}
         for event_id, obs in new_obs.items():
             t = self.tracks.get(event_id)
+            if t is not None and t.first is not None:
+                first, last = t.first, t.last
+                best = {p: v.best for p, v in t.platforms.items()}
+            elif event_id in spans:
+                per = spans[event_id]
+                first = min(v[0] for v in per.values())
+                last = max(v[1] for v in per.values())
+                best = {p: v[2] for p, v in per.items()}
+            else:
+                continue  # never seen before this poll: new, not back
             why = None
-            if t is None or t.first is None:
-                if event_id in before and at - before[event_id] >= FOLLOW_UP_QUIET:
-                    why = "沉寂一天后再度上榜"
-            elif at - t.last >= FOLLOW_UP_QUIET:
+            if at - last >= FOLLOW_UP_QUIET:
                 why = "沉寂一天后再度上榜"
-            elif at - t.first >= FOLLOW_UP_AGE:
+            elif at - first >= FOLLOW_UP_AGE:
                 for platform, _, rank, _ in obs:
-                    p = t.platforms.get(platform)
-                    if p is None:
+                    if platform not in best:
                         why = f"新平台：{rising.PLATFORM_NAMES.get(platform, platform)}"
-                    elif rank is not None and p.best is not None and rank < p.best and rank <= 3:
+                    elif _new_peak(rank, best[platform]):
                         why = f"创新高：第 {rank} 名"
             if why:
                 self.store.mark_follow_up(event_id, at, why)
@@ -550,54 +559,48 @@ class Engine:
         self.tracker.forget(cutoff)
         self._forgot_at = at
 
-    def maybe_retrain(self, at: int) -> bool:
-        """Relearn the rising detector when the last training is ``TRAIN_EVERY`` old."""
-        if at - self.trained_at < TRAIN_EVERY:
+    def maybe_retrain(self, at: int, *, child: bool = False) -> bool:
+        """Relearn the rising detector when the last training is ``TRAIN_EVERY`` old (or the
+        stored model was made for other features); see ``retrain`` for ``child``."""
+        if at - self.trained_at < TRAIN_EVERY and (self.models or not self._stale_model()):
             return False
-        self.retrain(at)
+        self.retrain(at, child=child)
         return True
 
-    def retrain(self, at: int) -> dict[str, rising.PlatformModel]:
-        """Learn the rising detector from the last ``TRAIN_DAYS`` of stored sightings,
-        replayed through a fresh ``Tracker`` exactly as they were polled: two streaming passes
-        (outcomes, then features; at most ``rising.PER_TITLE`` kept per item), so memory
-        does not grow with the days. Platforms without enough history keep the percentile
-        rule."""
-        since = at - TRAIN_DAYS * 86400
-        labeller = rising.Labeller()
-        for platform, observed_at, item_id, rank, *_ in self.store.snapshot_rows(since):
-            if observed_at >= at:
-                break
-            labeller.outcome(platform, item_id, observed_at, rank)
-        tracker = rising.Tracker()
-        key: tuple[str, int] | None = None
-        batch: list[rising.Entry] = []
-        for (
-            platform,
-            observed_at,
-            item_id,
-            rank,
-            heat,
-            category,
-            event_id,
-        ) in self.store.snapshot_rows(since):
-            if observed_at >= at:
-                break
-            if (platform, observed_at) != key:
-                if key is not None:
-                    for s in tracker.snapshot(key[0], key[1], batch):
-                        labeller.add(s)
-                key, batch = (platform, observed_at), []
-            if rank is not None:
-                batch.append(rising.Entry(item_id, rank, heat, category, event_id))
-        if key is not None:
-            for s in tracker.snapshot(key[0], key[1], batch):
-                labeller.add(s)
-        del tracker
-        models = rising.train(labeller.out, trained_until=at)
-        del labeller
-        self.store.set_meta(RISING_META, json.dumps(rising.models_as_dict(models)))
-        self.store.set_meta("rising_trained_at", str(at))
+    def _stale_model(self) -> bool:
+        raw = self.store.meta(RISING_META)
+        if not raw:
+            return False
+        try:
+            stored = json.loads(raw).get("platforms", {})
+        except (ValueError, AttributeError):
+            return True
+        return any(m.get("features") != list(rising.FEATURES) for m in stored.values())
+
+    def retrain(self, at: int, *, child: bool = False) -> dict[str, rising.PlatformModel]:
+        """Learn the rising detector from the last ``TRAIN_DAYS`` of stored sightings
+        (``train_from_store``), store it in meta and use it from the next poll.
+
+        With ``child`` (the daemon) the training runs in a short-lived process
+        (``python -m hotspot.trainer``) that reads the store, writes the model to a file and
+        exits, so the daemon's own peak memory never carries the training replay and
+        LightGBM's datasets: it only loads the boosters. The model is the same either way
+        (LightGBM is seeded and single-threaded). A failed child keeps the old model and is
+        retried at the next hourly check. Without ``child`` (``import --live``, tests) it
+        trains in this process."""
+        if child and str(self.store.path) != ":memory:":
+            data = train_in_child(self.store.path, at)
+            if data is None:
+                return self.models
+            data.pop("peak_rss_mb", None)
+            raw = json.dumps(data)
+            models = rising.models_from_dict(data)
+        else:
+            models = train_from_store(self.store, at)
+            raw = json.dumps(rising.models_as_dict(models))
+        with self.store.transaction():  # joins the caller's, if any
+            self.store.set_meta(RISING_META, raw)
+            self.store.set_meta("rising_trained_at", str(at))
         self.trained_at = at
         self.models = models
         log.info(
@@ -633,6 +636,76 @@ class Engine:
         event_id = self.store.create_event(h.title, at, terms)
         window.created(event_id)
         return event_id
+
+
+def train_from_store(store: Store, at: int) -> dict[str, rising.PlatformModel]:
+    """The rising detector learned from the last ``TRAIN_DAYS`` of stored sightings before
+    ``at``, replayed through a fresh ``Tracker`` exactly as they were polled: two streaming
+    passes (outcomes, then features; at most ``rising.PER_TITLE`` kept per item), so memory
+    does not grow with the days. Platforms without enough history get no model (the
+    percentile rule stays)."""
+    since = at - TRAIN_DAYS * 86400
+    labeller = rising.Labeller()
+    for platform, observed_at, item_id, rank, *_ in store.snapshot_rows(since):
+        if observed_at >= at:
+            break
+        labeller.outcome(platform, item_id, observed_at, rank)
+    tracker = rising.Tracker()
+    key: tuple[str, int] | None = None
+    batch: list[rising.Entry] = []
+    for platform, observed_at, item_id, rank, heat, category, event_id in store.snapshot_rows(
+        since
+    ):
+        if observed_at >= at:
+            break
+        if (platform, observed_at) != key:
+            if key is not None:
+                for s in tracker.snapshot(key[0], key[1], batch):
+                    labeller.add(s)
+            key, batch = (platform, observed_at), []
+        if rank is not None:
+            batch.append(rising.Entry(item_id, rank, heat, category, event_id))
+    if key is not None:
+        for s in tracker.snapshot(key[0], key[1], batch):
+            labeller.add(s)
+    del tracker
+    return rising.train(labeller.out, trained_until=at)
+
+
+def _new_peak(rank: int | None, best: int | None) -> bool:
+    """A top-3 rank better than the platform's best so far."""
+    return rank is not None and best is not None and rank < best and rank <= 3
+
+
+TRAIN_TIMEOUT = 1800.0  # seconds a training child may take before it is given up
+
+
+def train_in_child(db_path: Path | str, at: int) -> dict | None:
+    """Run ``python -m hotspot.trainer DB AT OUT`` and return the model it wrote (the
+    ``rising.models_as_dict`` shape), or None (logged) when it failed."""
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="hotspot-train-") as tmp:
+        out = Path(tmp) / "model.json"
+        cmd = [sys.executable, "-m", "hotspot.trainer", str(db_path), str(at), str(out)]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TRAIN_TIMEOUT)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            log.error("rising detector training could not run: %s; keeping the old model", exc)
+            return None
+        if proc.returncode != 0 or not out.exists():
+            tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no output"]
+            log.error(
+                "rising detector training failed (exit %d: %s); keeping the old model",
+                proc.returncode,
+                tail[0],
+            )
+            return None
+        data = json.loads(out.read_text("utf-8"))
+    log.info("rising detector trained in a child process (peak %s MB)", data.get("peak_rss_mb"))
+    return data
 
 
 SUMMARY_CHARS = 200  # a post's summary beyond its lead is about other things

@@ -4,21 +4,30 @@ the top 10 (and the top 3) of its platform, and roughly when. Pure (no store, no
 ``Tracker`` folds snapshots (one platform's list at one moment) into the little per-item state
 the features need and returns one ``Sighting`` per ranked entry, with its feature vector:
 
-    rank, log heat, heat / heat of rank 10, heat / heat of rank 1,
+    rank, log heat, heat / heat of rank 10, of rank 1 and of rank 20,
     climb (ranks) and log heat growth over the last 2, 10 and 30 minutes,
     minutes on the list, best rank so far, local hour, Weibo-style category tag,
-    how many other platforms carry the same event (group) now and its best rank there.
+    how many other platforms carry the same event (group) now and its best rank there,
+    minutes until its heat would pass rank 10's, its growth against the list's median and
+    its growth's percentile in this snapshot, rank 10's own 10-minute growth (the bar moves),
+    the heat gained in 10 minutes and in each of the last four 2-minute steps (÷ rank 10's
+    heat), the peak those shrinking gains point to, heat ÷ its own peak, its fastest growth.
 
-A window reaches back to the latest sighting at or before ``now - window``; an item younger
-than the window is compared with its entry ("came from off the list": rank ``OFF_LIST``).
-On hourly lists every window therefore falls back to the previous sighting.
+A window reaches back to the latest sighting at or before ``now - window`` (a tenth of the
+window late is accepted: polls jitter by a second or two, and a 119-second gap must not turn
+the 2-minute window into a 4-minute one); an item younger than the window is compared with
+its entry ("came from off the list": rank ``OFF_LIST``). On hourly lists every window
+therefore falls back to the previous sighting.
 
 ``train`` learns, per platform, three LightGBM models from labelled sightings (reaches the
-top 10 later / reaches the top 3 later / log minutes until the top 10) and a flag threshold:
-the lowest chance at which the flags would have been right ``PRECISION_TARGET`` of the time
-on out-of-fold predictions of the training history (folds by item, so no item judges
-itself); when no threshold gets there, the one with the best F1. ``Model.estimate`` scores a
-snapshot's sightings; ``explain`` words a flag in Chinese.
+top 10 later / reaches the top 3 later / log minutes until the top 10). Sightings of an item
+still listed at the end of the history, in its last ``CENSOR`` seconds, are left out (their
+outcome is not known yet; they are not negatives). ``CANDIDATES`` (tree size, hard-negative
+reweighting, with or without the clock and the absolute heat) are compared by cross-validation on the training history (folds by item, so no
+item judges itself), and the flag threshold is chosen on the same out-of-fold predictions:
+title-level flags meeting ``RECALL_TARGET`` and ``PRECISION_TARGET`` with a margin, else the
+best F1 (``choose_threshold``). ``estimate`` scores a snapshot's sightings;
+``explain`` words a flag in Chinese.
 
 Why LightGBM: the signal is an interaction (a climb of 14 ranks means little at rank 45 at
 4 a.m., a lot at rank 15 at noon), which boosted trees take without hand-made crosses; it
@@ -42,8 +51,11 @@ TOP = 10
 TOP3 = 3
 OFF_LIST = 51  # the rank an item "had" before it entered the visible list
 WINDOWS = (120, 600, 1800)  # seconds: 2, 10 and 30 minutes
+SLACK = 10  # a window of w seconds accepts a sighting w/10 late (polls jitter by seconds)
 KEEP = 1900  # seconds of sightings kept per item (the longest window and a poll)
 PRECISION_TARGET = 0.7
+RECALL_TARGET = 0.8
+LEAD_TARGET = 12.0  # minutes: median time from a right flag to the top 10
 MIN_TITLES = 40  # reached titles needed on a platform before a model replaces the rule
 TAGS = ("剧集", "电影", "综艺", "演出", "音乐", "盛典", "晚会", "新", "热", "沸", "爆")
 FEATURES = (
@@ -65,9 +77,22 @@ FEATURES = (
     "best_elsewhere",
     "minutes_to_10",
     "growth_vs_list",
+    "bar_growth_10m",
+    "gain_vs_10_10m",
+    "heat_vs_peak",
+    "growth_pct_list",
+    "heat_vs_20",
+    "best_growth_10m",
+    "gain_1",
+    "gain_2",
+    "gain_3",
+    "gain_4",
+    "projected_vs_10",
 )
 GROWTH = FEATURES.index("growth_10m")
 CLIMB = FEATURES.index("climb_10m")
+GROWTH_PCT = FEATURES.index("growth_pct_list")
+TAG = FEATURES.index("tag")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +124,8 @@ class _Item:
     best: int
     reached: bool
     seen: deque = field(default_factory=deque)  # (at, rank, heat)
+    peak: float = 0.0  # highest heat so far
+    best_growth: float = 0.0  # fastest 10-minute log heat growth so far
 
 
 class Tracker:
@@ -109,12 +136,23 @@ class Tracker:
         self.groups: dict[Any, dict[str, tuple[int, int]]] = {}  # group -> platform -> (at, rank)
         self.offset = int(utc_offset_hours * 3600)
         self._list_growth: dict[str, float] = {}  # median 10-minute growth of the last snapshot
+        self._bars: dict[str, deque] = {}  # platform -> (at, heat of rank 10), last half hour
 
     def snapshot(self, platform: str, at: int, entries: Sequence[Entry]) -> list[Sighting]:
         ranked = sorted((e for e in entries if e.rank is not None), key=lambda e: e.rank)
         heats = {e.rank: e.heat for e in ranked if e.heat}
         h10 = heats.get(TOP) or next((heats[r] for r in sorted(heats) if r >= TOP), None)
         h1 = heats.get(1) or (max(heats.values()) if heats else None)
+        h20 = heats.get(20) or next((heats[r] for r in sorted(heats) if r >= 20), None)
+        bars = self._bars.setdefault(platform, deque())
+        bar_past = _at_or_before(bars, at - WINDOWS[1] + WINDOWS[1] // SLACK)
+        if bar_past is None and bars:
+            bar_past = bars[0]
+        bar_growth = math.log(h10 / bar_past[1]) if h10 and bar_past and bar_past[1] else 0.0
+        if h10:
+            bars.append((at, h10))
+            while len(bars) > 2 and bars[1][0] <= at - KEEP:
+                bars.popleft()
         hour = ((at + self.offset) % 86400) / 3600
         out = []
         for e in ranked:
@@ -130,15 +168,16 @@ class Tracker:
                 heat / h10 if h10 and heat else 0.0,
                 heat / h1 if h1 and heat else 0.0,
             ]
-            climbs, growths = [], []
+            climbs, growths, pasts = [], [], []
             for w in WINDOWS:
-                past = _at_or_before(state.seen, at - w)
+                past = _at_or_before(state.seen, at - w + w // SLACK)
                 if past is None:
                     past_rank = OFF_LIST
                     past_heat = state.seen[0][2] if state.seen else None
                 else:
                     past_rank, past_heat = past[1], past[2]
                 climbs.append(float(past_rank - e.rank))
+                pasts.append(past_heat)
                 growths.append(math.log(heat / past_heat) if heat and past_heat else 0.0)
             f += climbs + growths
             others = [
@@ -163,6 +202,31 @@ class Tracker:
             else:
                 to10 = 999.0
             f += [to10, g10 - self._list_growth.get(platform, 0.0)]
+            state.peak = max(state.peak, heat)
+            state.best_growth = max(state.best_growth, g10)
+            f += [
+                bar_growth,
+                (heat - pasts[1]) / h10 if h10 and heat and pasts[1] else 0.0,
+                heat / state.peak if state.peak else 0.0,
+                0.0,  # filled below: share of this list growing slower
+                heat / h20 if h20 and heat else 0.0,
+                state.best_growth,
+            ]
+            # the last four 2-minute heat gains (÷ rank 10's heat) and the peak they point
+            # to if the gains keep shrinking at the rate of the last two
+            marks = [heat]
+            for j in range(1, 5):
+                past = _at_or_before(state.seen, at - 120 * j + 12)
+                marks.append(past[2] if past is not None and past[2] else marks[-1])
+            gains = [(a - b) / h10 if h10 else 0.0 for a, b in zip(marks, marks[1:])]
+            f += gains
+            g1, g2 = gains[0], gains[1]
+            if h10 and heat:
+                r = g1 / g2 if g2 > 0 else (0.0 if g1 <= 0 else 0.9)
+                r = min(max(r, 0.0), 0.9)
+                f.append(heat / h10 + max(g1, 0.0) * r / (1 - r))
+            else:
+                f.append(0.0)
             where = min(others)[1] if others else None
             out.append(Sighting(e.key, platform, at, e.rank, f, e.group, state.reached, where))
             state.best = min(state.best, e.rank)
@@ -176,6 +240,8 @@ class Tracker:
         gs = sorted(s.features[GROWTH] for s in out)
         if gs:
             self._list_growth[platform] = gs[len(gs) // 2]
+            for s in out:
+                s.features[GROWTH_PCT] = bisect.bisect_left(gs, s.features[GROWTH]) / len(gs)
         return out
 
     def forget(self, before: int) -> None:
@@ -232,11 +298,15 @@ class Labeller:
         self.count: dict[tuple[str, str], int] = {}
         self.taken: dict[tuple[str, str], int] = {}
         self.out: dict[str, Labelled] = {}
+        self.last: dict[tuple[str, str], int] = {}
+        self.end = 0
 
     def outcome(self, platform: str, key: str, at: int, rank: int | None) -> None:
         if rank is None:
             return
         k = (platform, key)
+        self.last[k] = at
+        self.end = max(self.end, at)
         if rank <= TOP3:
             self.first3.setdefault(k, at)
         if rank <= TOP:
@@ -251,6 +321,8 @@ class Labeller:
         t10, t3 = self.first10.get(k), self.first3.get(k)
         if t10 is not None and t10 < s.at:
             return
+        if t10 is None and s.at > self.end - CENSOR and self.last.get(k, 0) >= self.end - 600:
+            return  # still on the list at the end of history: its outcome is not known yet
         j = self.taken.get(k, 0)
         self.taken[k] = j + 1
         n = self.count.get(k, 1)
@@ -282,8 +354,8 @@ def label(sightings: Iterable[Sighting], most: int = 0) -> dict[str, Labelled]:
 PARAMS = {
     "objective": "binary",
     "learning_rate": 0.05,
-    "num_leaves": 15,
-    "min_data_in_leaf": 40,
+    "num_leaves": 7,
+    "min_data_in_leaf": 100,
     "feature_fraction": 0.9,
     "bagging_fraction": 0.8,
     "bagging_freq": 1,
@@ -292,6 +364,26 @@ PARAMS = {
     "seed": 7,
 }
 ROUNDS = 150
+#: What cross-validation on the training history chooses among, per platform and training:
+#: tree size, the strength of hard-negative reweighting (0 = every title's sightings weigh
+#: the same; see ``_fit``), and whether the clock and the absolute heat are used (a day or
+#: two of history cannot tell whether 3 a.m. or a heat of 600,000 means the same tomorrow).
+ABSOLUTE = ("hour", "log_heat")
+CANDIDATES = tuple(
+    dict(trees, hard=hard, drop=drop)
+    for trees in (
+        {"num_leaves": 7, "min_data_in_leaf": 100},
+        {"num_leaves": 15, "min_data_in_leaf": 40},
+    )
+    for hard in (0.0, 10.0)
+    for drop in ((), ABSOLUTE)
+)
+HARD_MIX = 0.8  # share of a never-reaching title's weight moved to its most alarming sightings
+FOLDS = 3
+
+
+class StaleModel(ValueError):
+    """A stored model made for another feature list (an upgrade changed the features)."""
 
 
 @dataclass(slots=True)
@@ -305,9 +397,11 @@ class PlatformModel:
     titles: int
     reached: int
     trained_until: int = 0
+    chosen: dict[str, Any] = field(default_factory=dict)  # the candidate CV chose, its figures
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "features": list(FEATURES),
             "threshold": self.threshold,
             "top10": self.top10.model_to_string(),
             "top3": self.top3.model_to_string() if self.top3 is not None else None,
@@ -317,11 +411,15 @@ class PlatformModel:
             "titles": self.titles,
             "reached": self.reached,
             "trained_until": self.trained_until,
+            "chosen": self.chosen,
         }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> PlatformModel:
         import lightgbm as lgb
+
+        if list(d.get("features", ())) != list(FEATURES):
+            raise StaleModel  # retrained at the next check; the percentile rule meanwhile
 
         def booster(s: str | None) -> Any:
             return lgb.Booster(model_str=s) if s else None
@@ -336,6 +434,7 @@ class PlatformModel:
             titles=int(d.get("titles", 0)),
             reached=int(d.get("reached", 0)),
             trained_until=int(d.get("trained_until", 0)),
+            chosen=dict(d.get("chosen", {})),
         )
 
 
@@ -369,48 +468,133 @@ class Estimate:
         }
 
 
-def _fit(rows: Any, y: Any, objective: str = "binary", weight: Any = None) -> Any:
+def _fit(
+    rows: Any,
+    y: Any,
+    objective: str = "binary",
+    weight: Any = None,
+    keys: Sequence[str] | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> Any:
+    """One booster. With ``params["hard"] > 0`` and the sightings' ``keys``, a second pass
+    moves ``HARD_MIX`` of each never-reaching title's weight onto its sightings the first
+    pass found most alarming (a softmax of the chance with that temperature): a title is
+    flagged at its *highest* chance, so those moments, not its quiet hours, make the false
+    flags (multiple-instance learning, in its simplest form)."""
     import lightgbm as lgb
+    import numpy as np
 
-    params = dict(PARAMS, objective=objective)
-    data = lgb.Dataset(rows, label=y, weight=weight, categorical_feature=[13])
-    return lgb.train(params, data, ROUNDS)
+    p = dict(PARAMS, **(params or {}), objective=objective)
+    hard = float(p.pop("hard", 0.0))
+    drop = p.pop("drop", ())
+    if drop:  # a constant column is never split on, so the booster ignores it when scoring
+        rows = np.array(rows, dtype=np.float64)
+        rows[:, [FEATURES.index(n) for n in drop]] = 0.0
+    data = lgb.Dataset(rows, label=y, weight=weight, categorical_feature=[TAG])
+    model = lgb.train(p, data, ROUNDS)
+    if not hard or keys is None or weight is None or objective != "binary":
+        return model
+    e = np.exp(hard * np.asarray(model.predict(rows, num_threads=1)))
+    total: dict[str, float] = {}
+    for k, v in zip(keys, e):
+        total[k] = total.get(k, 0.0) + float(v)
+    soft = np.asarray([v / total[k] for k, v in zip(keys, e)])
+    w2 = np.where(np.asarray(y) == 0, HARD_MIX * soft + (1 - HARD_MIX) * weight, weight)
+    return lgb.train(p, lgb.Dataset(rows, label=y, weight=w2, categorical_feature=[TAG]), ROUNDS)
 
 
-def _fold(key: str, k: int = 3) -> int:
+def _fold(key: str, k: int = FOLDS) -> int:
     return zlib.crc32(key.encode("utf-8")) % k
 
 
-def choose_threshold(
-    keys: Sequence[str], probs: Sequence[float], reached: Mapping[str, bool]
-) -> float:
-    """The lowest chance whose title-level flags reach PRECISION_TARGET (else best F1).
+@dataclass(frozen=True, slots=True)
+class Operating:
+    """A threshold and what title-level flags it gave on out-of-fold predictions."""
 
-    A title is flagged at its first sighting at or above the threshold; every candidate
-    sighting precedes the top 10 by construction, so every flag of a reaching title is early."""
+    threshold: float
+    recall: float
+    precision: float
+    lead: float  # median minutes from the first crossing to the top 10
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "threshold": round(self.threshold, 4),
+            "recall": round(self.recall, 3),
+            "precision": round(self.precision, 3),
+            "lead": round(self.lead, 1),
+        }
+
+
+def _curve(
+    keys: Sequence[str],
+    probs: Sequence[float],
+    reached: Mapping[str, bool],
+    minutes: Sequence[float] | None = None,
+) -> list[Operating]:
+    """Title-level flags at every distinct threshold, lowest precision last. A title is
+    flagged at its first sighting at or above the threshold; every candidate sighting
+    precedes the top 10 by construction, so every flag of a reaching title is early."""
     best_p: dict[str, float] = {}
     for k, p in zip(keys, probs):
         if p > best_p.get(k, -1.0):
             best_p[k] = p
     total = sum(1 for k in best_p if reached.get(k))
     if not total:
-        return 1.0
+        return []
     ranked = sorted(best_p.items(), key=lambda kv: -kv[1])
-    hits = 0
-    best_f1, f1_thr, prec_thr = -1.0, 1.0, None
+    # lead at a threshold: the minutes to the top 10 at each reaching title's first
+    # crossing; computed for a few dozen thresholds only (it needs a pass over sightings)
+    out, hits = [], 0
+    step = max(1, len(ranked) // 60)
     for flags, (k, p) in enumerate(ranked, 1):
         hits += bool(reached.get(k))
-        precision, recall = hits / flags, hits / total
-        f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
-        if f1 > best_f1:
-            best_f1, f1_thr = f1, p
-        if precision >= PRECISION_TARGET and flags >= 10:
-            prec_thr = p
-    return float(prec_thr if prec_thr is not None else f1_thr)
+        if flags % step and flags != len(ranked) and hits != math.ceil(RECALL_TARGET * total):
+            continue
+        lead = math.nan
+        if minutes is not None:
+            first: dict[str, float] = {}
+            for kk, pp, m in zip(keys, probs, minutes):
+                if pp >= p and kk not in first:
+                    first[kk] = m
+            leads = sorted(m for m in first.values() if not math.isnan(m))
+            lead = leads[len(leads) // 2] if leads else 0.0
+        out.append(Operating(float(p), hits / total, hits / flags, lead))
+    return out
+
+
+def choose_threshold(
+    keys: Sequence[str],
+    probs: Sequence[float],
+    reached: Mapping[str, bool],
+    minutes: Sequence[float] | None = None,
+) -> Operating:
+    """The operating point on out-of-fold predictions of the training history. Where
+    thresholds meet both ``RECALL_TARGET`` and ``PRECISION_TARGET``, the middle one of them
+    (a margin both ways for the days to come); else the one with the best F1 (where no
+    threshold is both, as on hourly lists, chasing the recall target would flag most of
+    the list at the base rate's precision)."""
+    curve = _curve(keys, probs, reached, minutes)
+    if not curve:
+        return Operating(1.0, 0.0, 0.0, 0.0)
+    both = [o for o in curve if o.recall >= RECALL_TARGET and o.precision >= PRECISION_TARGET]
+    if both:
+        return both[len(both) // 2]
+    return max(curve, key=lambda o: 2 * o.precision * o.recall / (o.precision + o.recall or 1))
+
+
+def _merit(op: Operating) -> tuple:
+    """How CV ranks candidates: a median lead of ``LEAD_TARGET`` (rounded down to a 2-minute
+    poll) first, then reaching the recall target, then precision."""
+    return (op.lead >= LEAD_TARGET - 2, op.recall >= RECALL_TARGET, op.precision)
 
 
 def train(labelled: Mapping[str, Labelled], trained_until: int = 0) -> dict[str, PlatformModel]:
-    """One model per platform that has seen at least MIN_TITLES items reach the top 10."""
+    """One model per platform that has seen at least MIN_TITLES items reach the top 10.
+
+    ``CANDIDATES`` are compared by cross-validation on the training history (folds by
+    title, so no title judges itself): each one's title-level out-of-fold flags at its
+    operating threshold (``choose_threshold``), ranked by ``_merit``; the winner is refitted
+    on the whole history with that threshold."""
     import numpy as np
 
     models: dict[str, PlatformModel] = {}
@@ -430,24 +614,33 @@ def train(labelled: Mapping[str, Labelled], trained_until: int = 0) -> dict[str,
         # every title weighs the same: a title that idles at rank 45 all day would otherwise
         # outvote the early minutes of the climbers, which are what a flag must catch
         w = np.asarray([1.0 / counts[k] for k in lab.keys])
-        oof = np.zeros(len(y10))
-        for f in range(3):
-            test = folds == f
-            if test.all() or not test.any() or len(set(y10[~test])) < 2:
-                oof[test] = y10[~test].mean() if (~test).any() else 0.0
-                continue
-            oof[test] = _fit(x[~test], y10[~test], weight=w[~test]).predict(x[test], num_threads=1)
-        threshold = choose_threshold(lab.keys, oof.tolist(), reached)
-        y3 = np.asarray(lab.top3)
-        top3 = _fit(x, y3) if 0 < y3.sum() < len(y3) else None
         minutes = np.asarray(lab.minutes)
+        scored = []
+        for cand in CANDIDATES:
+            oof = np.zeros(len(y10))
+            for f in range(FOLDS):
+                test = folds == f
+                if test.all() or not test.any() or len(set(y10[~test])) < 2:
+                    oof[test] = y10[~test].mean() if (~test).any() else 0.0
+                    continue
+                train_keys = [k for k, t in zip(lab.keys, test) if not t]
+                fitted = _fit(x[~test], y10[~test], weight=w[~test], keys=train_keys, params=cand)
+                oof[test] = fitted.predict(x[test], num_threads=1)
+            op = choose_threshold(lab.keys, oof.tolist(), reached, minutes.tolist())
+            scored.append((op, cand))
+        op, cand = max(scored, key=lambda sc: _merit(sc[0]))
+        y3 = np.asarray(lab.top3)
+        base = {k: v for k, v in cand.items() if k != "hard"}
+        top3 = _fit(x, y3, params=base) if 0 < y3.sum() < len(y3) else None
         pos = ~np.isnan(minutes)
         eta = (
-            _fit(x[pos], np.log1p(minutes[pos]), "regression") if pos.sum() >= MIN_TITLES else None
+            _fit(x[pos], np.log1p(minutes[pos]), "regression", params=base)
+            if pos.sum() >= MIN_TITLES
+            else None
         )
         models[platform] = PlatformModel(
-            threshold=threshold,
-            top10=_fit(x, y10, weight=w),
+            threshold=op.threshold,
+            top10=_fit(x, y10, weight=w, keys=lab.keys, params=cand),
             top3=top3,
             eta=eta,
             growth_q=_quantiles(x[:, GROWTH]),
@@ -455,11 +648,13 @@ def train(labelled: Mapping[str, Labelled], trained_until: int = 0) -> dict[str,
             titles=len(reached),
             reached=n_reached,
             trained_until=trained_until,
+            chosen={"params": dict(cand), "cv": op.as_dict()},
         )
     return models
 
 
-PER_TITLE = 30  # sightings a title contributes to training at most, spread over its life
+CENSOR = 3600  # seconds before the end of history in which a still-listed item is unlabelled
+PER_TITLE = 100  # sightings a title contributes to training at most, spread over its life
 
 
 def _quantiles(values: Any) -> list[float]:

@@ -233,19 +233,22 @@ class EventStore:
                 out[eid].append((plat, at, rank, heat))
         return out
 
-    def last_seen_before(self, event_ids: Sequence[int], at: int) -> dict[int, int]:
-        """Each event's latest sighting strictly before ``at`` (events never seen: absent)."""
-        out: dict[int, int] = {}
+    def event_spans(
+        self, event_ids: Sequence[int], at: int
+    ) -> dict[int, dict[str, tuple[int, int, int | None]]]:
+        """Per event, per platform: (first sighting, last sighting, best rank) strictly before
+        ``at``, over the whole stored history (follow-ups of events the engine forgot)."""
+        out: dict[int, dict[str, tuple[int, int, int | None]]] = {}
         for chunk in chunks(list(event_ids), 500):
             marks = ",".join("?" * len(chunk))
-            for eid, last in self.conn.execute(
-                "SELECT i.event_id, MAX(o.observed_at) FROM observations o JOIN items i ON "
-                f"i.id = o.item_id WHERE i.event_id IN ({marks}) AND o.observed_at < ? "
-                "GROUP BY i.event_id",
+            for eid, plat, first, last, best in self.conn.execute(
+                "SELECT i.event_id, i.platform, MIN(o.observed_at), MAX(o.observed_at), "
+                "MIN(o.rank) FROM observations o JOIN items i ON i.id = o.item_id "
+                f"WHERE i.event_id IN ({marks}) AND o.observed_at < ? "
+                "GROUP BY i.event_id, i.platform",
                 [*chunk, at],
             ):
-                if last is not None:
-                    out[eid] = last
+                out.setdefault(eid, {})[plat] = (first, last, best)
         return out
 
     def snapshot_rows(self, since: int) -> Iterator[tuple]:

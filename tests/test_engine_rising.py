@@ -1,0 +1,119 @@
+"""The engine's side of the rising detector: the daily training in a child process (same
+model as in-process, the daemon keeps its old model when the child fails, a model made for
+other features is replaced at the next check), and follow-ups of events the engine forgot,
+judged from the store."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+import pytest
+
+from hotspot import engine as engine_mod
+from hotspot.engine import RISING_META, Engine
+from hotspot.models import RawItem
+from hotspot.storage.store import Store
+from tests.rising_data import snapshots
+
+T0 = int(datetime(2024, 5, 1, 8, 0, tzinfo=UTC).timestamp())
+
+
+def poll(engine, platform, at, *rows, trends=True):
+    items = [RawItem(title=t, url=None, rank=r, heat=h) for t, r, h in rows]
+    return engine.ingest(
+        platform, platform, items, datetime.fromtimestamp(at, UTC), with_trends=trends
+    )
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """A store holding two synthetic days of a 20-long list polled every 10 minutes."""
+    path = tmp_path_factory.mktemp("rising") / "h.db"
+    store = Store(path)
+    engine = Engine(store, [], verticals=[])
+    last = 0
+    with store.transaction():
+        for at, rows in snapshots(days=2, poll_min=10):
+            items = [RawItem(title=t, url=None, rank=r, heat=h) for r, t, h in rows]
+            engine.ingest("weibo", "weibo", items, at, with_trends=False)
+            last = int(at.timestamp())
+    store.close()
+    return path, last + 1
+
+
+def test_training_in_a_child_gives_the_in_process_model(history, tmp_path):
+    path, at = history
+    store = Store(path)
+    here = Engine(store, [], verticals=[])
+    with store.transaction():
+        in_process = here.retrain(at)
+    stored_here = json.loads(store.meta(RISING_META))
+    child = Engine(store, [], verticals=[])
+    models = child.retrain(at, child=True)
+    assert set(models) == set(in_process) == {"weibo"}
+    assert json.loads(store.meta(RISING_META)) == stored_here  # byte for byte the same model
+    assert store.meta("rising_trained_at") == str(at)
+    assert child.models["weibo"].threshold == in_process["weibo"].threshold
+    assert child.trained_at == at
+    store.close()
+
+
+def test_a_failed_child_keeps_the_old_model(history, monkeypatch, caplog):
+    path, at = history
+    store = Store(path)
+    engine = Engine(store, [], verticals=[])
+    before = store.meta(RISING_META)
+    old = engine.models
+    monkeypatch.setattr(engine_mod, "TRAIN_TIMEOUT", 0.001)  # the child never finishes
+    with caplog.at_level(logging.ERROR, logger="hotspot.engine"):
+        assert engine.retrain(at + 86400, child=True) is old
+    assert "keeping the old model" in caplog.text
+    assert store.meta(RISING_META) == before and engine.trained_at != at + 86400
+    store.close()
+
+
+def test_a_model_made_for_other_features_is_replaced_at_the_next_check(tmp_path):
+    store = Store(tmp_path / "h.db")
+    stale = {"platforms": {"weibo": {"features": ["rank", "heat"], "threshold": 0.5}}}
+    with store.transaction():
+        store.set_meta(RISING_META, json.dumps(stale))
+        store.set_meta("rising_trained_at", str(T0))
+    engine = Engine(store, [], verticals=[])
+    assert engine.models == {}  # not used: the percentile rule stands in
+    assert engine.maybe_retrain(T0 + 3600)  # well before a day has passed
+    assert json.loads(store.meta(RISING_META)) == {"platforms": {}}  # no history yet
+    assert not engine.maybe_retrain(T0 + 7200)  # and not again until the day is over
+
+
+def _forgotten(tmp_path):
+    store = Store(tmp_path / "h.db")
+    engine = Engine(store, [], verticals=[])
+    poll(engine, "weibo", T0, ("台风摩羯登陆海南", 20, 5_000))
+    poll(engine, "weibo", T0 + 120, ("台风摩羯登陆海南", 8, 6_000))
+    poll(engine, "weibo", T0 + 7 * 3600, ("另一条新闻上榜了", 30, 1_000))  # the engine forgets
+    (event,) = store.events(search="台风", limit=5)
+    assert event["id"] not in engine.tracks
+    return store, engine, event["id"]
+
+
+def test_a_forgotten_story_on_a_new_platform_is_a_follow_up(tmp_path):
+    store, engine, event_id = _forgotten(tmp_path)
+    back = poll(engine, "baidu", T0 + 8 * 3600, ("台风摩羯登陆海南", 12, 90_000))
+    assert back.follow_ups == [event_id]
+    assert store.event(event_id)["follow_up_why"] == "新平台：百度"
+
+
+def test_a_forgotten_story_at_a_new_top_3_peak_is_a_follow_up(tmp_path):
+    store, engine, event_id = _forgotten(tmp_path)
+    back = poll(engine, "weibo", T0 + 8 * 3600, ("台风摩羯登陆海南", 2, 90_000))
+    assert back.follow_ups == [event_id]
+    assert store.event(event_id)["follow_up_why"] == "创新高：第 2 名"
+
+
+def test_a_forgotten_story_back_below_its_best_is_no_follow_up(tmp_path):
+    store, engine, event_id = _forgotten(tmp_path)
+    back = poll(engine, "weibo", T0 + 8 * 3600, ("台风摩羯登陆海南", 9, 7_000))
+    assert back.follow_ups == []
+    assert store.event(event_id)["follow_up_at"] is None
