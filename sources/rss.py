@@ -176,7 +176,9 @@ class RssFeed(Source):
             )
         except RecursionError:
             raise self.parse_error(f"feed from {fetched.url} is nested too deeply") from None
-        except (ValueError, TypeError) as exc:  # feedparser's loose parser on NULs and such
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            # feedparser's loose parser on NULs, or on markup spliced into a link
+            # (``<link>…</item>…</link>`` raised KeyError 'links' from inside feedparser)
             raise self.parse_error(f"feed from {fetched.url} cannot be read: {exc}") from None
         problem = parsed.get("bozo_exception")
         if not isinstance(problem, MISDECODED):

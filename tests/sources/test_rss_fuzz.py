@@ -7,6 +7,7 @@ import functools
 import random
 from pathlib import Path
 
+import pytest
 from hotspot.sources.rss import RssFeed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -166,3 +167,17 @@ def test_feed_is_not_a_file_name():
     # random bytes that happen to be an existing path must not be opened
     check(b"/etc/hostname")
     check(random.Random(1).randbytes(8) + b"/../etc/passwd")
+
+
+def test_item_end_spliced_into_a_link_is_a_parse_error_not_a_crash():
+    # found by test_markup_spliced_in_and_items_shuffled: feedparser's loose parser raised
+    # KeyError('links') from its own code on this; the source must answer with a ParseError
+    body = (
+        b"  <channel>\n  <item>  <language>zh-cn</language>\n"
+        b"      <link>http://36kr.com/p/</item>placeholder.html</link>"
+    )
+    check(body)
+    with pytest.raises(ParseError, match="cannot be read|not an RSS"):
+        RssFeed("feed", url="http://127.0.0.1/feed").parse(
+            Fetched(source="feed", url="http://127.0.0.1/feed", content=body, headers={})
+        )
