@@ -73,6 +73,7 @@ def digest_sizes() -> list[dict]:
     text = (
         '[hotspot]\ndatabase = "x.db"\n[smtp]\nhost = "127.0.0.1"\nfrom = "h@example.com"\n'
         '[[accounts]]\nname = "美食组"\ndigest_to = ["ops@example.com"]\ndigest_at = "08:30"\n'
+        '[[accounts.themes]]\nname = "美食"\nkeywords = ["烧烤"]\n'
     )
     config = parse_config(tomllib.loads(text), Path("/tmp/x.toml"))
     out = []
