@@ -27,6 +27,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from hotspot.config import Config, SourceConfig
@@ -311,6 +312,9 @@ class Poller:
                         name,
                         src.platform,
                         f.items,
+                        # the poller's one clock (injected in tests and replays) stamps what
+                        # it observed, so trends and forgetting follow the same time
+                        observed_at=datetime.fromtimestamp(now, UTC),
                         keyed=getattr(src, "keyed", False),
                         max_age=sc.max_age,
                         # first poll: every undated entry is backlog; later, those seen by then
