@@ -110,7 +110,6 @@ def test_sensitive_alert_is_marked_and_strong_ones_get_angles(browser, workspace
         By.CSS_SELECTOR, ".angles li"
     )
     assert angles and all(a.text.startswith("角度：") for a in angles)
-    shot(browser, "workspace-angles")
 
 
 def test_clicking_irrelevant_removes_the_alert(browser, workspace):
