@@ -103,8 +103,10 @@ def alerts_list(obj: Context, account, theme, since, min_score, limit, show_all,
         limit=limit,
         include_irrelevant=show_all,
     )
-    from hotspot.web.views import alert_row  # one row shape for the CLI, workspace and MCP
+    # one row shape for the CLI, workspace and MCP; the 慎借势 mark as the digest sets it
+    from hotspot.web.views import CATEGORY_LABEL, alert_row, mark_alerts
 
+    mark_alerts(store, obj.config(), rows)
     out = [alert_row(r, tz) for r in rows]
     if not rows and fmt == "table":
         click.echo(empty_alerts_reason(obj.config(), account, theme, since))
@@ -112,6 +114,11 @@ def alerts_list(obj: Context, account, theme, since, min_score, limit, show_all,
     if fmt == "table":
         now = time.time()
         for o, r in zip(out, rows):
+            if s := o["sensitive"]:
+                label = _(CATEGORY_LABEL[s["category"]]) if s["category"] in CATEGORY_LABEL else ""
+                o["title"] = _("⚠ {label}: {title}").format(
+                    label=label or s["label"], title=o["title"]
+                )
             o["created"] = display.table_time(r["created_at"], tz, now)
             o["matched"] = ",".join(r["terms"][:4])
             o["where"] = ",".join(r["platforms"]) or r["platform"]
@@ -148,7 +155,12 @@ def alerts_show(obj: Context, alert_id: int, fmt: str) -> None:
     history = store.item_history(a["item_id"])
     appearances = store.event_items(a["event_id"])
     feedback = store.feedback_for_alert(alert_id)
+    from hotspot.web.views import mark_alerts, mark_text, sensitive_field
+
+    mark_alerts(store, obj.config(), [a])
+    sensitive = sensitive_field(a.pop("sensitive", None))
     if fmt == "json":
+        a["sensitive"] = sensitive
         a["feedback"] = [{**f, "at": iso(f["at"], tz)} for f in feedback]
         a["created_at"] = iso(a["created_at"], tz)
         a["history"] = [{**h, "observed_at": iso(h["observed_at"], tz)} for h in history]
@@ -166,6 +178,13 @@ def alerts_show(obj: Context, alert_id: int, fmt: str) -> None:
         )
     )
     click.echo(_("title:    {title}").format(title=clean_text(a["title"])))
+    if sensitive:
+        click.echo(
+            _("{mark} (evidence: {terms})").format(
+                mark=mark_text(sensitive, i18n.translations(i18n.current())),
+                terms="、".join(clean_text(t) for t in sensitive["terms"]),
+            )
+        )
     click.echo(_("url:      {url}").format(url=a["url"] or "-"))
     click.echo(
         _("source:   {source} ({platform})  category: {category}").format(

@@ -88,7 +88,8 @@ def build_server(config_path: Path, config: Config, clock=time.time) -> MCPServe
     ) -> str:
         """Alerts (hotspots that matched an account's theme), newest first, as JSON: id,
         account, theme, score, title, url, platforms, rank, best_rank, heat, state, terms,
-        verdict, created_at. ``since`` is a duration such as 2h, 24h, 7d. Alerts marked
+        verdict, created_at, sensitive (null, or {category, label, terms} for a story not
+        to ride for marketing: 慎借势). ``since`` is a duration such as 2h, 24h, 7d. Alerts marked
         irrelevant are left out unless include_irrelevant."""
         if account and config.account(account) is None:
             raise InputError(
@@ -96,16 +97,19 @@ def build_server(config_path: Path, config: Config, clock=time.time) -> MCPServe
                     account=account, path=config.path
                 )
             )
-        rows = read(
-            lambda s: s.alerts(
+
+        def marked(s: Any) -> list[dict[str, Any]]:
+            rows = s.alerts(
                 account=account,
                 theme=theme,
                 since=_since(since, clock()),
                 limit=max(1, min(limit, 500)),
                 include_irrelevant=include_irrelevant,
             )
-        )
-        return _dump([views.alert_row(r, tz) for r in rows])
+            views.mark_alerts(s, config, rows)  # the 慎借势 mark, as in the digest
+            return rows
+
+        return _dump([views.alert_row(r, tz) for r in read(marked)])
 
     @server.tool()
     @_guarded

@@ -40,6 +40,16 @@ STATE_LABEL = {
     "fading": _l("fading"),
     "gone": _l("off the list"),
 }
+#: the sensitivity gate's categories as shown (zh-CN: the lexicon's labels, 灾害事故 …)
+CATEGORY_LABEL = {
+    "disaster": _l("disaster or accident"),
+    "death": _l("death or casualties"),
+    "crime": _l("crime"),
+    "health_scare": _l("health scare"),
+    "politics": _l("politics"),
+    "military_conflict": _l("military conflict"),
+    "social_conflict": _l("social conflict"),
+}
 VERDICT_LABEL = {"useful": _l("useful"), "irrelevant": _l("irrelevant"), "chased": _l("chased")}
 EN = gettext.NullTranslations()  # what a page speaks when no language is given
 
@@ -82,9 +92,42 @@ def safe_url(url: str | None) -> str | None:
     return url if url.strip().lower().startswith(("http://", "https://")) else None
 
 
+# -- the sensitivity mark (慎借势) -------------------------------------------------------------
+def mark_alerts(store: Store, config: Config, rows: Sequence[dict[str, Any]]) -> None:
+    """Set ``row["sensitive"]`` on alert rows as the digest and pushes do
+    (``planning.desk.mark_sensitive``: each account's ``sensitivity`` mode, the store's learned
+    terms and word model, the event's other titles). Needs no jieba."""
+    from hotspot.planning.desk import mark_sensitive
+
+    mark_sensitive(rows, config.accounts, store=store)
+
+
+def sensitive_field(verdict: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The ``sensitive`` field of the JSON rows: ``{category, label, terms}`` or null. The
+    label is the lexicon's (灾害事故), the same in every language, as in the digest."""
+    if not verdict:
+        return None
+    return {
+        "category": verdict["category"],
+        "label": verdict["label"],
+        "terms": list(verdict["terms"]),
+    }
+
+
+def mark_text(verdict: Mapping[str, Any] | None, t: gettext.NullTranslations = EN) -> str:
+    """ "⚠ 慎借势：灾害事故" (en "⚠ Handle with care: disaster or accident"); "" when not
+    sensitive."""
+    if not verdict:
+        return ""
+    cat = verdict.get("category")
+    label = t.gettext(CATEGORY_LABEL[cat]) if cat in CATEGORY_LABEL else verdict.get("label")
+    return t.gettext("⚠ Handle with care: {label}").format(label=label)
+
+
 # -- the shapes shared with --format json and MCP -------------------------------------------
 def alert_row(r: Mapping[str, Any], tz: ZoneInfo) -> dict[str, Any]:
-    """The fields of ``hotspot alerts list --format json``."""
+    """The fields of ``hotspot alerts list --format json``; ``sensitive`` is read from the
+    row's mark (``mark_alerts``), null when the row was not marked or is not sensitive."""
     return {
         "id": r["id"],
         "account": r["account"],
@@ -104,6 +147,7 @@ def alert_row(r: Mapping[str, Any], tz: ZoneInfo) -> dict[str, Any]:
         "created_at": iso(r["created_at"], tz),
         "terms": r["terms"],
         "verdict": r["verdict"],
+        "sensitive": sensitive_field(r.get("sensitive")),
     }
 
 
@@ -193,6 +237,7 @@ def today(
         rows = [r for r in rows if platform in (r["platforms"] or [r["platform"]])]
     if state:
         rows = [r for r in rows if (r["state"] or "new") == state]
+    mark_alerts(store, config, rows)
     firsts = _event_first_seen(store, [r["event_id"] for r in rows])
     entries: list[dict[str, Any]] = []
     for r in rows:
@@ -210,8 +255,12 @@ def today(
                 "first_seen_ago": ago(first, now, t),
                 "first_seen": local(first, config.tz),
                 "url": safe_url(r["url"]),
+                "mark": mark_text(r.get("sensitive"), t),
+                "angles": [],
             }
         )
+    for e in _top(entries):
+        e["angles"] = alert_angles(config, e["row"], now)
     by_theme: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for e in entries:
         by_theme.setdefault((e["row"]["account"], e["row"]["theme"]), []).append(e)
@@ -230,6 +279,47 @@ def today(
 
 def _rank_key(e: Mapping[str, Any]) -> tuple[float, int]:
     return (-e["weight"], e["row"]["id"])
+
+
+def _top(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The top alerts as the digest picks them for angles: by weight, one per event, never a
+    sensitive one, ``digest.TOP_EVENTS`` of them."""
+    from hotspot.delivery.digest import TOP_EVENTS
+
+    out: list[dict[str, Any]] = []
+    events: set[Any] = set()
+    for e in sorted(entries, key=_rank_key):
+        r = e["row"]
+        key = r.get("event_id") or ("a", r["id"])
+        if r.get("sensitive") or key in events:
+            continue
+        events.add(key)
+        out.append(e)
+        if len(out) == TOP_EVENTS:
+            break
+    return out
+
+
+def alert_angles(config: Config, row: Mapping[str, Any], now: float) -> list[dict[str, Any]]:
+    """The content angles (九宫格) the digest shows for one alert row (with ``explanation``
+    and ``event_terms``, as ``Store.alerts`` reads it): its story × the account's audience
+    and pillars, its vertical's templates and the hot calendar nodes inside the account's
+    lead time. None for a sensitive alert (marked by ``mark_alerts``)."""
+    if row.get("sensitive"):
+        return []
+    from hotspot.delivery.planning_sections import ANGLE_NODE_HEAT, CALENDAR_HORIZON
+    from hotspot.planning.calendar import load_nodes, upcoming, within_lead
+    from hotspot.planning.desk import angles_for
+
+    account = config.account(row["account"])
+    lead = account.calendar_lead if account else 7 * 86400.0
+    day = dt.datetime.fromtimestamp(now, config.tz).date()
+    nodes = [
+        (o.name, o.node.angles)
+        for o in upcoming(load_nodes(config.calendar, row["account"]), day, CALENDAR_HORIZON)
+        if within_lead(o, day, lead) and o.node.heat >= ANGLE_NODE_HEAT
+    ]
+    return [a.as_dict() for a in angles_for(row, account, nodes)]
 
 
 def _event_first_seen(store: Store, event_ids: Sequence[int | None]) -> dict[int, int]:
@@ -271,6 +361,10 @@ def event_page(
         for it in e["appearances"]
     ]
     alerts = alerts_of_event(store, event_id)
+    mark_alerts(store, config, alerts)
+    for a in alerts:
+        a["mark"] = mark_text(a.get("sensitive"), t)
+        a["angles"] = alert_angles(config, a, now)
     return {
         "event": e,
         "state_label": state_label(e.get("state"), t),
@@ -319,8 +413,22 @@ def search(
     if not query.strip():
         return []
     rows = store.hotspots(search=query.strip(), platform=platform or None, limit=100)
+    _mark_hotspots(store, config, rows)
     for r in rows:
+        r["mark"] = mark_text(r["sensitive"], t)
         r["safe_url"] = safe_url(r["url"])
         r["last_seen_local"] = local(r["last_seen"], config.tz, "%Y-%m-%d %H:%M")
         r["last_seen_ago"] = ago(r["last_seen"], now, t)
     return rows
+
+
+def _mark_hotspots(store: Store, config: Config, rows: Sequence[dict[str, Any]]) -> None:
+    """A hotspot belongs to no account: marked by the ``normal`` mode, ``strict`` when every
+    account asks for it, never when every account has the gate ``off``."""
+    from hotspot.planning.desk import classifier_for, verdict_dict
+
+    modes = {a.sensitivity for a in config.accounts} or {"normal"}
+    mode = "strict" if modes == {"strict"} else "off" if modes == {"off"} else "normal"
+    classifier = classifier_for(store) if mode != "off" else None
+    for r in rows:
+        r["sensitive"] = verdict_dict(r, mode, classifier) if classifier else None

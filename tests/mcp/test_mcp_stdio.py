@@ -12,7 +12,7 @@ import sys
 import anyio
 import pytest
 
-from tests.web.conftest import alerts_json, hotspot
+from tests.web.conftest import SENSITIVE_TITLE, alerts_json, hotspot
 
 mcp = pytest.importorskip("mcp", reason="the mcp SDK is not installed")
 
@@ -73,6 +73,10 @@ def test_mcp_tools_over_stdio(workspace_db):
     assert [a["id"] for a in alerts] == [r["id"] for r in cli_same]
     assert alerts[0].keys() == cli_same[0].keys()
     assert alerts == cli_same
+    # the 慎借势 mark, as the CLI and the digest give it
+    risky = [a for a in alerts if a["sensitive"]]
+    assert [a["title"] for a in risky] == [SENSITIVE_TITLE], risky
+    assert risky[0]["sensitive"]["category"] == "disaster" and risky[0]["sensitive"]["terms"]
 
     event = json.loads(_text(got["event"]))
     assert event["id"] == target["event_id"]

@@ -24,6 +24,8 @@ import pytest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 XSS_TITLE = "<img src=x onerror=alert(1)>春晚彩排花絮"
+# a story the sensitivity gate marks (慎借势：灾害事故): still an alert, marked on every page
+SENSITIVE_TITLE = "春晚舞台搭建事故致2名工人遇难"
 HOSTILE = {
     "code": 200,
     "data": [
@@ -52,7 +54,9 @@ def _weibo(poll: int) -> dict:
 
 
 def _dailyhot(poll: int) -> dict:
+    """The recorded DailyHot list, plus one sensitive story written here."""
     data = json.loads((FIXTURES / "jsonlist" / "dailyhot.json").read_text("utf-8"))
+    data["data"].append({"id": "s1", "title": SENSITIVE_TITLE, "hot": 930000})
     for r in data["data"]:
         if isinstance(r.get("hot"), int):
             r["hot"] = int(r["hot"] * (1 + 0.5 * poll))
@@ -123,6 +127,7 @@ def write_config(folder: Path, base: str, extra: str = "") -> Path:
 
         [[accounts]]
         name = "娱乐号"
+        audience = ["学生党", "上班族"]
         [[accounts.themes]]
         name = "影视"
         keywords = ["春晚", "哪吒", "庆余年", "票房", "节目单"]

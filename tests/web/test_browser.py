@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.web.conftest import XSS_TITLE, alerts_json, free_port, hotspot
+from tests.web.conftest import SENSITIVE_TITLE, XSS_TITLE, alerts_json, free_port, hotspot
 
 pytest.importorskip("selenium", reason="selenium is not installed")
 from selenium.common.exceptions import NoAlertPresentException
@@ -72,6 +72,44 @@ def test_event_page_draws_its_chart(browser, workspace):
     why = browser.find_element(By.ID, f"alert-{row['id']}")
     assert "春晚" in why.text and why.find_elements(By.CSS_SELECTOR, "button.fb-irrelevant")
     shot(browser, "workspace-event")
+
+
+def test_sensitive_alert_is_marked_and_strong_ones_get_angles(browser, workspace):
+    rows = alerts_json(workspace.config)
+    risky = next(r for r in rows if r["title"] == SENSITIVE_TITLE)
+    assert risky["sensitive"]["category"] == "disaster", risky
+    assert not [r for r in rows if r["sensitive"] and r["title"] != SENSITIVE_TITLE]
+    browser.set_window_size(1100, 1200)
+    browser.get(workspace.url + "/today?account=娱乐号")
+    item = browser.find_element(By.CSS_SELECTOR, f"li[data-alert-id='{risky['id']}']")
+    mark = item.find_element(By.CSS_SELECTOR, ".sensitive")
+    assert mark.is_displayed() and mark.text == "⚠ 慎借势：灾害事故"
+    assert not item.find_elements(By.CSS_SELECTOR, ".angles")  # never how to ride it
+    # only the sensitive alert is marked; the strongest harmless one shows its angles
+    assert len(browser.find_elements(By.CSS_SELECTOR, "li.alert .sensitive")) == 1
+    lists = browser.find_elements(By.CSS_SELECTOR, "li.alert .angles")
+    assert lists and all(a.is_displayed() for a in lists)
+    first = lists[0].find_elements(By.TAG_NAME, "li")
+    assert first and all(x.text.startswith("角度：") and "→" in x.text for x in first)
+    top = browser.find_element(By.CSS_SELECTOR, "li.alert:has(.angles)")
+    assert top.get_attribute("data-alert-id") != str(risky["id"])
+    # the event page marks it as well, with its evidence, and the search page marks the item
+    browser.get(f"{workspace.url}/event/{risky['event_id']}")
+    why = browser.find_element(By.ID, f"alert-{risky['id']}")
+    assert why.find_element(By.CSS_SELECTOR, ".sensitive").text == "⚠ 慎借势：灾害事故"
+    assert all(t in why.text for t in risky["sensitive"]["terms"]) and "不宜借势营销" in why.text
+    browser.get(workspace.url + "/search?q=搭建事故")
+    (hit,) = browser.find_elements(By.CSS_SELECTOR, "ul.items li")
+    assert hit.find_element(By.CSS_SELECTOR, ".sensitive").is_displayed()
+    browser.get(workspace.url + "/search?q=节目单")
+    assert not browser.find_elements(By.CSS_SELECTOR, "ul.items li .sensitive")
+    # a harmless alert's event page shows its angles
+    strong = next(r for r in rows if r["title"] == "春晚节目单公布")
+    browser.get(f"{workspace.url}/event/{strong['event_id']}")
+    angles = browser.find_element(By.ID, f"alert-{strong['id']}").find_elements(
+        By.CSS_SELECTOR, ".angles li"
+    )
+    assert angles and all(a.text.startswith("角度：") for a in angles)
 
 
 def test_clicking_irrelevant_removes_the_alert(browser, workspace):
