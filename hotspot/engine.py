@@ -669,7 +669,23 @@ def train_from_store(store: Store, at: int) -> dict[str, rising.PlatformModel]:
         for s in tracker.snapshot(key[0], key[1], batch):
             labeller.add(s)
     del tracker
-    return rising.train(labeller.out, trained_until=at)
+    return rising.train(labeller.out, trained_until=at, previous=stored_choices(store))
+
+
+def stored_choices(store: Store) -> dict[str, dict]:
+    """platform -> the ``chosen`` of the stored model (which candidate the last weekly
+    cross-validation picked, and when: ``rising.train`` keeps it for a week), read from the
+    meta JSON without building boosters; {} when there is none or it is unreadable or made
+    for other features."""
+    try:
+        stored = json.loads(store.meta(RISING_META) or "{}").get("platforms", {})
+        return {
+            p: dict(m.get("chosen") or {})
+            for p, m in stored.items()
+            if m.get("features") == list(rising.FEATURES)
+        }
+    except (ValueError, AttributeError, TypeError):
+        return {}
 
 
 def _new_peak(rank: int | None, best: int | None) -> bool:
