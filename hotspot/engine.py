@@ -193,6 +193,7 @@ class Engine:
         self.tracks: dict[int, trends.Track] = {}
         self.tracker = rising.Tracker()
         self.models = load_rising_models(store)
+        self._models_raw = store.meta(RISING_META)  # what ``models`` was parsed from
         self.trained_at = int(store.meta("rising_trained_at") or 0)
         self._forgot_at = 0
         self.sample: trends.BaselineSample | None = None  # see follow_baseline
@@ -222,7 +223,9 @@ class Engine:
         self.themes, self.learned = themes, learned
         self._matched = set()  # a new matcher generation looks at every item again
         self.baseline = load_baseline(self.store)
-        self.models = load_rising_models(self.store)
+        if self.store.meta(RISING_META) != self._models_raw:  # parsing boosters costs
+            self.models = load_rising_models(self.store)
+            self._models_raw = self.store.meta(RISING_META)
         self._epochs = None
 
     def _refresh_epochs(self) -> dict[tuple[str, str], int]:
@@ -602,7 +605,7 @@ class Engine:
             self.store.set_meta(RISING_META, raw)
             self.store.set_meta("rising_trained_at", str(at))
         self.trained_at = at
-        self.models = models
+        self.models, self._models_raw = models, raw
         log.info(
             "rising detector trained until %d: %s",
             at,
