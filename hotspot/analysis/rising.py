@@ -475,9 +475,10 @@ def _fit(
     weight: Any = None,
     keys: Sequence[str] | None = None,
     params: Mapping[str, Any] | None = None,
+    first: Any = None,
 ) -> Any:
     """One booster. With ``params["hard"] > 0`` and the sightings' ``keys``, a second pass
-    moves ``HARD_MIX`` of each never-reaching title's weight onto its sightings the first
+    (after ``first``, the first pass when it is already fitted on these rows) moves ``HARD_MIX`` of each never-reaching title's weight onto its sightings the first
     pass found most alarming (a softmax of the chance with that temperature): a title is
     flagged at its *highest* chance, so those moments, not its quiet hours, make the false
     flags (multiple-instance learning, in its simplest form)."""
@@ -490,8 +491,12 @@ def _fit(
     if drop:  # a constant column is never split on, so the booster ignores it when scoring
         rows = np.array(rows, dtype=np.float64)
         rows[:, [FEATURES.index(n) for n in drop]] = 0.0
-    data = lgb.Dataset(rows, label=y, weight=weight, categorical_feature=[TAG])
-    model = lgb.train(p, data, ROUNDS)
+    if first is not None:
+        model = first
+    else:
+        model = lgb.train(
+            p, lgb.Dataset(rows, label=y, weight=weight, categorical_feature=[TAG]), ROUNDS
+        )
     if not hard or keys is None or weight is None or objective != "binary":
         return model
     e = np.exp(hard * np.asarray(model.predict(rows, num_threads=1)))
@@ -642,6 +647,9 @@ def train(
         w = np.asarray([1.0 / counts[k] for k in lab.keys])
         minutes = np.asarray(lab.minutes)
         scored = []
+        # a hard-negative candidate's first pass is the plain candidate of the same trees
+        # and columns, fitted on the same fold (LightGBM is seeded): fitted once
+        plain: dict[tuple, Any] = {}
         kept = reusable_choice((previous or {}).get(platform), trained_until)
         chosen_at = trained_until if kept is None else int((previous or {})[platform]["chosen_at"])
         for i, cand in enumerate(CANDIDATES):
@@ -654,7 +662,17 @@ def train(
                     oof[test] = y10[~test].mean() if (~test).any() else 0.0
                     continue
                 train_keys = [k for k, t in zip(lab.keys, test) if not t]
-                fitted = _fit(x[~test], y10[~test], weight=w[~test], keys=train_keys, params=cand)
+                shape = (f, *sorted((k, v) for k, v in cand.items() if k != "hard"))
+                fitted = _fit(
+                    x[~test],
+                    y10[~test],
+                    weight=w[~test],
+                    keys=train_keys,
+                    params=cand,
+                    first=plain.get(shape) if cand.get("hard") else None,
+                )
+                if not cand.get("hard"):
+                    plain[shape] = fitted
                 oof[test] = fitted.predict(x[test], num_threads=1)
             op = choose_threshold(lab.keys, oof.tolist(), reached, minutes.tolist())
             scored.append((op, i, cand))
