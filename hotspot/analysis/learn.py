@@ -144,7 +144,7 @@ def _lexicon_matcher(verticals: Sequence[Vertical]) -> tuple[Matcher, dict]:
 def _parts(known: Iterable[str]) -> set[str]:
     """The heads (2 characters or more) and tails of every name of 3 characters or more,
     the name itself left out."""
-    parts = set()
+    parts: set[str] = set()
     for k in known:
         if len(k) >= 3:
             parts.update(k[:i] for i in range(2, len(k)))
