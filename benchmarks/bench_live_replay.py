@@ -13,7 +13,9 @@ Target:     >= 5x that: 6,000 entries/s. Issue 16 reached it (6,100-6,500/s on t
             2-core machine, main beside it 3,300/s: the ingest's per-entry reads come from the
             writer's memory, an unchanged hourly relearn keeps the matcher, the relearns of
             one import share the lexicon matcher); entity learning in the hourly relearn
-            then brought it back to about 4,500/s (README "Performance").
+            then brought it back to about 4,500/s, the detector's daily cross-validation
+            to about 2,100/s; issue 13's speed-up (the choice of candidate kept for a week,
+            shared lexicon postings) to about 4,100/s (README "Performance").
 
     python benchmarks/bench_live_replay.py [--no-learn]
 """

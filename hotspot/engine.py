@@ -193,6 +193,7 @@ class Engine:
         self.tracks: dict[int, trends.Track] = {}
         self.tracker = rising.Tracker()
         self.models = load_rising_models(store)
+        self._models_raw = store.meta(RISING_META)  # what ``models`` was parsed from
         self.trained_at = int(store.meta("rising_trained_at") or 0)
         self._forgot_at = 0
         self.sample: trends.BaselineSample | None = None  # see follow_baseline
@@ -222,7 +223,9 @@ class Engine:
         self.themes, self.learned = themes, learned
         self._matched = set()  # a new matcher generation looks at every item again
         self.baseline = load_baseline(self.store)
-        self.models = load_rising_models(self.store)
+        if self.store.meta(RISING_META) != self._models_raw:  # parsing boosters costs
+            self.models = load_rising_models(self.store)
+            self._models_raw = self.store.meta(RISING_META)
         self._epochs = None
 
     def _refresh_epochs(self) -> dict[tuple[str, str], int]:
@@ -602,7 +605,7 @@ class Engine:
             self.store.set_meta(RISING_META, raw)
             self.store.set_meta("rising_trained_at", str(at))
         self.trained_at = at
-        self.models = models
+        self.models, self._models_raw = models, raw
         log.info(
             "rising detector trained until %d: %s",
             at,
@@ -669,7 +672,23 @@ def train_from_store(store: Store, at: int) -> dict[str, rising.PlatformModel]:
         for s in tracker.snapshot(key[0], key[1], batch):
             labeller.add(s)
     del tracker
-    return rising.train(labeller.out, trained_until=at)
+    return rising.train(labeller.out, trained_until=at, previous=stored_choices(store))
+
+
+def stored_choices(store: Store) -> dict[str, dict]:
+    """platform -> the ``chosen`` of the stored model (which candidate the last weekly
+    cross-validation picked, and when: ``rising.train`` keeps it for a week), read from the
+    meta JSON without building boosters; {} when there is none or it is unreadable or made
+    for other features."""
+    try:
+        stored = json.loads(store.meta(RISING_META) or "{}").get("platforms", {})
+        return {
+            p: dict(m.get("chosen") or {})
+            for p, m in stored.items()
+            if m.get("features") == list(rising.FEATURES)
+        }
+    except (ValueError, AttributeError, TypeError):
+        return {}
 
 
 def _new_peak(rank: int | None, best: int | None) -> bool:

@@ -117,3 +117,15 @@ def test_a_forgotten_story_back_below_its_best_is_no_follow_up(tmp_path):
     back = poll(engine, "weibo", T0 + 8 * 3600, ("台风摩羯登陆海南", 9, 7_000))
     assert back.follow_ups == []
     assert store.event(event_id)["follow_up_at"] is None
+
+
+def test_the_next_daily_training_keeps_the_stored_choice_of_candidate(history, tmp_path):
+    path, at = history
+    store = Store(path)
+    engine = Engine(store, [], verticals=[])
+    with store.transaction():
+        first = engine.retrain(at)["weibo"].chosen
+        assert engine_mod.stored_choices(store) == {"weibo": json.loads(json.dumps(first))}
+        nxt = engine.retrain(at + 86400)["weibo"].chosen
+    assert nxt["chosen_at"] == first["chosen_at"] == at and nxt["index"] == first["index"]
+    store.close()

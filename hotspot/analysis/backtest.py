@@ -184,13 +184,16 @@ def run(
     start = int(train_until.timestamp()) if train_until else (days[1] if len(days) > 1 else None)
     judged = [d for d in days if start is not None and d >= start]
     figures: dict[str, PlatformFigures] = {}
+    models: dict[str, rising.PlatformModel] = {}
     index = 0
     for day in judged:
         end = int((datetime.fromtimestamp(day, tz) + timedelta(days=1, hours=1)).timestamp())
         end = day_start(end)
         while index < len(seq) and seq[index].at < day:
             index += 1
-        models = rising.train(rising.label(seq[:index]), trained_until=day)
+        # as the daemon trains: the candidate chosen by CV is kept for a week
+        previous = {p: m.chosen for p, m in models.items()}
+        models = rising.train(rising.label(seq[:index]), trained_until=day, previous=previous)
         base = trends.learn_baseline(_series_before(seq, day))
         titles = {
             k

@@ -126,6 +126,7 @@ def reuse_lexicon() -> Iterator[None]:
         yield
     finally:
         _LEXICON_MATCHER.clear()
+        _LEXICON_PARTS.clear()
 
 
 def _lexicon_matcher(verticals: Sequence[Vertical]) -> tuple[Matcher, dict]:
@@ -138,6 +139,34 @@ def _lexicon_matcher(verticals: Sequence[Vertical]) -> tuple[Matcher, dict]:
     if _LEXICON_MATCHER:
         _LEXICON_MATCHER[0] = (key, matcher, memo)
     return matcher, memo
+
+
+def _parts(known: Iterable[str]) -> set[str]:
+    """The heads (2 characters or more) and tails of every name of 3 characters or more,
+    the name itself left out."""
+    parts: set[str] = set()
+    for k in known:
+        if len(k) >= 3:
+            parts.update(k[:i] for i in range(2, len(k)))
+            parts.update(k[i:] for i in range(1, len(k) - 1))
+    return parts
+
+
+_LEXICON_PARTS: list = []  # [(verticals, terms, parts)], kept like the lexicon matcher
+
+
+def _lexicon_parts(verticals: Sequence[Vertical]) -> tuple[set[str], set[str]]:
+    """Every lexicon term, and ``_parts`` of them: the same for every relearn of one import
+    (inside ``reuse_lexicon`` built once, 2 s of a live replay's 96 relearns otherwise)."""
+    key = tuple(verticals)
+    for known, terms, parts in _LEXICON_PARTS:
+        if len(known) == len(key) and all(a is b for a, b in zip(known, key)):
+            return terms, parts
+    terms = {t for v in verticals for t in v.terms}
+    parts = _parts(terms)
+    if _LEXICON_MATCHER:  # inside reuse_lexicon
+        _LEXICON_PARTS[:] = [(key, terms, parts)]
+    return terms, parts
 
 
 def _evidence_of(
@@ -298,7 +327,7 @@ def learn_entities(
     if flag is not None:
         flag = _memo(flag)
     base, memo = _lexicon_matcher(verticals)
-    lexicon_terms = {t for v in verticals for t in v.terms}
+    lexicon_terms, lexicon_parts = _lexicon_parts(verticals)
     strong = {
         v.id: {
             t for t, w in v.terms.items() if w >= ENTITY_STRONG and t not in demoted.get(v.id, {})
@@ -341,9 +370,7 @@ def learn_entities(
                 last[(vid, name)] = max(last.get((vid, name), 0.0), s.last_seen)
     # a known name fused with a verb or a neighbour (曝关晓彤, 孙颖莎胜) or a piece of a longer
     # known name (若楠 of 章若楠, 潘展 of 潘展乐) is not a new name
-    known = lexicon_terms | set(units)
-    parts = {k[:i] for k in known if len(k) >= 3 for i in range(2, len(k))}
-    parts |= {k[i:] for k in known if len(k) >= 3 for i in range(1, len(k) - 1)}
+    parts = _parts(k for k in units if k not in lexicon_terms)  # and ``lexicon_parts``
     ref = newest if now is None else now
     out: dict[str, dict[str, float]] = {}
     for (vid, name), got in backed.items():
@@ -356,7 +383,7 @@ def learn_entities(
         if name not in works:  # a work's title in 《》 is a name whatever jieba makes of it
             if flag is not None and not learnable(name, flag(name)):
                 continue
-            if name in parts or _fused(name, lexicon_terms):
+            if name in parts or name in lexicon_parts or _fused(name, lexicon_terms):
                 continue
             if neighbours.fragment(name):
                 continue  # 刘诗 of 刘诗诗, 黄子 of 黄子韬

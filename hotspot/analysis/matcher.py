@@ -252,34 +252,29 @@ class Matcher:
         self._alone: dict[str, dict[str, float]] = {}  # via string -> term -> factor
         self._feedback = learned.feedback
         self._keyword_alone = learned.keyword_alone
+        base = _lexicon_base(self.verticals, learned.demoted)
+        # the lexicon postings are shared with every matcher built on the same verticals and
+        # demotions (an hourly relearn that only changes learned terms reuses them): the
+        # index is a copy of the base's dict, and a term that gets more postings gets its
+        # own list (``_post``), so the base is never changed
+        self._index.update(base.index)
+        self._owned: set[str] = set()
+        self._category, self._person_prior = base.category, base.person_prior
+        self._contested = base.contested
+        resort: set[str] = set()
         for vi, v in enumerate(self.verticals):
-            demoted = learned.demoted.get(v.id, {})
-            via_lexicon, via_learned = f"lexicon:{v.id}", f"learned:{v.id}"  # one string each
+            via_lexicon, via_learned = f"lexicon:{v.id}", f"learned:{v.id}"
             if v.id in learned.alone:
                 self._alone[via_lexicon] = dict(learned.alone[v.id])
-            for term, w in v.terms.items():
-                w *= LEXICON_FACTOR * demoted.get(term, 1.0)
-                self._post(term, (1, (vi,), w, via_lexicon))
             for term, w in learned.terms.get(f"v:{v.id}", {}).items():
                 if term not in v.terms:
+                    if term in base.index:
+                        resort.add(term)
                     self._post(term, (1, (vi,), w, via_learned))
-            for cat in v.categories:
-                self._category.setdefault(cat, []).append(vi)
-            for platform, weight in v.person_prior.items():
-                self._person_prior.setdefault(platform, []).append((vi, weight))
-        # a term one vertical holds weakly and another strongly (苹果: food 0.6, tech 1.0) is,
-        # in the weak vertical, the minority sense: alone it counts for less
-        strong_in: dict[str, set[int]] = {}
-        for vi, v in enumerate(self.verticals):
-            for term, w in v.terms.items():
-                if w >= 0.7:
-                    strong_in.setdefault(term, set()).add(vi)
-        self._contested = {
-            (vi, term)
-            for vi, v in enumerate(self.verticals)
-            for term, w in v.terms.items()
-            if w < 0.7 and strong_in.get(term, set()) - {vi}
-        }
+        # a vertical's postings of a term in vertical order, as if built vertical by vertical
+        # (each vertical has at most one posting per term: lexicon or learned)
+        for term in resort:
+            self._index[term].sort(key=lambda p: p[1][0])
         by_definition: dict[tuple, int] = {}
         shared: dict[tuple[str, float, str], list[int]] = {}  # (term, weight, via) -> defs
         for account, theme in themes:
@@ -356,7 +351,15 @@ class Matcher:
         return [] if ti is None else [self.verticals[i].id for i in self._themes[ti].links]
 
     def _post(self, term: str, posting: tuple[int, tuple[int, ...], float, str]) -> None:
-        self._index.setdefault(term, []).append(posting)
+        postings = self._index.get(term)
+        if postings is None:
+            self._index[term] = [posting]
+            self._owned.add(term)
+        elif term in self._owned:
+            postings.append(posting)
+        else:  # a shared lexicon list: this matcher's own copy
+            self._index[term] = [*postings, posting]
+            self._owned.add(term)
 
     def spans(self, tokens: Sequence[str]) -> list[str]:
         """The runs of 1..MAX_SPAN whole tokens that are index terms, except runs that lie
@@ -570,6 +573,70 @@ class Matcher:
                     damped = self.verticals[fvi].id
         ordered = tuple(sorted(evidence.values(), key=lambda e: -e.weight))
         return round(score, 4), ordered, damped
+
+
+@dataclass(slots=True)
+class _LexiconBase:
+    """What a matcher builds from the verticals and demotions alone (see ``_lexicon_base``)."""
+
+    verticals: tuple[Vertical, ...]
+    demoted: dict[str, dict[str, float]]
+    index: dict[str, list[tuple[int, tuple[int, ...], float, str]]]
+    category: dict[str, list[int]]
+    person_prior: dict[str, list[tuple[int, float]]]
+    contested: set[tuple[int, str]]
+
+
+_BASES: list[_LexiconBase] = []  # the last few, newest last
+BASES_KEPT = 2  # the engine's matcher and the relearn's theme-less lexicon matcher
+
+
+def _lexicon_base(
+    verticals: tuple[Vertical, ...], demoted: Mapping[str, Mapping[str, float]]
+) -> _LexiconBase:
+    """The lexicon postings (35,000 terms with the shipped lexicons), category and person
+    priors and contested terms of these vertical objects under these demotions, built once
+    and shared: a matcher rebuilt after a relearn that changed only learned terms (85 of a
+    live replay's 96 hourly relearns: entity weights fade every hour) costs its themes and
+    learned terms, not the lexicons. Matchers only read the base (``Matcher._post``)."""
+    wanted = {v.id: dict(demoted[v.id]) for v in verticals if demoted.get(v.id)}
+    for base in _BASES:
+        if (
+            len(base.verticals) == len(verticals)
+            and all(a is b for a, b in zip(base.verticals, verticals))
+            and base.demoted == wanted
+        ):
+            return base
+    index: dict[str, list[tuple[int, tuple[int, ...], float, str]]] = {}
+    category: dict[str, list[int]] = {}
+    person_prior: dict[str, list[tuple[int, float]]] = {}
+    for vi, v in enumerate(verticals):
+        down = wanted.get(v.id, {})
+        via_lexicon = f"lexicon:{v.id}"  # one string for all its postings
+        for term, w in v.terms.items():
+            w *= LEXICON_FACTOR * down.get(term, 1.0)
+            index.setdefault(term, []).append((1, (vi,), w, via_lexicon))
+        for cat in v.categories:
+            category.setdefault(cat, []).append(vi)
+        for platform, weight in v.person_prior.items():
+            person_prior.setdefault(platform, []).append((vi, weight))
+    # a term one vertical holds weakly and another strongly (苹果: food 0.6, tech 1.0) is,
+    # in the weak vertical, the minority sense: alone it counts for less
+    strong_in: dict[str, set[int]] = {}
+    for vi, v in enumerate(verticals):
+        for term, w in v.terms.items():
+            if w >= 0.7:
+                strong_in.setdefault(term, set()).add(vi)
+    contested = {
+        (vi, term)
+        for vi, v in enumerate(verticals)
+        for term, w in v.terms.items()
+        if w < 0.7 and strong_in.get(term, set()) - {vi}
+    }
+    base = _LexiconBase(tuple(verticals), wanted, index, category, person_prior, contested)
+    _BASES.append(base)
+    del _BASES[:-BASES_KEPT]
+    return base
 
 
 def _for_account(m: Match, account: str) -> Match:

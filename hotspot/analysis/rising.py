@@ -475,9 +475,10 @@ def _fit(
     weight: Any = None,
     keys: Sequence[str] | None = None,
     params: Mapping[str, Any] | None = None,
+    first: Any = None,
 ) -> Any:
     """One booster. With ``params["hard"] > 0`` and the sightings' ``keys``, a second pass
-    moves ``HARD_MIX`` of each never-reaching title's weight onto its sightings the first
+    (after ``first``, the first pass when it is already fitted on these rows) moves ``HARD_MIX`` of each never-reaching title's weight onto its sightings the first
     pass found most alarming (a softmax of the chance with that temperature): a title is
     flagged at its *highest* chance, so those moments, not its quiet hours, make the false
     flags (multiple-instance learning, in its simplest form)."""
@@ -490,8 +491,12 @@ def _fit(
     if drop:  # a constant column is never split on, so the booster ignores it when scoring
         rows = np.array(rows, dtype=np.float64)
         rows[:, [FEATURES.index(n) for n in drop]] = 0.0
-    data = lgb.Dataset(rows, label=y, weight=weight, categorical_feature=[TAG])
-    model = lgb.train(p, data, ROUNDS)
+    if first is not None:
+        model = first
+    else:
+        model = lgb.train(
+            p, lgb.Dataset(rows, label=y, weight=weight, categorical_feature=[TAG]), ROUNDS
+        )
     if not hard or keys is None or weight is None or objective != "binary":
         return model
     e = np.exp(hard * np.asarray(model.predict(rows, num_threads=1)))
@@ -588,13 +593,39 @@ def _merit(op: Operating) -> tuple:
     return (op.lead >= LEAD_TARGET - 2, op.recall >= RECALL_TARGET, op.precision)
 
 
-def train(labelled: Mapping[str, Labelled], trained_until: int = 0) -> dict[str, PlatformModel]:
+RECHOOSE_EVERY = 7 * 86400  # seconds a CV choice of candidate stands before it is re-made
+
+
+def reusable_choice(chosen: Mapping[str, Any] | None, trained_until: int) -> int | None:
+    """The ``CANDIDATES`` index a previous training chose, while it is younger than
+    ``RECHOOSE_EVERY`` (else None: compare them all again)."""
+    if not chosen:
+        return None
+    index, at = chosen.get("index"), chosen.get("chosen_at")
+    if not isinstance(index, int) or not isinstance(at, int) or not 0 <= index < len(CANDIDATES):
+        return None
+    if not 0 <= trained_until - at < RECHOOSE_EVERY:
+        return None
+    return index
+
+
+def train(
+    labelled: Mapping[str, Labelled],
+    trained_until: int = 0,
+    previous: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, PlatformModel]:
     """One model per platform that has seen at least MIN_TITLES items reach the top 10.
 
     ``CANDIDATES`` are compared by cross-validation on the training history (folds by
     title, so no title judges itself): each one's title-level out-of-fold flags at its
     operating threshold (``choose_threshold``), ranked by ``_merit``; the winner is refitted
-    on the whole history with that threshold."""
+    on the whole history with that threshold.
+
+    ``previous`` (platform -> the ``chosen`` of the model it replaces): a choice younger
+    than ``RECHOOSE_EVERY`` is kept, and only its own out-of-fold predictions are made, for
+    the threshold, which follows every day's history (3 fits instead of 24: the comparison
+    of candidates dominated the daily training's CPU, and what it picks changes little from
+    one day to the next; the choice is re-made weekly)."""
     import numpy as np
 
     models: dict[str, PlatformModel] = {}
@@ -616,7 +647,14 @@ def train(labelled: Mapping[str, Labelled], trained_until: int = 0) -> dict[str,
         w = np.asarray([1.0 / counts[k] for k in lab.keys])
         minutes = np.asarray(lab.minutes)
         scored = []
-        for cand in CANDIDATES:
+        # a hard-negative candidate's first pass is the plain candidate of the same trees
+        # and columns, fitted on the same fold (LightGBM is seeded): fitted once
+        plain: dict[tuple, Any] = {}
+        kept = reusable_choice((previous or {}).get(platform), trained_until)
+        chosen_at = trained_until if kept is None else int((previous or {})[platform]["chosen_at"])
+        for i, cand in enumerate(CANDIDATES):
+            if kept is not None and i != kept:
+                continue
             oof = np.zeros(len(y10))
             for f in range(FOLDS):
                 test = folds == f
@@ -624,11 +662,21 @@ def train(labelled: Mapping[str, Labelled], trained_until: int = 0) -> dict[str,
                     oof[test] = y10[~test].mean() if (~test).any() else 0.0
                     continue
                 train_keys = [k for k, t in zip(lab.keys, test) if not t]
-                fitted = _fit(x[~test], y10[~test], weight=w[~test], keys=train_keys, params=cand)
+                shape = (f, *sorted((k, v) for k, v in cand.items() if k != "hard"))
+                fitted = _fit(
+                    x[~test],
+                    y10[~test],
+                    weight=w[~test],
+                    keys=train_keys,
+                    params=cand,
+                    first=plain.get(shape) if cand.get("hard") else None,
+                )
+                if not cand.get("hard"):
+                    plain[shape] = fitted
                 oof[test] = fitted.predict(x[test], num_threads=1)
             op = choose_threshold(lab.keys, oof.tolist(), reached, minutes.tolist())
-            scored.append((op, cand))
-        op, cand = max(scored, key=lambda sc: _merit(sc[0]))
+            scored.append((op, i, cand))
+        op, index, cand = max(scored, key=lambda sc: _merit(sc[0]))
         y3 = np.asarray(lab.top3)
         base = {k: v for k, v in cand.items() if k != "hard"}
         top3 = _fit(x, y3, params=base) if 0 < y3.sum() < len(y3) else None
@@ -648,7 +696,12 @@ def train(labelled: Mapping[str, Labelled], trained_until: int = 0) -> dict[str,
             titles=len(reached),
             reached=n_reached,
             trained_until=trained_until,
-            chosen={"params": dict(cand), "cv": op.as_dict()},
+            chosen={
+                "params": dict(cand),
+                "cv": op.as_dict(),
+                "index": index,
+                "chosen_at": chosen_at,
+            },
         )
     return models
 

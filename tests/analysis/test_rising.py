@@ -155,3 +155,24 @@ def test_a_trained_model_tells_climbers_from_the_rest():
     base_rate = len(reached & candidates) / len(candidates)
     precision = len(flagged & reached) / len(flagged)
     assert precision > base_rate + 0.1, (precision, base_rate)  # far better than chance
+
+
+def test_the_candidate_chosen_by_cv_is_kept_for_a_week_then_chosen_again():
+    t = rising.Tracker(utc_offset_hours=0)
+    seq = []
+    for at, rows in snapshots(days=2, poll_min=10):
+        seq.extend(feed(t, "weibo", int(at.timestamp()), [(k, r, h) for r, k, h in rows]))
+    lab = rising.label(seq)
+    day = 1709251200 + 2 * 86400
+    first = rising.train(lab, trained_until=day)["weibo"].chosen
+    assert first["chosen_at"] == day
+    other = (first["index"] + 1) % len(rising.CANDIDATES)
+    previous = {"weibo": {"index": other, "chosen_at": day}}
+    kept = rising.train(lab, trained_until=day + 86400, previous=previous)["weibo"]
+    assert kept.chosen["index"] == other and kept.chosen["chosen_at"] == day
+    assert kept.chosen["params"] == dict(rising.CANDIDATES[other])
+    late = day + rising.RECHOOSE_EVERY
+    again = rising.train(lab, trained_until=late, previous=previous)["weibo"].chosen
+    assert again["chosen_at"] == late and again["index"] == first["index"]
+    assert rising.reusable_choice({"index": 99, "chosen_at": day}, day) is None
+    assert rising.reusable_choice({"params": {}}, day) is None  # a model stored before
