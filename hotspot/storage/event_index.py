@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import sqlite3
+import sys
 from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Sequence
@@ -28,6 +29,12 @@ KEPT = 200
 #: stale events are dropped this long after they leave the window, so that polls stamped a
 #: little out of order (two sources finishing together) still ask inside the copy
 SLACK = 3600
+
+
+def _terms(words: list[str]) -> frozenset[str]:
+    """An event's keywords with each word stored once for the whole copy (interned: the
+    same keyword recurs across hundreds of events and is the key of its posting list)."""
+    return frozenset(map(sys.intern, words))
 
 
 class EventIndex:
@@ -60,7 +67,7 @@ class EventIndex:
         ):
             self.events[eid] = [
                 last_seen,
-                Candidate(eid, title, frozenset(terms.split())),
+                Candidate(eid, title, _terms(terms.split())),
                 platforms,
             ]
         self.heap = list(self.events)  # ascending ids: already a heap
@@ -76,7 +83,7 @@ class EventIndex:
             "SELECT id, terms FROM events WHERE id >= ? ORDER BY id", (self.id_floor,)
         ):
             for term in dict.fromkeys(terms.split(" ")) if terms else ():
-                postings.setdefault(term, []).append(eid)
+                postings.setdefault(sys.intern(term), []).append(eid)
         for term, ids in postings.items():
             if len(ids) > KEPT:
                 postings[term] = ids[-KEPT:]
@@ -146,14 +153,14 @@ class EventIndex:
     def created(self, event_id: int, title: str, at: int, terms: Sequence[str]) -> None:
         self.events[event_id] = [
             at,
-            Candidate(event_id, title, frozenset(" ".join(terms).split())),
+            Candidate(event_id, title, _terms(" ".join(terms).split())),
             "",
         ]
         heapq.heappush(self.heap, event_id)
         self.next_id = max(self.next_id, event_id + 1)
         self._created += 1
         for term in dict.fromkeys(terms):  # event_terms is a set: INSERT OR IGNORE
-            ids = self.postings.setdefault(term, [])
+            ids = self.postings.setdefault(sys.intern(term), [])
             if not ids or ids[-1] < event_id:
                 ids.append(event_id)
             elif event_id not in ids:
@@ -170,7 +177,7 @@ class EventIndex:
             return False
         self.events[event_id] = [
             last_seen,
-            Candidate(event_id, title, frozenset(terms.split())),
+            Candidate(event_id, title, _terms(terms.split())),
             platforms,
         ]
         heapq.heappush(self.heap, event_id)
