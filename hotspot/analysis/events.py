@@ -38,7 +38,7 @@ class Candidate:
     terms: frozenset[str]
 
 
-@lru_cache(maxsize=8_192)  # candidate titles recur across many comparisons
+@lru_cache(maxsize=2_048)  # candidate titles recur across many comparisons
 def grams(text: str) -> tuple[str, ...]:
     """The distinct character bigrams of a title's match key, as a tuple of interned strings:
     a cache entry costs a tuple (about 200 bytes) instead of a frozenset of fresh strings
@@ -50,7 +50,7 @@ def grams(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([sys.intern(key[i : i + 2]) for i in range(len(key) - 1)]))
 
 
-@lru_cache(maxsize=8_192)
+@lru_cache(maxsize=2_048)
 def _key(text: str) -> str:
     return match_key(text)
 

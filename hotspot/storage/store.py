@@ -68,8 +68,8 @@ class KnownItem:
 
 #: items (id -> KnownItem) and events (id -> first items) the writer keeps in memory; a hot
 #: list's entries are seen poll after poll, so the recent ones are what an ingest asks about
-KNOWN_KEPT = 5_000
-SIBLINGS_KEPT = 2_000
+KNOWN_KEPT = 2_000
+SIBLINGS_KEPT = 1_000
 SIBLINGS = 6  # ``event_siblings``' default limit; one more is kept to leave the asker out
 
 
