@@ -129,7 +129,7 @@ class EventIndex:
                     best = eid
             self._limbo = keep
         if len(events) > self._next_prune or self._created > self._next_prune // 2:
-            self.prune(since)  # once the copy has grown a quarter past the window: stays near its size
+            self.prune(since)  # a quarter past the window's size: stays near it
         return best
 
     def candidates(
