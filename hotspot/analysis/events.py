@@ -18,7 +18,8 @@ at midnight).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from array import array
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -37,27 +38,37 @@ class Candidate:
     terms: frozenset[str]
 
 
-@lru_cache(maxsize=8_192)  # candidate titles recur across many comparisons
-def grams(text: str) -> frozenset[str]:
+@lru_cache(maxsize=4_096)  # candidate titles recur across many comparisons
+def grams(text: str) -> array[int]:
+    """The distinct character bigrams of a title's match key, each packed into one integer
+    (``ord(a) << 21 | ord(b)``; a one-character key is ``ord(c) | 1 << 42``), in one flat
+    array: a cache entry costs about 200 bytes where a frozenset of two-character strings
+    cost about 2 KB (8,192 of them were 17 MB of a daemon's 60 MB growth). Dice reads the
+    array against the item's own ``frozenset`` of the same integers: the same counts as the
+    strings would give, the packing being one-to-one."""
     key = match_key(text)
-    return frozenset({key[i : i + 2] for i in range(len(key) - 1)} or ({key} if key else set()))
+    if len(key) < 2:
+        return array("q", (ord(key) | 1 << 42,) if key else ())
+    codes = [ord(ch) for ch in key]
+    return array("q", dict.fromkeys([a << 21 | b for a, b in zip(codes, codes[1:])]))
 
 
-@lru_cache(maxsize=8_192)
+@lru_cache(maxsize=4_096)
 def _key(text: str) -> str:
     return match_key(text)
 
 
-def dice(a: frozenset[str], b: frozenset[str]) -> float:
-    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+def dice(a: frozenset[int], b: Collection[int]) -> float:
+    """Dice similarity of two sets of bigrams (``b`` distinct: ``grams``' array or a set)."""
+    return 2 * len(a.intersection(b)) / (len(a) + len(b)) if a and b else 0.0
 
 
 def similarity(title: str, terms: frozenset[str], other: Candidate) -> float:
     """How strongly an item belongs to a candidate event (0 when it does not)."""
-    return _similarity(_key(title), grams(title), terms, other)
+    return _similarity(_key(title), frozenset(grams(title)), terms, other)
 
 
-def _similarity(key: str, mine: frozenset[str], terms: frozenset[str], other: Candidate) -> float:
+def _similarity(key: str, mine: frozenset[int], terms: frozenset[str], other: Candidate) -> float:
     if key == _key(other.title):
         return 1.0
     d = dice(mine, grams(other.title))
@@ -74,7 +85,7 @@ def _similarity(key: str, mine: frozenset[str], terms: frozenset[str], other: Ca
 def choose_event(title: str, terms: Sequence[str], candidates: Sequence[Candidate]) -> int | None:
     """The id of the event this item belongs to, or None for a new event."""
     mine = frozenset(terms[:MAX_EVENT_TERMS])
-    key, title_grams = _key(title), grams(title)  # once, not per candidate
+    key, title_grams = _key(title), frozenset(grams(title))  # once, not per candidate
     best_id, best = None, 0.0
     for c in candidates:
         s = _similarity(key, title_grams, mine, c)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import sqlite3
+import sys
 from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Sequence
@@ -28,6 +29,19 @@ KEPT = 200
 #: stale events are dropped this long after they leave the window, so that polls stamped a
 #: little out of order (two sources finishing together) still ask inside the copy
 SLACK = 3600
+
+
+def _next_prune(kept: int) -> int:
+    """The size at which the copy is pruned again: a quarter over what the window kept (a
+    prune is one pass over events and postings; at twice the window, as before, the copy
+    held up to 8,000 events for a 5,000-event window)."""
+    return kept + kept // 4 + 500
+
+
+def _terms(words: list[str]) -> frozenset[str]:
+    """An event's keywords with each word stored once for the whole copy (interned: the
+    same keyword recurs across hundreds of events and is the key of its posting list)."""
+    return frozenset(map(sys.intern, words))
 
 
 class EventIndex:
@@ -60,7 +74,7 @@ class EventIndex:
         ):
             self.events[eid] = [
                 last_seen,
-                Candidate(eid, title, frozenset(terms.split())),
+                Candidate(eid, title, _terms(terms.split())),
                 platforms,
             ]
         self.heap = list(self.events)  # ascending ids: already a heap
@@ -76,12 +90,12 @@ class EventIndex:
             "SELECT id, terms FROM events WHERE id >= ? ORDER BY id", (self.id_floor,)
         ):
             for term in dict.fromkeys(terms.split(" ")) if terms else ():
-                postings.setdefault(term, []).append(eid)
+                postings.setdefault(sys.intern(term), []).append(eid)
         for term, ids in postings.items():
             if len(ids) > KEPT:
                 postings[term] = ids[-KEPT:]
         self.postings = postings
-        self._next_prune = 2 * len(self.events) + 1_000
+        self._next_prune = _next_prune(len(self.events))
         self._created = 0  # events created since the last prune
 
     # -- questions --------------------------------------------------------------------------
@@ -115,7 +129,7 @@ class EventIndex:
                     best = eid
             self._limbo = keep
         if len(events) > self._next_prune or self._created > self._next_prune // 2:
-            self.prune(since)  # about once per window's worth of new events: stays its size
+            self.prune(since)  # a quarter past the window's size: stays near it
         return best
 
     def candidates(
@@ -146,14 +160,14 @@ class EventIndex:
     def created(self, event_id: int, title: str, at: int, terms: Sequence[str]) -> None:
         self.events[event_id] = [
             at,
-            Candidate(event_id, title, frozenset(" ".join(terms).split())),
+            Candidate(event_id, title, _terms(" ".join(terms).split())),
             "",
         ]
         heapq.heappush(self.heap, event_id)
         self.next_id = max(self.next_id, event_id + 1)
         self._created += 1
         for term in dict.fromkeys(terms):  # event_terms is a set: INSERT OR IGNORE
-            ids = self.postings.setdefault(term, [])
+            ids = self.postings.setdefault(sys.intern(term), [])
             if not ids or ids[-1] < event_id:
                 ids.append(event_id)
             elif event_id not in ids:
@@ -170,7 +184,7 @@ class EventIndex:
             return False
         self.events[event_id] = [
             last_seen,
-            Candidate(event_id, title, frozenset(terms.split())),
+            Candidate(event_id, title, _terms(terms.split())),
             platforms,
         ]
         heapq.heappush(self.heap, event_id)
@@ -186,5 +200,5 @@ class EventIndex:
         self.id_floor = max(self.id_floor, self.heap[0] if self.heap else self.next_id)
         floor = self.id_floor
         self.postings = {t: ids for t, ids in self.postings.items() if ids[-1] >= floor}
-        self._next_prune = 2 * len(self.events) + 1_000
+        self._next_prune = _next_prune(len(self.events))
         self._created = 0

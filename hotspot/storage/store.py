@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
@@ -67,9 +68,15 @@ class KnownItem:
 
 #: items (id -> KnownItem) and events (id -> first items) the writer keeps in memory; a hot
 #: list's entries are seen poll after poll, so the recent ones are what an ingest asks about
-KNOWN_KEPT = 5_000
-SIBLINGS_KEPT = 2_000
+KNOWN_KEPT = 2_000
+SIBLINGS_KEPT = 1_000
 SIBLINGS = 6  # ``event_siblings``' default limit; one more is kept to leave the asker out
+
+
+def _words(joined: str) -> list[str]:
+    """Space-joined tokens as the writer's copies keep them: each word once in memory
+    (interned), not once per item that carries it."""
+    return list(map(sys.intern, joined.split(" ")))
 
 
 class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStore):
@@ -171,11 +178,11 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
                 out[r[0]] = k = KnownItem(
                     r[0],
                     r[1],
-                    r[2].split(" ") if r[2] else [],
+                    _words(r[2]) if r[2] else [],
                     r[3],
                     r[4],
-                    r[5].split(" ") if r[5] else None,
-                    r[6].split(" ") if r[6] else None,
+                    _words(r[5]) if r[5] else None,
+                    _words(r[6]) if r[6] else None,
                 )
                 if cache is not None:
                     self._remember(k)
@@ -238,11 +245,11 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
                 k = KnownItem(
                     h.id,
                     rowid,
-                    joined.split(" ") if joined else [],
+                    _words(joined) if joined else [],
                     event_id,
                     at,
-                    " ".join(summary_tokens).split(" ") if summary_tokens else None,
-                    " ".join(persons).split(" ") if persons else None,
+                    _words(" ".join(summary_tokens)) if summary_tokens else None,
+                    _words(" ".join(persons)) if persons else None,
                 )
                 self._remember(k)
                 if event_id is not None and joined:
@@ -324,7 +331,7 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         first = self._siblings.get(event_id)
         if first is None:
             first = [
-                (r[0], r[1], r[2], r[3].split(" "))
+                (r[0], r[1], r[2], _words(r[3]))
                 for r in self.conn.execute(
                     "SELECT first_seen, rowid, id, tokens FROM items WHERE event_id = ? "
                     "AND tokens != '' ORDER BY first_seen LIMIT ?",
