@@ -6,15 +6,13 @@ traceback, no text of the other language's boilerplate, times relative in tables
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.cli.helpers import run_hotspot
 from tests.delivery.test_mailer_smtp import Recorder, free_port
 
 WEIBO = {
@@ -36,15 +34,7 @@ FEED = """<?xml version="1.0" encoding="utf-8"?>
 
 
 def run(cwd: Path, *args: str):
-    env = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "LC_MESSAGES")}
-    proc = subprocess.run(
-        [sys.executable, "-m", "hotspot", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=cwd,
-    )
+    proc = run_hotspot(*args, cwd=cwd)
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 

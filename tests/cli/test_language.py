@@ -5,7 +5,6 @@ output, errors, help, digests and the starter config."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 import sys
 import textwrap
@@ -13,6 +12,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from tests.cli.helpers import run_hotspot
 
 WEIBO = {
     "ok": 1,
@@ -26,17 +27,7 @@ WEIBO = {
 
 
 def run(*args: str, lang_env: str | None = None, cwd: Path | None = None):
-    env = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "LC_MESSAGES")}
-    if lang_env is not None:
-        env["LANG"] = lang_env
-    return subprocess.run(
-        [sys.executable, "-m", "hotspot", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=cwd,
-    )
+    return run_hotspot(*args, cwd=cwd, lang_env=lang_env)
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli.helpers import clean_env
 from tests.cli.test_daily_loop import run
 
 WEIBO = {
@@ -134,14 +134,13 @@ def test_marking_alerts_never_imports_jieba(tmp_path, httpserver):
         "assert '⚠' in CliRunner().invoke(cli, ['--config', 'hotspot.toml', 'alerts', 'list']).output\n"
         "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('jieba', 'rjieba'))) or 'none')\n"
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "LC_MESSAGES")}
     proc = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=tmp_path,
-        env=env,
+        env=clean_env(),
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "none"
