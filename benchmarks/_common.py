@@ -11,6 +11,7 @@ import glob
 import json
 import os
 import resource
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -325,3 +326,27 @@ def child_env() -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return env
+
+
+def generated_at(path: Path) -> float:
+    """When a cached benchmark database was generated (its ``bench_generated_at`` meta row;
+    0 when unreadable), so callers can regenerate one whose "last 24 h" has gone stale."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        row = conn.execute("SELECT value FROM meta WHERE key = 'bench_generated_at'").fetchone()
+        conn.close()
+        return float(row[0]) if row else 0.0
+    except sqlite3.DatabaseError:
+        return 0.0
+
+
+def time_page(client, path: str, runs: int) -> tuple[list[float], int]:
+    """Seconds of ``runs`` GETs of one workspace page (each must succeed) and its size."""
+    times, size = [], 0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        r = client.get(path)
+        times.append(time.perf_counter() - t0)
+        r.raise_for_status()
+        size = len(r.content)
+    return times, size

@@ -66,7 +66,7 @@ def db_path() -> Path:
 def ensure_db(verbose: bool = True) -> Path:
     """The cached big database, generated first if missing."""
     path = db_path()
-    if path.exists() and time.time() - _generated_at(path) < MAX_AGE:
+    if path.exists() and time.time() - c.generated_at(path) < MAX_AGE:
         return path
     c.CACHE.mkdir(parents=True, exist_ok=True)
     for old in c.CACHE.glob("cli-*"):
@@ -86,16 +86,6 @@ def ensure_db(verbose: bool = True) -> Path:
 
 
 MAX_AGE = 6 * 3600  # "the last 24 h" is relative to the generation time: regenerate after 6 h
-
-
-def _generated_at(path: Path) -> float:
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        row = conn.execute("SELECT value FROM meta WHERE key = 'bench_generated_at'").fetchone()
-        conn.close()
-        return float(row[0]) if row else 0.0
-    except sqlite3.DatabaseError:
-        return 0.0
 
 
 def generate(path: Path) -> None:

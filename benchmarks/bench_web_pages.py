@@ -83,13 +83,7 @@ def run() -> list[dict]:
                         time.sleep(0.1)
                 for label, path in _pages(db).items():
                     client.get(path)  # warm-up
-                    times, size = [], 0
-                    for _ in range(RUNS):
-                        t0 = time.perf_counter()
-                        r = client.get(path)
-                        times.append(time.perf_counter() - t0)
-                        r.raise_for_status()
-                        size = len(r.content)
+                    times, size = c.time_page(client, path, RUNS)
                     med, worst = statistics.median(times), max(times)
                     print(
                         f"web pages: {label}: {med * 1000:.0f} ms median, {worst * 1000:.0f} ms "

@@ -146,20 +146,10 @@ def db_path(r: dict) -> Path:
     return cache_dir() / f"year-{_cache_key(r)}.db"
 
 
-def _generated_at(path: Path) -> float:
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        row = conn.execute("SELECT value FROM meta WHERE key = 'bench_generated_at'").fetchone()
-        conn.close()
-        return float(row[0]) if row else 0.0
-    except sqlite3.DatabaseError:
-        return 0.0
-
-
 def ensure_db(verbose: bool = True) -> Path:
     r = rates()
     path = db_path(r)
-    if path.exists() and time.time() - _generated_at(path) < MAX_AGE:
+    if path.exists() and time.time() - c.generated_at(path) < MAX_AGE:
         return path
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -624,13 +614,7 @@ def web_rows(db: Path, cfg: Path) -> list[dict]:
                 t0 = time.perf_counter()
                 client.get(path).raise_for_status()
                 cold = time.perf_counter() - t0
-                times, size = [], 0
-                for _ in range(RUNS):
-                    t0 = time.perf_counter()
-                    r = client.get(path)
-                    times.append(time.perf_counter() - t0)
-                    r.raise_for_status()
-                    size = len(r.content)
+                times, size = c.time_page(client, path, RUNS)
                 med, worst = statistics.median(times), max(times)
                 print(
                     f"year: page {label}: {med * 1000:.0f} ms median, {worst * 1000:.0f} ms "
