@@ -591,7 +591,8 @@ class Engine:
         (LightGBM is seeded and single-threaded). A failed child keeps the old model and is
         retried at the next hourly check. Without ``child`` (``import --live``, tests) it
         trains in this process."""
-        if child and str(self.store.path) != ":memory:":
+        # a new daemon's empty store has nothing to learn from: no child for that
+        if child and str(self.store.path) != ":memory:" and self.store.has_observations():
             data = train_in_child(self.store.path, at)
             if data is None:
                 return self.models

@@ -251,6 +251,10 @@ class EventStore:
                 out.setdefault(eid, {})[plat] = (first, last, best)
         return out
 
+    def has_observations(self) -> bool:
+        """Whether any sighting is stored at all (a new database has none)."""
+        return self.conn.execute("SELECT 1 FROM observations LIMIT 1").fetchone() is not None
+
     def snapshot_rows(self, since: int) -> Iterator[tuple]:
         """(platform, observed_at, item id, rank, heat, category, event id) since ``since``, in
         time order: the history the rising detector learns from."""
