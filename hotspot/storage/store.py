@@ -31,7 +31,7 @@ from hotspot.storage.store_sources import SourceStore
 
 #: From this many matching titles on, ``hotspots(search=...)`` walks the last-seen index.
 SEARCH_SCAN_AT = 2_000
-__all__ = ["SEARCH_SCAN_AT", "KnownItem", "Store", "bigrams", "now"]
+__all__ = ["SEARCH_SCAN_AT", "KnownItem", "MatchAlerts", "Store", "bigrams", "now"]
 
 
 def now() -> int:
@@ -51,8 +51,27 @@ class AlertRow(NamedTuple):
     at: int
 
 
-#: An ``AlertRow`` as a plain tuple (what the engine builds, a thousand per match)
+#: An ``AlertRow`` as a plain tuple
 AlertTuple = tuple[str, str, int, str, float, list[str], dict, int]
+
+
+class MatchAlerts(NamedTuple):
+    """The alerts of one match (``Store.insert_matches``): one theme definition's result on
+    one item, for every account that shares the definition (what the engine builds, one per
+    match however many accounts)."""
+
+    accounts: Sequence[str]
+    theme: str
+    event_id: int
+    item_id: str
+    score: float
+    terms: list[str]
+    explanation: dict
+    at: int
+
+
+#: accounts lists whose JSON the writer keeps (a few hundred definitions in an agency)
+ACCOUNT_LISTS_KEPT = 4_096
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +110,8 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         # event id -> its first items with tokens: (first_seen, rowid, item id, tokens)
         self._siblings: OrderedDict[int, list[tuple[int, int, str, list[str]]]] = OrderedDict()
         self._data_version: int | None = None
+        # id() of an accounts tuple -> (it, its JSON array): see _accounts_json
+        self._account_lists: dict[int, tuple[Sequence[str], str]] = {}
 
     def close(self) -> None:
         self.conn.close()
@@ -464,28 +485,47 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         at: int,
     ) -> int | None:
         """Insert an alert; None when this (account, theme, event) already has one."""
-        cur = self.conn.execute(
-            "INSERT INTO alerts (account, theme, event_id, item_id, score, terms, explanation, "
-            "created_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(account, theme, event_id) "
-            "DO NOTHING",
-            (account, theme, event_id, item_id, score, to_json(terms), to_json(explanation), at),
+        ids = self.insert_matches(
+            [MatchAlerts((account,), theme, event_id, item_id, score, terms, explanation, at)]
         )
-        return cur.lastrowid if cur.rowcount else None
+        return ids[0] if ids else None
 
     def insert_alerts(self, rows: Iterable[AlertRow | AlertTuple]) -> list[int]:
-        """Insert alerts as ``insert_alert`` would one by one, in one statement; returns the
-        ids of the rows inserted, in order. A row whose (account, theme, event) already has
-        an alert, stored before or earlier in ``rows``, is left out. Rows that share one
-        ``terms`` list or ``explanation`` dict (the accounts of one theme definition) have
-        it encoded once.
+        """Insert alerts as ``insert_alert`` would one by one; returns the ids of the rows
+        inserted, in order. A row whose (account, theme, event) already has an alert, stored
+        before or earlier in ``rows``, is left out. Consecutive rows of one match (same
+        theme, event, item, score and time, and the same ``terms`` list and ``explanation``
+        dict objects: the accounts of one theme definition) are stored as one match."""
+        matches: list[MatchAlerts] = []
+        for account, theme, event_id, item_id, score, terms, explanation, at in rows:
+            if matches:
+                m = matches[-1]
+                if (
+                    m.terms is terms
+                    and m.explanation is explanation
+                    and (m.theme, m.event_id, m.item_id, m.score, m.at)
+                    == (theme, event_id, item_id, score, at)
+                ):
+                    m.accounts.append(account)  # type: ignore[attr-defined]
+                    continue
+            matches.append(
+                MatchAlerts([account], theme, event_id, item_id, score, terms, explanation, at)
+            )
+        return self.insert_matches(matches)
 
-        The ids are the ones one-by-one inserts would have given (the next free ones, in
-        the order of ``rows``), but the rows are written in the order of the (account,
-        theme, event) index: a thousand accounts' alerts of one poll then cost one sweep
-        of the indexes instead of one per theme definition, and the cost stays flat as the
-        table grows."""
-        rows = list(rows)
-        if not rows:
+    def insert_matches(self, matches: Iterable[MatchAlerts]) -> list[int]:
+        """Insert the alerts of each match, one per account of ``accounts``, in order; returns
+        the ids of the alerts inserted, in order (what ``insert_alert`` one by one would
+        give: the next free ids). An (account, theme, event) that already has an alert,
+        stored before or earlier in this call, is left out.
+
+        The per-account work is SQLite's: one ``INSERT ... SELECT`` per match expands the
+        accounts (a JSON array, encoded once per accounts list) into alert rows, and the
+        match's terms and explanation are stored once, in ``alert_matches``, if any of its
+        alerts was inserted. A thousand accounts' alerts of one poll then cost the rows
+        themselves (~1-2 us each), no Python per alert."""
+        matches = list(matches)
+        if not matches:
             return []
         # id() of a terms list / explanation dict -> (it, its JSON); holding the object
         # keeps its id from being reused by another during the call
@@ -498,49 +538,51 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
             return got[1]
 
         with self.transaction():  # the ids are only ours to give inside one transaction
-            taken: set[tuple[str, str, int]] = set()
-            for chunk in chunks(sorted({r[2] for r in rows}), 500):
-                taken.update(
-                    self.conn.execute(
-                        "SELECT account, theme, event_id FROM alerts "
-                        f"WHERE event_id IN ({','.join('?' * len(chunk))})",
-                        chunk,
-                    )
-                )
             (last,) = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM alerts").fetchone()
-            first = last + 1
-            new: list[tuple] = []
-            add, append = taken.add, new.append
-            last_terms: Any = None
-            last_explanation: Any = None
-            terms_json = explanation_json = ""
-            for account, theme, event_id, item_id, score, terms, explanation, at in rows:
-                key = (account, theme, event_id)
-                if key in taken:
-                    continue
-                add(key)
-                if terms is not last_terms:  # the rows of one match come together
-                    last_terms, terms_json = terms, text(terms)
-                if explanation is not last_explanation:
-                    last_explanation, explanation_json = explanation, text(explanation)
-                last += 1
-                append((*key, last, item_id, score, terms_json, explanation_json, at))
-            new.sort()  # (account, theme, event) is unique among them: index order
-            before = self.conn.total_changes
+            (match_last,) = self.conn.execute(
+                "SELECT COALESCE(MAX(id), 0) FROM alert_matches"
+            ).fetchone()
+            accounts = self._accounts_json
             self.conn.executemany(
-                "INSERT INTO alerts (account, theme, event_id, id, item_id, score, terms, "
-                "explanation, created_at) VALUES (?,?,?,?,?,?,?,?,?) "
-                "ON CONFLICT(account, theme, event_id) DO NOTHING",
-                new,
+                "INSERT INTO alerts (account, theme, event_id, item_id, score, match_id, "
+                "created_at) SELECT value, ?, ?, ?, ?, ?, ? FROM json_each(?) WHERE true "
+                "ON CONFLICT (event_id, account, theme) DO NOTHING",
+                [
+                    (m.theme, m.event_id, m.item_id, m.score, match_last + k, m.at, accounts(m))
+                    for k, m in enumerate(matches, 1)
+                ],
             )
-            if self.conn.total_changes - before == len(new):
-                return list(range(first, last + 1))
-            return [  # not reached: the conflicts were left out above
+            (now_last,) = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM alerts").fetchone()
+            if now_last == last:
+                return []
+            used = {
                 r[0]
                 for r in self.conn.execute(
-                    "SELECT id FROM alerts WHERE id >= ? ORDER BY id", (first,)
+                    "SELECT DISTINCT match_id FROM alerts WHERE id > ?", (last,)
                 )
-            ]
+            }
+            self.conn.executemany(
+                "INSERT INTO alert_matches (id, terms, explanation) VALUES (?,?,?)",
+                [
+                    (match_last + k, text(m.terms), text(m.explanation))
+                    for k, m in enumerate(matches, 1)
+                    if match_last + k in used
+                ],
+            )
+        return list(range(last + 1, now_last + 1))
+
+    def _accounts_json(self, m: MatchAlerts) -> str:
+        """The JSON array of a match's accounts; a definition's accounts tuple is the same
+        object poll after poll, so it is encoded once (by identity, bounded)."""
+        got = self._account_lists.get(id(m.accounts))
+        if got is not None and got[0] is m.accounts:
+            return got[1]
+        encoded = to_json(list(m.accounts))
+        if isinstance(m.accounts, tuple):  # a list may change: only tuples are kept
+            if len(self._account_lists) >= ACCOUNT_LISTS_KEPT:
+                self._account_lists.clear()
+            self._account_lists[id(m.accounts)] = (m.accounts, encoded)
+        return encoded
 
     def alerts(
         self,
@@ -576,7 +618,7 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
             where.append(f"a.id IN ({','.join('?' * len(ids))})")
             params.extend(ids)
         sql = (
-            "SELECT a.id, a.account, a.theme, a.score, a.terms, a.explanation, a.created_at, "
+            "SELECT a.id, a.account, a.theme, a.score, m.terms, m.explanation, a.created_at, "
             "a.event_id, a.item_id, i.title, i.url, i.platform, i.source, i.last_rank AS rank,"
             " i.best_rank, i.last_heat AS heat, i.max_heat, i.category, i.summary, "
             "e.terms AS event_terms, e.first_seen AS event_first_seen, e.platforms, "
@@ -584,7 +626,8 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
             "event_best_rank, (SELECT f.verdict FROM feedback f WHERE f.alert_id = a.id "
             "ORDER BY f.id DESC LIMIT 1) AS verdict "
             "FROM alerts a JOIN items i ON i.id = a.item_id "
-            "LEFT JOIN events e ON e.id = a.event_id"
+            "LEFT JOIN events e ON e.id = a.event_id "
+            "LEFT JOIN alert_matches m ON m.id = a.match_id"
         )
         if where:
             sql += " WHERE " + " AND ".join(where)

@@ -319,12 +319,13 @@ class DeliveryStore:
         """Alerts for a digest; those the operator marked irrelevant are left out (they are
         never listed in a digest, though the digest's bounds still cover them)."""
         rows = self.rows(
-            "SELECT a.id, a.account, a.theme, a.score, a.terms, a.created_at, a.event_id, "
+            "SELECT a.id, a.account, a.theme, a.score, m.terms, a.created_at, a.event_id, "
             "a.item_id, i.title, i.url, i.platform, i.source, i.best_rank, i.max_heat, "
             "i.summary, i.category, e.title AS event_title, e.terms AS event_terms, "
             "i.first_seen, e.platforms, e.state, e.heat AS event_heat, e.best_rank AS "
             "event_best_rank, e.first_seen AS event_first_seen, e.trend FROM alerts a "
             "JOIN items i ON i.id = a.item_id LEFT JOIN events e ON e.id = a.event_id "
+            "LEFT JOIN alert_matches m ON m.id = a.match_id "
             f"WHERE ({where}) AND {NOT_IRRELEVANT} ORDER BY a.created_at, a.id",
             tuple(params),
         )
@@ -515,12 +516,13 @@ class DeliveryStore:
         base = sorted(set(wanted.values()))
         marks = ",".join("?" * len(base))
         rows = self.rows(
-            "SELECT a.id, a.account, a.theme, a.score, a.terms, a.created_at, a.event_id, "
+            "SELECT a.id, a.account, a.theme, a.score, m.terms, a.created_at, a.event_id, "
             "i.title, i.url, i.platform, i.best_rank, i.max_heat, e.platforms, e.state, "
             "i.summary, i.category, "
             "e.rising_chance, e.rising_eta, e.rising_why, e.follow_up_at, e.follow_up_why, "
             f"e.heat AS event_heat FROM alerts a JOIN items i ON i.id = a.item_id LEFT JOIN "
-            f"events e ON e.id = a.event_id WHERE a.id IN ({marks}) AND {NOT_IRRELEVANT} "
+            "events e ON e.id = a.event_id LEFT JOIN alert_matches m ON m.id = a.match_id "
+            f"WHERE a.id IN ({marks}) AND {NOT_IRRELEVANT} "
             "ORDER BY a.id",
             base,
         )

@@ -1,4 +1,4 @@
-"""Store.insert_alerts: a poll's alerts in one statement, exactly the rows and ids that
+"""Store.insert_alerts / insert_matches: a poll's alerts together, exactly the rows and ids that
 inserting them one by one gives; and Engine.ingest, which uses it, stores the same alerts
 as the one-by-one path and as one engine per account."""
 
@@ -13,11 +13,17 @@ from hotspot.engine import Engine
 from hotspot.models import RawItem
 from hotspot.storage.store import AlertRow, Store
 
-ALERT_COLUMNS = "id, account, theme, event_id, item_id, score, terms, explanation, created_at"
+ALERT_COLUMNS = (
+    "a.id, a.account, a.theme, a.event_id, a.item_id, a.score, m.terms, m.explanation, "
+    "a.created_at"
+)
 
 
 def stored(store: Store, with_ids: bool = True) -> list[tuple]:
-    rows = store.execute(f"SELECT {ALERT_COLUMNS} FROM alerts ORDER BY id").fetchall()
+    rows = store.execute(
+        f"SELECT {ALERT_COLUMNS} FROM alerts a JOIN alert_matches m ON m.id = a.match_id "
+        "ORDER BY a.id"
+    ).fetchall()
     return [tuple(r) if with_ids else tuple(r)[1:] for r in rows]
 
 
@@ -121,11 +127,14 @@ def polls() -> list[tuple[datetime, list[RawItem]]]:
 
 
 class OneByOne(Store):
-    """The path before insert_alerts: one INSERT per alert."""
+    """The path before insert_matches: one insert per alert."""
 
-    def insert_alerts(self, rows):
-        ids = [self.insert_alert(**AlertRow(*r)._asdict()) for r in rows]
-        return [i for i in ids if i is not None]
+    def insert_matches(self, matches):
+        out = []
+        for m in list(matches):
+            for a in m.accounts:
+                out += super().insert_matches([m._replace(accounts=(a,))])
+        return out
 
 
 def test_ingest_stores_the_alerts_of_the_one_by_one_path_and_of_one_engine_per_account(
