@@ -245,16 +245,35 @@ M0006_EVENT_ESTIMATES = """
     ALTER TABLE events ADD COLUMN follow_up_why TEXT;
 """
 
-#: Alerts slim (issue 16): an agency's thousand accounts share a few hundred theme
+#: The runs of ``alert_spans`` for alerts stored one by one: consecutive ids (in id order)
+#: of one account and time form one run (the gaps-and-islands difference of row numbers).
+#: Used by migration 0007 and by the benchmarks that load alerts in bulk.
+ALERT_SPANS_FROM_ALERTS = """
+    INSERT INTO alert_spans (account, created_at, lo, hi)
+        SELECT account, created_at, MIN(id), MAX(id) FROM (
+            SELECT id, account, created_at, ROW_NUMBER() OVER (ORDER BY id)
+            - ROW_NUMBER() OVER (PARTITION BY account, created_at ORDER BY id) AS run
+            FROM alerts)
+        GROUP BY account, created_at, run;
+"""
+
+#: Alerts slim (issue 16). An agency's thousand accounts share a few hundred theme
 #: definitions, so one match (definition x item) raises hundreds of alerts that carried the
 #: same ~400-byte terms and explanation JSON each. Those now live once per match in
-#: ``alert_matches``; the alert row keeps what is its own (account, theme, event, item, score,
-#: time) and points at its match. The uniqueness key leads with the event: a poll's alerts
-#: land at the end of that index (new events), and it serves the by-event lookups that
-#: ``alerts_event`` did. Existing alerts keep their ids and values: the alerts of one event
-#: and item with the same terms and explanation share one match, whose id is that of the
-#: first of them.
-M0007_ALERT_MATCHES = """
+#: ``alert_matches``; the alert row keeps what is its own (account, theme, event, item,
+#: score, time) and points at its match.
+#:
+#: The (account, time) index is replaced by ``alert_spans``: a poll's alerts get their ids
+#: account by account, so each account's alerts of one poll are one run of ids, and one span
+#: row (account, time, first id, last id) per account and poll finds them (a thousand rows a
+#: poll instead of one index entry per alert, which cost a random b-tree insert each: two
+#: thirds of a thousand-account poll). The uniqueness key leads with the event: a poll's
+#: alerts land at its end (new events), and it serves the by-event lookups ``alerts_event``
+#: did. Existing alerts keep their ids and values: the alerts of one event and item with the
+#: same terms and explanation share one match, whose id is that of the first of them; their
+#: spans are the runs of ``ALERT_SPANS_FROM_ALERTS``.
+M0007_ALERT_MATCHES = (
+    """
     CREATE TABLE alert_matches (
         id INTEGER PRIMARY KEY,
         terms TEXT NOT NULL,
@@ -285,8 +304,17 @@ M0007_ALERT_MATCHES = """
     DROP TABLE alerts;
     ALTER TABLE alerts_slim RENAME TO alerts;
     CREATE INDEX alerts_created ON alerts(created_at);
-    CREATE INDEX alerts_account_created ON alerts(account, created_at);
+    CREATE TABLE alert_spans (
+        account TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        lo INTEGER NOT NULL,
+        hi INTEGER NOT NULL,
+        PRIMARY KEY (account, created_at, lo)
+    ) WITHOUT ROWID;
+    CREATE INDEX alert_spans_hi ON alert_spans(account, hi);
 """
+    + ALERT_SPANS_FROM_ALERTS
+)
 
 #: (name, SQL) in order; the names are what ``_sqlite_migrations`` records.
 MIGRATIONS: list[tuple[str, str]] = [

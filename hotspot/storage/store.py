@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from hotspot.models import Hotspot
-from hotspot.storage.columns import bigrams, chunks, like_contains, to_json
+from hotspot.storage.columns import ACCOUNT_ALERTS, bigrams, chunks, like_contains, to_json
 from hotspot.storage.db import open_database
 from hotspot.storage.store_benchmarks import BenchmarkStore
 from hotspot.storage.store_delivery import DeliveryStore
@@ -491,11 +491,13 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         return ids[0] if ids else None
 
     def insert_alerts(self, rows: Iterable[AlertRow | AlertTuple]) -> list[int]:
-        """Insert alerts as ``insert_alert`` would one by one; returns the ids of the rows
-        inserted, in order. A row whose (account, theme, event) already has an alert, stored
-        before or earlier in ``rows``, is left out. Consecutive rows of one match (same
-        theme, event, item, score and time, and the same ``terms`` list and ``explanation``
-        dict objects: the accounts of one theme definition) are stored as one match."""
+        """Insert alerts as ``insert_alert`` would one by one: the same rows, a row whose
+        (account, theme, event) already has an alert, stored before or earlier in ``rows``,
+        left out; returns the ids inserted, ascending. The ids are given account by account
+        (``insert_matches``), so each account's alerts have the order of ``rows``.
+        Consecutive rows of one match (same theme, event, item, score and time, and the
+        same ``terms`` list and ``explanation`` dict objects) are stored as one match."""
+        out: list[int] = []
         matches: list[MatchAlerts] = []
         for account, theme, event_id, item_id, score, terms, explanation, at in rows:
             if matches:
@@ -508,22 +510,28 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
                 ):
                     m.accounts.append(account)  # type: ignore[attr-defined]
                     continue
+                if at < m.at:  # insert_matches orders by time first: keep the rows' order
+                    out += self.insert_matches(matches)
+                    matches = []
             matches.append(
                 MatchAlerts([account], theme, event_id, item_id, score, terms, explanation, at)
             )
-        return self.insert_matches(matches)
+        return out + self.insert_matches(matches)
 
     def insert_matches(self, matches: Iterable[MatchAlerts]) -> list[int]:
-        """Insert the alerts of each match, one per account of ``accounts``, in order; returns
-        the ids of the alerts inserted, in order (what ``insert_alert`` one by one would
-        give: the next free ids). An (account, theme, event) that already has an alert,
-        stored before or earlier in this call, is left out.
+        """Insert the alerts of each match, one per account of ``accounts``; returns the ids
+        of the alerts inserted, ascending. An (account, theme, event) that already has an
+        alert, stored before or earlier in this call, is left out.
 
-        The per-account work is SQLite's: one ``INSERT ... SELECT`` per match expands the
-        accounts (a JSON array, encoded once per accounts list) into alert rows, and the
+        The ids are the next free ones, given account by account (in the order of
+        ``matches`` within an account): each account's alerts of one call are then one run
+        of ids, and one ``alert_spans`` row per account and time finds them, where an
+        (account, time) index entry per alert cost a random b-tree insert each.
+
+        The per-account work is SQLite's: one ``INSERT ... SELECT`` expands each match's
+        accounts (a JSON array, encoded once per accounts tuple) into alert rows, and a
         match's terms and explanation are stored once, in ``alert_matches``, if any of its
-        alerts was inserted. A thousand accounts' alerts of one poll then cost the rows
-        themselves (~1-2 us each), no Python per alert."""
+        alerts was inserted. No Python runs per alert."""
         matches = list(matches)
         if not matches:
             return []
@@ -537,31 +545,47 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
                 got = encoded[id(value)] = (value, to_json(value))
             return got[1]
 
+        conn = self.conn
         with self.transaction():  # the ids are only ours to give inside one transaction
-            (last,) = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM alerts").fetchone()
-            (match_last,) = self.conn.execute(
+            (last,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM alerts").fetchone()
+            (match_last,) = conn.execute(
                 "SELECT COALESCE(MAX(id), 0) FROM alert_matches"
             ).fetchone()
+            conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS alert_pending (seq INTEGER PRIMARY KEY, "
+                "accounts TEXT, theme TEXT, event_id INTEGER, item_id TEXT, score REAL, "
+                "at INTEGER)"
+            )
+            conn.execute("DELETE FROM temp.alert_pending")
             accounts = self._accounts_json
-            self.conn.executemany(
-                "INSERT INTO alerts (account, theme, event_id, item_id, score, match_id, "
-                "created_at) SELECT value, ?, ?, ?, ?, ?, ? FROM json_each(?) WHERE true "
-                "ON CONFLICT (event_id, account, theme) DO NOTHING",
+            conn.executemany(
+                "INSERT INTO temp.alert_pending VALUES (?,?,?,?,?,?,?)",
                 [
-                    (m.theme, m.event_id, m.item_id, m.score, match_last + k, m.at, accounts(m))
+                    (match_last + k, accounts(m), m.theme, m.event_id, m.item_id, m.score, m.at)
                     for k, m in enumerate(matches, 1)
                 ],
             )
-            (now_last,) = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM alerts").fetchone()
+            conn.execute(
+                "INSERT INTO alerts (account, theme, event_id, item_id, score, match_id, "
+                "created_at) SELECT j.value, p.theme, p.event_id, p.item_id, p.score, p.seq, "
+                "p.at FROM temp.alert_pending p, json_each(p.accounts) j WHERE true "
+                "ORDER BY j.value, p.at, p.seq ON CONFLICT (event_id, account, theme) DO NOTHING"
+            )
+            (now_last,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM alerts").fetchone()
             if now_last == last:
                 return []
+            # ids were given in (account, time) order, so each (account, time) is one run
+            conn.execute(
+                "INSERT INTO alert_spans (account, created_at, lo, hi) SELECT account, "
+                "created_at, MIN(id), MAX(id) FROM alerts WHERE id > ? "
+                "GROUP BY account, created_at",
+                (last,),
+            )
             used = {
                 r[0]
-                for r in self.conn.execute(
-                    "SELECT DISTINCT match_id FROM alerts WHERE id > ?", (last,)
-                )
+                for r in conn.execute("SELECT DISTINCT match_id FROM alerts WHERE id > ?", (last,))
             }
-            self.conn.executemany(
+            conn.executemany(
                 "INSERT INTO alert_matches (id, terms, explanation) VALUES (?,?,?)",
                 [
                     (match_last + k, text(m.terms), text(m.explanation))
@@ -599,12 +623,15 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         ``include_irrelevant=False`` leaves out alerts whose current verdict is irrelevant."""
         where: list[str] = []
         params: list[Any] = []
-        for col, val in (("a.account", account), ("a.theme", theme)):
+        # one account's alerts are found through its spans (the account's runs of ids),
+        # newest span first: the (account, time) order an index would give
+        by_span = bool(account) and ids is None
+        for col, val in (("s.account" if by_span else "a.account", account), ("a.theme", theme)):
             if val:
                 where.append(f"{col} = ?")
                 params.append(val)
         if since is not None:
-            where.append("a.created_at >= ?")
+            where.append("s.created_at >= ?" if by_span else "a.created_at >= ?")
             params.append(since)
         if min_score is not None:
             where.append("a.score >= ?")
@@ -625,13 +652,16 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
             "e.state, e.title AS event_title, e.heat AS event_heat, e.best_rank AS "
             "event_best_rank, (SELECT f.verdict FROM feedback f WHERE f.alert_id = a.id "
             "ORDER BY f.id DESC LIMIT 1) AS verdict "
-            "FROM alerts a JOIN items i ON i.id = a.item_id "
+            f"FROM {ACCOUNT_ALERTS if by_span else 'alerts a'} JOIN items i ON i.id = a.item_id "
             "LEFT JOIN events e ON e.id = a.event_id "
             "LEFT JOIN alert_matches m ON m.id = a.match_id"
         )
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY a.created_at DESC, a.id DESC"
+        if by_span:  # a span's alerts share its time: the same order as below
+            sql += " ORDER BY s.created_at DESC, s.lo DESC, a.id DESC"
+        else:
+            sql += " ORDER BY a.created_at DESC, a.id DESC"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
