@@ -220,11 +220,29 @@ def test_one_accounts_alerts_read_through_its_spans_are_the_filtered_list(tmp_pa
                 round(rnd.random(), 3),
                 [f"词{call}"],
                 {"score": call},
-                9000 + call * 10 + rnd.randint(0, 1),
+                9000 + call * 10 + (rnd.randint(0, 1) if call % 2 else 0),
             )
             for _ in range(rnd.randint(1, 5))
         ]
-        store.insert_matches(matches)
+        if call == 4:  # repeats within the call only (a new event): counted, not queried
+            (fresh,) = seed_events(store, 1)
+            one = matches[0]._replace(event_id=fresh, theme="美食", at=9040)
+            matches = [
+                one._replace(accounts=("acct0", "acct1", "acct2")),
+                one._replace(accounts=("acct3", "acct1"), terms=["二"]),
+                one._replace(accounts=("acct1",), terms=["三"]),
+            ]
+            stored_matches = store.count("alert_matches")
+        got = store.insert_matches(matches)
+        if call == 4:
+            assert len(got) == 4 and store.count("alert_matches") == stored_matches + 2
+            assert [r["account"] for r in store.alerts(ids=got)] == [
+                "acct3",
+                "acct2",
+                "acct1",
+                "acct0",
+            ]  # newest first: account by account
+            assert store.alerts(ids=got[-1:])[0]["terms"] == ["二"]
     everything = store.alerts(limit=None)
     spans = store.execute("SELECT account, created_at, lo, hi FROM alert_spans").fetchall()
     by_id = {r["id"]: r for r in everything}
