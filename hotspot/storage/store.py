@@ -17,6 +17,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -112,6 +113,7 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         self._data_version: int | None = None
         # id() of an accounts tuple -> (it, its JSON array): see _accounts_json
         self._account_lists: dict[int, tuple[Sequence[str], str]] = {}
+        self._account_names: dict[str, str] = {}  # account -> its JSON string
 
     def close(self) -> None:
         self.conn.close()
@@ -557,27 +559,47 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
                 "at INTEGER)"
             )
             conn.execute("DELETE FROM temp.alert_pending")
+            at = matches[0].at
+            one_time = all(m.at == at for m in matches)
             accounts = self._accounts_json
             conn.executemany(
                 "INSERT INTO temp.alert_pending VALUES (?,?,?,?,?,?,?)",
                 [
-                    (match_last + k, accounts(m), m.theme, m.event_id, m.item_id, m.score, m.at)
+                    (
+                        match_last + k,
+                        "" if one_time else accounts(m),
+                        m.theme,
+                        m.event_id,
+                        m.item_id,
+                        m.score,
+                        m.at,
+                    )
                     for k, m in enumerate(matches, 1)
                 ],
             )
-            conn.execute(
-                "INSERT INTO alerts (account, theme, event_id, item_id, score, match_id, "
-                "created_at) SELECT j.value, p.theme, p.event_id, p.item_id, p.score, p.seq, "
-                "p.at FROM temp.alert_pending p, json_each(p.accounts) j WHERE true "
-                "ORDER BY j.value, p.at, p.seq ON CONFLICT (event_id, account, theme) DO NOTHING"
-            )
+            if one_time:  # (a poll) each account's matches, accounts in order: no sort
+                conn.execute(
+                    "INSERT INTO alerts (account, theme, event_id, item_id, score, match_id, "
+                    "created_at) SELECT a.key, p.theme, p.event_id, p.item_id, p.score, p.seq, "
+                    "p.at FROM json_each(?) a, json_each(a.value) s JOIN temp.alert_pending p "
+                    "ON p.seq = s.value WHERE true "
+                    "ON CONFLICT (event_id, account, theme) DO NOTHING",
+                    (self._matches_by_account(matches, match_last),),
+                )
+            else:
+                conn.execute(
+                    "INSERT INTO alerts (account, theme, event_id, item_id, score, match_id, "
+                    "created_at) SELECT j.value, p.theme, p.event_id, p.item_id, p.score, "
+                    "p.seq, p.at FROM temp.alert_pending p, json_each(p.accounts) j WHERE true "
+                    "ORDER BY j.value, p.at, p.seq "
+                    "ON CONFLICT (event_id, account, theme) DO NOTHING"
+                )
             (now_last,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM alerts").fetchone()
             if now_last == last:
                 return []
             # ids were given in (account, time) order, so each (account, time) is one run
-            at = matches[0].at
             counts, unused = self._expected_alerts(matches, match_last)
-            if counts.total() == now_last - last and all(m.at == at for m in matches):
+            if one_time and counts.total() == now_last - last:
                 # one time, and nothing left out but the repeats within the call (a poll of
                 # new events): the runs follow from the counts, in SQLite's order (UTF-8
                 # byte order is code point order)
@@ -612,6 +634,46 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
                 ],
             )
         return list(range(last + 1, now_last + 1))
+
+    def _matches_by_account(self, matches: list[MatchAlerts], match_last: int) -> str:
+        """``{"account": [match ids in order], ...}`` with the accounts in code point order
+        (SQLite's UTF-8 byte order), as JSON: what ``insert_matches`` expands without a
+        sort. Built per distinct accounts tuple (a definition's accounts) and per distinct
+        set of them an account belongs to, so the Python work follows the definitions;
+        only the JSON text is per account."""
+        groups: dict[int, tuple[Sequence[str], list[int]]] = {}
+        for k, m in enumerate(matches, match_last + 1):
+            g = groups.get(id(m.accounts))
+            if g is None:
+                groups[id(m.accounts)] = (m.accounts, [k])
+            else:
+                g[1].append(k)
+        member: dict[str, list[int]] = {}
+        lists = []
+        for gi, (accounts, ids) in enumerate(groups.values()):
+            lists.append(ids)
+            for a in accounts:
+                mine = member.get(a)
+                if mine is None:
+                    member[a] = [gi]
+                else:
+                    mine.append(gi)
+        merged: dict[tuple[int, ...], str] = {}
+        names = self._account_names
+        parts = []
+        for a in sorted(member):
+            key = tuple(member[a])
+            text = merged.get(key)
+            if text is None:
+                ids = lists[key[0]] if len(key) == 1 else sorted(chain(*(lists[i] for i in key)))
+                text = merged[key] = to_json(ids)
+            name = names.get(a)
+            if name is None:
+                if len(names) >= ACCOUNT_LISTS_KEPT:
+                    names.clear()
+                name = names[a] = to_json(a)
+            parts.append(f"{name}:{text}")
+        return "{" + ",".join(parts) + "}"
 
     @staticmethod
     def _expected_alerts(
