@@ -530,10 +530,16 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         of ids, and one ``alert_spans`` row per account and time finds them, where an
         (account, time) index entry per alert cost a random b-tree insert each.
 
-        The per-account work is SQLite's: one ``INSERT ... SELECT`` expands each match's
-        accounts (a JSON array, encoded once per accounts tuple) into alert rows, and a
-        match's terms and explanation are stored once, in ``alert_matches``, if any of its
-        alerts was inserted. No Python runs per alert."""
+        The per-account work is SQLite's: the matches go to a temporary table, and one
+        ``INSERT ... SELECT`` expands them into alert rows. For one time (a poll) it walks a
+        JSON object of each account's match ids (``_matches_by_account``, accounts in
+        order), so the rows come out account by account without a sort (the join can only
+        run in that order: the inner ``json_each`` reads the outer one's value, the matches
+        are looked up by key). Otherwise each match's accounts (a JSON array, encoded once
+        per accounts tuple) are expanded and sorted by (account, time, match). A match's
+        terms and explanation are stored once, in ``alert_matches``, if any of its alerts
+        was inserted. No Python runs per alert; the tests check the spans against the
+        rows."""
         matches = list(matches)
         if not matches:
             return []
