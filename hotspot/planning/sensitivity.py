@@ -23,7 +23,8 @@ Event context: an item with no verdict of its own is sensitive when at least hal
 event's other titles (``siblings``: the same story as other platforms titled it, often more
 explicit than a Weibo hashtag) are, in the majority category; its terms are then shown as
 ``event:词``. Last, a word model learned from the history (``sensitivity_model``, optional)
-may decide for an item nothing else marked; its terms are ``model:词``.
+may decide for an item nothing else marked (at its ``strict`` threshold when the lexicon
+found some evidence, too little alone); its terms are ``model:词``.
 
 Guards against metaphor and fiction: "safe" phrases cancel the terms inside them (笑死,
 杀疯了, 炸裂, 死亡之组, 信息爆炸); the name of a work in 《》 is not read (《战争与和平》);
@@ -286,11 +287,13 @@ class Sensitivity:
                     mode=mode, modes=", ".join(MODES)
                 )
             )
-        own = self._verdict(self.scores(title, summary, category), threshold)
+        scored = self.scores(title, summary, category)
+        own = self._verdict(scored, threshold)
         if own is None and siblings:
             own = self._event_verdict(title, siblings, threshold)
         if own is None and self.model is not None and category not in ENTERTAINMENT_TAGS:
-            own = self.model.verdict(self._mask(title or ""), mode, self.labels)
+            # some lexicon evidence, too little alone: the model is a second view of it
+            own = self.model.verdict(self._mask(title or ""), mode, self.labels, bool(scored))
         return own
 
     def _event_verdict(

@@ -3,9 +3,12 @@ on the training titles, decides only where nothing else did, survives the store,
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+
 from hotspot.analysis.keywords import Segmenter
 from hotspot.planning.sensitivity import Sensitivity
-from hotspot.planning.sensitivity_model import WordModel, store_model, train
+from hotspot.planning.sensitivity_model import WordModel, held_out_scores, store_model, train
 from hotspot.storage.store import Store
 
 SEG = Segmenter()
@@ -63,3 +66,50 @@ def test_words_are_cut_by_longest_match_over_the_vocabulary():
     model.n_neg = 3
     model._index()
     assert model.words("卡隆河前线卡隆") == ["卡隆河", "前线", "卡隆"]
+
+
+def _model(examples: list[tuple[set[str], str | None]]) -> WordModel:
+    model = WordModel()
+    for words, cat in examples:
+        if cat is None:
+            model.neg.update(words)
+            model.n_neg += 1
+        else:
+            model.pos.setdefault(cat, Counter()).update(words)
+            model.n_pos[cat] = model.n_pos.get(cat, 0) + 1
+    model._index()
+    return model
+
+
+def test_held_out_scores_are_the_scores_of_the_model_trained_without_the_title():
+    war = [({"卡隆河", "前线"}, "military_conflict")] * 3 + [
+        ({"卡隆河", "消息"}, "military_conflict")
+    ]
+    calm = [({"樱花", "消息"}, None)] * 5 + [({"樱花", "前线"}, None), ({"前线", "消息"}, None)]
+    examples = war + calm
+    model = _model(examples)
+    held = held_out_scores(model, examples)
+    for i, (words, _) in enumerate(examples):
+        without = _model(examples[:i] + examples[i + 1 :])
+        assert math.isclose(held[i], without.score(words), abs_tol=1e-9)
+    # a positive's own words no longer vouch for it: held out it scores lower
+    assert held[0] < model.score(examples[0][0])
+
+
+def test_weak_lexicon_evidence_lets_the_model_decide_at_the_strict_threshold():
+    model = WordModel(
+        pos={"military_conflict": Counter({"卡隆河": 10})},
+        neg=Counter({"樱花": 10}),
+        n_pos={"military_conflict": 10},
+        n_neg=10,
+        thresholds={"normal": 5.0, "strict": 0.0},
+    )
+    assert 0.0 < model.score(["卡隆河"]) < 5.0
+    gate = Sensitivity.load().with_learned({}, model)
+    # 局势 alone is one weak term (0.5): too little for normal mode, but the model agrees
+    v = gate.classify("卡隆河局势")
+    assert v is not None and v.category == "military_conflict" and "model:卡隆河" in v.terms
+    assert Sensitivity.load().classify("卡隆河局势") is None
+    # no lexicon evidence at all: the model alone must clear the normal threshold
+    assert gate.classify("卡隆河最新消息") is None
+    assert gate.classify("卡隆河最新消息", mode="strict") is not None
