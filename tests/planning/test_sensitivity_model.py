@@ -8,7 +8,13 @@ from collections import Counter
 
 from hotspot.analysis.keywords import Segmenter
 from hotspot.planning.sensitivity import Sensitivity
-from hotspot.planning.sensitivity_model import WordModel, held_out_scores, store_model, train
+from hotspot.planning.sensitivity_model import (
+    SHARES,
+    WordModel,
+    held_out_scores,
+    store_model,
+    train,
+)
 from hotspot.storage.store import Store
 
 SEG = Segmenter()
@@ -56,6 +62,7 @@ def test_model_round_trips_through_the_store(tmp_path):
     back = WordModel.from_store(store)
     assert back is not None
     assert back.thresholds == model.thresholds
+    assert back.shares == model.shares
     assert back.lo == model.lo
     assert WordModel.from_store(Store(tmp_path / "empty.db")) is None
 
@@ -91,9 +98,11 @@ def test_held_out_scores_are_the_scores_of_the_model_trained_without_the_title()
     held = held_out_scores(model, examples)
     for i, (words, _) in enumerate(examples):
         without = _model(examples[:i] + examples[i + 1 :])
-        assert math.isclose(held[i], without.score(words), abs_tol=1e-9)
+        assert math.isclose(held[i][0], without.score(words), abs_tol=1e-9)
+        shares = [without.share(w) for w in words if w in without.vocab]
+        assert math.isclose(held[i][1], max(shares, default=0.0))
     # a positive's own words no longer vouch for it: held out it scores lower
-    assert held[0] < model.score(examples[0][0])
+    assert held[0][0] < model.score(examples[0][0])
 
 
 def test_weak_lexicon_evidence_lets_the_model_decide_at_the_strict_threshold():
@@ -113,3 +122,28 @@ def test_weak_lexicon_evidence_lets_the_model_decide_at_the_strict_threshold():
     # no lexicon evidence at all: the model alone must clear the normal threshold
     assert gate.classify("卡隆河最新消息") is None
     assert gate.classify("卡隆河最新消息", mode="strict") is not None
+
+
+def test_a_verdict_needs_a_word_with_a_sensitive_sense_of_its_own():
+    model = WordModel(
+        pos={"crime": Counter({"男子": 30, "卡隆河": 10})},
+        neg=Counter({"男子": 20, "樱花": 10}),
+        n_pos={"crime": 40},
+        n_neg=40,
+        thresholds={"normal": 0.0, "strict": 0.0},
+        shares={"normal": 0.8, "strict": 0.0},
+    )
+    assert model.lo["男子"] > 0 and model.share("男子") == 0.6  # an actor, often beside crime
+    gate = Sensitivity.load().with_learned({}, model)
+    assert gate.classify("男子最新消息") is None  # normal: no word sure enough on its own
+    assert gate.classify("男子最新消息", mode="strict") is not None
+    v = gate.classify("卡隆河男子最新消息")
+    assert v is not None and v.terms[0] == "model:卡隆河"
+
+
+def test_training_picks_the_share_and_threshold_on_held_out_titles():
+    model = train(history(), Sensitivity.load())
+    assert set(model.shares) == set(model.thresholds)
+    assert all(share in SHARES for share in model.shares.values())
+    back = WordModel(model.pos, model.neg, model.n_pos, model.n_neg, model.thresholds, model.shares)
+    assert back.verdict("卡隆河最新消息", "normal", {}) is not None
