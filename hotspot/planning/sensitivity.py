@@ -120,6 +120,8 @@ class Sensitivity:
         self.safe = tuple(sorted(dict.fromkeys(safe), key=len, reverse=True))
         self.labels = {c: (labels or {}).get(c, c) for c in CATEGORIES}
         self._compiled: dict[str, re.Pattern[str]] = {}
+        self._splits: dict[tuple[str, ...], tuple[tuple[str, ...], frozenset[str]]] = {}
+        self._orders: dict[tuple[str, ...], dict[str, int]] = {}
         known = {t for c in CATEGORIES for t in (*self.strong[c], *self.weak[c])}
         self.known_terms = frozenset(known)
 
@@ -178,6 +180,20 @@ class Sensitivity:
         s = Sensitivity(self.strong, self.weak, self.safe, self.labels, self.context)
         s._memo = {} if memo else None
         return s
+
+    def _split(self, terms: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+        """(plain terms, ``re:`` patterns) of one term list, remembered per list."""
+        got = self._splits.get(terms)
+        if got is None:
+            patterns = frozenset(t for t in terms if t.startswith("re:"))
+            got = self._splits[terms] = (tuple(t for t in terms if t not in patterns), patterns)
+        return got
+
+    def _order(self, terms: tuple[str, ...]) -> dict[str, int]:
+        got = self._orders.get(terms)
+        if got is None:
+            got = self._orders[terms] = {t: i for i, t in enumerate(terms)}
+        return got
 
     def _regex(self, term: str) -> re.Pattern[str]:
         pattern = self._compiled.get(term)
@@ -241,17 +257,22 @@ class Sensitivity:
 
     def _hits(
         self,
-        terms: Sequence[str],
+        terms: tuple[str, ...],
         weight: float,
         parts: Sequence[tuple[str, float]],
         found: list[str],
     ) -> float:
         total = 0.0
         blob = "\x01".join(t for t, _ in parts)
-        for term in terms:
-            regex = term.startswith("re:")
-            if not regex and term not in blob:
-                continue  # the common case, decided by one substring test
+        plain, patterns = self._split(terms)
+        # the common case: one substring test per plain term, in one comprehension; the
+        # candidates are then read in the list's order (longest first), patterns among them
+        candidates = [t for t in plain if t in blob]
+        if patterns:
+            order = self._order(terms)
+            candidates = sorted(candidates + list(patterns), key=order.__getitem__)
+        for term in candidates:
+            regex = term in patterns
             hit, shown = 0.0, term
             for text, f in parts:
                 if f <= hit:

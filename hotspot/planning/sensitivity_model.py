@@ -207,23 +207,44 @@ class WordModel:
         )
 
 
-def _features(tokens: Sequence[str], known: Sequence[str], overlaps: dict[str, bool]) -> set[str]:
+def _features(tokens: Sequence[str], known: _Known, overlaps: dict[str, bool]) -> set[str]:
     """The title's content words that neither hold nor sit inside a lexicon term
     (``overlaps`` remembers the answer per word)."""
     out = set()
     for w in content_keywords(tokens):
         o = overlaps.get(w)
         if o is None:
-            o = overlaps[w] = any(t in w or w in t for t in known)
+            o = overlaps[w] = known.overlaps(w)
         if not o:
             out.add(w)
     return out
 
 
+class _Known:
+    """The lexicon's plain terms, asked whether a word holds one or sits inside one: a word
+    sits inside a term when it is in the terms joined; it holds one when one of its own
+    substrings is a term (a title word is short, so these are few)."""
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self.terms = frozenset(terms)
+        self.blob = "\x01".join(sorted(self.terms))
+        self.longest = max((len(t) for t in self.terms), default=0)
+
+    def overlaps(self, word: str) -> bool:
+        if word in self.blob:
+            return True
+        n = len(word)
+        return any(
+            word[i : i + k] in self.terms
+            for k in range(1, min(n, self.longest) + 1)
+            for i in range(n - k + 1)
+        )
+
+
 def train(docs: Iterable[Sequence[Any]], classifier: Sensitivity) -> WordModel:
     """Docs are (tokens, category tag, event id, ...); one title per event is read."""
     lexicon = classifier if classifier.lexicon_alone else classifier.lexicon_only()
-    known = [t for t in lexicon.known_terms if not t.startswith("re:")]
+    known = _Known(t for t in lexicon.known_terms if not t.startswith("re:"))
     overlaps: dict[str, bool] = {}
     seen: set[Any] = set()
     examples: list[tuple[set[str], str | None]] = []
