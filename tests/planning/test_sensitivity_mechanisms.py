@@ -131,6 +131,8 @@ def test_learned_terms_are_stored_explained_and_used(tmp_path, gate):
         ("某市学校乱收费？官方通报", "social_conflict"),
         ("美俄外长会谈达成共识", "politics"),
         ("警方破获一起涉赌案件", "crime"),
+        ("某校老师当众掌掴学生", "social_conflict"),
+        ("货车刹车失灵冲下坡道", "disaster"),
     ],
 )
 def test_lexicon_terms_from_the_definitions(gate, title, category):
@@ -147,6 +149,8 @@ def test_lexicon_terms_from_the_definitions(gate, title, category):
         "没抢到票也来场外支持刀郎",  # 刀郎 holds 持刀
         "护士用留置针给病人输液",  # 留置针 holds 留置
         "中欧基金发布年度报告",  # 中欧 (a fund's name) is no diplomacy
+        "这个行业或将被AI颠覆",  # 颠覆 is a war word only in 颠覆政权
+        "疑似新款手机谍照曝光",
     ],
 )
 def test_lexicon_titles_stay_unmarked(gate, title):
