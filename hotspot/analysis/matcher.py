@@ -217,8 +217,11 @@ def link_reasons(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[int,
     if not strong:
         strong = weak
     else:
+        # judged against the strong links only: a weak link admitted here is not a judge of
+        # the next one (财经's 房价 -> real_estate must not depend on economy sorting first)
+        judges = list(strong)
         for i, link in weak.items():
-            if all(verticals[i].id in verticals[j].related for j in strong):
+            if all(verticals[i].id in verticals[j].related for j in judges):
                 strong[i] = link
     # the theme's own domain includes its parts (体育 -> football, basketball; 游戏 -> esports)
     ids = {verticals[i].id: f for i, (f, _) in strong.items()}

@@ -51,6 +51,32 @@ def test_a_keyword_that_is_a_vertical_title_links_only_that_vertical_and_says_wh
     assert link_reasons(by_words, [CARS, TRAFFIC])[1] == (1.0, "keywords 交通, 驾驶")
 
 
+def test_weak_links_are_judged_by_the_strong_links_only_whatever_the_order():
+    # 财经 with 经济 and 房价: economy and real_estate are each named by one keyword, and the
+    # strong link (finance, by name) lists both as related, so both are linked; economy,
+    # admitted first, does not get a say about real_estate
+    finance = parse_lexicon(
+        "# vertical: finance\n# title: 财经\n# names: 财经 经济\n# related: economy estate\n股市\n",
+        "finance.txt",
+    )
+    economy = parse_lexicon(
+        "# vertical: economy\n# title: 宏观经济\n# names: 经济\n# related: finance\n外贸\n",
+        "economy.txt",
+    )
+    estate = parse_lexicon(
+        "# vertical: estate\n# title: 房产\n# names: 房价\n# related: finance\n楼市\n",
+        "estate.txt",
+    )
+    theme = ThemeConfig(name="财经", keywords=("股市", "经济", "房价"))
+    for order in ([finance, economy, estate], [finance, estate, economy]):
+        linked = {order[i].id: why for i, (_, why) in link_reasons(theme, order).items()}
+        assert linked == {
+            "finance": "name 财经",
+            "economy": "keyword 经济",
+            "estate": "keyword 房价",
+        }
+
+
 def test_a_phrase_owns_its_words():
     m = Matcher([("a", ThemeConfig(name="交通出行"))], [TRAFFIC])
     (match,) = m.match(doc("丘鹬过马路一步三摇"))
