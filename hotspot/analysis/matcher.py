@@ -172,7 +172,9 @@ def link_verticals(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[in
 
     Strong (1.0): the theme's name is the vertical's title, or (when no vertical has that
     title) one of the vertical's names, or two or more of its keywords are the vertical's
-    names or strong terms. A keyword that is exactly one vertical's title (汽车, 美食) names
+    names or strong terms. A name several verticals list takes the senses its keywords
+    back: 出行 with 旅行, 民宿, 航班 is travel, not traffic_driving (which lists 出行 for
+    commuting), unless no keyword backs any of them. A keyword that is exactly one vertical's title (汽车, 美食) names
     that vertical only, not every vertical that lists the word (traffic_driving lists 汽车).
     Weak (0.8): one keyword names the vertical; kept only when
     the theme has no strong link, or when every strongly linked vertical lists it as related
@@ -202,18 +204,27 @@ def link_reasons(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[int,
     # a name that is exactly one vertical's title ("篮球") means that vertical, not every
     # vertical that lists the word among its names (体育 lists 篮球 too)
     titled = name in titles
+    named: dict[int, int] = {}  # vertical -> how many keywords back it, when a name links it
     for i, v in enumerate(verticals):
         if v.id in excluded:
             continue
-        if name and (term_key(v.title) == name or (not titled and name in v.names)):
-            strong[i] = (1.0, f"name {theme.name}")
-            continue
         own = [w for w in words if titles.get(w, i) == i]  # others' titles name the others
         hits = sorted(w for w in own if w in v.names or v.terms.get(w, 0) >= 0.7)
+        if name and (term_key(v.title) == name or (not titled and name in v.names)):
+            strong[i] = (1.0, f"name {theme.name}")
+            if not titled:
+                named[i] = len(hits)
+            continue
         if len(hits) >= 2:
             strong[i] = (1.0, "keywords " + ", ".join(hits))
         elif hits and hits[0] in v.names:
             weak[i] = (WEAK_LINK_FACTOR, f"keyword {hits[0]}")
+    if len(named) > 1 and any(named.values()):
+        # a name several verticals list (出行: travel, and commuting in traffic_driving) means
+        # the senses the theme's keywords back (旅行, 民宿, 航班): the others are not linked
+        for i, backing in named.items():
+            if not backing:
+                del strong[i]
     if not strong:
         strong = weak
     else:

@@ -77,6 +77,25 @@ def test_weak_links_are_judged_by_the_strong_links_only_whatever_the_order():
         }
 
 
+def test_a_name_several_verticals_list_takes_the_senses_its_keywords_back():
+    travel = parse_lexicon(
+        "# vertical: travel\n# title: 旅游\n# names: 旅游 出行\n民宿\n航班\n", "travel.txt"
+    )
+    commute = parse_lexicon(
+        "# vertical: commute\n# title: 交通\n# names: 交通 出行\n地铁\n", "commute.txt"
+    )
+    both = [travel, commute]
+    trips = ThemeConfig(name="出行", keywords=("民宿", "航班"))
+    assert [both[i].id for i in link_reasons(trips, both)] == ["travel"]
+    rides = ThemeConfig(name="出行", keywords=("地铁",))
+    assert [both[i].id for i in link_reasons(rides, both)] == ["commute"]
+    # no keyword backs either sense: the name keeps both, as before
+    bare = ThemeConfig(name="出行")
+    assert sorted(both[i].id for i in link_reasons(bare, both)) == ["commute", "travel"]
+    m = Matcher([("a", trips)], both)
+    assert not m.match(doc("地铁早高峰"))  # commuting is not what this operator asked for
+
+
 def test_a_phrase_owns_its_words():
     m = Matcher([("a", ThemeConfig(name="交通出行"))], [TRAFFIC])
     (match,) = m.match(doc("丘鹬过马路一步三摇"))
