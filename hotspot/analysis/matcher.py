@@ -25,6 +25,7 @@ How a theme is scored (the README's "How matching works" says the same for opera
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -49,6 +50,7 @@ LONE_MARGIN = 0.1  # a lone word loses to a story elsewhere that is clearly stro
 SIDE_FIELDS = ("summary", "event")
 WORK_PARTS = True  # a word only inside a work's title in 《》 names the work: it counts half
 _SHORT_LATIN = re.compile(r"[a-z]{1,3}")
+_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])")
 _WORK = re.compile(r"《([^《》]+)》")
 
 
@@ -275,6 +277,7 @@ class Matcher:
         self._owned: set[str] = set()
         self._category, self._person_prior = base.category, base.person_prior
         self._contested = base.contested
+        self._acronyms = base.acronyms
         resort: set[str] = set()
         for vi, v in enumerate(self.verticals):
             via_lexicon, via_learned = f"lexicon:{v.id}", f"learned:{v.id}"
@@ -506,6 +509,7 @@ class Matcher:
                 wanted.update(self._by_vertical.get(vi, ()))
             candidates = sorted(wanted)
         scored: dict[tuple, tuple[float, tuple[Evidence, ...], str | None]] = {}
+        acronyms = _acronyms(doc.title)
         results: list[tuple[Match, tuple[str, ...]]] = []
         for ti in candidates:
             theme = self._themes[ti]
@@ -513,7 +517,7 @@ class Matcher:
             key = (theme.shape, tuple(direct.items()) if direct else ())
             got = scored.get(key)
             if got is None:
-                got = scored[key] = self._score(theme, direct or {}, vert_ev, strength)
+                got = scored[key] = self._score(theme, direct or {}, vert_ev, strength, acronyms)
             score, ordered, damped = got
             if not ordered and not all_scores:
                 continue
@@ -552,6 +556,7 @@ class Matcher:
         direct: dict[str, Evidence],
         vert_ev: dict[int, dict[str, Evidence]],
         strength: dict[int, float],
+        acronyms: frozenset[str] = frozenset(),
     ) -> tuple[float, tuple[Evidence, ...], str | None]:
         """(score, evidence strongest first, the vertical that damped it) of one definition
         whose direct evidence in the document is ``direct``; before exclusion and feedback."""
@@ -567,8 +572,13 @@ class Matcher:
             (only,) = evidence.values()
             alone: float | None = None
             if only.via.startswith("lexicon:") and is_short(only.term):
-                # a short word alone (pro, max, 猫) counts half unless history vouches
-                alone = self._alone.get(only.via, {}).get(only.term, SHORT_FACTOR)
+                # a short word alone (pro, max, 猫) counts half unless history vouches; an
+                # acronym (KPL, WBG: three capitals in the lexicon and in the title) is a
+                # name, not a part of words, and keeps its lexicon weight
+                default = SHORT_FACTOR
+                if only.term in acronyms and (only.via, only.term) in self._acronyms:
+                    default = 1.0
+                alone = self._alone.get(only.via, {}).get(only.term, default)
             elif only.via == "keyword":  # a keyword history shows is generic alone
                 alone = self._keyword_alone.get(theme.config.name, {}).get(only.term)
             if alone is not None:
@@ -599,6 +609,7 @@ class _LexiconBase:
     category: dict[str, list[int]]
     person_prior: dict[str, list[tuple[int, float]]]
     contested: set[tuple[int, str]]
+    acronyms: set[tuple[str, str]] = field(default_factory=set)  # (via, term) of KPL, CPI
 
 
 _BASES: list[_LexiconBase] = []  # the last few, newest last
@@ -647,7 +658,10 @@ def _lexicon_base(
         for term, w in v.terms.items()
         if w < 0.7 and strong_in.get(term, set()) - {vi}
     }
-    base = _LexiconBase(tuple(verticals), wanted, index, category, person_prior, contested)
+    acronyms = {(f"lexicon:{v.id}", t) for v in verticals for t in v.acronyms}
+    base = _LexiconBase(
+        tuple(verticals), wanted, index, category, person_prior, contested, acronyms
+    )
     _BASES.append(base)
     del _BASES[:-BASES_KEPT]
     return base
@@ -729,6 +743,15 @@ def _with_feedback(m: Match, judged: Mapping[str, tuple[int, int]]) -> Match:
         score *= FOREIGN_DAMPING
     ordered = tuple(sorted(evidence, key=lambda e: -e.weight))
     return replace(m, score=round(score, 4), evidence=ordered, feedback=tuple(applied))
+
+
+def _acronyms(title: str) -> frozenset[str]:
+    """The runs of exactly three capital letters in ``title`` (KPL, WBG; not Pro, not MAXX),
+    in matching form."""
+    if not any("A" <= c <= "Z" or "Ａ" <= c <= "Ｚ" for c in title):
+        return frozenset()
+    found = _ACRONYM.findall(unicodedata.normalize("NFKC", title))
+    return frozenset(a.casefold() for a in found)
 
 
 def is_short(term: str) -> bool:

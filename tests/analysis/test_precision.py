@@ -121,6 +121,17 @@ def test_a_short_or_contested_word_alone_is_not_enough():
     assert best(vouched, "新款 Pro 发布")["汽车"] >= 0.5
 
 
+def test_an_acronym_alone_is_a_name_not_a_short_word():
+    esports = parse_lexicon(
+        "# vertical: esports\n# title: 电竞\n# names: 电竞\nKPL\nPro\n", "esports.txt"
+    )
+    assert esports.acronyms == {"kpl"}  # written as three capitals; Pro is a word
+    m = Matcher([("a", ThemeConfig(name="电竞"))], [esports])
+    assert best(m, "KPL 春季赛今晚开打")["电竞"] >= 0.5
+    assert best(m, "新款手机 PRO 发布")["电竞"] < 0.5  # a word, whatever its case
+    assert best(m, "kpl")["电竞"] < 0.5  # not written as an acronym in the title
+
+
 def test_feedback_mutes_a_term_for_that_account_and_theme_only():
     assert feedback_factor(0, 0) == 1.0 and feedback_factor(1, 0) == 0.5
     assert feedback_factor(3, 0) == 0.25 and feedback_factor(1, 1) > feedback_factor(1, 0)
