@@ -239,8 +239,10 @@ def link_reasons(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[int,
     # the theme's own domain includes its parts (体育 -> football, basketball; 游戏 -> esports)
     ids = {verticals[i].id: f for i, (f, _) in strong.items()}
     for i, v in enumerate(verticals):
-        if i in strong or v.id in excluded:
+        if v.id in excluded or (i in strong and strong[i][0] == 1.0):
             continue
+        # a part is inside the domain even when one keyword linked it weakly first (美食 with
+        # 奶茶 -> drinks, 财经 with 经济 -> economy): in full, as 理财's economy is
         parents = [p for p in v.part_of if ids.get(p) == 1.0]
         if parents:
             strong[i] = (1.0, f"part of {parents[0]}")

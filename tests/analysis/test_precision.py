@@ -96,6 +96,20 @@ def test_a_name_several_verticals_list_takes_the_senses_its_keywords_back():
     assert not m.match(doc("地铁早高峰"))  # commuting is not what this operator asked for
 
 
+def test_a_part_named_by_one_keyword_is_linked_in_full_like_any_part():
+    food = parse_lexicon(
+        "# vertical: food\n# title: 美食\n# names: 美食\n# related: drinks\n火锅\n", "food.txt"
+    )
+    drinks = parse_lexicon(
+        "# vertical: drinks\n# title: 茶饮\n# names: 奶茶\n# part_of: food\n奶茶\n",
+        "drinks.txt",
+    )
+    named = ThemeConfig(name="美食", keywords=("火锅", "奶茶"))
+    unnamed = ThemeConfig(name="美食", keywords=("火锅",))
+    for theme in (named, unnamed):
+        assert link_reasons(theme, [food, drinks])[1] == (1.0, "part of food")
+
+
 def test_a_phrase_owns_its_words():
     m = Matcher([("a", ThemeConfig(name="交通出行"))], [TRAFFIC])
     (match,) = m.match(doc("丘鹬过马路一步三摇"))
