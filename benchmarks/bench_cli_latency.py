@@ -231,11 +231,23 @@ def generate(path: Path) -> None:
             )
         )
     alerts.sort(key=lambda r: r[7])
+    # the accounts' alerts of one (event, theme) share one match: its terms and explanation
+    match_of: dict[tuple[int, str], int] = {}
+    for r in alerts:
+        match_of.setdefault((r[2], r[1]), len(match_of) + 1)
+    texts = {(r[2], r[1]): (r[5], r[6]) for r in alerts}
     conn.executemany(
-        "INSERT INTO alerts (account, theme, event_id, item_id, score, terms, "
-        "explanation, created_at) VALUES (?,?,?,?,?,?,?,?)",
-        alerts,
+        "INSERT INTO alert_matches (id, terms, explanation) VALUES (?,?,?)",
+        [(m, *texts[key]) for key, m in match_of.items()],
     )
+    conn.executemany(
+        "INSERT INTO alerts (account, theme, event_id, item_id, score, match_id, "
+        "created_at) VALUES (?,?,?,?,?,?,?)",
+        [(*r[:5], match_of[(r[2], r[1])], r[7]) for r in alerts],
+    )
+    from hotspot.storage.schema import ALERT_SPANS_FROM_ALERTS
+
+    conn.execute(ALERT_SPANS_FROM_ALERTS)  # each account's runs of ids, as 0007 builds them
     for _, sql in indexes:
         conn.execute(sql)
     conn.execute(

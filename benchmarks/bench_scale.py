@@ -488,11 +488,17 @@ def _where(stats) -> list[tuple[str, float]]:
                 total += sum(t[3] for ck, t in v[4].items() if ck[2] == caller)
         return total
 
-    sql_alerts = called_by("<method 'execute' of 'sqlite3.Connection' objects>", "insert_alert")
-    sql_alerts += called_by(
-        "<method 'executemany' of 'sqlite3.Connection' objects>", "insert_alerts"
+    sql_alerts = sum(
+        called_by(f"<method '{method}' of 'sqlite3.Connection' objects>", caller)
+        for method in ("execute", "executemany")
+        for caller in ("insert_alert", "insert_alerts", "insert_matches")
     )
-    insert_py = cum("insert_alert", "store.py") + cum("insert_alerts", "store.py") - sql_alerts
+    insert_py = (
+        cum("insert_alert", "store.py")
+        + cum("insert_alerts", "store.py")
+        + cum("insert_matches", "store.py")
+        - sql_alerts
+    )
     total = cum("ingest", "engine.py")
     matching = cum("match_groups", "matcher.py") or cum("match", "matcher.py")
     explain = cum("explanation", "matcher.py") + cum("terms", "matcher.py")

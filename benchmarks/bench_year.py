@@ -430,11 +430,19 @@ def generate(path: Path, new_per_source_day: int) -> dict[str, int]:
                 )
             )
     alerts.sort(key=lambda a: a[7])
+    # one account: each alert is its own match (terms and explanation in alert_matches)
     conn.executemany(
-        "INSERT INTO alerts (account, theme, event_id, item_id, score, terms, explanation, "
-        "created_at) VALUES (?,?,?,?,?,?,?,?)",
-        alerts,
+        "INSERT INTO alert_matches (id, terms, explanation) VALUES (?,?,?)",
+        [(a_id, a[5], a[6]) for a_id, a in enumerate(alerts, 1)],
     )
+    conn.executemany(
+        "INSERT INTO alerts (id, account, theme, event_id, item_id, score, match_id, "
+        "created_at) VALUES (?,?,?,?,?,?,?,?)",
+        [(a_id, *a[:5], a_id, a[7]) for a_id, a in enumerate(alerts, 1)],
+    )
+    from hotspot.storage.schema import ALERT_SPANS_FROM_ALERTS
+
+    conn.execute(ALERT_SPANS_FROM_ALERTS)  # each account's runs of ids, as 0007 builds them
     # a little operator feedback (about 3% of the alerts)
     fb = [
         (a_id, a[0], a[1], a[2], rng.choice(["useful", "irrelevant", "chased"]), a[7] + 600)

@@ -26,7 +26,7 @@ from hotspot.analysis.matcher import Document, Learned, Matcher
 from hotspot.config import Config, ThemeConfig
 from hotspot.ingest.normalize import normalize
 from hotspot.models import Hotspot, RawItem
-from hotspot.storage.store import AlertTuple, Store
+from hotspot.storage.store import MatchAlerts, Store
 from hotspot.training_child import RUNNING, TrainingChild
 
 log = logging.getLogger(__name__)
@@ -416,8 +416,9 @@ class Engine:
                     self.sample.add(platform, h.id, at, h.rank, h.heat)
             self.store.touch_events(sightings, at)
             # the accounts of one theme definition share one match: its terms and
-            # explanation are built (and encoded) once, the poll's alerts inserted together
-            rows: list[AlertTuple] = []
+            # explanation are built (and stored) once, and the accounts are expanded into
+            # alert rows by SQLite (Store.insert_matches), the poll's alerts together
+            matches: list[MatchAlerts] = []
             for h, event_id, tokens, summary_tokens, persons in to_match:
                 doc = Document(
                     title_tokens=tokens,
@@ -433,14 +434,20 @@ class Engine:
                     accounts: Sequence[str] = group
                     if h.id in known:
                         accounts = self._realert_accounts(known[h.id].rowid, m.theme, group)
-                    terms, explanation = m.terms, m.explanation()
-                    rows.extend(
-                        [
-                            (a, m.theme, event_id, h.id, m.score, terms, explanation, at)
-                            for a in accounts
-                        ]
-                    )
-            result.alert_ids.extend(self.store.insert_alerts(rows))
+                    if accounts:
+                        matches.append(
+                            MatchAlerts(
+                                accounts,
+                                m.theme,
+                                event_id,
+                                h.id,
+                                m.score,
+                                m.terms,
+                                m.explanation(),
+                                at,
+                            )
+                        )
+            result.alert_ids.extend(self.store.insert_matches(matches))
             if with_trends:
                 result.rising_events, result.follow_ups, result.estimated_events = self._trend_poll(
                     platform, hotspots, event_of, at

@@ -1,11 +1,20 @@
 """Small helpers shared by the store's modules: JSON text columns, chunked ``IN (...)``
-lists (SQLite caps the number of bound parameters), LIKE patterns and search bigrams."""
+lists (SQLite caps the number of bound parameters), LIKE patterns and search bigrams, and
+the join that finds one account's alerts."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from typing import Any
+
+#: One account's alerts (``WHERE s.account = ?``): its spans (``alert_spans``, migration
+#: 0007), then the ids of each span. Every alert of a span is the span's account's and has
+#: its time; ``a.account`` is checked all the same (free, and no span can then lend an alert
+#: to another account).
+ACCOUNT_ALERTS = (
+    "alert_spans s JOIN alerts a ON a.id BETWEEN s.lo AND s.hi AND a.account = s.account"
+)
 
 
 def to_json(value: Any) -> str:

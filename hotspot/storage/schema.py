@@ -245,6 +245,77 @@ M0006_EVENT_ESTIMATES = """
     ALTER TABLE events ADD COLUMN follow_up_why TEXT;
 """
 
+#: The runs of ``alert_spans`` for alerts stored one by one: consecutive ids (in id order)
+#: of one account and time form one run (the gaps-and-islands difference of row numbers).
+#: Used by migration 0007 and by the benchmarks that load alerts in bulk.
+ALERT_SPANS_FROM_ALERTS = """
+    INSERT INTO alert_spans (account, created_at, lo, hi)
+        SELECT account, created_at, MIN(id), MAX(id) FROM (
+            SELECT id, account, created_at, ROW_NUMBER() OVER (ORDER BY id)
+            - ROW_NUMBER() OVER (PARTITION BY account, created_at ORDER BY id) AS run
+            FROM alerts)
+        GROUP BY account, created_at, run;
+"""
+
+#: Alerts slim (issue 16). An agency's thousand accounts share a few hundred theme
+#: definitions, so one match (definition x item) raises hundreds of alerts that carried the
+#: same ~400-byte terms and explanation JSON each. Those now live once per match in
+#: ``alert_matches``; the alert row keeps what is its own (account, theme, event, item,
+#: score, time) and points at its match.
+#:
+#: The (account, time) index is replaced by ``alert_spans``: a poll's alerts get their ids
+#: account by account, so each account's alerts of one poll are one run of ids, and one span
+#: row (account, time, first id, last id) per account and poll finds them (a thousand rows a
+#: poll instead of one index entry per alert, which cost a random b-tree insert each: two
+#: thirds of a thousand-account poll). The uniqueness key leads with the event: a poll's
+#: alerts land at its end (new events), and it serves the by-event lookups ``alerts_event``
+#: did. Existing alerts keep their ids and values: the alerts of one event and item with the
+#: same terms and explanation share one match, whose id is that of the first of them; their
+#: spans are the runs of ``ALERT_SPANS_FROM_ALERTS``.
+M0007_ALERT_MATCHES = (
+    """
+    CREATE TABLE alert_matches (
+        id INTEGER PRIMARY KEY,
+        terms TEXT NOT NULL,
+        explanation TEXT NOT NULL
+    );
+    CREATE TEMP TABLE alert_match_of AS
+        SELECT id, MIN(id) OVER (PARTITION BY event_id, item_id, terms, explanation)
+        AS match_id FROM alerts;
+    INSERT INTO alert_matches (id, terms, explanation)
+        SELECT a.id, a.terms, a.explanation FROM temp.alert_match_of m
+        JOIN alerts a ON a.id = m.id WHERE m.match_id = m.id ORDER BY a.id;
+    CREATE TABLE alerts_slim (
+        id INTEGER PRIMARY KEY,
+        account TEXT NOT NULL,
+        theme TEXT NOT NULL,
+        event_id INTEGER NOT NULL,
+        item_id TEXT NOT NULL,
+        score REAL NOT NULL,
+        match_id INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (event_id, account, theme)
+    );
+    INSERT INTO alerts_slim (id, account, theme, event_id, item_id, score, match_id,
+        created_at)
+        SELECT a.id, a.account, a.theme, a.event_id, a.item_id, a.score, m.match_id,
+        a.created_at FROM temp.alert_match_of m JOIN alerts a ON a.id = m.id ORDER BY a.id;
+    DROP TABLE temp.alert_match_of;
+    DROP TABLE alerts;
+    ALTER TABLE alerts_slim RENAME TO alerts;
+    CREATE INDEX alerts_created ON alerts(created_at);
+    CREATE TABLE alert_spans (
+        account TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        lo INTEGER NOT NULL,
+        hi INTEGER NOT NULL,
+        PRIMARY KEY (account, created_at, lo)
+    ) WITHOUT ROWID;
+    CREATE INDEX alert_spans_hi ON alert_spans(account, hi);
+"""
+    + ALERT_SPANS_FROM_ALERTS
+)
+
 #: (name, SQL) in order; the names are what ``_sqlite_migrations`` records.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", M0001_INITIAL),
@@ -253,6 +324,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0004_delivery_once", M0004_DELIVERY_ONCE),
     ("0005_alerts_by_event", M0005_ALERTS_BY_EVENT),
     ("0006_event_estimates", M0006_EVENT_ESTIMATES),
+    ("0007_alert_matches", M0007_ALERT_MATCHES),
 ]
 KNOWN = frozenset(name for name, _ in MIGRATIONS)
 

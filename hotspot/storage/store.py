@@ -13,15 +13,16 @@ import os
 import sqlite3
 import sys
 import time
-from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from hotspot.models import Hotspot
-from hotspot.storage.columns import bigrams, chunks, like_contains, to_json
+from hotspot.storage.columns import ACCOUNT_ALERTS, bigrams, chunks, like_contains, to_json
 from hotspot.storage.db import open_database
 from hotspot.storage.store_benchmarks import BenchmarkStore
 from hotspot.storage.store_delivery import DeliveryStore
@@ -31,7 +32,7 @@ from hotspot.storage.store_sources import SourceStore
 
 #: From this many matching titles on, ``hotspots(search=...)`` walks the last-seen index.
 SEARCH_SCAN_AT = 2_000
-__all__ = ["SEARCH_SCAN_AT", "KnownItem", "Store", "bigrams", "now"]
+__all__ = ["SEARCH_SCAN_AT", "KnownItem", "MatchAlerts", "Store", "bigrams", "now"]
 
 
 def now() -> int:
@@ -51,8 +52,27 @@ class AlertRow(NamedTuple):
     at: int
 
 
-#: An ``AlertRow`` as a plain tuple (what the engine builds, a thousand per match)
+#: An ``AlertRow`` as a plain tuple
 AlertTuple = tuple[str, str, int, str, float, list[str], dict, int]
+
+
+class MatchAlerts(NamedTuple):
+    """The alerts of one match (``Store.insert_matches``): one theme definition's result on
+    one item, for every account that shares the definition (what the engine builds, one per
+    match however many accounts)."""
+
+    accounts: Sequence[str]
+    theme: str
+    event_id: int
+    item_id: str
+    score: float
+    terms: list[str]
+    explanation: dict
+    at: int
+
+
+#: accounts lists whose JSON the writer keeps (a few hundred definitions in an agency)
+ACCOUNT_LISTS_KEPT = 4_096
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +111,9 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         # event id -> its first items with tokens: (first_seen, rowid, item id, tokens)
         self._siblings: OrderedDict[int, list[tuple[int, int, str, list[str]]]] = OrderedDict()
         self._data_version: int | None = None
+        # id() of an accounts tuple -> (it, its JSON array): see _accounts_json
+        self._account_lists: dict[int, tuple[Sequence[str], str]] = {}
+        self._account_names: dict[str, str] = {}  # account -> its JSON string
 
     def close(self) -> None:
         self.conn.close()
@@ -464,28 +487,61 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         at: int,
     ) -> int | None:
         """Insert an alert; None when this (account, theme, event) already has one."""
-        cur = self.conn.execute(
-            "INSERT INTO alerts (account, theme, event_id, item_id, score, terms, explanation, "
-            "created_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(account, theme, event_id) "
-            "DO NOTHING",
-            (account, theme, event_id, item_id, score, to_json(terms), to_json(explanation), at),
+        ids = self.insert_matches(
+            [MatchAlerts((account,), theme, event_id, item_id, score, terms, explanation, at)]
         )
-        return cur.lastrowid if cur.rowcount else None
+        return ids[0] if ids else None
 
     def insert_alerts(self, rows: Iterable[AlertRow | AlertTuple]) -> list[int]:
-        """Insert alerts as ``insert_alert`` would one by one, in one statement; returns the
-        ids of the rows inserted, in order. A row whose (account, theme, event) already has
-        an alert, stored before or earlier in ``rows``, is left out. Rows that share one
-        ``terms`` list or ``explanation`` dict (the accounts of one theme definition) have
-        it encoded once.
+        """Insert alerts as ``insert_alert`` would one by one: the same rows, a row whose
+        (account, theme, event) already has an alert, stored before or earlier in ``rows``,
+        left out; returns the ids inserted, ascending. The ids are given account by account
+        (``insert_matches``), so each account's alerts have the order of ``rows``.
+        Consecutive rows of one match (same theme, event, item, score and time, and the
+        same ``terms`` list and ``explanation`` dict objects) are stored as one match."""
+        out: list[int] = []
+        matches: list[MatchAlerts] = []
+        for account, theme, event_id, item_id, score, terms, explanation, at in rows:
+            if matches:
+                m = matches[-1]
+                if (
+                    m.terms is terms
+                    and m.explanation is explanation
+                    and (m.theme, m.event_id, m.item_id, m.score, m.at)
+                    == (theme, event_id, item_id, score, at)
+                ):
+                    m.accounts.append(account)  # type: ignore[attr-defined]
+                    continue
+                if at < m.at:  # insert_matches orders by time first: keep the rows' order
+                    out += self.insert_matches(matches)
+                    matches = []
+            matches.append(
+                MatchAlerts([account], theme, event_id, item_id, score, terms, explanation, at)
+            )
+        return out + self.insert_matches(matches)
 
-        The ids are the ones one-by-one inserts would have given (the next free ones, in
-        the order of ``rows``), but the rows are written in the order of the (account,
-        theme, event) index: a thousand accounts' alerts of one poll then cost one sweep
-        of the indexes instead of one per theme definition, and the cost stays flat as the
-        table grows."""
-        rows = list(rows)
-        if not rows:
+    def insert_matches(self, matches: Iterable[MatchAlerts]) -> list[int]:
+        """Insert the alerts of each match, one per account of ``accounts``; returns the ids
+        of the alerts inserted, ascending. An (account, theme, event) that already has an
+        alert, stored before or earlier in this call, is left out.
+
+        The ids are the next free ones, given account by account (in the order of
+        ``matches`` within an account): each account's alerts of one call are then one run
+        of ids, and one ``alert_spans`` row per account and time finds them, where an
+        (account, time) index entry per alert cost a random b-tree insert each.
+
+        The per-account work is SQLite's: the matches go to a temporary table, and one
+        ``INSERT ... SELECT`` expands them into alert rows. For one time (a poll) it walks a
+        JSON object of each account's match ids (``_matches_by_account``, accounts in
+        order), so the rows come out account by account without a sort (the join can only
+        run in that order: the inner ``json_each`` reads the outer one's value, the matches
+        are looked up by key). Otherwise each match's accounts (a JSON array, encoded once
+        per accounts tuple) are expanded and sorted by (account, time, match). A match's
+        terms and explanation are stored once, in ``alert_matches``, if any of its alerts
+        was inserted. No Python runs per alert; the tests check the spans against the
+        rows."""
+        matches = list(matches)
+        if not matches:
             return []
         # id() of a terms list / explanation dict -> (it, its JSON); holding the object
         # keeps its id from being reused by another during the call
@@ -497,50 +553,170 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
                 got = encoded[id(value)] = (value, to_json(value))
             return got[1]
 
+        conn = self.conn
         with self.transaction():  # the ids are only ours to give inside one transaction
-            taken: set[tuple[str, str, int]] = set()
-            for chunk in chunks(sorted({r[2] for r in rows}), 500):
-                taken.update(
-                    self.conn.execute(
-                        "SELECT account, theme, event_id FROM alerts "
-                        f"WHERE event_id IN ({','.join('?' * len(chunk))})",
-                        chunk,
-                    )
-                )
-            (last,) = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM alerts").fetchone()
-            first = last + 1
-            new: list[tuple] = []
-            add, append = taken.add, new.append
-            last_terms: Any = None
-            last_explanation: Any = None
-            terms_json = explanation_json = ""
-            for account, theme, event_id, item_id, score, terms, explanation, at in rows:
-                key = (account, theme, event_id)
-                if key in taken:
-                    continue
-                add(key)
-                if terms is not last_terms:  # the rows of one match come together
-                    last_terms, terms_json = terms, text(terms)
-                if explanation is not last_explanation:
-                    last_explanation, explanation_json = explanation, text(explanation)
-                last += 1
-                append((*key, last, item_id, score, terms_json, explanation_json, at))
-            new.sort()  # (account, theme, event) is unique among them: index order
-            before = self.conn.total_changes
-            self.conn.executemany(
-                "INSERT INTO alerts (account, theme, event_id, id, item_id, score, terms, "
-                "explanation, created_at) VALUES (?,?,?,?,?,?,?,?,?) "
-                "ON CONFLICT(account, theme, event_id) DO NOTHING",
-                new,
+            (last,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM alerts").fetchone()
+            (match_last,) = conn.execute(
+                "SELECT COALESCE(MAX(id), 0) FROM alert_matches"
+            ).fetchone()
+            conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS alert_pending (seq INTEGER PRIMARY KEY, "
+                "accounts TEXT, theme TEXT, event_id INTEGER, item_id TEXT, score REAL, "
+                "at INTEGER)"
             )
-            if self.conn.total_changes - before == len(new):
-                return list(range(first, last + 1))
-            return [  # not reached: the conflicts were left out above
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT id FROM alerts WHERE id >= ? ORDER BY id", (first,)
+            conn.execute("DELETE FROM temp.alert_pending")
+            at = matches[0].at
+            one_time = all(m.at == at for m in matches)
+            accounts = self._accounts_json
+            conn.executemany(
+                "INSERT INTO temp.alert_pending VALUES (?,?,?,?,?,?,?)",
+                [
+                    (
+                        match_last + k,
+                        "" if one_time else accounts(m),
+                        m.theme,
+                        m.event_id,
+                        m.item_id,
+                        m.score,
+                        m.at,
+                    )
+                    for k, m in enumerate(matches, 1)
+                ],
+            )
+            if one_time:  # (a poll) each account's matches, accounts in order: no sort
+                conn.execute(
+                    "INSERT INTO alerts (account, theme, event_id, item_id, score, match_id, "
+                    "created_at) SELECT a.key, p.theme, p.event_id, p.item_id, p.score, p.seq, "
+                    "p.at FROM json_each(?) a, json_each(a.value) s JOIN temp.alert_pending p "
+                    "ON p.seq = s.value WHERE true "
+                    "ON CONFLICT (event_id, account, theme) DO NOTHING",
+                    (self._matches_by_account(matches, match_last),),
                 )
-            ]
+            else:
+                conn.execute(
+                    "INSERT INTO alerts (account, theme, event_id, item_id, score, match_id, "
+                    "created_at) SELECT j.value, p.theme, p.event_id, p.item_id, p.score, "
+                    "p.seq, p.at FROM temp.alert_pending p, json_each(p.accounts) j WHERE true "
+                    "ORDER BY j.value, p.at, p.seq "
+                    "ON CONFLICT (event_id, account, theme) DO NOTHING"
+                )
+            (now_last,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM alerts").fetchone()
+            if now_last == last:
+                return []
+            # ids were given in (account, time) order, so each (account, time) is one run
+            counts, unused = self._expected_alerts(matches, match_last)
+            if one_time and counts.total() == now_last - last:
+                # one time, and nothing left out but the repeats within the call (a poll of
+                # new events): the runs follow from the counts, in SQLite's order (UTF-8
+                # byte order is code point order)
+                spans, lo = [], last + 1
+                for account in sorted(counts):
+                    if counts[account] > 0:
+                        spans.append((account, at, lo, lo + counts[account] - 1))
+                        lo += counts[account]
+                conn.executemany("INSERT INTO alert_spans VALUES (?,?,?,?)", spans)
+                used: Container[int] = set(
+                    range(match_last + 1, match_last + len(matches) + 1)
+                ).difference(unused)
+            else:
+                conn.execute(
+                    "INSERT INTO alert_spans (account, created_at, lo, hi) SELECT account, "
+                    "created_at, MIN(id), MAX(id) FROM alerts WHERE id > ? "
+                    "GROUP BY account, created_at",
+                    (last,),
+                )
+                used = {
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT DISTINCT match_id FROM alerts WHERE id > ?", (last,)
+                    )
+                }
+            conn.executemany(
+                "INSERT INTO alert_matches (id, terms, explanation) VALUES (?,?,?)",
+                [
+                    (match_last + k, text(m.terms), text(m.explanation))
+                    for k, m in enumerate(matches, 1)
+                    if match_last + k in used
+                ],
+            )
+        return list(range(last + 1, now_last + 1))
+
+    def _matches_by_account(self, matches: list[MatchAlerts], match_last: int) -> str:
+        """``{"account": [match ids in order], ...}`` with the accounts in code point order
+        (SQLite's UTF-8 byte order), as JSON: what ``insert_matches`` expands without a
+        sort. Built per distinct accounts tuple (a definition's accounts) and per distinct
+        set of them an account belongs to, so the Python work follows the definitions;
+        only the JSON text is per account."""
+        groups: dict[int, tuple[Sequence[str], list[int]]] = {}
+        for k, m in enumerate(matches, match_last + 1):
+            g = groups.get(id(m.accounts))
+            if g is None:
+                groups[id(m.accounts)] = (m.accounts, [k])
+            else:
+                g[1].append(k)
+        member: dict[str, list[int]] = {}
+        lists = []
+        for gi, (accounts, ids) in enumerate(groups.values()):
+            lists.append(ids)
+            for a in accounts:
+                mine = member.get(a)
+                if mine is None:
+                    member[a] = [gi]
+                else:
+                    mine.append(gi)
+        merged: dict[tuple[int, ...], str] = {}
+        names = self._account_names
+        parts = []
+        for a in sorted(member):
+            key = tuple(member[a])
+            text = merged.get(key)
+            if text is None:
+                ids = lists[key[0]] if len(key) == 1 else sorted(chain(*(lists[i] for i in key)))
+                text = merged[key] = to_json(ids)
+            name = names.get(a)
+            if name is None:
+                if len(names) >= ACCOUNT_LISTS_KEPT:
+                    names.clear()
+                name = names[a] = to_json(a)
+            parts.append(f"{name}:{text}")
+        return "{" + ",".join(parts) + "}"
+
+    @staticmethod
+    def _expected_alerts(
+        matches: list[MatchAlerts], match_last: int
+    ) -> tuple[Counter[str], set[int]]:
+        """The alerts per account ``matches`` raise if none is stored already, and the
+        match ids that then raise none: an account a match shares with an earlier one of the
+        same theme and event (two items of one story in one list) is left out of the later
+        one. Counted in C (``Counter.update``) but for those repeats."""
+        counts: Counter[str] = Counter()
+        keys = Counter((m.theme, m.event_id) for m in matches)
+        seen: dict[tuple[str, int], set[str]] = {}
+        unused: set[int] = set()
+        for k, m in enumerate(matches, 1):
+            counts.update(m.accounts)
+            key = (m.theme, m.event_id)
+            if keys[key] > 1:
+                before = seen.setdefault(key, set())
+                repeats = before.intersection(m.accounts)
+                counts.subtract(repeats)
+                if len(repeats) == len(m.accounts):
+                    unused.add(match_last + k)
+                before.update(m.accounts)
+        return counts, unused
+
+    def _accounts_json(self, m: MatchAlerts) -> str:
+        """The JSON array of a match's accounts; a definition's accounts tuple is the same
+        object poll after poll, so it is encoded once (by identity, bounded)."""
+        got = self._account_lists.get(id(m.accounts))
+        if got is not None and got[0] is m.accounts:
+            return got[1]
+        encoded = to_json(list(m.accounts))
+        if isinstance(m.accounts, tuple):  # a list may change: only tuples are kept
+            if len(self._account_lists) >= ACCOUNT_LISTS_KEPT:
+                self._account_lists.clear()
+            self._account_lists[id(m.accounts)] = (m.accounts, encoded)
+        return encoded
 
     def alerts(
         self,
@@ -557,12 +733,15 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         ``include_irrelevant=False`` leaves out alerts whose current verdict is irrelevant."""
         where: list[str] = []
         params: list[Any] = []
-        for col, val in (("a.account", account), ("a.theme", theme)):
+        # one account's alerts are found through its spans (the account's runs of ids),
+        # newest span first: the (account, time) order an index would give
+        by_span = bool(account) and ids is None
+        for col, val in (("s.account" if by_span else "a.account", account), ("a.theme", theme)):
             if val:
                 where.append(f"{col} = ?")
                 params.append(val)
         if since is not None:
-            where.append("a.created_at >= ?")
+            where.append("s.created_at >= ?" if by_span else "a.created_at >= ?")
             params.append(since)
         if min_score is not None:
             where.append("a.score >= ?")
@@ -576,19 +755,23 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
             where.append(f"a.id IN ({','.join('?' * len(ids))})")
             params.extend(ids)
         sql = (
-            "SELECT a.id, a.account, a.theme, a.score, a.terms, a.explanation, a.created_at, "
+            "SELECT a.id, a.account, a.theme, a.score, m.terms, m.explanation, a.created_at, "
             "a.event_id, a.item_id, i.title, i.url, i.platform, i.source, i.last_rank AS rank,"
             " i.best_rank, i.last_heat AS heat, i.max_heat, i.category, i.summary, "
             "e.terms AS event_terms, e.first_seen AS event_first_seen, e.platforms, "
             "e.state, e.title AS event_title, e.heat AS event_heat, e.best_rank AS "
             "event_best_rank, (SELECT f.verdict FROM feedback f WHERE f.alert_id = a.id "
             "ORDER BY f.id DESC LIMIT 1) AS verdict "
-            "FROM alerts a JOIN items i ON i.id = a.item_id "
-            "LEFT JOIN events e ON e.id = a.event_id"
+            f"FROM {ACCOUNT_ALERTS if by_span else 'alerts a'} JOIN items i ON i.id = a.item_id "
+            "LEFT JOIN events e ON e.id = a.event_id "
+            "LEFT JOIN alert_matches m ON m.id = a.match_id"
         )
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY a.created_at DESC, a.id DESC"
+        if by_span:  # a span's alerts share its time: the same order as below
+            sql += " ORDER BY s.created_at DESC, s.lo DESC, a.id DESC"
+        else:
+            sql += " ORDER BY a.created_at DESC, a.id DESC"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)

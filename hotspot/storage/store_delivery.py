@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+from hotspot.storage.columns import ACCOUNT_ALERTS
 from hotspot.storage.store_feedback import NOT_IRRELEVANT
 
 BACKOFF_BASE = 60.0
@@ -98,7 +99,7 @@ class DeliveryStore:
         alert if that is older (an import of history). None: nothing was ever covered."""
         meta = self.meta("covered_since")
         r = self.conn.execute(
-            "SELECT MIN(created_at) FROM alerts WHERE account = ?", (account,)
+            "SELECT MIN(created_at) FROM alert_spans WHERE account = ?", (account,)
         ).fetchone()
         candidates = [int(v) for v in (meta, r[0] if r else None) if v is not None]
         return min(candidates) if candidates else None
@@ -129,7 +130,7 @@ class DeliveryStore:
         if row.get("alert_upto") is not None:
             return int(row["alert_upto"])
         r = self.conn.execute(  # a digest sent before watermarks existed: by time
-            "SELECT MAX(id) FROM alerts WHERE account = ? AND created_at < ?",
+            "SELECT MAX(hi) FROM alert_spans WHERE account = ? AND created_at < ?",
             (account, row["period_end"]),
         ).fetchone()
         return int(r[0] or 0)
@@ -306,25 +307,27 @@ class DeliveryStore:
     def digest_alerts(self, account: str, alert_from: int, alert_upto: int) -> list[dict[str, Any]]:
         """The account's alerts with ``alert_from < id <= alert_upto``."""
         return self._digest_rows(
-            "a.account = ? AND a.id > ? AND a.id <= ?", (account, alert_from, alert_upto)
+            "s.account = ? AND s.hi > ? AND s.lo <= ? AND a.id > ? AND a.id <= ?",
+            (account, alert_from, alert_upto, alert_from, alert_upto),
         )
 
     def alerts_between(self, account: str, start: int, end: int) -> list[dict[str, Any]]:
         """The account's alerts created in [start, end), with item, event and trend."""
         return self._digest_rows(
-            "a.account = ? AND a.created_at >= ? AND a.created_at < ?", (account, start, end)
+            "s.account = ? AND s.created_at >= ? AND s.created_at < ?", (account, start, end)
         )
 
     def _digest_rows(self, where: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-        """Alerts for a digest; those the operator marked irrelevant are left out (they are
+        """One account's alerts (through its spans, ``s``) for a digest; those the operator marked irrelevant are left out (they are
         never listed in a digest, though the digest's bounds still cover them)."""
         rows = self.rows(
-            "SELECT a.id, a.account, a.theme, a.score, a.terms, a.created_at, a.event_id, "
+            "SELECT a.id, a.account, a.theme, a.score, m.terms, a.created_at, a.event_id, "
             "a.item_id, i.title, i.url, i.platform, i.source, i.best_rank, i.max_heat, "
             "i.summary, i.category, e.title AS event_title, e.terms AS event_terms, "
             "i.first_seen, e.platforms, e.state, e.heat AS event_heat, e.best_rank AS "
-            "event_best_rank, e.first_seen AS event_first_seen, e.trend FROM alerts a "
+            f"event_best_rank, e.first_seen AS event_first_seen, e.trend FROM {ACCOUNT_ALERTS} "
             "JOIN items i ON i.id = a.item_id LEFT JOIN events e ON e.id = a.event_id "
+            "LEFT JOIN alert_matches m ON m.id = a.match_id "
             f"WHERE ({where}) AND {NOT_IRRELEVANT} ORDER BY a.created_at, a.id",
             tuple(params),
         )
@@ -515,12 +518,13 @@ class DeliveryStore:
         base = sorted(set(wanted.values()))
         marks = ",".join("?" * len(base))
         rows = self.rows(
-            "SELECT a.id, a.account, a.theme, a.score, a.terms, a.created_at, a.event_id, "
+            "SELECT a.id, a.account, a.theme, a.score, m.terms, a.created_at, a.event_id, "
             "i.title, i.url, i.platform, i.best_rank, i.max_heat, e.platforms, e.state, "
             "i.summary, i.category, "
             "e.rising_chance, e.rising_eta, e.rising_why, e.follow_up_at, e.follow_up_why, "
             f"e.heat AS event_heat FROM alerts a JOIN items i ON i.id = a.item_id LEFT JOIN "
-            f"events e ON e.id = a.event_id WHERE a.id IN ({marks}) AND {NOT_IRRELEVANT} "
+            "events e ON e.id = a.event_id LEFT JOIN alert_matches m ON m.id = a.match_id "
+            f"WHERE a.id IN ({marks}) AND {NOT_IRRELEVANT} "
             "ORDER BY a.id",
             base,
         )

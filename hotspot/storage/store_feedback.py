@@ -106,8 +106,9 @@ class FeedbackStore:
                 where.append(f"{col} = ?")
                 params.append(val)
         sql = (
-            "SELECT f.*, a.terms AS alert_terms FROM feedback f "
-            "LEFT JOIN alerts a ON a.id = f.alert_id"
+            "SELECT f.*, m.terms AS alert_terms FROM feedback f "
+            "LEFT JOIN alerts a ON a.id = f.alert_id "
+            "LEFT JOIN alert_matches m ON m.id = a.match_id"
         )
         if where:
             sql += " WHERE " + " AND ".join(where)
