@@ -117,6 +117,29 @@ def test_a_precision_on_a_few_lucky_flags_is_not_trusted():
     assert f1(chosen) == max(f1(n) for n in range(1, 61))
 
 
+def test_a_precision_floor_far_below_the_recall_target_is_not_the_operating_point():
+    # the surest titles keep 70 % precision but catch well under 80 % of those that reach:
+    # the floor alone would flag few of them; the best F1 decides instead
+    keys = [f"t{i}" for i in range(100)]
+    probs = [1 - i / 100 for i in range(100)]
+    reached = {
+        k: (i < 24 and i % 4 != 3) or (24 <= i < 72 and i % 3 == 0) for i, k in enumerate(keys)
+    }
+    total = sum(reached.values())
+    op = rising.choose_threshold(keys, probs, reached)
+    chosen = sum(1 for p in probs if p >= op.threshold)
+
+    def f1(n: int) -> float:
+        return 2 * sum(reached[k] for k in keys[:n]) / (n + total)
+
+    floor_alone = max(
+        n for n in range(1, 101) if sum(reached[k] for k in keys[:n]) / n >= rising.PRECISION_TARGET
+    )
+    assert sum(reached[k] for k in keys[:floor_alone]) / total < rising.RECALL_TARGET
+    assert f1(chosen) == max(f1(n) for n in range(1, 101))
+    assert chosen != floor_alone
+
+
 def test_threshold_falls_back_to_the_best_f1():
     keys = [f"t{i}" for i in range(40)]
     probs = [1 - i / 40 for i in range(40)]
