@@ -11,7 +11,9 @@ One main thread runs a ``schedule.Scheduler`` (an instance, not the module-level
                   the database (``meta``), so a daemon restarted more often than the period
                   still runs it, and the first check is at start:
                     relearn expansions from the collected history   every 1 h
-                    (and the rising detector, daily, in a child process)
+                    (and start the rising detector's daily training in a child process)
+    every 5 s     adopt the rising detector's model once its training child is done (the
+                  daemon does not wait for it: polls due meanwhile run on time)
                     retention: compact old observations             every 6 h
 
 Every job is wrapped, so an exception is logged with its traceback and the loop goes on
@@ -96,6 +98,8 @@ class Daemon:
             self._schedule()
             self._loop()
         finally:
+            if getattr(self, "engine", None) is not None:
+                self.engine.stop_training()  # a half-trained model is never adopted
             if getattr(self, "poller", None) is not None:
                 self.poller.close()
             if getattr(self, "store", None) is not None:
@@ -120,6 +124,7 @@ class Daemon:
         self.scheduler.every(60).seconds.do(self._guard("maintenance", self.maintenance))
         self.scheduler.every(30).seconds.do(self._guard("digest", self._send_due_digests))
         self.scheduler.every(10).seconds.do(self._guard("push", self._push))
+        self.scheduler.every(5).seconds.do(self._guard("training", self.engine.collect_retrain))
 
     def _startup_bookkeeping(self) -> None:
         """First writes of a start. Guarded like a job: a database another process holds
@@ -201,9 +206,9 @@ class Daemon:
             relearn(self.store, self.engine.verticals, flag=self.engine.segmenter.word_flag)
             relearn_sensitive(self.store, flag=self.engine.segmenter.word_flag)
         # the rising detector relearns daily; this hourly job checks whether it is due. It
-        # trains in a child process (the daemon's memory budget) that only reads the store,
-        # so no transaction is held open meanwhile; the model is stored in one short one.
-        self.engine.maybe_retrain(int(time.time()), child=True)
+        # trains in a child process (the daemon's memory budget) that only reads the store;
+        # the daemon polls on meanwhile, and the loop adopts the model when the child is done
+        self.engine.start_retrain(int(time.time()))
         self.engine.reload(theme_pairs(self.config))
         self.engine.learn_unlinked_themes()  # and which of the themes' keywords are generic
 

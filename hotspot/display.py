@@ -49,21 +49,24 @@ BABEL_LOCALES = {"zh-CN": "zh_Hans_CN", "en": "en"}
 RELATIVE_SPAN = 7 * 86400
 
 
-def relative(ts: int | float | None, now: float) -> str:
-    """``3小时前`` / ``3 hours ago``, ``2小时后`` / ``in 2 hours`` in the active language;
-    under a minute ago ``刚刚`` / ``just now``; ``-`` when unknown."""
+def relative(ts: int | float | None, now: float, language: str | None = None) -> str:
+    """``3小时前`` / ``3 hours ago``, ``2小时后`` / ``in 2 hours`` in ``language`` (default: the
+    active one); under a minute ago ``刚刚`` / ``just now``; ``-`` when unknown. The CLI's
+    tables and the web workspace both say times this way."""
     if not ts:
         return "-"
     delta = ts - now
     if -60 < delta <= 0:
-        return _("just now")
+        return (
+            _("just now") if language is None else i18n.translations(language).gettext("just now")
+        )
     from babel.dates import format_timedelta
 
     return format_timedelta(
         dt.timedelta(seconds=round(delta)),
         threshold=1.0 if abs(delta) < 86400 else 1.5,
         add_direction=True,
-        locale=BABEL_LOCALES.get(i18n.current(), "en"),
+        locale=BABEL_LOCALES.get(language or i18n.current(), "en"),
     )
 
 

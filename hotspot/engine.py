@@ -17,7 +17,6 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 from hotspot.analysis import events as ev
 from hotspot.analysis import rising, trends
@@ -28,6 +27,7 @@ from hotspot.config import Config, ThemeConfig
 from hotspot.ingest.normalize import normalize
 from hotspot.models import Hotspot, RawItem
 from hotspot.storage.store import AlertTuple, Store
+from hotspot.training_child import RUNNING, TrainingChild
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +195,7 @@ class Engine:
         self.models = load_rising_models(store)
         self._models_raw = store.meta(RISING_META)  # what ``models`` was parsed from
         self.trained_at = int(store.meta("rising_trained_at") or 0)
+        self._training: TrainingChild | None = None  # the daemon's running training child
         self._forgot_at = 0
         self.sample: trends.BaselineSample | None = None  # see follow_baseline
 
@@ -562,12 +563,16 @@ class Engine:
         self.tracker.forget(cutoff)
         self._forgot_at = at
 
-    def maybe_retrain(self, at: int, *, child: bool = False) -> bool:
-        """Relearn the rising detector when the last training is ``TRAIN_EVERY`` old (or the
-        stored model was made for other features); see ``retrain`` for ``child``."""
-        if at - self.trained_at < TRAIN_EVERY and (self.models or not self._stale_model()):
+    def retrain_due(self, at: int) -> bool:
+        """The last training is ``TRAIN_EVERY`` old, or the stored model was made for other
+        features."""
+        return at - self.trained_at >= TRAIN_EVERY or (not self.models and self._stale_model())
+
+    def maybe_retrain(self, at: int) -> bool:
+        """Relearn the rising detector in this process when it is due (``retrain_due``)."""
+        if not self.retrain_due(at):
             return False
-        self.retrain(at, child=child)
+        self.retrain(at)
         return True
 
     def _stale_model(self) -> bool:
@@ -584,24 +589,68 @@ class Engine:
         """Learn the rising detector from the last ``TRAIN_DAYS`` of stored sightings
         (``train_from_store``), store it in meta and use it from the next poll.
 
-        With ``child`` (the daemon) the training runs in a short-lived process
-        (``python -m hotspot.trainer``) that reads the store, writes the model to a file and
-        exits, so the daemon's own peak memory never carries the training replay and
-        LightGBM's datasets: it only loads the boosters. The model is the same either way
-        (LightGBM is seeded and single-threaded). A failed child keeps the old model and is
-        retried at the next hourly check. Without ``child`` (``import --live``, tests) it
-        trains in this process."""
-        # a new daemon's empty store has nothing to learn from: no child for that
-        if child and str(self.store.path) != ":memory:" and self.store.has_observations():
-            data = train_in_child(self.store.path, at)
-            if data is None:
-                return self.models
-            data.pop("peak_rss_mb", None)
-            raw = json.dumps(data)
-            models = rising.models_from_dict(data)
-        else:
-            models = train_from_store(self.store, at)
-            raw = json.dumps(rising.models_as_dict(models))
+        With ``child`` the training runs in a short-lived process (``python -m
+        hotspot.trainer``, see ``hotspot.training_child``) and this call waits for it; the
+        daemon uses ``start_retrain`` and ``collect_retrain`` instead, so that it polls on while
+        the child trains. The child reads the store, writes the model to a file and exits,
+        so the daemon's own peak memory never carries the training replay and LightGBM's
+        datasets: it only loads the boosters. The model is the same either way (LightGBM is
+        seeded and single-threaded). A failed child keeps the old model. Without ``child``
+        (``import --live``, tests) it trains in this process."""
+        if child and self._child_can_train():
+            data = TrainingChild(self.store.path, at, TRAIN_TIMEOUT).wait()
+            if data is not None:
+                self._adopt(at, data)
+            return self.models
+        models = train_from_store(self.store, at)
+        self._store_models(at, models, json.dumps(rising.models_as_dict(models)))
+        return models
+
+    def start_retrain(self, at: int) -> bool:
+        """When the detector is due and no training runs yet, start the daily training in a
+        child process and return at once (True when one was started). ``collect_retrain``
+        adopts its model when it is done. A store with no sighting has nothing to learn: the
+        percentile rule is set in this process, no child is started for it."""
+        if self._training is not None or not self.retrain_due(at):
+            return False
+        if not self._child_can_train():
+            self.retrain(at)
+            return False
+        self._training = TrainingChild(self.store.path, at, TRAIN_TIMEOUT)
+        log.info("rising detector training started in a child process (until %d)", at)
+        return True
+
+    def collect_retrain(self) -> bool:
+        """Adopt the model of a finished training child (True when a new model was adopted).
+        Cheap while the child runs: one ``waitpid``. A failed or overdue child is given up and
+        the old model stays; the next hourly check starts another one."""
+        job = self._training
+        if job is None:
+            return False
+        data = job.result()
+        if data is RUNNING:
+            return False
+        self._training = None
+        if data is None:
+            return False
+        self._adopt(job.at, data)  # type: ignore[arg-type]
+        return True
+
+    def stop_training(self) -> None:
+        """Stop a running training child (the daemon is stopping); the old model stays."""
+        if self._training is not None:
+            self._training.cancel()
+            self._training = None
+
+    def _child_can_train(self) -> bool:
+        return str(self.store.path) != ":memory:" and self.store.has_observations()
+
+    def _adopt(self, at: int, data: dict) -> None:
+        data = dict(data)
+        data.pop("peak_rss_mb", None)
+        self._store_models(at, rising.models_from_dict(data), json.dumps(data))
+
+    def _store_models(self, at: int, models: dict[str, rising.PlatformModel], raw: str) -> None:
         with self.store.transaction():  # joins the caller's, if any
             self.store.set_meta(RISING_META, raw)
             self.store.set_meta("rising_trained_at", str(at))
@@ -613,7 +662,6 @@ class Engine:
             ", ".join(f"{p} (threshold {m.threshold:.2f})" for p, m in models.items())
             or "not enough history yet (percentile rule)",
         )
-        return models
 
     def link_post(self, title: str, summary: str | None, at: int) -> list[tuple[int, float]]:
         """The events a benchmark post published at ``at`` covers (see planning.benchmarks):
@@ -698,34 +746,6 @@ def _new_peak(rank: int | None, best: int | None) -> bool:
 
 
 TRAIN_TIMEOUT = 1800.0  # seconds a training child may take before it is given up
-
-
-def train_in_child(db_path: Path | str, at: int) -> dict | None:
-    """Run ``python -m hotspot.trainer DB AT OUT`` and return the model it wrote (the
-    ``rising.models_as_dict`` shape), or None (logged) when it failed."""
-    import subprocess
-    import sys
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="hotspot-train-") as tmp:
-        out = Path(tmp) / "model.json"
-        cmd = [sys.executable, "-m", "hotspot.trainer", str(db_path), str(at), str(out)]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TRAIN_TIMEOUT)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            log.error("rising detector training could not run: %s; keeping the old model", exc)
-            return None
-        if proc.returncode != 0 or not out.exists():
-            tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no output"]
-            log.error(
-                "rising detector training failed (exit %d: %s); keeping the old model",
-                proc.returncode,
-                tail[0],
-            )
-            return None
-        data = json.loads(out.read_text("utf-8"))
-    log.info("rising detector trained in a child process (peak %s MB)", data.get("peak_rss_mb"))
-    return data
 
 
 SUMMARY_CHARS = 200  # a post's summary beyond its lead is about other things

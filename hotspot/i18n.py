@@ -113,6 +113,12 @@ def translations(language: str) -> _gettext.NullTranslations:
     )
 
 
+def language_of(tr: _gettext.NullTranslations) -> str:
+    """The language a translations object (from :func:`translations`) speaks: the catalog's
+    own ``Language`` header; the msgids (a bare ``NullTranslations``) are English."""
+    return normalize(tr.info().get("language")) or "en"
+
+
 def activate(language: str) -> None:
     """Make ``language`` (``zh-CN`` or ``en``) the language of this process."""
     global _active, _language

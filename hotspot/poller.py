@@ -414,10 +414,12 @@ class Poller:
                 known.add(pid)
                 at = int(it.published.timestamp()) if it.published else now
                 links = self.engine.link_post(it.title, it.summary, at)
-                self.store.add_post(
+                # the store refuses a post older than the retention cutoff (a feed still
+                # listing a post retention deleted): that one is not new
+                if self.store.add_post(
                     pid, account, bench, it.title, it.url, it.summary, at, now, links
-                )
-                result.new_items += 1
+                ):
+                    result.new_items += 1
         return result
 
 

@@ -1,4 +1,4 @@
-"""Relative times in tables (Babel's CLDR wording) in both languages; absolute local time
+"""Relative times in tables and workspace pages (Babel's CLDR wording) in both languages; absolute local time
 beyond a week; heat in 万/亿."""
 
 from __future__ import annotations
@@ -39,6 +39,20 @@ def test_relative_times_in_both_languages(lang, delta, zh, en):
     assert display.table_time(NOW + delta, TZ, NOW) == zh
     lang("en")
     assert display.relative(NOW + delta, NOW) == en
+
+
+@pytest.mark.parametrize("active", ["zh-CN", "en"])
+def test_the_workspace_says_times_as_the_cli_in_its_own_language(lang, active):
+    """A page speaks the app's language whatever the process's is, with the CLI's words."""
+    from hotspot.web.views import ago
+
+    lang(active)
+    for delta in (-10, -77, -3 * 3600 - 100, -26 * 3600, -3 * 86400):
+        zh = ago(int(NOW + delta), NOW, i18n.translations("zh-CN"))
+        en = ago(int(NOW + delta), NOW, i18n.translations("en"))
+        assert zh == display.relative(NOW + delta, NOW, "zh-CN") and zh.endswith(("前", "刚刚"))
+        assert en == display.relative(NOW + delta, NOW, "en") and en.endswith(("ago", "now"))
+    assert i18n.current() == active
 
 
 def test_tables_show_the_local_time_beyond_a_week(lang):

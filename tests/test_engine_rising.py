@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -72,6 +74,81 @@ def test_a_failed_child_keeps_the_old_model(history, monkeypatch, caplog):
     assert "keeping the old model" in caplog.text
     assert store.meta(RISING_META) == before and engine.trained_at != at + 86400
     store.close()
+
+
+def _fresh_copy(path: Path, to: Path) -> Store:
+    """A copy of the history store that was never trained (other tests train the shared one)."""
+    to.write_bytes(path.read_bytes())
+    store = Store(to)
+    with store.transaction():
+        store.set_meta("rising_trained_at", "0")
+        store.execute("DELETE FROM meta WHERE key = ?", (RISING_META,))
+    return store
+
+
+def _collect(engine: Engine) -> bool:
+    """Ask the engine, as the daemon's 5-second job does, until its child is done."""
+    for _ in range(2400):  # a safety bound of about 2 minutes, not a timing assertion
+        if engine.collect_retrain():
+            return True
+        if engine._training is None:
+            return False
+        time.sleep(0.05)
+    raise AssertionError("the training child never finished")
+
+
+def test_the_daemon_polls_on_while_the_child_trains(history, tmp_path):
+    """``start_retrain`` returns at once; the old model stays in use (polls are scored with
+    it) until ``collect_retrain`` adopts the child's model, which is the in-process one."""
+    path, at = history
+    reference = _fresh_copy(path, tmp_path / "ref.db")
+    with reference.transaction():
+        in_process = Engine(reference, [], verticals=[]).retrain(at)
+    wanted = reference.meta(RISING_META)
+    reference.close()
+
+    store = _fresh_copy(path, tmp_path / "h.db")
+    engine = Engine(store, [], verticals=[])
+    before = store.meta(RISING_META)
+    assert engine.start_retrain(at)
+    assert not engine.start_retrain(at)  # one child at a time
+    result = poll(engine, "weibo", at + 60, ("训练期间上榜的新话题", 5, 900_000))
+    assert result.new_items == 1  # the poll ran while the child trains, with the old model
+    assert store.meta(RISING_META) == before and engine.trained_at != at
+    assert _collect(engine)
+    assert store.meta(RISING_META) == wanted
+    assert engine.trained_at == at and store.meta("rising_trained_at") == str(at)
+    assert engine.models["weibo"].threshold == in_process["weibo"].threshold
+    assert not engine.start_retrain(at + 3600)  # not due again before a day has passed
+    store.close()
+
+
+def test_a_stopped_or_overdue_child_is_never_adopted(history, tmp_path, monkeypatch, caplog):
+    path, at = history
+    store = _fresh_copy(path, tmp_path / "h.db")
+    engine = Engine(store, [], verticals=[])
+    before = store.meta(RISING_META)
+    assert engine.start_retrain(at)
+    job = engine._training
+    engine.stop_training()  # the daemon stops mid-training
+    assert engine._training is None and not engine.collect_retrain()
+    assert not job.running and not Path(job._tmp.name).exists()  # killed, files removed
+    monkeypatch.setattr(engine_mod, "TRAIN_TIMEOUT", 0.0)  # due at once: given up when asked
+    with caplog.at_level(logging.ERROR, logger="hotspot.engine"):
+        assert engine.start_retrain(at)
+        assert not _collect(engine)
+    assert "keeping the old model" in caplog.text
+    assert store.meta(RISING_META) == before and engine.trained_at != at
+    store.close()
+
+
+def test_an_empty_store_sets_the_percentile_rule_without_a_child(tmp_path):
+    store = Store(tmp_path / "h.db")
+    engine = Engine(store, [], verticals=[])
+    assert not engine.start_retrain(T0)  # nothing to learn from: no child
+    assert engine._training is None
+    assert json.loads(store.meta(RISING_META)) == {"platforms": {}}
+    assert store.meta("rising_trained_at") == str(T0)
 
 
 def test_a_model_made_for_other_features_is_replaced_at_the_next_check(tmp_path):

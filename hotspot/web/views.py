@@ -19,7 +19,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hotspot.config import Config
-from hotspot.i18n import _l
+from hotspot.display import relative
+from hotspot.i18n import _l, language_of
 from hotspot.storage.store import Store
 
 WINDOWS = {"1h": 3600, "6h": 6 * 3600, "24h": 86400, "3d": 3 * 86400, "7d": 7 * 86400}
@@ -69,20 +70,9 @@ def local(ts: int | None, tz: ZoneInfo, pattern: str = "%m-%d %H:%M") -> str:
 
 
 def ago(ts: int | None, now: float, t: gettext.NullTranslations = EN) -> str:
-    """ "18 minutes ago" (zh-CN "18 分钟前") and the like; "just now" under a minute."""
-    if not ts:
-        return "-"
-    s = max(0, int(now - ts))
-    if s < 60:
-        return t.gettext("just now")
-    if s < 3600:
-        n = s // 60
-        return t.ngettext("{n} minute ago", "{n} minutes ago", n).format(n=n)
-    if s < 86400:
-        n = s // 3600
-        return t.ngettext("{n} hour ago", "{n} hours ago", n).format(n=n)
-    n = s // 86400
-    return t.ngettext("{n} day ago", "{n} days ago", n).format(n=n)
+    """ "18 minutes ago" (zh-CN "18分钟前") in the page's language, as the CLI's tables say it
+    (``display.relative``); "just now" under a minute."""
+    return relative(ts, now, language_of(t))
 
 
 def safe_url(url: str | None) -> str | None:
