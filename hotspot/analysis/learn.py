@@ -129,6 +129,7 @@ def reuse_lexicon() -> Iterator[None]:
         _LEXICON_PARTS.clear()
         _LEXICON_FIXED.clear()
         _SUMMARIES.clear()
+        _FLAGS.clear()
 
 
 def _lexicon_matcher(verticals: Sequence[Vertical]) -> tuple[Matcher, dict]:
@@ -423,8 +424,7 @@ def learn_entities(
     halves every ``ENTITY_HALF_LIFE_DAYS`` since the last backing one. ``neighbours``: the
     sightings' ``Neighbours``, when the caller has counted them already."""
     demoted = demoted or {}
-    if flag is not None:
-        flag = _memo(flag)
+    flag, found_memo = _entity_memo(flag)
     base, memo = _lexicon_matcher(verticals)
     lexicon_terms, lexicon_parts = _lexicon_parts(verticals)
     strong = {
@@ -444,7 +444,16 @@ def learn_entities(
         newest = max(newest, s.last_seen)
         if own:
             neighbours.add(s.tokens)
-        found = entity_candidates(s, flag)
+        if found_memo is None:
+            found = entity_candidates(s, flag)
+        else:
+            fkey = (tuple(s.tokens), s.title, tuple(s.persons))
+            hit: dict[str, bool] | None = found_memo.get(fkey)
+            if hit is None:
+                if len(found_memo) >= EVIDENCE_KEPT:
+                    found_memo.clear()
+                hit = found_memo[fkey] = entity_candidates(s, flag)
+            found = hit
         works.update(w for w, is_work in found.items() if is_work)
         names = set(found) - lexicon_terms
         if not names:
@@ -492,6 +501,32 @@ def learn_entities(
         if w >= MIN_LEARNED:
             out.setdefault(f"v:{vid}", {})[name] = round(w, 4)
     return out
+
+
+_FLAGS: list = []  # [(segmenter, its words_added, remembered flag, candidates memo)]
+
+
+def _entity_memo(
+    flag: Callable[[str], str | None] | None,
+) -> tuple[Callable[[str], str | None] | None, dict | None]:
+    """The flag remembered word by word, and a memo of ``entity_candidates`` per sighting
+    (title, tokens, persons), or None. Inside ``reuse_lexicon``, for a segmenter's
+    ``word_flag``, both are kept between relearns for as long as the segmenter has the same
+    user words (a live replay's hourly relearns tag the same names every hour); otherwise
+    the flag is remembered for this call only."""
+    if flag is None:
+        return None, None
+    owner = getattr(flag, "__self__", None)
+    version = getattr(owner, "words_added", None)
+    func = getattr(flag, "__func__", None)
+    if not _LEXICON_MATCHER or owner is None or not isinstance(version, int):
+        return _memo(flag), None
+    for o, f, v, cached, found in _FLAGS:
+        if o is owner and f is func and v == version:
+            return cached, found
+    cached, found = _memo(flag), {}
+    _FLAGS[:] = [(owner, func, version, cached, found)]
+    return cached, found
 
 
 def _memo(flag: Callable[[str], str | None]) -> Callable[[str], str | None]:
