@@ -19,7 +19,7 @@ import resource
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -64,7 +64,7 @@ PHASES = [
     ("  word model", "hotspot.planning.sensitivity_model:train"),
 ]
 
-spent: Counter[str] = Counter()
+spent: dict[str, float] = defaultdict(float)
 calls: Counter[str] = Counter()
 
 
