@@ -116,11 +116,17 @@ EVIDENCE_KEPT = 20_000  # titles whose lexicon evidence is remembered between re
 
 
 @contextmanager
-def reuse_lexicon() -> Iterator[None]:
+def reuse_lexicon(keep: bool = True) -> Iterator[None]:
     """Within this block, relearning builds the theme-less lexicon matcher once per set of
-    vertical objects and remembers each title's lexicon evidence between relearns (a live
-    replay relearns every simulated hour over mostly the same titles). Outside it nothing
-    is kept: the daemon relearns once an hour and would rather have the memory back."""
+    vertical objects and remembers, between relearns (a live replay relearns every simulated
+    hour over mostly the same titles), each title's lexicon evidence and what it adds to
+    vertical learning (``_summary``), each sighting's candidate names and the words' tags
+    (``_entity_memo``): all pure functions of the title, so the learned terms are those
+    of relearning afresh. Outside it (or with ``keep`` false) nothing is kept: the daemon
+    relearns once an hour and would rather have the memory back."""
+    if not keep:
+        yield
+        return
     _LEXICON_MATCHER[:] = [None]
     try:
         yield

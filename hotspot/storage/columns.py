@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-
 #: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)`` built once:
 #: ``dumps`` with options builds a new encoder per call, half the cost of a live replay's
 #: 143,000 trend columns
