@@ -23,7 +23,8 @@ Event context: an item with no verdict of its own is sensitive when at least hal
 event's other titles (``siblings``: the same story as other platforms titled it, often more
 explicit than a Weibo hashtag) are, in the majority category; its terms are then shown as
 ``event:词``. Last, a word model learned from the history (``sensitivity_model``, optional)
-may decide for an item nothing else marked; its terms are ``model:词``.
+may decide for an item nothing else marked (at its ``strict`` threshold when the lexicon
+found some evidence, too little alone); its terms are ``model:词``.
 
 Guards against metaphor and fiction: "safe" phrases cancel the terms inside them (笑死,
 杀疯了, 炸裂, 死亡之组, 信息爆炸); the name of a work in 《》 is not read (《战争与和平》);
@@ -119,6 +120,8 @@ class Sensitivity:
         self.safe = tuple(sorted(dict.fromkeys(safe), key=len, reverse=True))
         self.labels = {c: (labels or {}).get(c, c) for c in CATEGORIES}
         self._compiled: dict[str, re.Pattern[str]] = {}
+        self._splits: dict[tuple[str, ...], tuple[tuple[str, ...], frozenset[str]]] = {}
+        self._orders: dict[tuple[str, ...], dict[str, int]] = {}
         known = {t for c in CATEGORIES for t in (*self.strong[c], *self.weak[c])}
         self.known_terms = frozenset(known)
 
@@ -177,6 +180,20 @@ class Sensitivity:
         s = Sensitivity(self.strong, self.weak, self.safe, self.labels, self.context)
         s._memo = {} if memo else None
         return s
+
+    def _split(self, terms: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+        """(plain terms, ``re:`` patterns) of one term list, remembered per list."""
+        got = self._splits.get(terms)
+        if got is None:
+            patterns = frozenset(t for t in terms if t.startswith("re:"))
+            got = self._splits[terms] = (tuple(t for t in terms if t not in patterns), patterns)
+        return got
+
+    def _order(self, terms: tuple[str, ...]) -> dict[str, int]:
+        got = self._orders.get(terms)
+        if got is None:
+            got = self._orders[terms] = {t: i for i, t in enumerate(terms)}
+        return got
 
     def _regex(self, term: str) -> re.Pattern[str]:
         pattern = self._compiled.get(term)
@@ -240,17 +257,22 @@ class Sensitivity:
 
     def _hits(
         self,
-        terms: Sequence[str],
+        terms: tuple[str, ...],
         weight: float,
         parts: Sequence[tuple[str, float]],
         found: list[str],
     ) -> float:
         total = 0.0
         blob = "\x01".join(t for t, _ in parts)
-        for term in terms:
-            regex = term.startswith("re:")
-            if not regex and term not in blob:
-                continue  # the common case, decided by one substring test
+        plain, patterns = self._split(terms)
+        # the common case: one substring test per plain term, in one comprehension; the
+        # candidates are then read in the list's order (longest first), patterns among them
+        candidates = [t for t in plain if t in blob]
+        if patterns:
+            order = self._order(terms)
+            candidates = sorted(candidates + list(patterns), key=order.__getitem__)
+        for term in candidates:
+            regex = term in patterns
             hit, shown = 0.0, term
             for text, f in parts:
                 if f <= hit:
@@ -286,11 +308,13 @@ class Sensitivity:
                     mode=mode, modes=", ".join(MODES)
                 )
             )
-        own = self._verdict(self.scores(title, summary, category), threshold)
+        scored = self.scores(title, summary, category)
+        own = self._verdict(scored, threshold)
         if own is None and siblings:
             own = self._event_verdict(title, siblings, threshold)
         if own is None and self.model is not None and category not in ENTERTAINMENT_TAGS:
-            own = self.model.verdict(self._mask(title or ""), mode, self.labels)
+            # some lexicon evidence, too little alone: the model is a second view of it
+            own = self.model.verdict(self._mask(title or ""), mode, self.labels, bool(scored))
         return own
 
     def _event_verdict(

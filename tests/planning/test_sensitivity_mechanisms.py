@@ -117,3 +117,41 @@ def test_learned_terms_are_stored_explained_and_used(tmp_path, gate):
 
     mark_sensitive(rows, [AccountConfig(name="a", sensitivity="strict")], store=store)
     assert rows[0]["sensitive"]["terms"] == ["learned:塔曼吉"]
+
+
+@pytest.mark.parametrize(
+    ("title", "category"),
+    [
+        ("男孩体检查出肺癌", "death"),  # a cancer named beside who has it
+        ("某县一学校发生校园欺凌", "crime"),
+        ("跨国毒枭落网", "crime"),
+        ("业主质疑物业不作为", "social_conflict"),
+        ("流感高发 儿科门诊排长队", "health_scare"),  # care settings count beside a scare
+        ("克宫回应停火提议", "military_conflict"),
+        ("某市学校乱收费？官方通报", "social_conflict"),
+        ("美俄外长会谈达成共识", "politics"),
+        ("警方破获一起涉赌案件", "crime"),
+        ("某校老师当众掌掴学生", "social_conflict"),
+        ("货车刹车失灵冲下坡道", "disaster"),
+    ],
+)
+def test_lexicon_terms_from_the_definitions(gate, title, category):
+    v = gate.classify(title)
+    assert v is not None and v.category == category
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "九成肠癌由肠息肉发展而来",  # health advice: a cancer without a person
+        "男女都可以接种HPV疫苗",  # vaccination and care settings alone are not a scare
+        "医生提醒门诊患者带好病历",
+        "没抢到票也来场外支持刀郎",  # 刀郎 holds 持刀
+        "护士用留置针给病人输液",  # 留置针 holds 留置
+        "中欧基金发布年度报告",  # 中欧 (a fund's name) is no diplomacy
+        "这个行业或将被AI颠覆",  # 颠覆 is a war word only in 颠覆政权
+        "疑似新款手机谍照曝光",
+    ],
+)
+def test_lexicon_titles_stay_unmarked(gate, title):
+    assert gate.classify(title) is None

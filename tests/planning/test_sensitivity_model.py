@@ -3,9 +3,18 @@ on the training titles, decides only where nothing else did, survives the store,
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+
 from hotspot.analysis.keywords import Segmenter
 from hotspot.planning.sensitivity import Sensitivity
-from hotspot.planning.sensitivity_model import WordModel, store_model, train
+from hotspot.planning.sensitivity_model import (
+    SHARES,
+    WordModel,
+    held_out_scores,
+    store_model,
+    train,
+)
 from hotspot.storage.store import Store
 
 SEG = Segmenter()
@@ -53,6 +62,7 @@ def test_model_round_trips_through_the_store(tmp_path):
     back = WordModel.from_store(store)
     assert back is not None
     assert back.thresholds == model.thresholds
+    assert back.shares == model.shares
     assert back.lo == model.lo
     assert WordModel.from_store(Store(tmp_path / "empty.db")) is None
 
@@ -63,3 +73,77 @@ def test_words_are_cut_by_longest_match_over_the_vocabulary():
     model.n_neg = 3
     model._index()
     assert model.words("卡隆河前线卡隆") == ["卡隆河", "前线", "卡隆"]
+
+
+def _model(examples: list[tuple[set[str], str | None]]) -> WordModel:
+    model = WordModel()
+    for words, cat in examples:
+        if cat is None:
+            model.neg.update(words)
+            model.n_neg += 1
+        else:
+            model.pos.setdefault(cat, Counter()).update(words)
+            model.n_pos[cat] = model.n_pos.get(cat, 0) + 1
+    model._index()
+    return model
+
+
+def test_held_out_scores_are_the_scores_of_the_model_trained_without_the_title():
+    war = [({"卡隆河", "前线"}, "military_conflict")] * 3 + [
+        ({"卡隆河", "消息"}, "military_conflict")
+    ]
+    calm = [({"樱花", "消息"}, None)] * 5 + [({"樱花", "前线"}, None), ({"前线", "消息"}, None)]
+    examples = war + calm
+    model = _model(examples)
+    held = held_out_scores(model, examples)
+    for i, (words, _) in enumerate(examples):
+        without = _model(examples[:i] + examples[i + 1 :])
+        assert math.isclose(held[i][0], without.score(words), abs_tol=1e-9)
+        shares = [without.share(w) for w in words if w in without.vocab]
+        assert math.isclose(held[i][1], max(shares, default=0.0))
+    # a positive's own words no longer vouch for it: held out it scores lower
+    assert held[0][0] < model.score(examples[0][0])
+
+
+def test_weak_lexicon_evidence_lets_the_model_decide_at_the_strict_threshold():
+    model = WordModel(
+        pos={"military_conflict": Counter({"卡隆河": 10})},
+        neg=Counter({"樱花": 10}),
+        n_pos={"military_conflict": 10},
+        n_neg=10,
+        thresholds={"normal": 5.0, "strict": 0.0},
+    )
+    assert 0.0 < model.score(["卡隆河"]) < 5.0
+    gate = Sensitivity.load().with_learned({}, model)
+    # 局势 alone is one weak term (0.5): too little for normal mode, but the model agrees
+    v = gate.classify("卡隆河局势")
+    assert v is not None and v.category == "military_conflict" and "model:卡隆河" in v.terms
+    assert Sensitivity.load().classify("卡隆河局势") is None
+    # no lexicon evidence at all: the model alone must clear the normal threshold
+    assert gate.classify("卡隆河最新消息") is None
+    assert gate.classify("卡隆河最新消息", mode="strict") is not None
+
+
+def test_a_verdict_needs_a_word_with_a_sensitive_sense_of_its_own():
+    model = WordModel(
+        pos={"crime": Counter({"男子": 30, "卡隆河": 10})},
+        neg=Counter({"男子": 20, "樱花": 10}),
+        n_pos={"crime": 40},
+        n_neg=40,
+        thresholds={"normal": 0.0, "strict": 0.0},
+        shares={"normal": 0.8, "strict": 0.0},
+    )
+    assert model.lo["男子"] > 0 and model.share("男子") == 0.6  # an actor, often beside crime
+    gate = Sensitivity.load().with_learned({}, model)
+    assert gate.classify("男子最新消息") is None  # normal: no word sure enough on its own
+    assert gate.classify("男子最新消息", mode="strict") is not None
+    v = gate.classify("卡隆河男子最新消息")
+    assert v is not None and v.terms[0] == "model:卡隆河"
+
+
+def test_training_picks_the_share_and_threshold_on_held_out_titles():
+    model = train(history(), Sensitivity.load())
+    assert set(model.shares) == set(model.thresholds)
+    assert all(share in SHARES for share in model.shares.values())
+    back = WordModel(model.pos, model.neg, model.n_pos, model.n_neg, model.thresholds, model.shares)
+    assert back.verdict("卡隆河最新消息", "normal", {}) is not None
