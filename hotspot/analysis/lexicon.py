@@ -33,6 +33,7 @@ from hotspot.errors import ConfigError
 from hotspot.i18n import _
 
 _DROP = re.compile(r"[\s\W_]+", re.UNICODE)
+_ACRONYM = re.compile(r"[A-Z]{3}")
 
 
 def term_key(term: str) -> str:
@@ -50,11 +51,14 @@ class Vertical:
     related: tuple[str, ...] = ()
     person_prior: Mapping[str, float] = field(default_factory=dict)  # platform -> weight
     part_of: tuple[str, ...] = ()  # broader verticals whose themes include this one
+    # terms written as three capitals (KPL, WBG, CPI): acronyms, names rather than words
+    acronyms: frozenset[str] = frozenset()
 
 
 def parse_lexicon(text: str, origin: str) -> Vertical:
     header: dict[str, str] = {}
     terms: dict[str, float] = {}
+    acronyms: set[str] = set()
     for lineno, line in enumerate(text.splitlines(), 1):
         line = line.rstrip()
         if not line.strip():
@@ -91,6 +95,8 @@ def parse_lexicon(text: str, origin: str) -> Vertical:
                 )
             )
         terms[key] = max(w, terms.get(key, 0.0))
+        if _ACRONYM.fullmatch(word.strip()):
+            acronyms.add(key)
     prior: dict[str, float] = {}
     parts = header.get("person_prior", "").split()
     for platform, weight in zip(parts[::2], parts[1::2]):
@@ -112,6 +118,7 @@ def parse_lexicon(text: str, origin: str) -> Vertical:
         related=tuple(header.get("related", "").split()),
         person_prior=prior,
         part_of=tuple(header.get("part_of", "").split()),
+        acronyms=frozenset(acronyms),
     )
 
 

@@ -25,6 +25,7 @@ How a theme is scored (the README's "How matching works" says the same for opera
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -49,6 +50,7 @@ LONE_MARGIN = 0.1  # a lone word loses to a story elsewhere that is clearly stro
 SIDE_FIELDS = ("summary", "event")
 WORK_PARTS = True  # a word only inside a work's title in 《》 names the work: it counts half
 _SHORT_LATIN = re.compile(r"[a-z]{1,3}")
+_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])")
 _WORK = re.compile(r"《([^《》]+)》")
 
 
@@ -172,7 +174,9 @@ def link_verticals(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[in
 
     Strong (1.0): the theme's name is the vertical's title, or (when no vertical has that
     title) one of the vertical's names, or two or more of its keywords are the vertical's
-    names or strong terms. A keyword that is exactly one vertical's title (汽车, 美食) names
+    names or strong terms. A name several verticals list takes the senses its keywords
+    back: 出行 with 旅行, 民宿, 航班 is travel, not traffic_driving (which lists 出行 for
+    commuting), unless no keyword backs any of them. A keyword that is exactly one vertical's title (汽车, 美食) names
     that vertical only, not every vertical that lists the word (traffic_driving lists 汽车).
     Weak (0.8): one keyword names the vertical; kept only when
     the theme has no strong link, or when every strongly linked vertical lists it as related
@@ -202,29 +206,43 @@ def link_reasons(theme: ThemeConfig, verticals: Sequence[Vertical]) -> dict[int,
     # a name that is exactly one vertical's title ("篮球") means that vertical, not every
     # vertical that lists the word among its names (体育 lists 篮球 too)
     titled = name in titles
+    named: dict[int, int] = {}  # vertical -> how many keywords back it, when a name links it
     for i, v in enumerate(verticals):
         if v.id in excluded:
             continue
-        if name and (term_key(v.title) == name or (not titled and name in v.names)):
-            strong[i] = (1.0, f"name {theme.name}")
-            continue
         own = [w for w in words if titles.get(w, i) == i]  # others' titles name the others
         hits = sorted(w for w in own if w in v.names or v.terms.get(w, 0) >= 0.7)
+        if name and (term_key(v.title) == name or (not titled and name in v.names)):
+            strong[i] = (1.0, f"name {theme.name}")
+            if not titled:
+                named[i] = len(hits)
+            continue
         if len(hits) >= 2:
             strong[i] = (1.0, "keywords " + ", ".join(hits))
         elif hits and hits[0] in v.names:
             weak[i] = (WEAK_LINK_FACTOR, f"keyword {hits[0]}")
+    if len(named) > 1 and any(named.values()):
+        # a name several verticals list (出行: travel, and commuting in traffic_driving) means
+        # the senses the theme's keywords back (旅行, 民宿, 航班): the others are not linked
+        for i, backing in named.items():
+            if not backing:
+                del strong[i]
     if not strong:
         strong = weak
     else:
+        # judged against the strong links only: a weak link admitted here is not a judge of
+        # the next one (财经's 房价 -> real_estate must not depend on economy sorting first)
+        judges = list(strong)
         for i, link in weak.items():
-            if all(verticals[i].id in verticals[j].related for j in strong):
+            if all(verticals[i].id in verticals[j].related for j in judges):
                 strong[i] = link
     # the theme's own domain includes its parts (体育 -> football, basketball; 游戏 -> esports)
     ids = {verticals[i].id: f for i, (f, _) in strong.items()}
     for i, v in enumerate(verticals):
-        if i in strong or v.id in excluded:
+        if v.id in excluded or (i in strong and strong[i][0] == 1.0):
             continue
+        # a part is inside the domain even when one keyword linked it weakly first (美食 with
+        # 奶茶 -> drinks, 财经 with 经济 -> economy): in full, as 理财's economy is
         parents = [p for p in v.part_of if ids.get(p) == 1.0]
         if parents:
             strong[i] = (1.0, f"part of {parents[0]}")
@@ -261,6 +279,7 @@ class Matcher:
         self._owned: set[str] = set()
         self._category, self._person_prior = base.category, base.person_prior
         self._contested = base.contested
+        self._acronyms = base.acronyms
         resort: set[str] = set()
         for vi, v in enumerate(self.verticals):
             via_lexicon, via_learned = f"lexicon:{v.id}", f"learned:{v.id}"
@@ -492,6 +511,7 @@ class Matcher:
                 wanted.update(self._by_vertical.get(vi, ()))
             candidates = sorted(wanted)
         scored: dict[tuple, tuple[float, tuple[Evidence, ...], str | None]] = {}
+        acronyms = _acronyms(doc.title)
         results: list[tuple[Match, tuple[str, ...]]] = []
         for ti in candidates:
             theme = self._themes[ti]
@@ -499,7 +519,7 @@ class Matcher:
             key = (theme.shape, tuple(direct.items()) if direct else ())
             got = scored.get(key)
             if got is None:
-                got = scored[key] = self._score(theme, direct or {}, vert_ev, strength)
+                got = scored[key] = self._score(theme, direct or {}, vert_ev, strength, acronyms)
             score, ordered, damped = got
             if not ordered and not all_scores:
                 continue
@@ -538,6 +558,7 @@ class Matcher:
         direct: dict[str, Evidence],
         vert_ev: dict[int, dict[str, Evidence]],
         strength: dict[int, float],
+        acronyms: frozenset[str] = frozenset(),
     ) -> tuple[float, tuple[Evidence, ...], str | None]:
         """(score, evidence strongest first, the vertical that damped it) of one definition
         whose direct evidence in the document is ``direct``; before exclusion and feedback."""
@@ -553,8 +574,13 @@ class Matcher:
             (only,) = evidence.values()
             alone: float | None = None
             if only.via.startswith("lexicon:") and is_short(only.term):
-                # a short word alone (pro, max, 猫) counts half unless history vouches
-                alone = self._alone.get(only.via, {}).get(only.term, SHORT_FACTOR)
+                # a short word alone (pro, max, 猫) counts half unless history vouches; an
+                # acronym (KPL, WBG: three capitals in the lexicon and in the title) is a
+                # name, not a part of words, and keeps its lexicon weight
+                default = SHORT_FACTOR
+                if only.term in acronyms and (only.via, only.term) in self._acronyms:
+                    default = 1.0
+                alone = self._alone.get(only.via, {}).get(only.term, default)
             elif only.via == "keyword":  # a keyword history shows is generic alone
                 alone = self._keyword_alone.get(theme.config.name, {}).get(only.term)
             if alone is not None:
@@ -585,6 +611,7 @@ class _LexiconBase:
     category: dict[str, list[int]]
     person_prior: dict[str, list[tuple[int, float]]]
     contested: set[tuple[int, str]]
+    acronyms: set[tuple[str, str]] = field(default_factory=set)  # (via, term) of KPL, CPI
 
 
 _BASES: list[_LexiconBase] = []  # the last few, newest last
@@ -633,7 +660,10 @@ def _lexicon_base(
         for term, w in v.terms.items()
         if w < 0.7 and strong_in.get(term, set()) - {vi}
     }
-    base = _LexiconBase(tuple(verticals), wanted, index, category, person_prior, contested)
+    acronyms = {(f"lexicon:{v.id}", t) for v in verticals for t in v.acronyms}
+    base = _LexiconBase(
+        tuple(verticals), wanted, index, category, person_prior, contested, acronyms
+    )
     _BASES.append(base)
     del _BASES[:-BASES_KEPT]
     return base
@@ -715,6 +745,15 @@ def _with_feedback(m: Match, judged: Mapping[str, tuple[int, int]]) -> Match:
         score *= FOREIGN_DAMPING
     ordered = tuple(sorted(evidence, key=lambda e: -e.weight))
     return replace(m, score=round(score, 4), evidence=ordered, feedback=tuple(applied))
+
+
+def _acronyms(title: str) -> frozenset[str]:
+    """The runs of exactly three capital letters in ``title`` (KPL, WBG; not Pro, not MAXX),
+    in matching form."""
+    if not any("A" <= c <= "Z" or "Ａ" <= c <= "Ｚ" for c in title):
+        return frozenset()
+    found = _ACRONYM.findall(unicodedata.normalize("NFKC", title))
+    return frozenset(a.casefold() for a in found)
 
 
 def is_short(term: str) -> bool:

@@ -51,6 +51,65 @@ def test_a_keyword_that_is_a_vertical_title_links_only_that_vertical_and_says_wh
     assert link_reasons(by_words, [CARS, TRAFFIC])[1] == (1.0, "keywords 交通, 驾驶")
 
 
+def test_weak_links_are_judged_by_the_strong_links_only_whatever_the_order():
+    # 财经 with 经济 and 房价: economy and real_estate are each named by one keyword, and the
+    # strong link (finance, by name) lists both as related, so both are linked; economy,
+    # admitted first, does not get a say about real_estate
+    finance = parse_lexicon(
+        "# vertical: finance\n# title: 财经\n# names: 财经 经济\n# related: economy estate\n股市\n",
+        "finance.txt",
+    )
+    economy = parse_lexicon(
+        "# vertical: economy\n# title: 宏观经济\n# names: 经济\n# related: finance\n外贸\n",
+        "economy.txt",
+    )
+    estate = parse_lexicon(
+        "# vertical: estate\n# title: 房产\n# names: 房价\n# related: finance\n楼市\n",
+        "estate.txt",
+    )
+    theme = ThemeConfig(name="财经", keywords=("股市", "经济", "房价"))
+    for order in ([finance, economy, estate], [finance, estate, economy]):
+        linked = {order[i].id: why for i, (_, why) in link_reasons(theme, order).items()}
+        assert linked == {
+            "finance": "name 财经",
+            "economy": "keyword 经济",
+            "estate": "keyword 房价",
+        }
+
+
+def test_a_name_several_verticals_list_takes_the_senses_its_keywords_back():
+    travel = parse_lexicon(
+        "# vertical: travel\n# title: 旅游\n# names: 旅游 出行\n民宿\n航班\n", "travel.txt"
+    )
+    commute = parse_lexicon(
+        "# vertical: commute\n# title: 交通\n# names: 交通 出行\n地铁\n", "commute.txt"
+    )
+    both = [travel, commute]
+    trips = ThemeConfig(name="出行", keywords=("民宿", "航班"))
+    assert [both[i].id for i in link_reasons(trips, both)] == ["travel"]
+    rides = ThemeConfig(name="出行", keywords=("地铁",))
+    assert [both[i].id for i in link_reasons(rides, both)] == ["commute"]
+    # no keyword backs either sense: the name keeps both, as before
+    bare = ThemeConfig(name="出行")
+    assert sorted(both[i].id for i in link_reasons(bare, both)) == ["commute", "travel"]
+    m = Matcher([("a", trips)], both)
+    assert not m.match(doc("地铁早高峰"))  # commuting is not what this operator asked for
+
+
+def test_a_part_named_by_one_keyword_is_linked_in_full_like_any_part():
+    food = parse_lexicon(
+        "# vertical: food\n# title: 美食\n# names: 美食\n# related: drinks\n火锅\n", "food.txt"
+    )
+    drinks = parse_lexicon(
+        "# vertical: drinks\n# title: 茶饮\n# names: 奶茶\n# part_of: food\n奶茶\n",
+        "drinks.txt",
+    )
+    named = ThemeConfig(name="美食", keywords=("火锅", "奶茶"))
+    unnamed = ThemeConfig(name="美食", keywords=("火锅",))
+    for theme in (named, unnamed):
+        assert link_reasons(theme, [food, drinks])[1] == (1.0, "part of food")
+
+
 def test_a_phrase_owns_its_words():
     m = Matcher([("a", ThemeConfig(name="交通出行"))], [TRAFFIC])
     (match,) = m.match(doc("丘鹬过马路一步三摇"))
@@ -74,6 +133,17 @@ def test_a_short_or_contested_word_alone_is_not_enough():
     # history can vouch for a short word: seen mostly with its vertical's other evidence
     vouched = Matcher([("a", CAR_THEME)], [CARS], Learned(alone={"cars": {"pro": 1.0}}))
     assert best(vouched, "新款 Pro 发布")["汽车"] >= 0.5
+
+
+def test_an_acronym_alone_is_a_name_not_a_short_word():
+    esports = parse_lexicon(
+        "# vertical: esports\n# title: 电竞\n# names: 电竞\nKPL\nPro\n", "esports.txt"
+    )
+    assert esports.acronyms == {"kpl"}  # written as three capitals; Pro is a word
+    m = Matcher([("a", ThemeConfig(name="电竞"))], [esports])
+    assert best(m, "KPL 春季赛今晚开打")["电竞"] >= 0.5
+    assert best(m, "新款手机 PRO 发布")["电竞"] < 0.5  # a word, whatever its case
+    assert best(m, "kpl")["电竞"] < 0.5  # not written as an acronym in the title
 
 
 def test_feedback_mutes_a_term_for_that_account_and_theme_only():
@@ -116,6 +186,7 @@ def shipped() -> tuple[Segmenter, Matcher]:
         ("苏炳添全运年首秀夺冠", "", "汽车"),
         ("以色列暂停允许救援物资进入加沙", "", "汽车"),
         ("苹果官网又闹乌龙", "", "美食"),
+        ("她是他多年的白月光", "", "美食"),
         ("贵州游船侧翻事故", "", "汽车"),
         ("丘鹬过马路一步三摇", "", "汽车"),
         (
