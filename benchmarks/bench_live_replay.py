@@ -15,7 +15,10 @@ Target:     >= 5x that: 6,000 entries/s. Issue 16 reached it (6,100-6,500/s on t
             one import share the lexicon matcher); entity learning in the hourly relearn
             then brought it back to about 4,500/s, the detector's daily cross-validation
             to about 2,100/s; issue 13's speed-up (the choice of candidate kept for a week,
-            shared lexicon postings) to about 4,100/s (README "Performance").
+            shared lexicon postings) to about 4,100/s; relearning that remembers what
+            each title adds to it between the simulated hours (hourly relearns 4.5 s ->
+            1.7 s) to about 4,300/s (main beside it 3,750/s; README "Performance").
+            ``benchmarks/profile_import.py --live`` gives the phases.
 
     python benchmarks/bench_live_replay.py [--no-learn]
 """

@@ -1,7 +1,10 @@
 """``hotspot import`` (bulk and ``--live``) leaves the same database whether the writer's
 in-memory copies answer the per-entry questions or SQLite does (``HOTSPOT_NO_CACHE=1``, the
 per-entry queries as they were): same items, events (ids, titles, terms, members, states,
-rising_at), observations and alerts (account, theme, event, item, score). On a generated
+rising_at), observations and alerts (account, theme, event, item, score), and the same
+learned terms and meta (trend baseline, detector, sensitivity model): with the copies on, an
+import's relearns also remember what each title adds to them (``learn.reuse_lexicon``), and
+with ``HOTSPOT_NO_CACHE=1`` each relearn starts afresh as the daemon's do. On a generated
 multi-platform history here, and on slices of ../shared's corpora where they are present."""
 
 from __future__ import annotations
@@ -125,6 +128,10 @@ def imported(tmp: Path, name: str, history: list[Path], *args: str, cached: bool
                 ),
                 ("event_terms", "term, event_id", "term, event_id"),
                 ("observations", "item_id, observed_at, rank, heat", "item_id, observed_at"),
+                # relearning (hourly with --live) remembers per title inside an import and
+                # starts afresh with HOTSPOT_NO_CACHE=1: the same terms, weights, baseline
+                ("learned_terms", "scope, term, weight, support", "scope, term"),
+                ("meta WHERE key NOT IN ('covered_since', 'sensitivity_learned_at')", "*", "key"),
                 (
                     "alerts",
                     "account, theme, event_id, item_id, score, created_at",

@@ -83,9 +83,45 @@ def _similarity(key: str, mine: frozenset[int], terms: frozenset[str], other: Ca
 
 
 def choose_event(title: str, terms: Sequence[str], candidates: Sequence[Candidate]) -> int | None:
-    """The id of the event this item belongs to, or None for a new event."""
+    """The id of the event this item belongs to, or None for a new event.
+
+    ``_similarity`` written out in the loop (a bulk import compares 270,000 pairs): the same
+    arithmetic in the same order, without two calls and a shared-terms set per pair."""
     mine = frozenset(terms[:MAX_EVENT_TERMS])
     key, title_grams = _key(title), frozenset(grams(title))  # once, not per candidate
+    n_grams, n_mine = len(title_grams), len(mine)
+    best_id, best = None, 0.0
+    for c in candidates:
+        if key == _key(c.title):
+            s = 1.0
+        else:
+            other = grams(c.title)
+            d = (
+                2 * len(title_grams.intersection(other)) / (n_grams + len(other))
+                if title_grams and other
+                else 0.0
+            )
+            s = d if d >= DICE_THRESHOLD else 0.0
+            if n_mine and c.terms:
+                n_shared = len(mine.intersection(c.terms))
+                if n_shared >= 2:
+                    overlap = n_shared / min(n_mine, len(c.terms))
+                    if (n_shared >= 3 and overlap >= OVERLAP_THRESHOLD) or (
+                        n_shared == 2 and overlap == 1
+                    ):
+                        s = max(s, 0.5 + overlap / 2)
+        if s > best:
+            best_id, best = c.id, s
+    return best_id
+
+
+def _choose_event_by_similarity(
+    title: str, terms: Sequence[str], candidates: Sequence[Candidate]
+) -> int | None:
+    """``choose_event`` through ``_similarity`` pair by pair, as it was written first (the
+    tests compare the two)."""
+    mine = frozenset(terms[:MAX_EVENT_TERMS])
+    key, title_grams = _key(title), frozenset(grams(title))
     best_id, best = None, 0.0
     for c in candidates:
         s = _similarity(key, title_grams, mine, c)

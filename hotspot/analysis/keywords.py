@@ -56,6 +56,12 @@ class Segmenter:
         self._user_words: set[str] = set()
         self.add_words(user_words)
 
+    @property
+    def words_added(self) -> int:
+        """How many user words this segmenter has been given (a word's tag can change only
+        when this grows: what remembers tags keys on it)."""
+        return len(self._user_words)
+
     def add_words(self, words: Iterable[str]) -> None:
         """Keep these words one token. Adding a word twice does nothing."""
         for word in words:

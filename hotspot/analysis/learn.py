@@ -116,17 +116,26 @@ EVIDENCE_KEPT = 20_000  # titles whose lexicon evidence is remembered between re
 
 
 @contextmanager
-def reuse_lexicon() -> Iterator[None]:
+def reuse_lexicon(keep: bool = True) -> Iterator[None]:
     """Within this block, relearning builds the theme-less lexicon matcher once per set of
-    vertical objects and remembers each title's lexicon evidence between relearns (a live
-    replay relearns every simulated hour over mostly the same titles). Outside it nothing
-    is kept: the daemon relearns once an hour and would rather have the memory back."""
+    vertical objects and remembers, between relearns (a live replay relearns every simulated
+    hour over mostly the same titles), each title's lexicon evidence and what it adds to
+    vertical learning (``_summary``), each sighting's candidate names and the words' tags
+    (``_entity_memo``): all pure functions of the title, so the learned terms are those
+    of relearning afresh. Outside it (or with ``keep`` false) nothing is kept: the daemon
+    relearns once an hour and would rather have the memory back."""
+    if not keep:
+        yield
+        return
     _LEXICON_MATCHER[:] = [None]
     try:
         yield
     finally:
         _LEXICON_MATCHER.clear()
         _LEXICON_PARTS.clear()
+        _LEXICON_FIXED.clear()
+        _SUMMARIES.clear()
+        _FLAGS.clear()
 
 
 def _lexicon_matcher(verticals: Sequence[Vertical]) -> tuple[Matcher, dict]:
@@ -183,20 +192,129 @@ def _evidence_of(
     return ev
 
 
+@dataclass(frozen=True, slots=True)
+class _Fixed:
+    """What ``learn_verticals`` reads of the lexicon on every relearn: the same for all
+    relearns of one import (built once inside ``reuse_lexicon``)."""
+
+    terms: dict[str, frozenset[str]]  # vertical id -> its lexicon terms
+    strong: frozenset[str]  # every vertical's terms of weight >= 0.7
+    entity_strong: tuple[tuple[str, frozenset[str]], ...]  # per vertical, >= ENTITY_STRONG
+
+
+_LEXICON_FIXED: list = []  # [(verticals, _Fixed)], kept like the lexicon matcher
+_SUMMARIES: list = []  # [(verticals, {(tokens, category): summary})], likewise
+_SUPPORTED, _FOREIGN = 1, 2
+
+
+def _same(known: Sequence[Any], key: Sequence[Any]) -> bool:
+    return len(known) == len(key) and all(a is b for a, b in zip(known, key))
+
+
+def _lexicon_fixed(verticals: Sequence[Vertical]) -> _Fixed:
+    key = tuple(verticals)
+    for known, fixed in _LEXICON_FIXED:
+        if _same(known, key):
+            return fixed
+    fixed = _Fixed(
+        {v.id: frozenset(v.terms) for v in verticals},
+        frozenset(t for v in verticals for t, w in v.terms.items() if w >= 0.7),
+        tuple(
+            (v.id, frozenset(t for t, w in v.terms.items() if w >= ENTITY_STRONG))
+            for v in verticals
+        ),
+    )
+    if _LEXICON_MATCHER:  # inside reuse_lexicon
+        _LEXICON_FIXED[:] = [(key, fixed)]
+    return fixed
+
+
+def _summaries(verticals: Sequence[Vertical]) -> dict:
+    key = tuple(verticals)
+    for known, kept in _SUMMARIES:
+        if _same(known, key):
+            return kept
+    memo: dict = {}
+    if _LEXICON_MATCHER:  # inside reuse_lexicon
+        _SUMMARIES[:] = [(key, memo)]
+    return memo
+
+
+def _summary(
+    base: Matcher,
+    memo: dict,
+    summaries: dict,
+    fixed: _Fixed,
+    tokens: Sequence[str],
+    category: str | None,
+) -> tuple[set[str], list[tuple[str, set[str]]], list[tuple[str, str, int]]]:
+    """What one title adds to ``learn_verticals``' counts, whatever its event and date: its
+    content words, the words it adds to each vertical it is a positive of, and for each
+    lexicon term found, whether other evidence of the term's vertical backs it
+    (``_SUPPORTED``), strong evidence for another vertical does (``_FOREIGN``), or neither.
+    A pure function of the title, so a live replay's hourly relearns over mostly the same
+    titles remember it (inside ``reuse_lexicon``, at most ``EVIDENCE_KEPT`` titles)."""
+    key = (tuple(tokens), category)
+    hit = summaries.get(key)
+    if hit is not None:
+        return hit
+    words = set(content_keywords(tokens))
+    fresh_of: list[tuple[str, set[str]]] = []
+    senses: list[tuple[str, str, int]] = []
+    ev = _evidence_of(base, memo, tokens, category)
+    if ev:
+        strength = {vid: noisy_or(t.values()) for vid, t in ev.items()}
+        top = max(strength.values())
+        for vid, terms in ev.items():
+            if strength[vid] >= POSITIVE and strength[vid] >= top:
+                fresh_of.append((vid, words - fixed.terms[vid]))
+            for term in terms:
+                if term.startswith("#"):
+                    continue
+                without = noisy_or(x for t, x in terms.items() if t != term)
+                if without >= 0.3:
+                    senses.append((vid, term, _SUPPORTED))
+                    continue
+                # strong evidence for another vertical *without this term*: this sighting
+                # is probably the other sense of the word (or an incidental mention)
+                others = max(
+                    (noisy_or(x for t, x in ev[v].items() if t != term) for v in ev if v != vid),
+                    default=0.0,
+                )
+                senses.append((vid, term, _FOREIGN if others >= POSITIVE else 0))
+    out = (words, fresh_of, senses)
+    if _SUMMARIES:  # only inside reuse_lexicon: the daemon keeps nothing between relearns
+        if len(summaries) >= EVIDENCE_KEPT:
+            summaries.clear()
+        summaries[key] = out
+    return out
+
+
+def _bump(counts: dict[str, Counter[str]], vid: str, term: str) -> None:
+    c = counts.get(vid)
+    if c is None:
+        c = counts[vid] = Counter()
+    c[term] += 1
+
+
 def learn_verticals(
     docs: Iterable[tuple[Sequence[str], str | None] | tuple[Sequence[str], str | None, Any, Any]],
     verticals: Sequence[Vertical],
     flag: Callable[[str], str | None] | None = None,
+    neighbours: Neighbours | None = None,
 ) -> Learned:
     """Docs are (tokens, category) or (tokens, category, event id, last seen timestamp).
 
     ``flag`` is jieba's tag of a word (``Segmenter.word_flag``); with it, only whole words
     that name things become learned terms (see ``keywords.learnable``). Support is counted in
     distinct events when docs carry them (one story repeated on four platforms is one), and a
-    learned term's weight fades with the time since history last showed it.
+    learned term's weight fades with the time since history last showed it. ``neighbours``:
+    the docs' ``Neighbours`` when the caller has counted them already (``relearn`` counts
+    them once for this and ``learn_entities``: the same items).
     """
     base, memo = _lexicon_matcher(verticals)
-    lexicon = {v.id: v.terms for v in verticals}
+    fixed = _lexicon_fixed(verticals)
+    summaries = _summaries(verticals)
     df: Counter[str] = Counter()
     positives: dict[str, Counter[str]] = {}
     events: dict[tuple[str, str], set[Any]] = {}
@@ -205,44 +323,30 @@ def learn_verticals(
     seen: dict[str, Counter[str]] = {}
     foreign: dict[str, Counter[str]] = {}
     supported: dict[str, Counter[str]] = {}
-    neighbours = Neighbours()
+    own = neighbours is None
+    if neighbours is None:
+        neighbours = Neighbours()
     for i, doc in enumerate(docs):
         tokens, category = doc[0], doc[1]
         event = doc[2] if len(doc) > 2 and doc[2] is not None else f"doc{i}"
         when = float(doc[3]) if len(doc) > 3 and doc[3] is not None else 0.0
         newest = max(newest, when)
-        words = set(content_keywords(tokens))
+        if own:
+            neighbours.add(tokens)
+        words, fresh_of, senses = _summary(base, memo, summaries, fixed, tokens, category)
         df.update(words)
-        neighbours.add(tokens)
-        ev = _evidence_of(base, memo, tokens, category)
-        if not ev:
-            continue
-        strength = {vid: noisy_or(t.values()) for vid, t in ev.items()}
-        top = max(strength.values())
-        for vid, terms in ev.items():
-            if strength[vid] >= POSITIVE and strength[vid] >= top:
-                fresh = words - set(lexicon[vid])
-                positives.setdefault(vid, Counter()).update(fresh)
-                for word in fresh:
-                    events.setdefault((vid, word), set()).add(event)
-                    last[(vid, word)] = max(last.get((vid, word), 0.0), when)
-            for term in terms:
-                if term.startswith("#"):
-                    continue
-                seen.setdefault(vid, Counter())[term] += 1
-                without = noisy_or(x for t, x in terms.items() if t != term)
-                if without >= 0.3:
-                    supported.setdefault(vid, Counter())[term] += 1
-                    continue
-                # strong evidence for another vertical *without this term*: this sighting
-                # is probably the other sense of the word (or an incidental mention)
-                others = max(
-                    (noisy_or(x for t, x in ev[v].items() if t != term) for v in ev if v != vid),
-                    default=0.0,
-                )
-                if others >= POSITIVE:
-                    foreign.setdefault(vid, Counter())[term] += 1
-    strong_elsewhere = {t for v in verticals for t, w in v.terms.items() if w >= 0.7}
+        for vid, fresh in fresh_of:
+            positives.setdefault(vid, Counter()).update(fresh)
+            for word in fresh:
+                events.setdefault((vid, word), set()).add(event)
+                last[(vid, word)] = max(last.get((vid, word), 0.0), when)
+        for vid, term, kind in senses:
+            _bump(seen, vid, term)
+            if kind == _SUPPORTED:
+                _bump(supported, vid, term)
+            elif kind == _FOREIGN:
+                _bump(foreign, vid, term)
+    strong_elsewhere = fixed.strong
     learned: dict[str, dict[str, float]] = {}
     for vid, counts in positives.items():
         scope = learned.setdefault(f"v:{vid}", {})
@@ -308,6 +412,7 @@ def learn_entities(
     flag: Callable[[str], str | None] | None = None,
     now: float | None = None,
     demoted: Mapping[str, Mapping[str, float]] | None = None,
+    neighbours: Neighbours | None = None,
 ) -> dict[str, dict[str, float]]:
     """Names that history shows with a vertical's *distinctive* evidence become evidence for
     it within a relearn, and fade within days when they go quiet.
@@ -322,29 +427,39 @@ def learn_entities(
     entity of the vertical when ``ENTITY_MIN_SOURCES`` independent sightings back it and at
     least ``ENTITY_MIN_PRECISION`` of all its independent sightings do (a name seen as often
     beside another domain's evidence is ambiguous). Its weight grows with the sightings and
-    halves every ``ENTITY_HALF_LIFE_DAYS`` since the last backing one."""
+    halves every ``ENTITY_HALF_LIFE_DAYS`` since the last backing one. ``neighbours``: the
+    sightings' ``Neighbours``, when the caller has counted them already."""
     demoted = demoted or {}
-    if flag is not None:
-        flag = _memo(flag)
+    flag, found_memo = _entity_memo(flag)
     base, memo = _lexicon_matcher(verticals)
     lexicon_terms, lexicon_parts = _lexicon_parts(verticals)
     strong = {
-        v.id: {
-            t for t, w in v.terms.items() if w >= ENTITY_STRONG and t not in demoted.get(v.id, {})
-        }
-        for v in verticals
+        vid: terms.difference(demoted[vid]) if demoted.get(vid) else terms
+        for vid, terms in _lexicon_fixed(verticals).entity_strong
     }
     units: dict[str, set[tuple[str, Any]]] = {}
     backed: dict[tuple[str, str], set[tuple[str, Any]]] = {}
     wordings: dict[tuple[str, str], set[tuple[str, ...]]] = {}
     last: dict[tuple[str, str], float] = {}
     newest = 0.0
-    neighbours = Neighbours()
+    own = neighbours is None
+    if neighbours is None:
+        neighbours = Neighbours()
     works: set[str] = set()
     for i, s in enumerate(sightings):
         newest = max(newest, s.last_seen)
-        neighbours.add(s.tokens)
-        found = entity_candidates(s, flag)
+        if own:
+            neighbours.add(s.tokens)
+        if found_memo is None:
+            found = entity_candidates(s, flag)
+        else:
+            fkey = (tuple(s.tokens), s.title, tuple(s.persons))
+            hit: dict[str, bool] | None = found_memo.get(fkey)
+            if hit is None:
+                if len(found_memo) >= EVIDENCE_KEPT:
+                    found_memo.clear()
+                hit = found_memo[fkey] = entity_candidates(s, flag)
+            found = hit
         works.update(w for w, is_work in found.items() if is_work)
         names = set(found) - lexicon_terms
         if not names:
@@ -392,6 +507,32 @@ def learn_entities(
         if w >= MIN_LEARNED:
             out.setdefault(f"v:{vid}", {})[name] = round(w, 4)
     return out
+
+
+_FLAGS: list = []  # [(segmenter, its words_added, remembered flag, candidates memo)]
+
+
+def _entity_memo(
+    flag: Callable[[str], str | None] | None,
+) -> tuple[Callable[[str], str | None] | None, dict | None]:
+    """The flag remembered word by word, and a memo of ``entity_candidates`` per sighting
+    (title, tokens, persons), or None. Inside ``reuse_lexicon``, for a segmenter's
+    ``word_flag``, both are kept between relearns for as long as the segmenter has the same
+    user words (a live replay's hourly relearns tag the same names every hour); otherwise
+    the flag is remembered for this call only."""
+    if flag is None:
+        return None, None
+    owner = getattr(flag, "__self__", None)
+    version = getattr(owner, "words_added", None)
+    func = getattr(flag, "__func__", None)
+    if not _LEXICON_MATCHER or owner is None or not isinstance(version, int):
+        return _memo(flag), None
+    for o, f, v, cached, found in _FLAGS:
+        if o is owner and f is func and v == version:
+            return cached, found
+    cached, found = _memo(flag), {}
+    _FLAGS[:] = [(owner, func, version, cached, found)]
+    return cached, found
 
 
 def _memo(flag: Callable[[str], str | None]) -> Callable[[str], str | None]:
@@ -575,7 +716,11 @@ def relearn(
         baseline = learn_baseline(store.observation_series())
     store.set_meta("trend_baseline", json.dumps(baseline.as_dict()))
     docs = list(store.iter_learning_documents())
-    learned = learn_verticals(docs, verticals, flag=flag)
+    # learn_entities reads the same items (stored_sightings): their neighbours, counted once
+    neighbours = Neighbours()
+    for doc in docs:
+        neighbours.add(doc[0])
+    learned = learn_verticals(docs, verticals, flag=flag, neighbours=neighbours)
     rows = [
         (scope, term, w, 0) for scope, terms in learned.terms.items() for term, w in terms.items()
     ]
@@ -590,7 +735,11 @@ def relearn(
         for term, f in terms.items()
     ]
     entities = learn_entities(
-        stored_sightings(store), verticals, flag=flag, demoted=learned.demoted
+        stored_sightings(store),
+        verticals,
+        flag=flag,
+        demoted=learned.demoted,
+        neighbours=neighbours,
     )
     rows += [
         (f"e:{scope[2:]}", term, w, 0)

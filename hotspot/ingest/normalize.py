@@ -82,6 +82,7 @@ def _canonical_url(url: str) -> str | None:
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
 
 
+@lru_cache(maxsize=1_024)  # the same titles come back poll after poll
 def stable_id(platform: str, title: str, key: str | None = None) -> str:
     basis = f"{platform}\x00{key if key else match_key(title)}"
     return f"{platform[:12]}:{hashlib.sha1(basis.encode('utf-8')).hexdigest()[:16]}"
