@@ -9,7 +9,15 @@ tags person names (jieba's ``nr``), which the matcher may use as weak evidence.
 The segmenter is jieba's dictionary and algorithm. It runs on rjieba (the Rust port; the same
 output as jieba on 10,000 test titles, 20-30x faster, 42 MB) when installed, and falls back to
 jieba. Theme keywords and lexicon terms are added as user words so they stay one token
-("奶茶", "DeepSeek"). Each ``Segmenter`` owns its dictionary; nothing global is touched.
+("奶茶", "DeepSeek"). Each ``Segmenter`` owns its dictionary: user words added to one are
+never seen by another.
+
+Memory: one rjieba dictionary costs about 24 MB, and ``import rjieba`` builds one at once (its
+module-level ``_DEFAULT_JIEBA``, behind ``rjieba.cut`` and friends, which hotspot never calls).
+So the first ``Segmenter`` of a process *adopts* that instance instead of building a second,
+identical one (``_adopt_default``); later ones build their own. The adopted instance is claimed
+once per process and never handed out again, so ownership stays exclusive (a daemon holds one
+dictionary, not two: 24 MB of its budget).
 """
 
 from __future__ import annotations
@@ -20,6 +28,9 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
+from threading import Lock
+from types import ModuleType
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +38,23 @@ _ASCII_RUN = re.compile(r"[a-z]+|[0-9]+(?:\.[0-9]+)?")
 _HAS_WORD_CHAR = re.compile(r"\w", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 USER_WORD_FREQ = 2_000_000  # high enough that "火锅店" splits into 火锅|店 once 火锅 is a keyword
+
+_default_claimed = False
+_claim_lock = Lock()
+
+
+def _adopt_default(rjieba: ModuleType) -> Any:
+    """rjieba's import-time instance for the first caller of the process, else None.
+
+    It was built by the same ``Jieba()`` call a Segmenter makes, and nothing in hotspot uses
+    rjieba's module-level functions (this is the only module that imports it), so it is a
+    fresh dictionary; claiming it once keeps it owned by one Segmenter."""
+    global _default_claimed
+    with _claim_lock:
+        if _default_claimed:
+            return None
+        _default_claimed = True
+    return getattr(rjieba, "_DEFAULT_JIEBA", None)
 
 
 class Segmenter:
@@ -37,7 +65,8 @@ class Segmenter:
         try:
             import rjieba
 
-            self._engine = rjieba.Jieba()
+            engine: rjieba.Jieba = _adopt_default(rjieba) or rjieba.Jieba()
+            self._engine = engine
             self._cut = lambda text: self._engine.cut(text, True)
             self._tag = lambda text: self._engine.tag(text, True)
             self._add = lambda word: self._engine.add_word(word, USER_WORD_FREQ, None)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -276,6 +277,7 @@ class Matcher:
         # index is a copy of the base's dict, and a term that gets more postings gets its
         # own list (``_post``), so the base is never changed
         self._index.update(base.index)
+        self._base = base  # kept alive by the matchers that use it (``_BASES`` is weak)
         self._owned: set[str] = set()
         self._category, self._person_prior = base.category, base.person_prior
         self._contested = base.contested
@@ -601,7 +603,7 @@ class Matcher:
         return round(score, 4), ordered, damped
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class _LexiconBase:
     """What a matcher builds from the verticals and demotions alone (see ``_lexicon_base``)."""
 
@@ -614,8 +616,12 @@ class _LexiconBase:
     acronyms: set[tuple[str, str]] = field(default_factory=set)  # (via, term) of KPL, CPI
 
 
-_BASES: list[_LexiconBase] = []  # the last few, newest last
-BASES_KEPT = 2  # the engine's matcher and the relearn's theme-less lexicon matcher
+#: the bases of the matchers alive, newest last. Weak: a base lives as long as a matcher built
+#: on it (the engine's; the relearn's theme-less lexicon matcher while it runs, or for a whole
+#: replay inside ``learn.reuse_lexicon``), not for good: each base holds the 35,000 lexicon
+#: postings (about 8 MB), and keeping the relearn's after it ended cost a daemon 8 MB to save
+#: 0.03 s CPU an hour
+_BASES: list[weakref.ref[_LexiconBase]] = []
 
 
 def _lexicon_base(
@@ -627,8 +633,10 @@ def _lexicon_base(
     live replay's 96 hourly relearns: entity weights fade every hour) costs its themes and
     learned terms, not the lexicons. Matchers only read the base (``Matcher._post``)."""
     wanted = {v.id: dict(demoted[v.id]) for v in verticals if demoted.get(v.id)}
-    for base in _BASES:
-        if (
+    _BASES[:] = [ref for ref in _BASES if ref() is not None]
+    for ref in _BASES:
+        base = ref()
+        if base is not None and (
             len(base.verticals) == len(verticals)
             and all(a is b for a, b in zip(base.verticals, verticals))
             and base.demoted == wanted
@@ -637,12 +645,17 @@ def _lexicon_base(
     index: dict[str, list[tuple[int, tuple[int, ...], float, str]]] = {}
     category: dict[str, list[int]] = {}
     person_prior: dict[str, list[tuple[int, float]]] = {}
+    # postings are immutable: a vertical's terms of one weight share one posting tuple (and
+    # its ``(vi,)``), 35,000 terms make a few hundred postings instead of 70,000 objects
+    postings: dict[tuple[int, tuple[int, ...], float, str], tuple] = {}
     for vi, v in enumerate(verticals):
         down = wanted.get(v.id, {})
         via_lexicon = f"lexicon:{v.id}"  # one string for all its postings
+        only = (vi,)
         for term, w in v.terms.items():
             w *= LEXICON_FACTOR * down.get(term, 1.0)
-            index.setdefault(term, []).append((1, (vi,), w, via_lexicon))
+            posting = (1, only, w, via_lexicon)
+            index.setdefault(term, []).append(postings.setdefault(posting, posting))
         for cat in v.categories:
             category.setdefault(cat, []).append(vi)
         for platform, weight in v.person_prior.items():
@@ -664,8 +677,7 @@ def _lexicon_base(
     base = _LexiconBase(
         tuple(verticals), wanted, index, category, person_prior, contested, acronyms
     )
-    _BASES.append(base)
-    del _BASES[:-BASES_KEPT]
+    _BASES.append(weakref.ref(base))
     return base
 
 

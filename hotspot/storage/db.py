@@ -21,6 +21,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+import sys
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -109,12 +110,34 @@ def open_database(
         conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
         conn.execute("PRAGMA wal_autocheckpoint = 4096")
         if migrate and KNOWN - applied:
+            _import_sqlite_utils()
             from sqlite_utils import Database
 
             migration_set().apply(Database(conn))
     except sqlite3.DatabaseError as exc:
         raise storage_error(path, exc) from None
     return conn
+
+
+def _import_sqlite_utils() -> None:
+    """Import sqlite-utils (for the migrations) without the numpy and pandas it imports when
+    they are installed, only to map their scalar types in inserts (hotspot inserts none
+    through it). numpy is installed for the rising detector's training child; imported here
+    it would stay in a writer for good: 11 MB of a daemon's first start, which migrates.
+    Blocking is done by the ``sys.modules[name] = None`` convention (``import`` raises
+    ImportError) for the duration of this one import, at a database's opening, and only for
+    what is not imported yet; a later ``import numpy`` works as usual."""
+    if "sqlite_utils" in sys.modules:
+        return
+    blocked = [name for name in ("numpy", "pandas") if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import sqlite_utils  # noqa: F401
+    finally:
+        for name in blocked:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
 
 
 def _open_reader(path: Path) -> sqlite3.Connection:

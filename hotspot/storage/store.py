@@ -402,9 +402,12 @@ class Store(EventStore, SourceStore, FeedbackStore, DeliveryStore, BenchmarkStor
         }
 
     def iter_learning_documents(self) -> Iterator[tuple[list[str], str | None, int | None, int]]:
-        """(tokens, category, event id, last seen) of stored items: what relearning reads."""
+        """(tokens, category, event id, last seen) of stored items: what relearning reads.
+        Tokens are interned (``_words``): relearning holds the whole history at once, and a
+        word is then one string, not one per item (less memory at the relearn's peak, less of
+        it left scattered when it ends)."""
         for r in self.conn.execute("SELECT tokens, category, event_id, last_seen FROM items"):
-            yield r[0].split(" ") if r[0] else [], r[1], r[2], r[3]
+            yield _words(r[0]) if r[0] else [], r[1], r[2], r[3]
 
     def hotspots(
         self,
