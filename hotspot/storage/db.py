@@ -32,12 +32,13 @@ from hotspot.storage.schema import KNOWN, MIGRATION_SET, migration_set
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
-#: The writer's page cache (KiB; SQLite's default is 2 MB). One poll of a thousand accounts
-#: adds an alert at the end of each account's run of the (account, time) index: about a
-#: thousand leaf pages, a new one each. With 2 MB they are read back from the OS at every
-#: poll (twice the cost of the whole insert); 16 MB holds them. Memory is taken as pages are
-#: used, so a small installation never fills it.
-WRITER_CACHE_KIB = 16_384
+#: The writer's page cache (KiB): SQLite's default, 2 MB. A 16 MB cache was tried for the
+#: thousand-account polls (issue 16) when each alert added an entry to an (account, time)
+#: index; since migration 0007's ``alert_spans`` replaced that index it bought no speed
+#: (``bench_scale``: 74.5 ms per list with 2 MB, 77.2 ms with 16 MB) and filled with pages over
+#: hours, a daemon's RSS rising 0.75 MB every 100 polls to 143 MB (``bench_memory``: 127 MB
+#: and 0.23 MB with 2 MB, flat).
+WRITER_CACHE_KIB = 2_048
 CREATE_WAIT = 15.0
 
 
