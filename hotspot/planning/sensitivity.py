@@ -19,7 +19,7 @@ item's score: weak evidence of two kinds adds up ("男子 法院" + "回应"). T
 when it reaches the mode's threshold: ``normal`` 1.0, ``strict`` 0.5 (any single weak term),
 ``off`` never.
 
-Event context: an item with no verdict of its own is sensitive when at least half of its
+Event context: an item with no verdict of its own is sensitive when more than half of its
 event's other titles (``siblings``: the same story as other platforms titled it, often more
 explicit than a Weibo hashtag) are, in the majority category; its terms are then shown as
 ``event:词``. Last, a word model learned from the history (``sensitivity_model``, optional)
@@ -72,7 +72,7 @@ WORK_TITLES_READ = frozenset({"politics"})
 _WORK = re.compile(r"《[^《》]{1,30}》")
 LEARNED_PREFIX = "learned:"
 EVENT_PREFIX = "event:"
-EVENT_SHARE = 0.5  # this share of the event's other titles sensitive makes the item so
+EVENT_SHARE = 0.5  # more than this share of the event's other titles sensitive makes it so
 
 
 def _longest_first(terms: Sequence[str]) -> tuple[str, ...]:
@@ -323,7 +323,8 @@ class Sensitivity:
         # the same story as other platforms titled it: most of them sensitive -> so is this
         others = [t for t in dict.fromkeys(siblings) if t and t != title]
         votes = [v for t in others if (v := self._verdict(self.scores(t), threshold))]
-        if not votes or len(votes) < EVENT_SHARE * len(others):
+        # a majority: one of two siblings is a tie, not "most of them"
+        if not votes or len(votes) <= EVENT_SHARE * len(others):
             return None
         cat = Counter(v.category for v in votes).most_common(1)[0][0]
         terms = [EVENT_PREFIX + t for v in votes if v.category == cat for t in v.terms]

@@ -66,6 +66,8 @@ def test_event_context_decides_for_a_bare_title(gate):
     assert all(t.startswith("event:") for t in v.terms)
     # a minority of sensitive siblings is not enough; off stays off
     assert gate.classify(bare, siblings=["高速连环撞致3人遇难", "春季出游", "晚霞"]) is None
+    # one of two is a tie, not a majority
+    assert gate.classify(bare, siblings=["高速连环撞致3人遇难", "春季出游"]) is None
     assert gate.classify(bare, mode="off", siblings=["高速连环撞致3人遇难"]) is None
 
 

@@ -147,3 +147,52 @@ def test_training_picks_the_share_and_threshold_on_held_out_titles():
     assert all(share in SHARES for share in model.shares.values())
     back = WordModel(model.pos, model.neg, model.n_pos, model.n_neg, model.thresholds, model.shares)
     assert back.verdict("卡隆河最新消息", "normal", {}) is not None
+
+
+def test_held_out_scores_subtract_a_soft_label_by_its_weight():
+    from hotspot.planning.sensitivity_model import _fit
+
+    examples = [({"卡隆河", "前线"}, "military_conflict")] * 4 + [({"樱花", "消息"}, None)] * 6
+    examples += [({"卡隆河", "消息"}, "military_conflict", 0.25)]
+    model = _fit(examples)
+    assert math.isclose(model.n_pos["military_conflict"], 4.25)
+    assert math.isclose(model.n_neg, 6.75)
+    held = model.held_out
+    without = _fit(examples[:-1])
+    assert math.isclose(held[-1][0], without.score(["卡隆河", "消息"]), abs_tol=1e-9)
+
+
+def test_self_labels_weigh_by_the_local_held_out_precision():
+    from hotspot.planning.sensitivity_model import _confidence, _precision_curve
+
+    # 60 positives above 60 negatives: near the top a title is surely positive, near the
+    # bottom surely not, and the cumulative share would have called the bottom 0.5
+    held = [(float(100 - k), 0.0) for k in range(120)]
+    labels = [1.0] * 60 + [0.0] * 60
+    curve = _precision_curve(held, labels)
+    assert _confidence(curve, 99.0) == 1.0
+    assert _confidence(curve, -19.0) == 0.0
+    assert 0.4 < _confidence(curve, 40.5) < 0.6
+
+
+def test_self_training_keeps_the_lexicon_labels_and_adds_confident_ones():
+    import hotspot.planning.sensitivity_model as sm
+
+    gate = Sensitivity.load()
+    docs = history() + [(SEG.tokens("卡隆河最新消息"), None, 10_000, "weibo")]
+    plain = sm.SELF_ROUNDS
+    try:
+        sm.SELF_ROUNDS = 0
+        first = train(docs, gate)
+        sm.SELF_ROUNDS = 1
+        second = train(docs, gate)
+    finally:
+        sm.SELF_ROUNDS = plain
+    # the bare 卡隆河 title (no lexicon evidence: a negative) is one of the model's
+    # confident verdicts, so it now counts (partly) as a positive
+    assert second.n_pos["military_conflict"] > first.n_pos["military_conflict"]
+    assert second.n_neg < first.n_neg
+    assert math.isclose(
+        second.n_pos["military_conflict"] + second.n_neg,
+        first.n_pos["military_conflict"] + first.n_neg,
+    )
