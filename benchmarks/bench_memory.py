@@ -68,8 +68,60 @@ for i in range(1, polls + 1):
     errors += sum(1 for r in reports if r.error)
     if i % every == 0:
         samples.append((i, rss_mb()))
+
+# the hourly learn job, as the daemon runs it (Daemon.learn: the relearn in a child process,
+# then the rising detector's start, reload, learn_unlinked_themes), its peak RSS in this
+# process measured from a reset high-water mark (clear_refs 5), or by sampling where that
+# is refused; then the same job relearning in this process (the old way) as the reference
+import threading
+from pathlib import Path
+import hotspot.learner as learner
+from hotspot.daemon import Daemon
+
+def hwm_mb():
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+
+def peak_during(job):
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        exact = True
+    except OSError:
+        exact = False
+    top, done = [rss_mb()], threading.Event()
+    def sample():
+        while not done.wait(0.005):
+            top[0] = max(top[0], rss_mb())
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    started = time.process_time()
+    job()
+    cpu = time.process_time() - started
+    done.set()
+    t.join()
+    return (hwm_mb() if exact else max(top[0], rss_mb())), rss_mb(), cpu, exact
+
+daemon = Daemon(Path(cfg), config)
+daemon.store, daemon.engine, daemon.poller = store, engine, poller
+child_peak = []
+real = learner.relearn_in_child
+def recording(*a, **k):
+    out = real(*a, **k)
+    child_peak.append(out.peak_rss_mb if out is not None else None)
+    return out
+learner.relearn_in_child = recording
+before_learn = rss_mb()
+learn = peak_during(daemon.learn)
+engine.stop_training()  # the rising detector's child: not this figure
+here = peak_during(lambda: (daemon._learn_here(), engine.reload(engine.themes),
+                            engine.learn_unlinked_themes()))
 print(json.dumps({"samples": samples, "seconds": time.perf_counter() - t0, "errors": errors,
-                  "items": store.count("items"), "alerts": store.count("alerts")}))
+                  "items": store.count("items"), "alerts": store.count("alerts"),
+                  "before_learn": before_learn, "learn": learn, "child_peak": child_peak[0],
+                  "learn_here": here}))
 """
 
 
@@ -154,6 +206,35 @@ def run() -> list[dict]:
             None,
             f"<= {SLOPE_TARGET} MB/100 polls",
             sl <= SLOPE_TARGET,
+        ),
+    ]
+    peak_l, after_l, cpu_l, exact = d["learn"]
+    peak_h, after_h, cpu_h, _ = d["learn_here"]
+    how = "high-water mark" if exact else "sampled every 5 ms"
+    print(
+        f"memory: learn job after the polls ({d['items']:,} items, {how}): daemon "
+        f"{d['before_learn']:.0f} MB before, peak {peak_l:.0f}, {after_l:.0f} after, "
+        f"{cpu_l:.1f} s CPU here; relearn child peak {d['child_peak']} MB; "
+        f"relearning in-process instead: peak {peak_h:.0f}, {after_h:.0f} after, {cpu_h:.1f} s CPU"
+    )
+    out += [
+        c.result(
+            "daemon peak RSS during the hourly learn job",
+            peak_l,
+            "MB",
+            f"relearning in-process {peak_h:.0f} MB",
+            peak_l / peak_h,
+            f"<= {DAEMON_TARGET:.0f} MB",
+            peak_l <= DAEMON_TARGET,
+        ),
+        c.result(
+            "relearn child's own peak RSS (info)",
+            d["child_peak"],
+            "MB",
+            "",
+            None,
+            "",
+            None,
         ),
     ]
     import bench_cli_latency as cli

@@ -201,12 +201,25 @@ class Daemon:
             log.info("maintenance: %s done (next in %.0f h)", name, period / 3600)
 
     def learn(self) -> None:
-        from hotspot.analysis.learn import relearn
-        from hotspot.planning.sensitivity_learn import relearn_sensitive
+        """The hourly relearn. The heavy part (reading the whole history, both learners)
+        runs in a child process (``hotspot.learner``) that only reads the store, so the
+        daemon's own peak never carries the history; the daemon waits for it (seconds),
+        then stores its results in one short transaction. A failed child keeps the old
+        learned terms (logged) and the job goes on to the rest."""
+        from hotspot.analysis.learn import write_relearn
+        from hotspot.learner import relearn_in_child, segmenter_words
+        from hotspot.planning.sensitivity_learn import write_relearn_sensitive
 
-        with self.store.transaction():
-            relearn(self.store, self.engine.verticals, flag=self.engine.segmenter.word_flag)
-            relearn_sensitive(self.store, flag=self.engine.segmenter.word_flag)
+        if str(self.store.path) == ":memory:":  # no second process can read that one
+            self._learn_here()
+        else:
+            result = relearn_in_child(
+                self.store.path, self.config.lexicons, segmenter_words(self.engine.segmenter)
+            )
+            if result is not None:
+                with self.store.transaction():
+                    write_relearn(self.store, result.relearned)
+                    write_relearn_sensitive(self.store, result.sensitive)
         # the rising detector relearns daily; this hourly job checks whether it is due. It
         # trains in a child process (the daemon's memory budget) that only reads the store;
         # the daemon polls on meanwhile, and the loop adopts the model when the child is done
@@ -214,6 +227,14 @@ class Daemon:
         self.engine.reload(theme_pairs(self.config))
         self.engine.learn_unlinked_themes()  # and which of the themes' keywords are generic
         release_heap()
+
+    def _learn_here(self) -> None:
+        from hotspot.analysis.learn import relearn
+        from hotspot.planning.sensitivity_learn import relearn_sensitive
+
+        with self.store.transaction():
+            relearn(self.store, self.engine.verticals, flag=self.engine.segmenter.word_flag)
+            relearn_sensitive(self.store, flag=self.engine.segmenter.word_flag)
 
     def retention(self) -> None:
         from hotspot.storage.retention import compact

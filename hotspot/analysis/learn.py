@@ -699,28 +699,42 @@ def merge_entities(learned: Learned, entities: Mapping[str, Mapping[str, float]]
     return replace(learned, terms=terms)
 
 
-def relearn(
+@dataclass(frozen=True, slots=True)
+class Relearned:
+    """What ``relearn`` writes, computed and not yet stored (``compute_relearn``): the trend
+    baseline (JSON), the ``learned_terms`` rows of the scopes ``v:``/``d:``/``a:``/``e:``,
+    and the learned terms as the matcher reads them. Plain data, so a child process can
+    compute it and hand it over as JSON (``hotspot.learner``)."""
+
+    baseline: str
+    rows: list[tuple[str, str, float, int]]
+    learned: Learned
+    items: int  # documents read, for the log line
+
+
+def compute_relearn(
     store,
     verticals: Sequence[Vertical],
     flag: Callable[[str], str | None] | None = None,
     baseline=None,
-) -> Learned:
-    """Recompute vertical expansions, demotions and the trend baseline from history
-    (``baseline``: one already learned from the same history, e.g. a live replay's
-    ``trends.BaselineSample``, instead of re-reading every sighting)."""
+) -> Relearned:
+    """Everything ``relearn`` computes from the store's history, writing nothing (the store
+    may be read-only)."""
     import json
 
     from hotspot.analysis.trends import learn_baseline
 
     if baseline is None:
         baseline = learn_baseline(store.observation_series())
-    store.set_meta("trend_baseline", json.dumps(baseline.as_dict()))
+    baseline_json = json.dumps(baseline.as_dict())
     docs = list(store.iter_learning_documents())
     # learn_entities reads the same items (stored_sightings): their neighbours, counted once
     neighbours = Neighbours()
     for doc in docs:
         neighbours.add(doc[0])
     learned = learn_verticals(docs, verticals, flag=flag, neighbours=neighbours)
+    n_docs = len(docs)
+    del docs
     rows = [
         (scope, term, w, 0) for scope, terms in learned.terms.items() for term, w in terms.items()
     ]
@@ -746,15 +760,38 @@ def relearn(
         for scope, terms in entities.items()
         for term, w in terms.items()
     ]
+    merged = merge_entities(learned, {f"e:{k[2:]}": v for k, v in entities.items()})
+    return Relearned(baseline_json, rows, merged, n_docs)
+
+
+def write_relearn(store, result: Relearned) -> None:
+    """Store what ``compute_relearn`` found (call inside a transaction)."""
+    rows = result.rows
+    store.set_meta("trend_baseline", result.baseline)
     store.replace_learned("e:", [r for r in rows if r[0].startswith("e:")])
     store.replace_learned("a:", [r for r in rows if r[0].startswith("a:")])
     store.replace_learned("v:", [r for r in rows if r[0].startswith("v:")])
     store.replace_learned("d:", [r for r in rows if r[0].startswith("d:")])
+    count = Counter(r[0][:2] for r in rows)
     log.info(
         "learned %d expansion terms, %d entities and %d demotions from %d items",
-        sum(len(t) for t in learned.terms.values()),
-        sum(len(t) for t in entities.values()),
-        sum(len(t) for t in learned.demoted.values()),
-        len(docs),
+        count["v:"],
+        count["e:"],
+        count["d:"],
+        result.items,
     )
-    return merge_entities(learned, {f"e:{k[2:]}": v for k, v in entities.items()})
+
+
+def relearn(
+    store,
+    verticals: Sequence[Vertical],
+    flag: Callable[[str], str | None] | None = None,
+    baseline=None,
+) -> Learned:
+    """Recompute vertical expansions, demotions and the trend baseline from history and store
+    them (``baseline``: one already learned from the same history, e.g. a live replay's
+    ``trends.BaselineSample``, instead of re-reading every sighting):
+    ``compute_relearn`` then ``write_relearn``."""
+    result = compute_relearn(store, verticals, flag=flag, baseline=baseline)
+    write_relearn(store, result)
+    return result.learned

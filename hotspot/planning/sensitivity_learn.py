@@ -25,6 +25,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from hotspot.analysis.keywords import content_keywords, learnable
@@ -124,35 +125,67 @@ def history_documents(store: Any) -> Iterable[tuple[list[str], str | None, Any, 
         yield (r[0].split(" ") if r[0] else [], r[1], r[2], r[3])
 
 
-def relearn_sensitive(
+@dataclass(frozen=True, slots=True)
+class SensitiveRelearned:
+    """What ``relearn_sensitive`` writes, computed and not yet stored: the learned terms'
+    rows (scope ``s:``), the word model's rows and meta (``sensitivity_model.store_model``)
+    and the learned terms themselves. Plain data (a child process hands it over as JSON)."""
+
+    rows: list[tuple[str, str, float, int]]
+    model_rows: list[tuple[str, str, float, int]]
+    model_meta: str
+    learned: dict[str, dict[str, tuple[float, int]]]
+    summary: str  # the model's size and thresholds, for the log line
+
+
+def compute_relearn_sensitive(
     store: Any,
     classifier: Sensitivity | None = None,
     flag: Callable[[str], str | None] | None = None,
-) -> dict[str, dict[str, tuple[float, int]]]:
-    """Recompute the learned sensitivity terms from the store's history and store them
-    (call inside a transaction)."""
-    from hotspot.planning.sensitivity_model import store_model, train
+) -> SensitiveRelearned:
+    """Everything ``relearn_sensitive`` computes from the store's history, writing nothing."""
+    from hotspot.planning.sensitivity_model import train
 
     # one lexicon pass over the history serves both learners
     lexicon = (classifier or Sensitivity.load()).lexicon_only(memo=True)
     docs = list(history_documents(store))
     learned = learn_sensitive(docs, lexicon, flag)
     model = train(docs, lexicon)
-    store_model(store, model)
+    del docs
     rows = [
         (SCOPE + cat, term, w, n)
         for cat, terms in learned.items()
         for term, (w, n) in sorted(terms.items())
     ]
-    store.replace_learned(SCOPE, rows)
+    thresholds = {m: round(t, 2) for m, t in model.thresholds.items()}
+    summary = f"word model of {len(model.lo)} words, thresholds {thresholds}"
+    return SensitiveRelearned(rows, model.rows(), model.meta(), learned, summary)
+
+
+def write_relearn_sensitive(store: Any, result: SensitiveRelearned) -> None:
+    """Store what ``compute_relearn_sensitive`` found (call inside a transaction)."""
+    from hotspot.planning.sensitivity_model import META_KEY
+    from hotspot.planning.sensitivity_model import SCOPE as MODEL_SCOPE
+
+    # as ``sensitivity_model.store_model`` does, from the model's rows and meta
+    store.replace_learned(MODEL_SCOPE, result.model_rows)
+    store.set_meta(META_KEY, result.model_meta)
+    store.replace_learned(SCOPE, result.rows)
     store.set_meta(STAMP, str(int(time.time() * 1000)))
-    log.info(
-        "learned %d sensitivity terms; word model of %d words, thresholds %s",
-        len(rows),
-        len(model.lo),
-        {m: round(t, 2) for m, t in model.thresholds.items()},
-    )
-    return learned
+    log.info("learned %d sensitivity terms; %s", len(result.rows), result.summary)
+
+
+def relearn_sensitive(
+    store: Any,
+    classifier: Sensitivity | None = None,
+    flag: Callable[[str], str | None] | None = None,
+) -> dict[str, dict[str, tuple[float, int]]]:
+    """Recompute the learned sensitivity terms from the store's history and store them
+    (call inside a transaction): ``compute_relearn_sensitive`` then
+    ``write_relearn_sensitive``."""
+    result = compute_relearn_sensitive(store, classifier, flag)
+    write_relearn_sensitive(store, result)
+    return result.learned
 
 
 def stored_learned(store: Any) -> dict[str, dict[str, float]]:
